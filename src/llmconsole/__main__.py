@@ -1,0 +1,3 @@
+from llmconsole.cli import main
+
+raise SystemExit(main())

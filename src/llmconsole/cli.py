@@ -1,0 +1,496 @@
+"""The ``llmconsole`` command: the app, ``--list-models``, ``-p`` and ``history``.
+
+Exit codes (every command): 0 success (a truncated reply too, with one line on stderr); 2 configuration
+or usage error; 3 rate limited; 4 any other API or connection error; 130 on Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+from llmconsole import __version__
+
+if TYPE_CHECKING:
+    from llmconsole.core.client import ProxyClient
+    from llmconsole.core.config import Settings
+    from llmconsole.core.conversation import Conversation, Message
+    from llmconsole.core.errors import LLMConsoleError
+    from llmconsole.core.models import ModelInfo
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_RATE_LIMITED = 3
+EXIT_API = 4
+EXIT_INTERRUPTED = 130
+MAX_COMPARE_MODELS = 4
+
+DESCRIPTION = """\
+A fast, keyboard-driven terminal console for models behind a LiteLLM proxy.
+
+Without options it opens the full-screen console. With -p it answers one prompt on stdout
+(for scripts), with --list-models it prints the proxy's models and their capabilities."""
+
+EPILOG = """\
+environment:
+  OPENAI_BASE_URL        the LiteLLM proxy, e.g. https://litellm.example.com (with or without /v1)
+  OPENAI_API_KEY         the proxy key (never printed, logged or stored; no flag takes it)
+  HTTPS_PROXY, NO_PROXY  honoured for the connection to the proxy
+  SSL_CERT_FILE          a CA bundle, e.g. for a corporate TLS-inspecting proxy
+  LLMCONSOLE_DATA_DIR    where the history lives (default: the user data directory)
+  LLMCONSOLE_CONFIG_DIR  where config.toml is read from (default model, system prompt,
+                         per-model overrides such as prompt_cache_key = false)
+
+keys in the console (F1 shows them all):
+  enter send · ctrl+j newline · ctrl+l pick model · escape cancel reply · ctrl+r resend
+  ctrl+n new conversation · ctrl+o conversations · ctrl+y copy reply · ctrl+k copy code
+  ctrl+p command palette · f1 help · ctrl+q quit
+
+examples:
+  llmconsole --demo                       try everything without a proxy
+  llmconsole --list-models --json | jq .  the proxy's models and what they support
+  llmconsole -p "Explain SSE" --model gpt-5.2
+  git diff | llmconsole -p -              the prompt from stdin
+  llmconsole -p "Hi" --model a --model b  compare models side by side
+  llmconsole history show last            the last conversation as Markdown
+
+exit codes: 0 ok · 2 configuration/usage · 3 rate limited · 4 API or connection error · 130 interrupted"""
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # noqa: D102 - argparse API
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"llmconsole: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog="llmconsole",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-p", "--prompt", metavar="PROMPT", help='answer PROMPT on stdout and exit ("-" reads stdin)')
+    parser.add_argument(
+        "-m",
+        "--model",
+        action="append",
+        metavar="ID",
+        help="model for -p (repeat 2-4 times to compare models); in the console: the first model",
+    )
+    parser.add_argument("--list-models", action="store_true", help="print the proxy's models and capabilities")
+    parser.add_argument("--json", action="store_true", help="with --list-models: a JSON array")
+    parser.add_argument("--base-url", metavar="URL", help="the proxy URL (overrides OPENAI_BASE_URL)")
+    parser.add_argument("--demo", action="store_true", help="use the built-in demo backend (no proxy, no network)")
+    parser.add_argument("--system", metavar="TEXT", help="system prompt for this run")
+    parser.add_argument(
+        "--effort", choices=["minimal", "low", "medium", "high"], help="reasoning effort for reasoning models"
+    )
+    parser.add_argument("--no-history", action="store_true", help="with -p: do not save the exchange")
+    parser.add_argument("--debug", action="store_true", help="log to stderr and show tracebacks")
+    parser.add_argument("--version", action="version", version=f"llmconsole {__version__}")
+    return parser
+
+
+# -- helpers --------------------------------------------------------------------------------------------
+
+
+def _err(message: str) -> None:
+    try:
+        sys.stderr.write(message.rstrip("\n") + "\n")
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+
+
+def _settings(args: argparse.Namespace, *, need_url: bool) -> Settings:
+    from llmconsole.core.config import load_settings
+    from llmconsole.core.errors import ConfigError
+
+    settings = load_settings(base_url=args.base_url, demo=args.demo)
+    if need_url and not settings.demo:
+        if not settings.base_url:
+            raise ConfigError(
+                "OPENAI_BASE_URL is not set: export OPENAI_BASE_URL=https://your-litellm-proxy "
+                "(or try llmconsole --demo)"
+            )
+        if not settings.api_key.get_secret_value():
+            raise ConfigError("OPENAI_API_KEY is not set: export OPENAI_API_KEY=<your proxy key>")
+    warning = settings.insecure_warning()
+    if warning:
+        _err(f"llmconsole: {warning}")
+    return settings
+
+
+def _configure_logging(debug: bool, secrets: Sequence[str]) -> None:
+    from llmconsole.core.redact import redact
+
+    class _Redact(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            record.msg = redact(record.getMessage(), secrets)
+            record.args = None
+            return True
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_Redact())
+    logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR, handlers=[handler], force=True)
+    if debug:
+        logging.getLogger("httpcore").setLevel(logging.INFO)
+
+
+def _error_text(error: LLMConsoleError, model: ModelInfo | None) -> str:
+    from llmconsole.core.errors import RateLimitError
+    from llmconsole.core.ratelimit import format_rate_limit
+
+    if isinstance(error, RateLimitError):
+        model_id = model.id if model else (error.info.model or "unknown")
+        databricks = model.is_databricks if model else "databricks" in model_id
+        return format_rate_limit(error.info, model_id, databricks=databricks)
+    return f"llmconsole: {error.message}"
+
+
+def _read_prompt(value: str) -> str:
+    from llmconsole.core.errors import ConfigError
+
+    if value == "-":
+        text = sys.stdin.read()
+    else:
+        text = value
+    if not text.strip():
+        raise ConfigError("the prompt is empty")
+    return text
+
+
+# -- --list-models ----------------------------------------------------------------------------------------
+
+
+def _price_per_million(value: float | None) -> str:
+    return "unknown" if value is None else f"${value * 1_000_000:.2f}"
+
+
+def list_models(args: argparse.Namespace, settings: Settings) -> int:
+    from llmconsole.core.client import ProxyClient
+    from llmconsole.core.models import human_tokens
+
+    async def run() -> list[ModelInfo]:
+        async with ProxyClient(settings) as client:
+            return await client.discover()
+
+    models = asyncio.run(run())
+    out = sys.stdout
+    if args.json:
+        out.write(json.dumps([m.to_json_dict() for m in models], indent=2) + "\n")
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"Models at {settings.host}" + (" (demo)" if settings.demo else ""), title_justify="left")
+    for column in ("model", "context", "max out", "reasoning", "images", "store", "prompt_cache_key"):
+        table.add_column(column, no_wrap=column == "model")
+    table.add_column("$/1M in", justify="right")
+    table.add_column("$/1M out", justify="right")
+    table.add_column("source")
+
+    def yes(flag: bool) -> str:
+        return "yes" if flag else "-"
+
+    for model in models:
+        table.add_row(
+            Text(model.id),
+            human_tokens(model.context_window),
+            human_tokens(model.max_output_tokens),
+            yes(model.reasoning),
+            yes(model.images),
+            yes(model.supports("store")),
+            yes(model.supports("prompt_cache_key")),
+            _price_per_million(model.input_cost_per_token),
+            _price_per_million(model.output_cost_per_token),
+            model.source,
+        )
+    Console(file=out, width=max(100, Console().width), highlight=False).print(table)
+    if not models:
+        _err("llmconsole: the proxy serves no chat models")
+    return EXIT_OK
+
+
+# -- -p ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    """How one model's reply ended."""
+
+    model_id: str
+    text: str = ""
+    code: int = EXIT_OK
+    messages: list[str] = field(default_factory=list)
+
+
+class _Recorder:
+    """Saves the exchange in the history while it streams (no-op with --no-history or on a broken store)."""
+
+    def __init__(self, enabled: bool, conversation: Conversation, kind: str = "chat") -> None:
+        self.store: Any = None
+        self.conversation = conversation
+        self.recorder: Any = None
+        if not enabled:
+            return
+        try:
+            from llmconsole.core.history import HistoryStore
+
+            self.store = HistoryStore()
+            self.store.save_conversation(conversation, kind=kind)
+            for message in conversation.messages:
+                self.store.add_message(conversation, message)
+        except Exception as exc:  # the history must never stop an answer
+            logging.getLogger(__name__).warning("history disabled: %s", exc)
+            self.store = None
+
+    def start_reply(self, message: Message) -> None:
+        if self.store is None:
+            return
+        from llmconsole.core.history import ReplyRecorder
+
+        self.store.add_message(self.conversation, message)
+        self.recorder = ReplyRecorder(self.store, self.conversation, message)
+
+    def append(self, text: str) -> None:
+        if self.recorder is not None and self.recorder.append(text):
+            self.recorder.flush()
+
+    def finish(self, message: Message) -> None:
+        if self.recorder is not None:
+            self.recorder.finish(message.status, message.usage, message.error)
+        elif self.store is not None:
+            self.store.update_message(self.conversation.id, message)
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+async def _stream_one(
+    client: ProxyClient,
+    model: ModelInfo,
+    conversation: Conversation,
+    args: argparse.Namespace,
+    *,
+    out: TextIO | None,
+    recorder: _Recorder | None,
+) -> _Outcome:
+    """Stream one reply; write deltas to ``out`` as they come (None: collect only)."""
+    from llmconsole.core.errors import LLMConsoleError, RateLimitError
+    from llmconsole.core.events import Completed, Failed, Incomplete, ReasoningDelta, ResponseStarted, TextDelta
+
+    outcome = _Outcome(model.id)
+    message = conversation.add_assistant(model.id)
+    if recorder is not None:
+        recorder.start_reply(message)
+    started = time.monotonic()
+    parts: list[str] = []
+    try:
+        stream = client.stream_response(model, conversation, reasoning_effort=args.effort, system_prompt=args.system)
+        async for event in stream:
+            if isinstance(event, TextDelta):
+                if message.ttft_s is None:
+                    message.ttft_s = time.monotonic() - started
+                parts.append(event.text)
+                message.text += event.text
+                if out is not None:
+                    out.write(event.text)
+                    out.flush()
+                if recorder is not None:
+                    recorder.append(event.text)
+            elif isinstance(event, ReasoningDelta):
+                message.reasoning += event.text
+            elif isinstance(event, ResponseStarted):
+                continue
+            elif isinstance(event, Completed):
+                message.status, message.usage = "completed", event.usage
+            elif isinstance(event, Incomplete):
+                message.usage = event.usage
+                message.status = "truncated"
+                cap = event.max_output_tokens or event.usage.output_tokens
+                outcome.messages.append(
+                    f"llmconsole: the reply was truncated at {cap} output tokens ({event.reason})"
+                    if event.reason == "max_output_tokens"
+                    else f"llmconsole: the reply ended early ({event.reason})"
+                )
+            elif isinstance(event, Failed):
+                message.usage = event.usage
+                message.error = event.error.message
+                rate = isinstance(event.error, RateLimitError)
+                message.status = "rate_limited" if rate else ("interrupted" if event.interrupted else "error")
+                outcome.code = EXIT_RATE_LIMITED if rate else EXIT_API
+                outcome.messages.append(_error_text(event.error, model))
+    except LLMConsoleError as exc:
+        rate = isinstance(exc, RateLimitError)
+        message.status = "rate_limited" if rate else "error"
+        message.error = exc.message
+        outcome.code = exc.exit_code
+        outcome.messages.append(_error_text(exc, model))
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        message.status = "cancelled"
+        raise
+    finally:
+        message.duration_s = time.monotonic() - started
+        if message.status == "streaming":
+            message.status = "cancelled"
+        if recorder is not None:
+            recorder.finish(message)
+    outcome.text = "".join(parts)
+    return outcome
+
+
+def _pick_models(client: ProxyClient, wanted: list[str] | None) -> list[ModelInfo]:
+    from llmconsole.core.errors import ConfigError, ProxyError
+
+    if wanted:
+        return [client.find_model(model_id) for model_id in wanted]
+    model = client.default_model()
+    if model is None:
+        if client.settings.base_url:
+            raise ProxyError("the proxy serves no chat models (llmconsole --list-models shows what it has)")
+        raise ConfigError("no model to use")
+    return [model]
+
+
+def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
+    from llmconsole.core.client import ProxyClient
+    from llmconsole.core.conversation import Conversation
+    from llmconsole.core.errors import ConfigError
+
+    if args.model and len(args.model) > MAX_COMPARE_MODELS:
+        raise ConfigError(f"at most {MAX_COMPARE_MODELS} models can be compared (got {len(args.model)})")
+    if args.model and len(set(args.model)) != len(args.model):
+        raise ConfigError("the same model is named twice")
+    prompt = _read_prompt(args.prompt)
+
+    async def run() -> int:
+        async with ProxyClient(settings) as client:
+            await client.discover()
+            models = _pick_models(client, args.model)
+            if len(models) == 1:
+                conversation = Conversation(system_prompt=args.system, model=models[0].id)
+                conversation.add_user(prompt)
+                recorder = _Recorder(not args.no_history, conversation)
+                try:
+                    outcome = await _stream_one(
+                        client, models[0], conversation, args, out=sys.stdout, recorder=recorder
+                    )
+                finally:
+                    recorder.close()
+                if outcome.text and not outcome.text.endswith("\n"):
+                    sys.stdout.write("\n")
+                    sys.stdout.flush()
+                for line in outcome.messages:
+                    _err(line)
+                return outcome.code
+            return await _compare(client, models, prompt, args)
+
+    return asyncio.run(run())
+
+
+async def _compare(client: ProxyClient, models: list[ModelInfo], prompt: str, args: argparse.Namespace) -> int:
+    """One prompt to several models at once; each reply printed whole under ``## <model>``, in order."""
+    from llmconsole.core.conversation import Conversation
+
+    conversations: list[Conversation] = []
+    for model in models:
+        conversation = Conversation(system_prompt=args.system, model=model.id)
+        conversation.add_user(prompt)
+        conversations.append(conversation)
+    recorders = [_Recorder(not args.no_history, c, kind="compare") for c in conversations]
+    try:
+        outcomes = await asyncio.gather(
+            *(
+                _stream_one(client, model, conv, args, out=None, recorder=rec)
+                for model, conv, rec in zip(models, conversations, recorders, strict=True)
+            )
+        )
+    finally:
+        for rec in recorders:
+            rec.close()
+    for index, outcome in enumerate(outcomes):
+        if index:
+            sys.stdout.write("\n")
+        sys.stdout.write(f"## {outcome.model_id}\n\n{outcome.text.rstrip()}\n")
+        sys.stdout.flush()
+        for line in outcome.messages:
+            _err(line if line.startswith("llmconsole:") else f"[{outcome.model_id}]\n{line}")
+    return max(outcome.code for outcome in outcomes)
+
+
+# -- entry point ----------------------------------------------------------------------------------------------
+
+
+def run_console(args: argparse.Namespace) -> int:
+    settings = _settings(args, need_url=False)
+    from llmconsole.ui.app import run_app
+
+    return run_app(settings, first_model=args.model[0] if args.model else None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["history"]:
+        from llmconsole.history_cli import main as history_main
+
+        return _guard(lambda: history_main(argv[1:]), debug="--debug" in argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.json and not args.list_models:
+        parser.error("--json goes with --list-models")
+    if args.prompt is None and (args.no_history or args.effort or args.system) and not args.list_models:
+        pass  # console options: accepted, used by the console where they apply
+
+    def command() -> int:
+        if args.list_models:
+            settings = _settings(args, need_url=True)
+            _configure_logging(args.debug, settings.secrets())
+            return list_models(args, settings)
+        if args.prompt is not None:
+            settings = _settings(args, need_url=True)
+            _configure_logging(args.debug, settings.secrets())
+            return prompt_once(args, settings)
+        return run_console(args)
+
+    return _guard(command, debug=args.debug)
+
+
+def _guard(command: Any, *, debug: bool) -> int:
+    """Run a command: typed errors become one line and an exit code; a closed pipe ends quietly."""
+    from llmconsole.core.errors import LLMConsoleError
+
+    try:
+        code: int = command()
+        sys.stdout.flush()
+        return code
+    except LLMConsoleError as exc:
+        if debug:
+            raise
+        _err(_error_text(exc, None))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err("llmconsole: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `llmconsole -p ... | head`: the reader left. Quietly stop writing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    raise SystemExit(main())

@@ -1,0 +1,448 @@
+"""The proxy client: discovery and the filtered, streamed Responses API, over one pooled httpx client.
+
+``stream_response`` yields :mod:`llmconsole.core.events` values and always ends: a terminal
+``Completed``/``Incomplete``/``Failed`` is always the last event (a stream that closes without one is an
+interruption carrying the partial text). Errors before the stream starts are raised as typed
+:mod:`llmconsole.core.errors` exceptions. A 400 saying that a parameter is not accepted drops that
+parameter, retries once, and is remembered for the model (never a loop).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from llmconsole.core import discovery
+from llmconsole.core.config import Settings
+from llmconsole.core.conversation import Conversation
+from llmconsole.core.errors import (
+    BadRequestError,
+    LLMConsoleError,
+    ProxyConnectionError,
+    ProxyError,
+    ProxyStatusError,
+    ProxyTimeoutError,
+    StreamDecodeError,
+    StreamError,
+    UnknownModelError,
+)
+from llmconsole.core.events import (
+    Completed,
+    Failed,
+    Incomplete,
+    ReasoningDelta,
+    ResponseStarted,
+    StreamEvent,
+    TextDelta,
+    Usage,
+)
+from llmconsole.core.http_errors import error_from_event, error_from_response, parse_rejected_param
+from llmconsole.core.models import ModelInfo
+from llmconsole.core.params import DROPPABLE_PARAMS, LearnedParams, build_request
+from llmconsole.core.ratelimit import parse_quota
+from llmconsole.core.redact import one_line, redact
+from llmconsole.core.sse import SSEDecodeError, SSEDecoder
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR_BODY = 256 * 1024
+"""Bytes of an error body read before giving up on the rest."""
+
+_TEXT_DELTA = "response.output_text.delta"
+_REASONING_DELTAS = frozenset({"response.reasoning_summary_text.delta", "response.reasoning_text.delta"})
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """What ``/key/info`` says about the key (alias, spend, budget); fields are None when not given."""
+
+    alias: str | None = None
+    spend: float | None = None
+    max_budget: float | None = None
+
+
+def _usage_from(payload: Any, model: ModelInfo) -> Usage:
+    usage = Usage()
+    if not isinstance(payload, dict):
+        return usage
+
+    def number(value: Any) -> int:
+        return int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 else 0
+
+    usage.input_tokens = number(payload.get("input_tokens", payload.get("prompt_tokens")))
+    usage.output_tokens = number(payload.get("output_tokens", payload.get("completion_tokens")))
+    details = payload.get("input_tokens_details") or payload.get("prompt_tokens_details")
+    if isinstance(details, dict):
+        usage.cached_tokens = number(details.get("cached_tokens"))
+    out_details = payload.get("output_tokens_details") or payload.get("completion_tokens_details")
+    if isinstance(out_details, dict):
+        usage.reasoning_tokens = number(out_details.get("reasoning_tokens"))
+    cost = payload.get("cost")
+    if isinstance(cost, int | float) and not isinstance(cost, bool) and cost >= 0:
+        usage.cost = float(cost)
+    else:
+        usage.cost = estimate_cost(usage, model)
+    return usage
+
+
+def estimate_cost(usage: Usage, model: ModelInfo) -> float | None:
+    """Cost from the model's prices; None (unknown) when a needed price is missing."""
+    if model.input_cost_per_token is None or model.output_cost_per_token is None:
+        return None
+    cached_price = model.cache_read_cost_per_token
+    if cached_price is None:
+        cached_price = model.input_cost_per_token
+    uncached = max(usage.input_tokens - usage.cached_tokens, 0)
+    return (
+        uncached * model.input_cost_per_token
+        + usage.cached_tokens * cached_price
+        + usage.output_tokens * model.output_cost_per_token
+    )
+
+
+def _float_header(headers: Mapping[str, str], name: str) -> float | None:
+    raw = headers.get(name)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if value >= 0 and value == value and value != float("inf") else None
+
+
+class ProxyClient:
+    """Talks to one LiteLLM proxy (or the in-process demo backend)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        learned: LearnedParams | None = None,
+    ) -> None:
+        self.settings = settings
+        if transport is None and settings.demo:
+            from llmconsole.core.demo import make_demo_transport
+
+            transport = make_demo_transport()
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+        self.learned = learned or LearnedParams()
+        self.models: list[ModelInfo] = []
+
+    # -- plumbing -----------------------------------------------------------------------------------
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The pooled client, made on first use (TLS verified; proxies and SSL_CERT_FILE from the environment)."""
+        if self._http is None:
+            timeout = httpx.Timeout(
+                connect=self.settings.connect_timeout,
+                read=self.settings.idle_timeout,
+                write=60.0,
+                pool=self.settings.connect_timeout,
+            )
+            headers = {"Content-Type": "application/json", "User-Agent": "llmconsole"}
+            key = self.settings.api_key.get_secret_value()
+            if key:
+                headers["Authorization"] = f"Bearer {key}"
+            self._http = httpx.AsyncClient(
+                base_url=self.settings.v1_url,
+                headers=headers,
+                timeout=timeout,
+                transport=self._transport,
+                trust_env=True,
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            )
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def __aenter__(self) -> ProxyClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self.settings.secrets())
+
+    def _connection_error(self, exc: httpx.HTTPError, what: str) -> ProxyError:
+        where = self.settings.host
+        if isinstance(exc, httpx.TimeoutException):
+            if isinstance(exc, httpx.ReadTimeout):
+                return ProxyTimeoutError(
+                    f"{what}: no data from {where} for {self.settings.idle_timeout:g} s (idle timeout)"
+                )
+            return ProxyTimeoutError(f"{what}: timed out connecting to {where}")
+        if isinstance(exc, httpx.ConnectError):
+            reason = one_line(self._redact(str(exc)) or type(exc).__name__, 160)
+            return ProxyConnectionError(f"{what}: cannot connect to {where} ({reason}) — is OPENAI_BASE_URL right?")
+        reason = one_line(self._redact(str(exc)) or type(exc).__name__, 160)
+        return ProxyConnectionError(f"{what}: connection to {where} failed ({reason})")
+
+    async def _error_for(self, response: httpx.Response, model: str | None) -> ProxyError:
+        body = bytearray()
+        try:
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) > MAX_ERROR_BODY:
+                    break
+        except httpx.HTTPError:
+            pass
+        return error_from_response(
+            response.status_code, response.headers, bytes(body), model=model, secrets=self.settings.secrets()
+        )
+
+    # -- discovery ----------------------------------------------------------------------------------
+
+    def cached_models(self) -> list[ModelInfo] | None:
+        """The list from the last discovery against this proxy (instant), or None."""
+        return discovery.load_cache(self.settings)
+
+    async def _get_json(self, path: str, *, timeout: float | None = None) -> Any:
+        try:
+            response = await self.http.get(path, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+        except httpx.HTTPError as exc:
+            raise self._connection_error(exc, f"GET {path}") from None
+        if response.status_code >= 400:
+            raise error_from_response(
+                response.status_code, response.headers, response.content, model=None, secrets=self.settings.secrets()
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise ProxyError(
+                f"GET {path}: the proxy answered {response.status_code} with something that is not JSON"
+            ) from None
+
+    async def _model_info(self) -> dict[str, list[dict[str, Any]]]:
+        """``/v1/model/info`` (then ``/model/info``) grouped by name; empty when refused, missing or slow."""
+        timeout = self.settings.discovery_timeout
+        root = self.settings.base_url
+        for path in (f"{root}/v1/model/info", f"{root}/model/info"):
+            try:
+                payload = await self._get_json(path, timeout=timeout)
+            except LLMConsoleError as exc:
+                log.debug("model info at %s unavailable: %s", path, exc)
+                continue
+            groups = discovery.group_model_info(payload)
+            if groups:
+                return groups
+        return {}
+
+    async def discover(self) -> list[ModelInfo]:
+        """The chat models the proxy serves, with capabilities; saved for the next start."""
+        payload = await self._get_json("/models")
+        ids = discovery.parse_model_ids(payload)
+        if not ids and not (isinstance(payload, dict) and isinstance(payload.get("data"), list)):
+            raise ProxyError("GET /v1/models: the answer has no model list (is OPENAI_BASE_URL a LiteLLM proxy?)")
+        info = await self._model_info() if ids else {}
+        models = [
+            discovery.build_model(model_id, info.get(model_id, []), self.settings, self.learned.rejected(model_id))
+            for model_id in ids
+        ]
+        models = [m for m in models if m.is_chat]
+        self.models = models
+        discovery.save_cache(self.settings, models)
+        return models
+
+    def find_model(self, model_id: str) -> ModelInfo:
+        """The discovered model named ``model_id``; :class:`UnknownModelError` when the proxy lacks it."""
+        for model in self.models:
+            if model.id == model_id:
+                return model
+        raise UnknownModelError(model_id)
+
+    def default_model(self) -> ModelInfo | None:
+        """The config's default model when served, else the first chat model."""
+        if self.settings.default_model:
+            for model in self.models:
+                if model.id == self.settings.default_model:
+                    return model
+        return self.models[0] if self.models else None
+
+    async def key_info(self) -> KeyInfo | None:
+        """Alias, spend and budget of the key from ``/key/info``; None where the proxy refuses it."""
+        try:
+            payload = await self._get_json(
+                f"{self.settings.base_url}/key/info", timeout=self.settings.discovery_timeout
+            )
+        except LLMConsoleError:
+            return None
+        info = payload.get("info") if isinstance(payload, dict) else None
+        if not isinstance(info, dict):
+            return None
+
+        def num(value: Any) -> float | None:
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            return float(value) if ok else None
+
+        alias = info.get("key_alias")
+        return KeyInfo(
+            alias=alias if isinstance(alias, str) else None,
+            spend=num(info.get("spend")),
+            max_budget=num(info.get("max_budget")),
+        )
+
+    # -- streaming ----------------------------------------------------------------------------------
+
+    async def stream_response(
+        self,
+        model: ModelInfo,
+        conversation: Conversation,
+        *,
+        reasoning_effort: str | None = None,
+        system_prompt: str | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """Stream one reply. See the module docstring for the contract."""
+        effort = reasoning_effort or self.settings.reasoning_effort
+        prompt = system_prompt if system_prompt is not None else conversation.system_prompt
+        if prompt is None:
+            prompt = self.settings.system_prompt
+        override = self.settings.models.get(model.id)
+        max_out = override.max_output_tokens if override is not None else None
+        retried = False
+        while True:
+            rejected = self.learned.rejected(model.id)
+            body, dropped = build_request(
+                model,
+                conversation,
+                system_prompt=prompt,
+                reasoning_effort=effort,
+                max_output_tokens=max_out,
+                rejected=rejected,
+            )
+            request = self.http.build_request("POST", "/responses", content=json.dumps(body).encode())
+            try:
+                response = await self.http.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                raise self._connection_error(exc, f"POST /v1/responses ({model.id})") from None
+            try:
+                if response.status_code >= 400:
+                    error = await self._error_for(response, model.id)
+                    param = self._rejected_param(error, body)
+                    if param is not None and not retried:
+                        log.info("%s rejects %s: dropping it and retrying once", model.id, param)
+                        self.learned.record(model.id, param)
+                        retried = True
+                        continue
+                    raise error
+                async for event in self._events(response, model, dropped, body.get("max_output_tokens")):
+                    yield event
+                return
+            finally:
+                await response.aclose()
+
+    @staticmethod
+    def _rejected_param(error: ProxyError, body: Mapping[str, Any]) -> str | None:
+        if not isinstance(error, BadRequestError):
+            return None
+        candidates = [error.message]
+        if isinstance(error, ProxyStatusError) and error.body:
+            candidates.append(error.body)
+        for text in candidates:
+            param = parse_rejected_param(text)
+            if param in DROPPABLE_PARAMS and param in body:
+                return param
+        return None
+
+    async def _events(
+        self, response: httpx.Response, model: ModelInfo, dropped: tuple[str, ...], max_out: Any
+    ) -> AsyncIterator[StreamEvent]:
+        headers = response.headers
+        yield ResponseStarted(
+            quota=parse_quota(headers),
+            cost=_float_header(headers, "x-litellm-response-cost"),
+            key_spend=_float_header(headers, "x-litellm-key-spend"),
+            dropped_params=dropped,
+        )
+        decoder = SSEDecoder()
+        parts: list[str] = []
+        loads = json.loads
+        secrets = self.settings.secrets()
+        try:
+            async for chunk in response.aiter_raw():
+                for sse in decoder.feed(chunk):
+                    data = sse.data
+                    if data == b"[DONE]":
+                        # LiteLLM's end marker: a stream that ends here without a terminal event broke.
+                        yield self._interrupted(parts, "the stream ended without completing")
+                        return
+                    try:
+                        payload = loads(data)
+                    except ValueError:
+                        raise StreamDecodeError(
+                            f"{model.id}: the proxy sent an event that is not JSON: {one_line(repr(data[:80]), 120)}"
+                        ) from None
+                    if not isinstance(payload, dict):
+                        continue
+                    kind = payload.get("type") or sse.event
+                    if kind == _TEXT_DELTA:
+                        delta = payload.get("delta")
+                        if isinstance(delta, str) and delta:
+                            parts.append(delta)
+                            yield TextDelta(delta)
+                    elif kind in _REASONING_DELTAS:
+                        delta = payload.get("delta")
+                        if isinstance(delta, str) and delta:
+                            yield ReasoningDelta(delta)
+                    elif kind == "response.completed":
+                        resp = payload.get("response")
+                        usage = _usage_from(resp.get("usage") if isinstance(resp, dict) else None, model)
+                        rid = resp.get("id") if isinstance(resp, dict) else None
+                        yield Completed(usage=usage, response_id=rid if isinstance(rid, str) else None)
+                        return
+                    elif kind == "response.incomplete":
+                        resp = payload.get("response")
+                        resp = resp if isinstance(resp, dict) else {}
+                        details = resp.get("incomplete_details")
+                        reason = details.get("reason") if isinstance(details, dict) else None
+                        yield Incomplete(
+                            reason=reason if isinstance(reason, str) else "unknown",
+                            usage=_usage_from(resp.get("usage"), model),
+                            max_output_tokens=max_out if isinstance(max_out, int) else None,
+                        )
+                        return
+                    elif kind in ("response.failed", "error"):
+                        error = error_from_event(payload, model=model.id, secrets=secrets)
+                        resp = payload.get("response")
+                        usage_raw = resp.get("usage") if isinstance(resp, dict) else None
+                        yield Failed(
+                            error=error,
+                            partial_text="".join(parts),
+                            interrupted=_is_break(payload),
+                            usage=_usage_from(usage_raw, model) if usage_raw else None,
+                        )
+                        return
+            for sse in decoder.flush():
+                if sse.data and sse.data != b"[DONE]":
+                    log.debug("trailing event without terminator ignored")
+            yield self._interrupted(parts, "the connection closed before the reply completed")
+        except httpx.HTTPError as exc:
+            error = self._connection_error(exc, f"{model.id}: stream interrupted")
+            yield Failed(error=error, partial_text="".join(parts), interrupted=True)
+        except SSEDecodeError as exc:
+            yield Failed(error=StreamDecodeError(f"{model.id}: {exc}"), partial_text="".join(parts), interrupted=True)
+        except StreamDecodeError as exc:
+            yield Failed(error=exc, partial_text="".join(parts), interrupted=True)
+
+    @staticmethod
+    def _interrupted(parts: list[str], why: str) -> Failed:
+        return Failed(error=StreamError(f"interrupted: {why}"), partial_text="".join(parts), interrupted=True)
+
+
+def _is_break(payload: Mapping[str, Any]) -> bool:
+    """A ``response.failed``/``error`` that reports a server-side break (not a refusal) is an interruption."""
+    text = json.dumps(payload)[:2000].lower()
+    return any(word in text for word in ("server_error", "interrupted", "connection", "timeout", "internal"))

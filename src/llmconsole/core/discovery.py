@@ -1,0 +1,217 @@
+"""Model discovery: ``/v1/models`` for the names, ``/model/info`` for the facts, name patterns for the rest.
+
+Merging, field by field (a null or missing field means unknown and falls back to the pattern):
+``max_input_tokens`` -> context window, ``max_output_tokens`` -> caps the seed's conservative limit,
+``supports_vision`` -> images, ``supports_reasoning`` -> reasoning, ``litellm_provider`` -> provider
+(a Databricks provider never gets ``prompt_cache_key``), ``mode`` -> only an explicit non-chat mode
+leaves the chat list. One name can balance over several deployments: a parameter is sent only if every
+deployment accepts it; the smallest context window and output limit win; a capability is claimed only
+if every deployment that says anything claims it. Then the config's per-model overrides, then what
+the client learned from rejections.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from llmconsole.core import paths
+from llmconsole.core.capabilities import pattern_capabilities
+from llmconsole.core.config import Settings
+from llmconsole.core.models import FieldSource, ModelInfo
+
+log = logging.getLogger(__name__)
+
+
+def parse_model_ids(payload: Any) -> list[str]:
+    """Ids from a ``/v1/models`` answer (``{"data":[{"id":...}]}``), in order, without duplicates."""
+    data = payload.get("data") if isinstance(payload, dict) else payload
+    if not isinstance(data, list):
+        return []
+    seen: dict[str, None] = {}
+    for item in data:
+        model_id = item.get("id") if isinstance(item, dict) else item if isinstance(item, str) else None
+        if isinstance(model_id, str) and model_id and model_id not in seen:
+            seen[model_id] = None
+    return list(seen)
+
+
+def _positive_int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    number = int(value)
+    return number if number > 0 else None
+
+
+def _price(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def group_model_info(payload: Any) -> dict[str, list[dict[str, Any]]]:
+    """``/model/info`` entries grouped by ``model_name``: one list of ``model_info`` dicts per name."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    groups: dict[str, list[dict[str, Any]]] = {}
+    if not isinstance(data, list):
+        return groups
+    for entry in data:
+        if not isinstance(entry, dict):
+            continue
+        name = entry.get("model_name")
+        info = entry.get("model_info")
+        if not isinstance(name, str):
+            continue
+        merged: dict[str, Any] = dict(info) if isinstance(info, dict) else {}
+        params = entry.get("litellm_params")
+        if isinstance(params, dict) and not merged.get("litellm_provider"):
+            target = params.get("model")
+            if isinstance(target, str) and "/" in target:
+                merged["litellm_provider"] = target.split("/", 1)[0]
+        groups.setdefault(name, []).append(merged)
+    return groups
+
+
+def _all_known_bool(entries: Iterable[Mapping[str, Any]], key: str) -> bool | None:
+    values = [entry[key] for entry in entries if isinstance(entry.get(key), bool)]
+    if not values:
+        return None
+    return all(values)
+
+
+def _min_known(entries: Iterable[Mapping[str, Any]], key: str) -> int | None:
+    values = [v for v in (_positive_int(entry.get(key)) for entry in entries) if v is not None]
+    return min(values) if values else None
+
+
+def _max_price(entries: Iterable[Mapping[str, Any]], key: str) -> float | None:
+    values = [v for v in (_price(entry.get(key)) for entry in entries) if v is not None]
+    return max(values) if values else None
+
+
+def build_model(
+    model_id: str,
+    entries: list[dict[str, Any]],
+    settings: Settings,
+    rejected: frozenset[str] = frozenset(),
+) -> ModelInfo:
+    """One :class:`ModelInfo` from its ``/model/info`` entries (may be empty), patterns, config, learning."""
+    pattern = pattern_capabilities(model_id)
+    sources: dict[str, FieldSource] = {}
+    from_info = False
+
+    def pick(field: str, info_value: Any, pattern_value: Any) -> Any:
+        nonlocal from_info
+        if info_value is not None:
+            sources[field] = "model_info"
+            from_info = True
+            return info_value
+        sources[field] = "pattern"
+        return pattern_value
+
+    reasoning = pick("reasoning", _all_known_bool(entries, "supports_reasoning"), pattern.reasoning)
+    images = pick("images", _all_known_bool(entries, "supports_vision"), pattern.images)
+    context = pick("context_window", _min_known(entries, "max_input_tokens"), pattern.context_window)
+    info_out = _min_known(entries, "max_output_tokens")
+    if info_out is not None and info_out < pattern.max_output_tokens:
+        max_out = pick("max_output_tokens", info_out, pattern.max_output_tokens)
+    else:
+        max_out = pattern.max_output_tokens
+        sources["max_output_tokens"] = "pattern"
+        from_info = from_info or info_out is not None
+
+    providers = sorted({str(e["litellm_provider"]) for e in entries if isinstance(e.get("litellm_provider"), str)})
+    provider = ",".join(providers) if providers else None
+    if provider:
+        sources["provider"] = "model_info"
+        from_info = True
+    modes = {str(e["mode"]) for e in entries if isinstance(e.get("mode"), str)}
+    mode: str | None = None
+    if modes:
+        from_info = True
+        chatty = modes & {"chat", "responses", "completion"}
+        mode = sorted(chatty)[0] if chatty else sorted(modes)[0]
+        sources["mode"] = "model_info"
+
+    params = dict(pattern.params)
+    sources["store"] = sources["prompt_cache_key"] = "pattern"
+    if any("databricks" in p for p in providers):
+        params["prompt_cache_key"] = False
+        sources["prompt_cache_key"] = "model_info"
+
+    prices = {
+        "input_cost_per_token": _max_price(entries, "input_cost_per_token"),
+        "output_cost_per_token": _max_price(entries, "output_cost_per_token"),
+        "cache_read_cost_per_token": _max_price(entries, "cache_read_input_token_cost"),
+    }
+    for name, value in prices.items():
+        if value is not None:
+            sources[name] = "model_info"
+            from_info = True
+
+    override = settings.models.get(model_id)
+    if override is not None:
+        for field in ("store", "prompt_cache_key"):
+            value = getattr(override, field)
+            if value is not None:
+                params[field] = value
+                sources[field] = "config"
+        if override.max_output_tokens is not None:
+            max_out, sources["max_output_tokens"] = override.max_output_tokens, "config"
+        if override.context_window is not None:
+            context, sources["context_window"] = override.context_window, "config"
+        if override.reasoning is not None:
+            reasoning, sources["reasoning"] = override.reasoning, "config"
+        if override.images is not None:
+            images, sources["images"] = override.images, "config"
+    for param in rejected:
+        configured_on = override is not None and getattr(override, param, None) is True
+        if not configured_on:
+            params[param] = False
+            sources[param] = "learned"
+    return ModelInfo(
+        id=model_id,
+        reasoning=bool(reasoning),
+        images=bool(images),
+        context_window=int(context),
+        max_output_tokens=int(max_out),
+        params=params,
+        provider=provider,
+        mode=mode,
+        source="model_info" if from_info else "pattern",
+        sources=sources,
+        **prices,
+    )
+
+
+def _cache_path(settings: Settings) -> Path:
+    digest = hashlib.sha256((settings.base_url or "").encode()).hexdigest()[:16]
+    return paths.cache_dir() / f"models-{digest}.json"
+
+
+def save_cache(settings: Settings, models: list[ModelInfo]) -> None:
+    """Remember the list so that the next start shows it at once (no key is written)."""
+    data = json.dumps({"base_url": settings.base_url, "models": [m.model_dump(mode="json") for m in models]})
+    try:
+        paths.write_private_file(_cache_path(settings), data)
+    except OSError as exc:
+        log.warning("cannot write the model cache: %s", exc)
+
+
+def load_cache(settings: Settings) -> list[ModelInfo] | None:
+    """The list saved by the last discovery against this base URL, or None."""
+    try:
+        raw = json.loads(_cache_path(settings).read_text(encoding="utf-8"))
+        if raw.get("base_url") != settings.base_url:
+            return None
+        return [ModelInfo.model_validate(item) for item in raw["models"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None

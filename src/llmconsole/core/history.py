@@ -1,0 +1,1110 @@
+"""Crash-safe conversation history in SQLite (stdlib ``sqlite3``).
+
+The database is ``paths.data_dir() / "history.sqlite3"`` (``LLMCONSOLE_DATA_DIR`` overrides the folder). The
+folder is 0700, the database and its ``-wal``/``-shm`` files 0600. WAL mode with ``synchronous=NORMAL``: a
+commit survives the process being killed (not a power cut), readers never block the writer, and several
+processes (the app, ``llmconsole -p``, ``llmconsole history``) share the file.
+
+Writing a streamed reply::
+
+    message = conv.add_assistant(model)
+    recorder = ReplyRecorder(history, conv, message)   # history: AsyncHistory (app) or HistoryStore
+    await recorder.astart()                            # the row exists, status "streaming"
+    async for event in stream:
+        if isinstance(event, TextDelta) and recorder.append(event.text):
+            await recorder.aflush()                    # every `interval` s and at every finished block
+    await recorder.afinish("completed", usage)
+
+A reply whose process died before it ended keeps status ``streaming`` in the file; every read (``load``,
+``list_conversations``, ``export_markdown``, the CLI) reports it as ``interrupted`` when the process that
+wrote it is gone. Each message row records its writer's pid and a start token (Linux: boot id + process start
+time from ``/proc``), so a recycled pid is not mistaken for the writer.
+
+Nothing is stored that the caller did not pass in: the API key never reaches this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import dataclasses
+import functools
+import json
+import logging
+import os
+import re
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, ParamSpec, TypeVar, cast
+
+from llmconsole.core import paths
+from llmconsole.core.conversation import Conversation, Message, MessageStatus, title_from_prompt
+from llmconsole.core.errors import LLMConsoleError
+from llmconsole.core.events import Usage
+
+__all__ = [
+    "DB_FILENAME",
+    "SCHEMA_VERSION",
+    "AsyncHistory",
+    "ConversationSummary",
+    "HistoryError",
+    "HistoryNotFoundError",
+    "HistoryStore",
+    "ReplyRecorder",
+    "SearchHit",
+    "default_path",
+    "fts_query",
+]
+
+log = logging.getLogger(__name__)
+
+DB_FILENAME: Final = "history.sqlite3"
+BUSY_TIMEOUT_MS: Final = 5_000
+MIN_PREFIX: Final = 4
+"""Shortest id prefix ``resolve`` accepts."""
+SNIPPET_OPEN: Final = "\ue000"
+SNIPPET_CLOSE: Final = "\ue001"
+"""Markers ``snippet()`` puts around matches; :class:`SearchHit` turns them into ``spans``."""
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+class HistoryError(LLMConsoleError):
+    """The history database cannot be opened, read or written (exit 1)."""
+
+    exit_code = 1
+
+
+class HistoryNotFoundError(HistoryError):
+    """No conversation matches the id, prefix or ``last`` (or the prefix is ambiguous or too short)."""
+
+    exit_code = 2
+
+
+def default_path() -> Path:
+    """Where the history lives: ``data_dir()/history.sqlite3``."""
+    return paths.data_dir() / DB_FILENAME
+
+
+# ----------------------------------------------------------------------------------------------------
+# Value objects
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    """One line of the conversation list."""
+
+    id: str
+    short_id: str
+    """The first 8 characters of ``id`` (what the CLI prints; ``resolve`` accepts any prefix of 4+)."""
+    title: str
+    model: str | None
+    """The model of the latest reply (or the one the conversation was saved with)."""
+    updated_at: float
+    """Unix time of the last write."""
+    message_count: int
+    kind: str
+    """``chat`` or ``compare``."""
+    last_status: str | None = None
+    """How the newest reply ended (dead writers already mapped to ``interrupted``); None without replies."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A full-text match: a message, or (``message_id`` None) a conversation title."""
+
+    conversation_id: str
+    message_id: str | None
+    """None when the title matched."""
+    title: str
+    snippet: str
+    """A short plain-text excerpt around the match, on one line."""
+    role: str | None
+    """``user``/``assistant``; None for a title match."""
+    spans: tuple[tuple[int, int], ...] = ()
+    """``(start, end)`` offsets of the matched terms in ``snippet`` (for highlighting)."""
+    updated_at: float = 0.0
+    """When the conversation was last written."""
+
+
+# ----------------------------------------------------------------------------------------------------
+# Writer liveness
+
+
+_BOOT_ID: str | None = None
+_SELF_TOKEN: tuple[int, str] | None = None
+_IMPORT_TIME: Final = time.time()
+
+
+def _boot_id() -> str:
+    global _BOOT_ID
+    if _BOOT_ID is None:
+        try:
+            _BOOT_ID = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        except OSError:
+            _BOOT_ID = ""
+    return _BOOT_ID
+
+
+def _proc_token(pid: int) -> str | None:
+    """Linux: ``boot_id:starttime`` of a live process; None if it is gone (or a zombie)."""
+    try:
+        data = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    fields = data[data.rindex(b")") + 2 :].split()
+    if not fields or fields[0] in (b"Z", b"X", b"x"):
+        return None
+    return f"{_boot_id()}:{fields[19].decode()}"
+
+
+def _has_proc() -> bool:
+    return sys.platform.startswith("linux") and os.path.exists("/proc/self/stat")
+
+
+def writer_token() -> tuple[int, str]:
+    """``(pid, start token)`` of this process (recomputed after a fork)."""
+    global _SELF_TOKEN
+    pid = os.getpid()
+    if _SELF_TOKEN is None or _SELF_TOKEN[0] != pid:
+        token = _proc_token(pid) if _has_proc() else None
+        _SELF_TOKEN = (pid, token if token is not None else f"t{pid}:{_IMPORT_TIME:.6f}")
+    return _SELF_TOKEN
+
+
+def writer_alive(pid: int | None, token: str | None) -> bool:
+    """Whether the process that wrote a message (pid + start token) still runs."""
+    if pid is None:
+        return False
+    me = writer_token()
+    if pid == me[0]:
+        return token == me[1]
+    if _has_proc():
+        return token is not None and _proc_token(pid) == token
+    # Elsewhere (macOS, BSD): no cheap start time of another process; a recycled pid is taken for the writer.
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+# ----------------------------------------------------------------------------------------------------
+# Schema
+
+
+def _m1_base(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE conversations (
+            pk            INTEGER PRIMARY KEY,
+            id            TEXT NOT NULL UNIQUE,
+            title         TEXT NOT NULL DEFAULT '',
+            model         TEXT,
+            system_prompt TEXT,
+            created_at    REAL NOT NULL,
+            updated_at    REAL NOT NULL,
+            kind          TEXT NOT NULL DEFAULT 'chat' CHECK (kind IN ('chat', 'compare')),
+            meta          TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+    db.execute("CREATE INDEX conversations_by_update ON conversations (updated_at DESC, pk DESC)")
+    db.execute(
+        """
+        CREATE TABLE messages (
+            pk              INTEGER PRIMARY KEY,
+            id              TEXT NOT NULL UNIQUE,
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            seq             INTEGER NOT NULL,
+            role            TEXT NOT NULL,
+            text            TEXT NOT NULL DEFAULT '',
+            model           TEXT,
+            status          TEXT,
+            usage           TEXT,
+            reasoning       TEXT NOT NULL DEFAULT '',
+            error           TEXT,
+            images          TEXT NOT NULL DEFAULT '[]',
+            created_at      REAL NOT NULL,
+            ttft_s          REAL,
+            duration_s      REAL,
+            writer_pid      INTEGER,
+            writer_boot     TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX messages_by_conversation ON messages (conversation_id, seq)")
+
+
+def _m2_fts(db: sqlite3.Connection) -> None:
+    """Full-text search: external-content FTS5 indexes over message text and titles, synced by triggers."""
+    tokenizer = "tokenize = 'unicode61 remove_diacritics 2'"
+    for fts, column, table in (
+        ("messages_fts", "text", "messages"),
+        ("titles_fts", "title", "conversations"),
+    ):
+        db.execute(
+            f"CREATE VIRTUAL TABLE {fts} USING fts5({column}, content='{table}', content_rowid='pk', "
+            f"{tokenizer})"
+        )
+    for table, column in (("messages", "text"), ("conversations", "title")):
+        fts = "messages_fts" if table == "messages" else "titles_fts"
+        db.execute(
+            f"CREATE TRIGGER {table}_ai AFTER INSERT ON {table} BEGIN "
+            f"INSERT INTO {fts} (rowid, {column}) VALUES (new.pk, new.{column}); END"
+        )
+        db.execute(
+            f"CREATE TRIGGER {table}_ad AFTER DELETE ON {table} BEGIN "
+            f"INSERT INTO {fts} ({fts}, rowid, {column}) VALUES ('delete', old.pk, old.{column}); END"
+        )
+        db.execute(
+            f"CREATE TRIGGER {table}_au AFTER UPDATE OF {column} ON {table} "
+            f"WHEN old.{column} IS NOT new.{column} BEGIN "
+            f"INSERT INTO {fts} ({fts}, rowid, {column}) VALUES ('delete', old.pk, old.{column}); "
+            f"INSERT INTO {fts} (rowid, {column}) VALUES (new.pk, new.{column}); END"
+        )
+    # Index what version 1 already held.
+    db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    db.execute("INSERT INTO titles_fts (titles_fts) VALUES ('rebuild')")
+
+
+MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (_m1_base, _m2_fts)
+"""``MIGRATIONS[i]`` takes a database from schema version ``i`` to ``i + 1`` (``PRAGMA user_version``)."""
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Bring ``db`` (autocommit connection) to schema version ``target``, one transaction per step."""
+    while True:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise HistoryError(
+                    f"The history database has schema version {version}; this llmconsole knows up to "
+                    f"{SCHEMA_VERSION}. Upgrade llmconsole."
+                )
+            if version >= target:
+                db.execute("COMMIT")
+                return version
+            MIGRATIONS[version](db)
+            db.execute(f"PRAGMA user_version = {version + 1}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+
+# ----------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _usage_to_json(usage: Usage | None) -> str | None:
+    return None if usage is None else json.dumps(dataclasses.asdict(usage), separators=(",", ":"))
+
+
+def _usage_from_json(raw: str | None) -> Usage | None:
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    known = {f.name for f in dataclasses.fields(Usage)}
+    return Usage(**{k: v for k, v in data.items() if k in known})
+
+
+def _images_from_json(raw: str | None) -> list[str]:
+    try:
+        data = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [item for item in data if isinstance(item, str)] if isinstance(data, list) else []
+
+
+_WORD = re.compile(r"[^\W_]", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 query from whatever the user typed: every word must appear, the last one as a prefix.
+
+    Each whitespace-separated word becomes a quoted phrase (quotes doubled), so operators (``AND``, ``NEAR``,
+    ``*``, ``^``, ``:``, parentheses) are plain text. Returns None when nothing searchable is left.
+    """
+    words = [w for w in text.split() if _WORD.search(w)]
+    if not words:
+        return None
+    phrases = ['"' + w.replace('"', '""') + '"' for w in words]
+    phrases[-1] += " *"
+    return " ".join(phrases)
+
+
+def _clean_snippet(raw: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Snippet with markers → one-line plain text and the matched spans."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    start: int | None = None
+    for ch in raw:
+        if ch == SNIPPET_OPEN:
+            start = pos
+        elif ch == SNIPPET_CLOSE:
+            if start is not None:
+                spans.append((start, pos))
+            start = None
+        else:
+            if ch in "\r\n\t\x0b\x0c":
+                ch = " "
+            out.append(ch)
+            pos += 1
+    return "".join(out).rstrip(), tuple(spans)
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _guard(method: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Run a store method under its lock, turning ``sqlite3.Error`` into :class:`HistoryError`."""
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        store = cast("HistoryStore", args[0])
+        with store._lock:
+            if store._db is None:
+                raise HistoryError("The history store is closed.")
+            try:
+                return method(*args, **kwargs)
+            except sqlite3.Error as exc:
+                raise HistoryError(f"History database error ({store.path}): {exc}") from exc
+
+    return wrapper
+
+
+def _tighten(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The store
+
+
+class HistoryStore:
+    """The history database. Thread-safe (one lock) but blocking: the app uses :class:`AsyncHistory`."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path if path is not None else default_path()
+        self._lock = threading.RLock()
+        self._db: sqlite3.Connection | None = None
+        try:
+            self._db = self._open()
+        except sqlite3.Error as exc:
+            raise HistoryError(f"Cannot open the history database {self.path}: {exc}") from exc
+        except OSError as exc:
+            raise HistoryError(
+                f"Cannot create the history database {self.path}: {exc.strerror or exc}"
+            ) from exc
+
+    def _open(self) -> sqlite3.Connection:
+        paths.ensure_private_dir(self.path.parent)
+        # Create the file 0600 before SQLite opens it: SQLite gives -wal and -shm the database's mode.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        _tighten(self.path)
+        db = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                log.warning("history: journal_mode is %s, not wal", mode)
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            migrate(db)
+        except BaseException:
+            db.close()
+            raise
+        for suffix in ("-wal", "-shm"):
+            _tighten(self.path.with_name(self.path.name + suffix))
+        return db
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise HistoryError("The history store is closed.")
+        return self._db
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            if self._db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.close()
+                self._db = None
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    # -- writes ------------------------------------------------------------------------------------
+
+    def _upsert_conversation(
+        self, db: sqlite3.Connection, conv: Conversation, kind: str, meta: dict[str, Any] | None, now: float
+    ) -> None:
+        db.execute(
+            """
+            INSERT INTO conversations (id, title, model, system_prompt, created_at, updated_at, kind, meta)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                title = excluded.title,
+                model = COALESCE(excluded.model, conversations.model),
+                system_prompt = excluded.system_prompt,
+                updated_at = MAX(conversations.updated_at, excluded.updated_at),
+                kind = excluded.kind,
+                meta = CASE WHEN ? THEN excluded.meta ELSE conversations.meta END
+            """,
+            (
+                conv.id,
+                conv.title,
+                conv.model,
+                conv.system_prompt,
+                conv.created_at,
+                now,
+                kind,
+                json.dumps(meta or {}),
+                meta is not None,
+            ),
+        )
+
+    @_guard
+    def save_conversation(
+        self, conv: Conversation, *, kind: str = "chat", meta: dict[str, Any] | None = None
+    ) -> None:
+        """Insert or update the conversation's own fields (title, model, system prompt, kind, meta)."""
+        if kind not in ("chat", "compare"):
+            raise ValueError(f"kind must be 'chat' or 'compare', not {kind!r}")
+        with self._write() as db:
+            self._upsert_conversation(db, conv, kind, meta, time.time())
+
+    @_guard
+    def add_message(self, conv: Conversation, message: Message, *, kind: str | None = None) -> None:
+        """Insert ``message`` at the end of ``conv`` (creating the conversation row if needed) and commit.
+
+        Call it for a user message *before* its request is sent, and for a reply as soon as it is created.
+        """
+        pid, token = writer_token()
+        now = time.time()
+        with self._write() as db:
+            if kind is None:
+                row = db.execute("SELECT kind FROM conversations WHERE id = ?", (conv.id,)).fetchone()
+                kind = row[0] if row else "chat"
+            self._upsert_conversation(db, conv, kind, None, now)
+            db.execute(
+                """
+                INSERT INTO messages (id, conversation_id, seq, role, text, model, status, usage, reasoning,
+                                      error, images, created_at, ttft_s, duration_s, writer_pid, writer_boot)
+                VALUES (?, ?, (SELECT COALESCE(MAX(seq), -1) + 1 FROM messages WHERE conversation_id = ?),
+                        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    message.id,
+                    conv.id,
+                    conv.id,
+                    message.role,
+                    message.text,
+                    message.model,
+                    message.status,
+                    _usage_to_json(message.usage),
+                    message.reasoning,
+                    message.error,
+                    json.dumps(message.images),
+                    message.created_at,
+                    message.ttft_s,
+                    message.duration_s,
+                    pid,
+                    token,
+                ),
+            )
+            if message.role == "assistant" and message.model:
+                db.execute("UPDATE conversations SET model = ? WHERE id = ?", (message.model, conv.id))
+
+    @_guard
+    def update_message(self, conv_id: str, message: Message) -> None:
+        """Write the text, status, usage, reasoning, error and timings of a stored message; commit.
+
+        This process becomes the message's writer (for dead-writer detection).
+        """
+        pid, token = writer_token()
+        with self._write() as db:
+            cur = db.execute(
+                """
+                UPDATE messages SET text = ?, model = ?, status = ?, usage = ?, reasoning = ?, error = ?,
+                       ttft_s = ?, duration_s = ?, writer_pid = ?, writer_boot = ?
+                WHERE id = ? AND conversation_id = ?
+                """,
+                (
+                    message.text,
+                    message.model,
+                    message.status,
+                    _usage_to_json(message.usage),
+                    message.reasoning,
+                    message.error,
+                    message.ttft_s,
+                    message.duration_s,
+                    pid,
+                    token,
+                    message.id,
+                    conv_id,
+                ),
+            )
+            if cur.rowcount == 0:
+                raise HistoryNotFoundError(f"No message {message.id} in conversation {conv_id}.")
+            db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (time.time(), conv_id))
+
+    @_guard
+    def rename(self, conv_id: str, title: str) -> None:
+        """Set the title (whitespace collapsed to one line)."""
+        with self._write() as db:
+            cur = db.execute(
+                "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
+                (_collapse(title), time.time(), conv_id),
+            )
+            if cur.rowcount == 0:
+                raise HistoryNotFoundError(f"No conversation {conv_id}.")
+
+    @_guard
+    def delete(self, conv_id: str) -> None:
+        """Delete a conversation and its messages; freed pages are zeroed (``secure_delete``)."""
+        db = self.db
+        db.execute("PRAGMA secure_delete = ON")
+        try:
+            with self._write():
+                db.execute("DELETE FROM messages WHERE conversation_id = ?", (conv_id,))
+                cur = db.execute("DELETE FROM conversations WHERE id = ?", (conv_id,))
+                if cur.rowcount == 0:
+                    raise HistoryNotFoundError(f"No conversation {conv_id}.")
+        finally:
+            db.execute("PRAGMA secure_delete = OFF")
+        # Move the (zeroed) pages into the database file and drop the old copies from the WAL if nobody reads.
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # -- reads -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _effective_status(
+        status: str | None, pid: int | None, token: str | None, cache: dict[Any, bool]
+    ) -> str | None:
+        if status != "streaming":
+            return status
+        key = (pid, token)
+        alive = cache.get(key)
+        if alive is None:
+            alive = cache[key] = writer_alive(pid, token)
+        return "streaming" if alive else "interrupted"
+
+    @_guard
+    def list_conversations(self, limit: int = 100, offset: int = 0) -> list[ConversationSummary]:
+        """Conversations, most recently updated first."""
+        rows = self.db.execute(
+            """
+            SELECT c.id, c.title, c.model, c.updated_at, c.kind,
+                   (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id),
+                   l.status, l.writer_pid, l.writer_boot,
+                   (SELECT m.text FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user'
+                    ORDER BY m.seq LIMIT 1)
+            FROM conversations c
+            LEFT JOIN messages l ON l.pk = (SELECT m.pk FROM messages m WHERE m.conversation_id = c.id
+                                            AND m.role = 'assistant' ORDER BY m.seq DESC LIMIT 1)
+            ORDER BY c.updated_at DESC, c.pk DESC
+            LIMIT ? OFFSET ?
+            """,
+            (limit, offset),
+        ).fetchall()
+        cache: dict[Any, bool] = {}
+        out: list[ConversationSummary] = []
+        for cid, title, model, updated, kind, count, status, pid, token, first in rows:
+            out.append(
+                ConversationSummary(
+                    id=cid,
+                    short_id=cid[:8],
+                    title=title or (title_from_prompt(first) if first else ""),
+                    model=model,
+                    updated_at=updated,
+                    message_count=count,
+                    kind=kind,
+                    last_status=self._effective_status(status, pid, token, cache),
+                )
+            )
+        return out
+
+    @_guard
+    def count(self) -> int:
+        """How many conversations are stored."""
+        return int(self.db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0])
+
+    @_guard
+    def load(self, conv_id: str) -> Conversation:
+        """The conversation, messages in order; a dead writer's ``streaming`` reply is ``interrupted``."""
+        db = self.db
+        row = db.execute(
+            "SELECT id, title, model, system_prompt, created_at FROM conversations WHERE id = ?", (conv_id,)
+        ).fetchone()
+        if row is None:
+            raise HistoryNotFoundError(f"No conversation {conv_id}.")
+        conv = Conversation(id=row[0], title=row[1], model=row[2], system_prompt=row[3], created_at=row[4])
+        cache: dict[Any, bool] = {}
+        rows = db.execute(
+            """
+            SELECT id, role, text, model, status, usage, reasoning, error, images, created_at, ttft_s,
+                   duration_s, writer_pid, writer_boot
+            FROM messages WHERE conversation_id = ? ORDER BY seq
+            """,
+            (conv_id,),
+        )
+        for r in rows:
+            status = self._effective_status(r[4], r[12], r[13], cache)
+            conv.messages.append(
+                Message(
+                    role=r[1],
+                    text=r[2],
+                    id=r[0],
+                    model=r[3],
+                    status=cast("MessageStatus | None", status),
+                    usage=_usage_from_json(r[5]),
+                    reasoning=r[6] or "",
+                    error=r[7],
+                    images=_images_from_json(r[8]),
+                    created_at=r[9],
+                    ttft_s=r[10],
+                    duration_s=r[11],
+                )
+            )
+        return conv
+
+    @_guard
+    def conversation_kind(self, conv_id: str) -> str:
+        """``chat`` or ``compare``."""
+        row = self.db.execute("SELECT kind FROM conversations WHERE id = ?", (conv_id,)).fetchone()
+        if row is None:
+            raise HistoryNotFoundError(f"No conversation {conv_id}.")
+        return str(row[0])
+
+    @_guard
+    def resolve(self, ref: str) -> str:
+        """The full id for ``last``, a full id or a unique prefix of at least 4 characters."""
+        ref = ref.strip()
+        db = self.db
+        if ref.lower() == "last":
+            row = db.execute(
+                "SELECT id FROM conversations ORDER BY updated_at DESC, pk DESC LIMIT 1"
+            ).fetchone()
+            if row is None:
+                raise HistoryNotFoundError("There are no conversations yet.")
+            return str(row[0])
+        ref = ref.lower()
+        if db.execute("SELECT 1 FROM conversations WHERE id = ?", (ref,)).fetchone():
+            return ref
+        if len(ref) < MIN_PREFIX:
+            raise HistoryNotFoundError(
+                f"No conversation {ref!r} (give at least {MIN_PREFIX} characters of the id, or `last`)."
+            )
+        upper = ref[:-1] + chr(ord(ref[-1]) + 1)
+        rows = db.execute(
+            "SELECT id FROM conversations WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", (ref, upper)
+        ).fetchall()
+        if not rows:
+            raise HistoryNotFoundError(f"No conversation {ref!r}.")
+        if len(rows) > 1:
+            raise HistoryNotFoundError(
+                f"The id prefix {ref!r} matches several conversations; give more of it."
+            )
+        return str(rows[0][0])
+
+    @_guard
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Full-text search over message text and titles, best match first. Any input is a safe query."""
+        match = fts_query(query)
+        if match is None or limit <= 0:
+            return []
+        db = self.db
+        marks = (SNIPPET_OPEN, SNIPPET_CLOSE, "…")
+        hits: list[tuple[float, SearchHit]] = []
+        for cid, mid, title, role, snippet, rank, updated in db.execute(
+            """
+            SELECT m.conversation_id, m.id, c.title, m.role, snippet(messages_fts, 0, ?, ?, ?, 12),
+                   messages_fts.rank, c.updated_at
+            FROM messages_fts
+            JOIN messages m ON m.pk = messages_fts.rowid
+            JOIN conversations c ON c.id = m.conversation_id
+            WHERE messages_fts MATCH ?
+            ORDER BY messages_fts.rank
+            LIMIT ?
+            """,
+            (*marks, match, limit),
+        ):
+            text, spans = _clean_snippet(snippet)
+            hits.append((rank, SearchHit(cid, mid, title, text, role, spans, updated)))
+        seen = {hit.conversation_id for _, hit in hits}
+        for cid, title, snippet, rank, updated in db.execute(
+            """
+            SELECT c.id, c.title, snippet(titles_fts, 0, ?, ?, ?, 12), titles_fts.rank, c.updated_at
+            FROM titles_fts JOIN conversations c ON c.pk = titles_fts.rowid
+            WHERE titles_fts MATCH ?
+            ORDER BY titles_fts.rank
+            LIMIT ?
+            """,
+            (*marks, match, limit),
+        ):
+            if cid in seen:  # a message of this conversation matched already (titles repeat the prompt)
+                continue
+            text, spans = _clean_snippet(snippet)
+            hits.append((rank, SearchHit(cid, None, title, text, None, spans, updated)))
+        hits.sort(key=lambda item: (item[0], -item[1].updated_at))
+        return [hit for _, hit in hits[:limit]]
+
+    def export_markdown(self, conv_id: str) -> str:
+        """The conversation as Markdown; replies that did not complete say how they ended."""
+        conv = self.load(conv_id)
+        return conversation_markdown(conv)
+
+    @_guard
+    def integrity_check(self) -> str:
+        """``PRAGMA integrity_check`` (``ok`` when the file is sound)."""
+        return "\n".join(str(r[0]) for r in self.db.execute("PRAGMA integrity_check"))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Markdown
+
+
+def _format_usage(usage: Usage) -> str:
+    parts = []
+    cached = f" ({usage.cached_tokens:,} cached)" if usage.cached_tokens else ""
+    parts.append(f"{usage.input_tokens:,} in{cached}")
+    reasoning = f" ({usage.reasoning_tokens:,} reasoning)" if usage.reasoning_tokens else ""
+    parts.append(f"{usage.output_tokens:,} out{reasoning}")
+    if usage.cost is not None:
+        parts.append(f"${usage.cost:.4f}")
+    return " · ".join(parts)
+
+
+def end_note(message: Message) -> str | None:
+    """The italic line for a reply that did not complete (None when it completed)."""
+    status = message.status
+    if message.role != "assistant" or status in (None, "completed"):
+        return None
+    if status == "interrupted":
+        return "_(interrupted — partial reply)_"
+    if status == "streaming":
+        return "_(still streaming — partial reply)_"
+    if status == "cancelled":
+        return "_(cancelled)_"
+    if status == "truncated":
+        tokens = message.usage.output_tokens if message.usage and message.usage.output_tokens else None
+        return f"_(truncated at {tokens:,} output tokens)_" if tokens else "_(truncated)_"
+    if status == "rate_limited":
+        return f"_(rate limited: {_collapse(message.error)})_" if message.error else "_(rate limited)_"
+    if status == "error":
+        return f"_(error: {_collapse(message.error)})_" if message.error else "_(error)_"
+    return f"_({status})_"
+
+
+def conversation_markdown(conv: Conversation) -> str:
+    """Render a conversation as Markdown (see :meth:`HistoryStore.export_markdown`)."""
+    out: list[str] = [f"# {_collapse(conv.title) or 'Untitled conversation'}", ""]
+    if conv.system_prompt:
+        out += ["## System prompt", "", conv.system_prompt.rstrip("\n"), ""]
+    for message in conv.messages:
+        if message.role == "user":
+            out += ["## You", ""]
+        else:
+            out += [f"## Assistant ({message.model})" if message.model else "## Assistant", ""]
+        if message.reasoning:
+            out += ["> **Reasoning**", ">"]
+            out += [f"> {line}".rstrip() for line in message.reasoning.rstrip("\n").splitlines()]
+            out.append("")
+        if message.text:
+            out += [message.text.rstrip("\n"), ""]
+            # Close a code fence the reply left open, so the notes below render as text.
+            if message.text.count("```") % 2:
+                out += ["```", ""]
+        if message.images:
+            n = len(message.images)
+            out += [f"_({n} image{'s' if n != 1 else ''} attached)_", ""]
+        note = end_note(message)
+        if note:
+            out += [note, ""]
+        if message.role == "assistant" and message.usage is not None:
+            out += [f"_Usage: {_format_usage(message.usage)}_", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Async wrapper
+
+
+class AsyncHistory:
+    """A :class:`HistoryStore` called from asyncio: every call runs on one dedicated worker thread, in order.
+
+    Writes are shielded from cancellation: once called, a write completes even if the caller is cancelled.
+    """
+
+    def __init__(self, store: HistoryStore | None = None, *, path: Path | None = None) -> None:
+        self._store = store
+        self._path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmconsole-history")
+
+    @classmethod
+    async def open(cls, path: Path | None = None) -> AsyncHistory:
+        """Open (and migrate) the store on the worker thread."""
+        history = cls(path=path)
+        history._store = await history._run(HistoryStore, path)
+        return history
+
+    @property
+    def store(self) -> HistoryStore:
+        if self._store is None:
+            raise HistoryError("The history store is not open.")
+        return self._store
+
+    async def _run(self, func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        future = self._executor.submit(func, *args, **kwargs)
+        return await asyncio.shield(asyncio.wrap_future(future))
+
+    async def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return await self._run(lambda: getattr(self.store, name)(*args, **kwargs))
+
+    async def close(self) -> None:
+        if self._store is not None:
+            await self._run(self._store.close)
+        self._executor.shutdown(wait=False)
+
+    async def save_conversation(
+        self, conv: Conversation, *, kind: str = "chat", meta: dict[str, Any] | None = None
+    ) -> None:
+        snapshot = copy.copy(conv)
+        await self._call("save_conversation", snapshot, kind=kind, meta=meta)
+
+    async def add_message(self, conv: Conversation, message: Message, *, kind: str | None = None) -> None:
+        await self._call("add_message", copy.copy(conv), copy.copy(message), kind=kind)
+
+    async def update_message(self, conv_id: str, message: Message) -> None:
+        await self._call("update_message", conv_id, copy.copy(message))
+
+    async def list_conversations(self, limit: int = 100, offset: int = 0) -> list[ConversationSummary]:
+        return cast("list[ConversationSummary]", await self._call("list_conversations", limit, offset))
+
+    async def count(self) -> int:
+        return cast(int, await self._call("count"))
+
+    async def load(self, conv_id: str) -> Conversation:
+        return cast(Conversation, await self._call("load", conv_id))
+
+    async def resolve(self, ref: str) -> str:
+        return cast(str, await self._call("resolve", ref))
+
+    async def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        return cast("list[SearchHit]", await self._call("search", query, limit))
+
+    async def rename(self, conv_id: str, title: str) -> None:
+        await self._call("rename", conv_id, title)
+
+    async def delete(self, conv_id: str) -> None:
+        await self._call("delete", conv_id)
+
+    async def export_markdown(self, conv_id: str) -> str:
+        return cast(str, await self._call("export_markdown", conv_id))
+
+    async def integrity_check(self) -> str:
+        return cast(str, await self._call("integrity_check"))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Recording a streamed reply
+
+
+class ReplyRecorder:
+    """Persists a streaming reply: ``append`` per delta is cheap; ``flush`` when it says a flush is due.
+
+    A flush is due ``interval`` seconds after the last one, or when a block just finished (the appended text
+    completes a blank line ``\\n\\n`` or closes a ```` ``` ```` fence) and ``min_gap`` seconds passed.
+    With a :class:`HistoryStore` use ``start``/``flush``/``finish``; with :class:`AsyncHistory` use
+    ``astart``/``aflush``/``afinish`` (they work with either).
+    """
+
+    def __init__(
+        self,
+        store: HistoryStore | AsyncHistory,
+        conv: Conversation,
+        message: Message,
+        *,
+        interval: float = 0.25,
+        min_gap: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.conv = conv
+        self.message = message
+        self.interval = interval
+        self.min_gap = min(min_gap, interval)
+        self._clock = clock
+        self._last_flush = clock()
+        self._dirty = False
+        self._flushing = False
+        self._scan = 0
+        """Offset in ``message.text`` of the first line not yet scanned for fences."""
+        self._in_fence = False
+        self.flushes = 0
+        """How many writes this recorder made (start and finish included)."""
+
+    # -- the hot path ------------------------------------------------------------------------------
+
+    def append(self, text: str) -> bool:
+        """Add ``text`` to the reply; True when a flush is due."""
+        if not text:
+            return False
+        message = self.message
+        before = len(message.text)
+        tail = message.text[-1:] if before else ""
+        message.text += text
+        self._dirty = True
+        elapsed = self._clock() - self._last_flush
+        if elapsed >= self.interval:
+            return True
+        block = "\n\n" in text or (tail == "\n" and text[0] == "\n")
+        if "\n" in text and self._scan_fences():
+            block = True
+        return block and elapsed >= self.min_gap
+
+    def append_reasoning(self, text: str) -> bool:
+        """Add reasoning summary text; True when a flush is due (interval only)."""
+        if not text:
+            return False
+        self.message.reasoning += text
+        self._dirty = True
+        return self._clock() - self._last_flush >= self.interval
+
+    def _scan_fences(self) -> bool:
+        """Scan the completed lines since the last call; True if one of them closed a code fence."""
+        text = self.message.text
+        end = text.rfind("\n") + 1
+        closed = False
+        for line in text[self._scan : end].splitlines():
+            if line.lstrip().startswith(("```", "~~~")):
+                if self._in_fence:
+                    closed = True
+                self._in_fence = not self._in_fence
+        self._scan = end
+        return closed
+
+    @property
+    def due(self) -> bool:
+        """Unwritten text and the interval has passed."""
+        return self._dirty and self._clock() - self._last_flush >= self.interval
+
+    # -- writes ------------------------------------------------------------------------------------
+
+    def _sync_store(self) -> HistoryStore:
+        if isinstance(self.store, AsyncHistory):
+            raise TypeError("ReplyRecorder over an AsyncHistory: use astart/aflush/afinish")
+        return self.store
+
+    def _mark(self) -> None:
+        self._last_flush = self._clock()
+        self._dirty = False
+        self.flushes += 1
+
+    def start(self) -> None:
+        """Insert the reply (status ``streaming`` unless set) and commit."""
+        if self.message.status is None:
+            self.message.status = "streaming"
+        self._sync_store().add_message(self.conv, self.message)
+        self._mark()
+
+    async def astart(self) -> None:
+        if self.message.status is None:
+            self.message.status = "streaming"
+        if isinstance(self.store, AsyncHistory):
+            await self.store.add_message(self.conv, self.message)
+        else:
+            self.store.add_message(self.conv, self.message)
+        self._mark()
+
+    def flush(self) -> None:
+        """Write the text so far (no-op when nothing changed)."""
+        if not self._dirty:
+            return
+        self._sync_store().update_message(self.conv.id, self.message)
+        self._mark()
+
+    async def aflush(self) -> None:
+        """Write the text so far off the event loop; skipped while a previous write is still running."""
+        if not self._dirty or self._flushing:
+            return
+        store = self.store
+        if not isinstance(store, AsyncHistory):
+            self.flush()
+            return
+        self._flushing = True
+        self._dirty = False  # set before the await: appends made meanwhile mark it dirty again
+        try:
+            await store.update_message(self.conv.id, self.message)
+        except BaseException:
+            self._dirty = True
+            raise
+        finally:
+            self._flushing = False
+        self._last_flush = self._clock()
+        self.flushes += 1
+
+    def _end(self, status: MessageStatus, usage: Usage | None, error: str | None) -> None:
+        self.message.status = status
+        if usage is not None:
+            self.message.usage = usage
+        if error is not None:
+            self.message.error = error
+
+    def finish(self, status: MessageStatus, usage: Usage | None = None, error: str | None = None) -> None:
+        """Record how the reply ended (with the final text, usage and error) and commit."""
+        self._end(status, usage, error)
+        self._sync_store().update_message(self.conv.id, self.message)
+        self._mark()
+
+    async def afinish(
+        self, status: MessageStatus, usage: Usage | None = None, error: str | None = None
+    ) -> None:
+        self._end(status, usage, error)
+        if isinstance(self.store, AsyncHistory):
+            await self.store.update_message(self.conv.id, self.message)
+        else:
+            self.store.update_message(self.conv.id, self.message)
+        self._mark()

@@ -1,0 +1,65 @@
+"""Where llmconsole keeps its files. Every folder it creates is private to the owner (0700)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "llmconsole"
+
+
+def _platform_dir(kind: str) -> Path:
+    import platformdirs  # imported lazily: only needed when no override is set
+
+    getter = {
+        "config": platformdirs.user_config_dir,
+        "cache": platformdirs.user_cache_dir,
+        "data": platformdirs.user_data_dir,
+    }[kind]
+    return Path(getter(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    """History and logs. ``LLMCONSOLE_DATA_DIR`` overrides it."""
+    override = os.environ.get("LLMCONSOLE_DATA_DIR")
+    return Path(override) if override else _platform_dir("data")
+
+
+def cache_dir() -> Path:
+    """Model-list cache and learned parameter rejections.
+
+    ``LLMCONSOLE_CACHE_DIR`` overrides it; with only ``LLMCONSOLE_DATA_DIR`` set it lives in its ``cache``.
+    """
+    override = os.environ.get("LLMCONSOLE_CACHE_DIR")
+    if override:
+        return Path(override)
+    data_override = os.environ.get("LLMCONSOLE_DATA_DIR")
+    return Path(data_override) / "cache" if data_override else _platform_dir("cache")
+
+
+def config_dir() -> Path:
+    """The optional ``config.toml``. ``LLMCONSOLE_CONFIG_DIR`` overrides it."""
+    override = os.environ.get("LLMCONSOLE_CONFIG_DIR")
+    return Path(override) if override else _platform_dir("config")
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) readable by the owner alone; tighten it if it exists."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def write_private_file(path: Path, data: str) -> None:
+    """Atomically write ``data`` to ``path`` with mode 0600 (the folder is made private too)."""
+    ensure_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,49 @@
+"""App-wide Textual messages (widget-specific ones are nested in their widgets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from llmconsole.core.conversation import Message as ChatMessage
+    from llmconsole.core.errors import LLMConsoleError, ProxyError
+    from llmconsole.core.events import ResponseStarted
+    from llmconsole.core.models import ModelInfo
+
+
+@dataclass
+class ModelsLoaded(Message):
+    """Discovery (or the cache) produced a model list."""
+
+    models: list[ModelInfo]
+    from_cache: bool = False
+
+
+@dataclass
+class ModelsFailed(Message):
+    """Discovery failed (unreachable proxy, refused key...)."""
+
+    error: LLMConsoleError
+
+
+@dataclass
+class ReplyStarted(Message):
+    """The proxy accepted the request (headers parsed)."""
+
+    event: ResponseStarted
+
+
+@dataclass
+class ReplyFinished(Message):
+    """A reply ended, however it ended (``message.status``); ``error`` is set for failures.
+
+    ``pre_stream`` is true when the request failed before the proxy accepted it (nothing was streamed).
+    """
+
+    message: ChatMessage
+    error: ProxyError | None
+    pre_stream: bool
+    model: ModelInfo

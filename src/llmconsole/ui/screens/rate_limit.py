@@ -1,0 +1,221 @@
+"""The rate-limit modal and the countdown it shares with the status bar.
+
+The countdown is computed from an injected monotonic clock (``deadline - clock()``), never from counted
+ticks, so it stays right however late the timer fires. Without a ``retry_after`` the seed's 60 seconds are
+counted down and marked as an estimate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Static
+
+from llmconsole.ui.widgets.formatting import countdown_text
+
+if TYPE_CHECKING:
+    from llmconsole.core.ratelimit import RateLimitInfo
+
+ESTIMATED_WAIT_S = 60.0
+"""The wait when the proxy gives no retry-after (the seed's default)."""
+
+MAX_AUTO_RESENDS = 3
+"""Automatic resends of one prompt, at most."""
+
+RateLimitChoice = Literal["switch", "close"]
+
+
+def limit_type_words(limit_type: str | None) -> str:
+    """``input_tokens_per_minute`` -> ``input tokens per minute`` (the core's wording when it has one)."""
+    if not limit_type:
+        return "unknown limit"
+    try:
+        from llmconsole.core.ratelimit import describe_limit_type
+    except ImportError:  # pragma: no cover - the core module lands separately
+        return limit_type.replace("_", " ")
+    return describe_limit_type(limit_type)
+
+
+def what_to_do(info: RateLimitInfo, model_id: str, *, databricks: bool) -> list[str]:
+    """The seed's "What to do" lines for this limit (the Databricks one only for Databricks models)."""
+    from llmconsole.core.ratelimit import format_rate_limit
+
+    text = format_rate_limit(info, model_id, databricks=databricks)
+    _, _, tail = text.partition("What to do:")
+    lines = [line.strip() for line in tail.splitlines() if line.strip()]
+    return [line if line.startswith("•") else f"• {line}" for line in lines]
+
+
+@dataclass
+class RateLimitCountdown:
+    """A rate limit being waited out: what was hit, until when, and whether to resend at zero."""
+
+    model_id: str
+    info: RateLimitInfo
+    started_at: float
+    """``clock()`` when the limit was hit."""
+    wait_s: float
+    estimate: bool
+    """True when the proxy gave no retry-after (``wait_s`` is the seed's 60 s)."""
+    databricks: bool = False
+    auto_resend: bool = True
+    """Resend the prompt when the countdown reaches zero."""
+    resends_done: int = 0
+    """Automatic resends of this prompt so far (at most :data:`MAX_AUTO_RESENDS`)."""
+    fired: bool = False
+    """The automatic resend happened (or zero was reached with nothing to do)."""
+
+    @classmethod
+    def start(
+        cls, model_id: str, info: RateLimitInfo, now: float, *, databricks: bool = False, resends_done: int = 0
+    ) -> RateLimitCountdown:
+        retry = info.retry_after
+        estimate = retry is None or retry <= 0
+        return cls(
+            model_id=model_id,
+            info=info,
+            started_at=now,
+            wait_s=ESTIMATED_WAIT_S if estimate or retry is None else float(retry),
+            estimate=estimate,
+            databricks=databricks,
+            auto_resend=resends_done < MAX_AUTO_RESENDS,
+            resends_done=resends_done,
+        )
+
+    def remaining(self, now: float) -> float:
+        return max(0.0, self.started_at + self.wait_s - now)
+
+    @property
+    def can_auto_resend(self) -> bool:
+        return self.auto_resend and self.resends_done < MAX_AUTO_RESENDS
+
+    def limit_words(self) -> str:
+        return limit_type_words(self.info.limit_type)
+
+    def limit_current(self) -> str | None:
+        """``Limit: 200000 | Current: 250000`` when the proxy said."""
+        limit, current = self.info.limit, self.info.current
+        if limit is None and current is None:
+            return None
+        return f"Limit: {_number(limit)} | Current: {_number(current)}"
+
+    def status(self, now: float) -> Content:
+        """The status-bar part: ``rate limit: input tokens per minute 200000/250000 · 14s · resend ^x cancels``."""
+        remaining = self.remaining(now)
+        pieces: list[str | tuple[str, str]] = [("rate limit", "$error bold"), f": {self.limit_words()}"]
+        if self.info.limit is not None or self.info.current is not None:
+            pieces.append(f" {_number(self.info.limit)}/{_number(self.info.current)}")
+        countdown = countdown_text(remaining)
+        if self.estimate and remaining > 0:
+            countdown += " (est.)"
+        pieces += [" · ", (countdown, "$warning bold" if remaining > 0 else "$success bold")]
+        if remaining > 0 and self.can_auto_resend:
+            pieces.append(" · auto-resend (ctrl+x cancels)")
+        elif self.resends_done >= MAX_AUTO_RESENDS and remaining > 0:
+            pieces.append(" · no more auto-resends")
+        return Content.assemble(*pieces)
+
+
+def _number(value: object) -> str:
+    if value is None:
+        return "?"
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value)}"
+    return str(value)
+
+
+class RateLimitModal(ModalScreen[RateLimitChoice]):
+    """What was hit, a live countdown, what to do, and the actions.
+
+    | Key | Action |
+    | :- | :- |
+    | s | Switch to a smaller model now. |
+    | a | Toggle the automatic resend at zero. |
+    | escape | Close (the countdown and the pending resend stay in the status bar). |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", tooltip="Close; the countdown stays in the status bar", id="rl-close"),
+        Binding("s", "switch", "Switch model", tooltip="Pick a smaller model of the same family", id="rl-switch"),
+        Binding("a", "toggle_auto", "Auto-resend", tooltip="Resend automatically at zero", id="rl-auto"),
+    ]
+
+    def __init__(self, countdown: RateLimitCountdown, clock: Callable[[], float]) -> None:
+        super().__init__()
+        self.countdown = countdown
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        state = self.countdown
+        info = state.info
+        with Vertical(id="rl-dialog"):
+            yield Static(Content.assemble(("Rate limit exceeded", "bold"), " — model: ", state.model_id), id="rl-title")
+            if info.message:
+                yield Static(Content(info.message), id="rl-message", markup=False)
+            yield Static(Content.assemble("Limit type: ", (state.limit_words(), "bold")), id="rl-type")
+            limits = state.limit_current()
+            if limits is not None:
+                yield Static(Content(limits), id="rl-limits", markup=False)
+            yield Static("", id="rl-countdown", markup=False)
+            yield Static(Content.styled("What to do:", "bold"), id="rl-todo-title")
+            todo = self._todo_lines()
+            yield Static(Content("\n".join(todo)), id="rl-todo", markup=False)
+            yield Checkbox(
+                f"Resend automatically at zero ({state.resends_done}/3 used)",
+                value=state.can_auto_resend,
+                disabled=state.resends_done >= 3,
+                id="rl-auto",
+            )
+            with Horizontal(id="rl-buttons"):
+                yield Button("Switch model now (s)", id="rl-switch", variant="primary")
+                yield Button("Close (esc)", id="rl-close")
+
+    def _todo_lines(self) -> list[str]:
+        state = self.countdown
+        try:
+            return what_to_do(state.info, state.model_id, databricks=state.databricks)
+        except ImportError:  # pragma: no cover - the core module lands separately
+            return [f"• Wait {state.wait_s:.0f} seconds before retrying"]
+
+    def on_mount(self) -> None:
+        self.update_countdown()
+
+    @property
+    def countdown_line(self) -> Static:
+        return self.query_one("#rl-countdown", Static)
+
+    def update_countdown(self) -> None:
+        """Re-read the clock (called by the app's tick; cheap)."""
+        state = self.countdown
+        remaining = state.remaining(self.clock())
+        text = countdown_text(remaining)
+        if remaining > 0:
+            label = f"Retry in {text}" + (" (estimate: the proxy gave no retry-after)" if state.estimate else "")
+        else:
+            label = "Ready to retry"
+        self.countdown_line.update(Content.styled(label, "$warning bold" if remaining > 0 else "$success bold"))
+
+    @on(Checkbox.Changed, "#rl-auto")
+    def _auto_changed(self, event: Checkbox.Changed) -> None:
+        self.countdown.auto_resend = event.value
+
+    @on(Button.Pressed, "#rl-switch")
+    def action_switch(self) -> None:
+        self.dismiss("switch")
+
+    @on(Button.Pressed, "#rl-close")
+    def action_close(self) -> None:
+        self.dismiss("close")
+
+    def action_toggle_auto(self) -> None:
+        checkbox = self.query_one("#rl-auto", Checkbox)
+        if not checkbox.disabled:
+            checkbox.toggle()

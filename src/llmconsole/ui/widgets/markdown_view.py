@@ -1,0 +1,937 @@
+"""`MarkdownView`: one message (a streaming reply or a finished one) as cached rendered lines.
+
+Design (measured in issue 5): the Markdown text is split into blocks (paragraphs, headings, lists,
+tables, fenced code blocks) on blank lines outside code fences. Each *finished* block is rendered
+once by rich (`rich.markdown.Markdown` through `Console.render_lines` at the content width) and
+its `Strip`s are cached; only the growing last block (the "tail") is re-rendered, at most
+`RENDER_INTERVAL` apart however fast deltas arrive. `render_line(y)` returns cached strips.
+
+- `append(delta)` is O(len(delta)): it stores the delta and schedules one render.
+- Big code blocks are split into chunks of `CODE_CHUNK_LINES` lines (long tight lists likewise at
+  item boundaries) so re-rendering the growing tail stays cheap.
+- A finished message (e.g. from history) renders lazily: its height is estimated from the text,
+  visible blocks render on demand, the rest render in the background in small slices, nearest to
+  the viewport first (one queue per app), correcting the height as they go.
+- A width (or theme) change re-renders in the same background slices, visible blocks first.
+- After caching new lines: `gc.collect(1)` then `gc.freeze()` (measured: keeps the max key latency
+  low without the memory growth of a plain freeze).
+- Text selection works through Textual's selection API (`get_selection` and strips carrying
+  offsets); `text` is the Markdown source for copying.
+
+Markdown goes through `rich.markdown` only; nothing is ever parsed as console markup.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import re
+import weakref
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import lru_cache
+from time import monotonic, perf_counter
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markdown import CodeBlock, Markdown, MarkdownElement
+from rich.segment import Segment
+from rich.style import Style
+from rich.syntax import Syntax
+from rich.theme import Theme
+from textual.color import Color
+from textual.css.query import NoMatches
+from textual.errors import NoWidget
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from markdown_it.token import Token
+    from pygments.lexer import Lexer
+    from textual.app import App
+    from textual.selection import Selection
+    from textual.timer import Timer
+
+__all__ = ["CODE_CHUNK_LINES", "RENDER_INTERVAL", "MarkdownView", "warm_up"]
+
+RENDER_INTERVAL = 0.05
+"""Minimum seconds between two renders of the growing tail (at most ~20 renders a second)."""
+CODE_CHUNK_LINES = 40
+"""A fenced code block is cached in chunks of this many lines."""
+LIST_CHUNK_LINES = 40
+"""A tight list longer than this is split at its next top-level item."""
+SLICE_BUDGET = 0.006
+"""Seconds of background (re-)rendering per event-loop turn."""
+
+_FENCE_OPEN = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
+_LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+
+# ----------------------------------------------------------------------------------------------
+# Block splitting (pure, no Textual)
+
+
+@dataclass(slots=True, eq=False)
+class _Block:
+    """One unit of cached rendering."""
+
+    source: str
+    """Markdown source, or the code itself for a code chunk."""
+    kind: Literal["md", "code"] = "md"
+    continuation: bool = False
+    """True for the 2nd+ chunk of a split block: no blank line before it."""
+    lang: str = ""
+    top: bool = True
+    """Code chunk: first chunk of its fence (gets the top padding)."""
+    bottom: bool = True
+    """Code chunk: last chunk of its fence (gets the bottom padding)."""
+    strips: list[Strip] | None = None
+    width: int = 0
+    """Width `strips` were rendered at (stale when it differs from the view's width)."""
+    generation: int = -1
+    """Theme generation `strips` were rendered with."""
+    estimate: tuple[int, int] = (0, 0)
+    """Cached (width, estimated height)."""
+
+
+def _fence_closes(line: str, marker: str) -> bool:
+    stripped = line.strip()
+    return (
+        len(line) - len(line.lstrip()) <= 3
+        and len(stripped) >= len(marker)
+        and stripped == stripped[0] * len(stripped)
+        and stripped[0] == marker[0]
+    )
+
+
+class _Splitter:
+    """Turns Markdown text, fed in any pieces, into finished blocks plus one open tail."""
+
+    def __init__(self) -> None:
+        self.finished: list[_Block] = []
+        """Finished blocks not yet taken by the view."""
+        self.code_blocks: list[str] = []
+        """Contents of closed fenced code blocks."""
+        self._partial = ""
+        self._lines: list[str] = []
+        self._kind: Literal["md", "code"] = "md"
+        self._continuation = False
+        self._fence = ""
+        self._fence_indent = 0
+        self._lang = ""
+        self._code_top = True
+        self._code_lines: list[str] = []
+        self._nested_fence = ""
+        self._nested_indent = 0
+        self._nested_lines: list[str] = []
+
+    def feed(self, text: str) -> None:
+        data = self._partial + text if self._partial else text
+        lines = data.split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            self._line(line)
+
+    def close(self) -> None:
+        """The text is complete: everything becomes finished."""
+        if self._partial:
+            self._line(self._partial)
+            self._partial = ""
+        if self._kind == "code":
+            self.code_blocks.append("\n".join(self._code_lines))
+            self._emit_code(bottom=True)
+            self._kind = "md"
+        elif self._nested_fence:
+            self.code_blocks.append("\n".join(self._nested_lines))
+            self._nested_fence = ""
+        self._emit_md()
+
+    @property
+    def open_code(self) -> str | None:
+        """Content of a fenced code block still open, if any."""
+        if self._kind == "code":
+            return "\n".join([*self._code_lines, self._partial] if self._partial else self._code_lines)
+        if self._nested_fence:
+            return "\n".join(self._nested_lines)
+        return None
+
+    def tail(self) -> _Block | None:
+        """The open block as it stands (including an incomplete last line), or None."""
+        lines = self._lines
+        if self._partial:
+            lines = [*lines, self._partial]
+        if self._kind == "code":
+            return _Block(
+                "\n".join(lines).rstrip("\n"),
+                "code",
+                continuation=self._continuation,
+                lang=self._lang,
+                top=self._code_top,
+                bottom=True,
+            )
+        if not lines or not any(line.strip() for line in lines):
+            return None
+        return _Block("\n".join(lines), continuation=self._continuation)
+
+    def _emit_md(self, *, next_continuation: bool = False) -> None:
+        if self._lines:
+            self.finished.append(_Block("\n".join(self._lines), continuation=self._continuation))
+            self._lines = []
+        self._continuation = next_continuation
+
+    def _emit_code(self, *, bottom: bool) -> None:
+        source = "\n".join(self._lines)
+        if bottom:
+            source = source.rstrip("\n")
+        self.finished.append(
+            _Block(
+                source,
+                "code",
+                continuation=self._continuation,
+                lang=self._lang,
+                top=self._code_top,
+                bottom=bottom,
+            )
+        )
+        self._lines = []
+        self._code_top = False
+        self._continuation = True
+
+    def _line(self, line: str) -> None:
+        lines = self._lines
+        if self._kind == "code":
+            if _fence_closes(line, self._fence):
+                self.code_blocks.append("\n".join(self._code_lines))
+                self._code_lines = []
+                self._emit_code(bottom=True)
+                self._kind = "md"
+                self._continuation = False
+                return
+            if self._fence_indent:
+                # CommonMark: strip the fence's indentation from the content lines.
+                indent = len(line) - len(line.lstrip(" "))
+                line = line[min(indent, self._fence_indent) :]
+            lines.append(line)
+            self._code_lines.append(line)
+            if len(lines) >= CODE_CHUNK_LINES:
+                self._emit_code(bottom=False)
+            return
+        if self._nested_fence:
+            lines.append(line)
+            indent = len(line) - len(line.lstrip(" "))
+            unindented = line[min(indent, self._nested_indent) :]
+            if _fence_closes(unindented, self._nested_fence):
+                self.code_blocks.append("\n".join(self._nested_lines))
+                self._nested_fence = ""
+            else:
+                self._nested_lines.append(unindented)
+            return
+        match = _FENCE_OPEN.match(line)
+        if match is not None and not (match.group(2)[0] == "`" and "`" in match.group(3)):
+            indent = len(match.group(1).replace("\t", "    "))
+            if indent <= 3 and (not lines or indent == 0):
+                self._emit_md()
+                self._kind = "code"
+                self._fence = match.group(2)
+                self._fence_indent = indent
+                self._lang = match.group(3).strip().partition(" ")[0]
+                self._code_top = True
+                self._code_lines = []
+                return
+            if lines:
+                self._nested_fence = match.group(2)
+                self._nested_indent = indent
+                self._nested_lines = []
+                lines.append(line)
+                return
+        if not line.strip():
+            self._emit_md()
+            return
+        if (
+            len(lines) >= LIST_CHUNK_LINES
+            and _LIST_ITEM.match(line) is not None
+            and _LIST_ITEM.match(lines[0]) is not None
+        ):
+            self._emit_md(next_continuation=True)
+        lines.append(line)
+
+
+# ----------------------------------------------------------------------------------------------
+# Rendering (rich)
+
+
+@lru_cache(maxsize=64)
+def _lexer(name: str) -> Lexer | str:
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        return get_lexer_by_name(name or "text")
+    except ClassNotFound:
+        return "text"
+
+
+class _CodeBlock(CodeBlock):
+    """rich's code block, with the theme's code background (for code nested in lists)."""
+
+    background: str | None = None
+
+    @classmethod
+    def create(cls, markdown: Markdown, token: Token) -> CodeBlock:
+        block = super().create(markdown, token)
+        assert isinstance(block, _CodeBlock)
+        block.background = getattr(markdown, "code_background", None)
+        return block
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        code = str(self.text).rstrip()
+        yield Syntax(
+            code,
+            _lexer(self.lexer_name),
+            theme=self.theme,
+            word_wrap=True,
+            padding=1,
+            background_color=self.background,
+        )
+
+
+class _Markdown(Markdown):
+    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
+        **Markdown.elements,
+        "fence": _CodeBlock,
+        "code_block": _CodeBlock,
+    }
+
+
+@dataclass(slots=True)
+class _RenderContext:
+    """What rendering needs from the app: a rich console with theme-derived styles."""
+
+    console: Console
+    code_theme: str
+    code_background: str | None
+    generation: int
+    selection_style: Style | None = None
+    options: dict[int, ConsoleOptions] = field(default_factory=dict)
+
+    def options_for(self, width: int) -> ConsoleOptions:
+        options = self.options.get(width)
+        if options is None:
+            options = self.options[width] = self.console.options.update(width=width, height=None)
+        return options
+
+
+def _make_console(theme: Theme | None = None) -> Console:
+    return Console(
+        file=io.StringIO(),
+        width=80,
+        color_system="truecolor",
+        force_terminal=True,
+        legacy_windows=False,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        theme=theme,
+    )
+
+
+def _resolve_colors(variables: Mapping[str, str]) -> dict[str, str]:
+    """Theme variables that are plain colours, alpha blended onto the background, as hex."""
+    try:
+        background = Color.parse(variables.get("background", "#000000"))
+    except Exception:  # noqa: BLE001 - any unparsable theme value just falls back
+        background = Color(0, 0, 0)
+    resolved: dict[str, str] = {}
+    for name, value in variables.items():
+        try:
+            color = Color.parse(value)
+        except Exception:  # noqa: BLE001 - "auto 87%", "transparent", text styles...
+            continue
+        resolved[name] = (background + color).hex6 if color.a < 1 else color.hex6
+    return resolved
+
+
+def _rich_theme(variables: Mapping[str, str]) -> Theme:
+    colors = _resolve_colors(variables)
+
+    def color(*names: str) -> str:
+        for name in names:
+            if name in colors:
+                return colors[name]
+        return ""
+
+    def text_style(name: str, default: str) -> str:
+        value = variables.get(name, default)
+        words = [word for word in value.split() if word in {"bold", "italic", "underline", "dim", "strike"}]
+        return " ".join(words)
+
+    styles: dict[str, str] = {}
+    for level in range(1, 7):
+        heading_color = color(f"markdown-h{level}-color", "text-primary", "primary")
+        style = text_style(f"markdown-h{level}-text-style", "bold")
+        styles[f"markdown.h{level}"] = f"{style} {heading_color}".strip() or "none"
+    accent = color("text-accent", "accent")
+    primary = color("text-primary", "primary")
+    muted = color("foreground-muted", "foreground")
+    surface = color("surface")
+    on_surface = f" on {surface}" if surface else ""
+    styles.update(
+        {
+            "markdown.h1.border": primary or "none",
+            "markdown.code": f"bold {accent}{on_surface}".strip(),
+            "markdown.code_block": f"{color('foreground')}{on_surface}".strip() or "none",
+            "markdown.block_quote": f"italic {muted}".strip(),
+            "markdown.item.bullet": f"bold {primary}".strip(),
+            "markdown.item.number": primary or "none",
+            "markdown.list": "none",
+            "markdown.hr": muted or "dim",
+            "markdown.link": primary or "none",
+            "markdown.link_url": f"underline {color('text-secondary', 'secondary')}".strip(),
+            "markdown.table.border": color("border", "primary") or "none",
+            "markdown.table.header": f"bold {primary}".strip(),
+        }
+    )
+    return Theme({name: Style.parse(value) for name, value in styles.items()})
+
+
+_contexts: dict[tuple[str, bool], _RenderContext] = {}
+_generation = 0
+
+
+def _context_for(app: App[object]) -> _RenderContext:
+    global _generation
+    theme = app.current_theme
+    key = (theme.name, theme.dark)
+    context = _contexts.get(key)
+    if context is None:
+        variables = app.theme_variables
+        _generation += 1
+        surface = _resolve_colors({"surface": variables.get("surface", "")}).get("surface")
+        context = _RenderContext(
+            console=_make_console(_rich_theme(variables)),
+            code_theme="monokai" if theme.dark else "default",
+            code_background=surface,
+            generation=_generation,
+        )
+        _contexts[key] = context
+    return context
+
+
+def _render_block(block: _Block, width: int, context: _RenderContext, base: Style | None) -> list[Strip]:
+    renderable: Syntax | _Markdown
+    if block.kind == "code":
+        renderable = Syntax(
+            block.source,
+            _lexer(block.lang),
+            theme=context.code_theme,
+            word_wrap=True,
+            padding=(1 if block.top else 0, 1, 1 if block.bottom else 0, 1),
+            background_color=context.code_background,
+        )
+    else:
+        renderable = _Markdown(block.source, code_theme=context.code_theme, hyperlinks=False)
+        renderable.code_background = context.code_background  # type: ignore[attr-defined]  # read by _CodeBlock
+    lines = context.console.render_lines(renderable, context.options_for(width), style=base, pad=True)
+    return [Strip(line, width) for line in lines]
+
+
+def _estimate_height(block: _Block, width: int) -> int:
+    """Height of a block before it is rendered (corrected once it is)."""
+    if block.estimate[0] == width:
+        return block.estimate[1]
+    width = max(width, 1)
+    height = 0
+    if block.kind == "code":
+        inner = max(width - 2, 1)
+        for line in block.source.split("\n"):
+            height += max(1, -(-len(line) // inner))
+        height += int(block.top) + int(block.bottom)
+    else:
+        table_rows = 0
+        for line in block.source.split("\n"):
+            if line.startswith("|"):
+                table_rows += 1
+            else:
+                height += max(1, -(-len(line) // width))
+        if table_rows:
+            height += table_rows + 2
+    block.estimate = (width, height)
+    return height
+
+
+def warm_up() -> None:
+    """Render a tiny Markdown document once so rich, markdown-it and pygments are loaded.
+
+    Call it once at app start (e.g. from `on_mount`, or in a worker) so the first reply does not
+    pay for the imports and lexer/style loading.
+    """
+    console = _make_console()
+    sample = (
+        "# Title\n\nSome *text* with `code`.\n\n- item\n- item\n\n1. one\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n> quote\n\n```python\ndef f(x):\n    return x\n```\n"
+    )
+    for theme in ("monokai", "default"):
+        console.render_lines(_Markdown(sample, code_theme=theme), console.options.update(width=60))
+        console.render_lines(Syntax("x = 1\n", _lexer("python"), theme=theme), console.options)
+
+
+def _after_cache() -> None:
+    """After caching new strips: collect the young generations, then freeze the survivors."""
+    gc.collect(1)
+    gc.freeze()
+
+
+# ----------------------------------------------------------------------------------------------
+# Background rendering (per app, nearest to the viewport first)
+
+
+class _RenderQueue:
+    """Renders stale blocks of views in slices of `SLICE_BUDGET`, one slice per event-loop turn."""
+
+    def __init__(self, app: App[object]) -> None:
+        self._app = app
+        self._views: dict[MarkdownView, None] = {}
+        self._timer: Timer | None = None
+
+    def add(self, view: MarkdownView) -> None:
+        self._views[view] = None
+        if self._timer is None:
+            self._timer = self._app.set_timer(0.001, self._step, name="markdown-view-render")
+
+    def discard(self, view: MarkdownView) -> None:
+        self._views.pop(view, None)
+
+    def _step(self) -> None:
+        self._timer = None
+        views = [view for view in self._views if view.is_attached and view._width > 0]
+        for view in list(self._views):
+            if not view.is_attached:
+                del self._views[view]
+        if not views:
+            return
+        deadline = perf_counter() + SLICE_BUDGET
+        while views and perf_counter() < deadline:
+            view = min(views, key=_viewport_distance)
+            if not view._render_stale(deadline):
+                self._views.pop(view, None)
+                views.remove(view)
+        _after_cache()
+        if self._views:
+            self._timer = self._app.set_timer(0.001, self._step, name="markdown-view-render")
+
+
+_queues: weakref.WeakKeyDictionary[App[object], _RenderQueue] = weakref.WeakKeyDictionary()
+
+
+def _queue_for(app: App[object]) -> _RenderQueue:
+    queue = _queues.get(app)
+    if queue is None:
+        queue = _queues[app] = _RenderQueue(app)
+    return queue
+
+
+def _visible_span(view: Widget) -> tuple[int, int] | None:
+    """Lines of `view` (content coordinates) on screen, or None when it is not placed."""
+    try:
+        region = view.screen.find_widget(view).region
+    except (NoWidget, NoMatches, Exception):  # noqa: BLE001 - not laid out yet / not on a screen
+        return None
+    height = view.screen.size.height
+    top = region.y + view.styles.gutter.top
+    return (-top, height - top)
+
+
+def _viewport_distance(view: MarkdownView) -> int:
+    span = _visible_span(view)
+    if span is None:
+        return 1 << 30
+    start, end = span
+    total = view._total_height()
+    if end <= 0:
+        return -end
+    if start >= total:
+        return start - total
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------
+# The widget
+
+
+class MarkdownView(Widget):
+    """One message rendered from Markdown over cached lines (see the module docstring)."""
+
+    DEFAULT_CSS = """
+    MarkdownView {
+        height: auto;
+        width: 1fr;
+    }
+    """
+
+    ALLOW_SELECT = True
+
+    def __init__(
+        self,
+        text: str = "",
+        *,
+        streaming: bool = False,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's parameter name
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._streaming = streaming
+        self._chunks: list[str] = []
+        self._pending: list[str] = []
+        self._splitter = _Splitter()
+        self._blocks: list[_Block] = []
+        self._tail: _Block | None = None
+        self._starts: list[int] = [0]
+        self._layout_dirty = True
+        self._height = 0
+        self._width = 0
+        self._render_timer: Timer | None = None
+        self._last_render = -1.0
+        self._context: _RenderContext | None = None
+        self.renders = 0
+        """How many times pending deltas were rendered (the render rate is bounded by `RENDER_INTERVAL`)."""
+        if text:
+            self._chunks.append(text)
+            self._splitter.feed(text)
+        if not streaming:
+            self._splitter.close()
+        self._take_finished()
+        self._tail = self._splitter.tail()
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        """The Markdown source received so far."""
+        if len(self._chunks) > 1:
+            self._chunks[:] = ["".join(self._chunks)]
+        return self._chunks[0] if self._chunks else ""
+
+    @property
+    def code_blocks(self) -> list[str]:
+        """Contents of the fenced code blocks so far (an unclosed one last)."""
+        self._parse_pending()
+        blocks = list(self._splitter.code_blocks)
+        open_code = self._splitter.open_code
+        if open_code is not None:
+            blocks.append(open_code)
+        return blocks
+
+    @property
+    def streaming(self) -> bool:
+        """True until `finish()`."""
+        return self._streaming
+
+    def append(self, delta: str) -> None:
+        """Add a piece of the reply. Cheap: rendering happens at most every `RENDER_INTERVAL`."""
+        if not delta:
+            return
+        self._chunks.append(delta)
+        self._pending.append(delta)
+        if self._render_timer is None and self.is_mounted:
+            delay = max(0.0, self._last_render + RENDER_INTERVAL - monotonic())
+            self._render_timer = self.set_timer(delay, self._on_render_timer, name="markdown-view-tick")
+
+    def flush(self) -> None:
+        """Render pending deltas now."""
+        if self._render_timer is not None:
+            self._render_timer.stop()
+            self._render_timer = None
+        self._render_pending()
+
+    def finish(self) -> None:
+        """The stream ended: render the tail now and stop the timer."""
+        self._parse_pending()
+        self._streaming = False
+        self._splitter.close()
+        self._take_finished()
+        self._tail = None
+        self.flush()
+
+    def set_text(self, text: str) -> None:
+        """Replace the whole text (as a finished message; rendered lazily)."""
+        if self._render_timer is not None:
+            self._render_timer.stop()
+            self._render_timer = None
+        self._chunks = [text] if text else []
+        self._pending = []
+        self._splitter = _Splitter()
+        self._splitter.feed(text)
+        self._splitter.close()
+        self._streaming = False
+        self._blocks = []
+        self._take_finished()
+        self._tail = None
+        self._layout_dirty = True
+        if self.is_mounted:
+            self._schedule_background()
+            self.refresh(layout=True)
+
+    # -- Textual hooks --------------------------------------------------------------------------
+
+    def _on_mount(self) -> None:
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+        if self._pending:
+            self._render_timer = self.set_timer(0, self._on_render_timer, name="markdown-view-tick")
+
+    def _on_unmount(self) -> None:
+        queue = _queues.get(self.app)
+        if queue is not None:
+            queue.discard(self)
+
+    def _theme_changed(self) -> None:
+        self._context = None
+        self._layout_dirty = True
+        self._schedule_background()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._context = None
+        if self.is_mounted:
+            self._schedule_background()
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return container.width
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        self._set_width(width)
+        return self._total_height()
+
+    def _on_resize(self) -> None:
+        self._set_width(self.size.width)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        strip = self._line_at(y)
+        if strip is None:
+            return Strip.blank(width, self.rich_style)
+        if strip.cell_length != width:
+            strip = strip.crop_extend(0, width, self.rich_style)
+        selection = self.text_selection
+        if selection is not None:
+            span = selection.get_span(y)
+            if span is not None:
+                strip = self._highlight(strip, *span)
+        return strip.apply_offsets(0, y)
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        self._parse_pending()
+        self._render_all()
+        lines: list[str] = []
+        for y in range(self._total_height()):
+            strip = self._line_at(y)
+            lines.append(strip.text.rstrip() if strip is not None else "")
+        return selection.extract("\n".join(lines)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _highlight(self, strip: Strip, start: int, end: int) -> Strip:
+        context = self._get_context()
+        if context.selection_style is None:
+            context.selection_style = self.screen.get_component_rich_style("screen--selection")
+        length = len(strip.text)
+        end = length if end == -1 else min(end, length)
+        if start >= end:
+            return strip
+        style = context.selection_style
+        parts = strip.divide([start, end, length]) if start else [Strip([]), *strip.divide([end, length])]
+        before, middle, after = parts[0], parts[1], parts[2] if len(parts) > 2 else Strip([])
+        middle = Strip(Segment.apply_style(middle, post_style=style), middle.cell_length)
+        return Strip.join([before, middle, after])
+
+    def _get_context(self) -> _RenderContext:
+        if self._context is None:
+            self._context = _context_for(self.app)
+        return self._context
+
+    def _on_render_timer(self) -> None:
+        self._render_timer = None
+        self._render_pending()
+
+    def _parse_pending(self) -> None:
+        if self._pending:
+            pending = self._pending
+            self._pending = []
+            self._splitter.feed("".join(pending))
+            self._take_finished()
+            self._tail = self._splitter.tail()
+
+    def _take_finished(self) -> None:
+        finished = self._splitter.finished
+        if finished:
+            self._blocks.extend(finished)
+            finished.clear()
+            self._layout_dirty = True
+
+    def _render_pending(self) -> None:
+        """Parse pending deltas, render new finished blocks and the tail (the streaming path)."""
+        self._last_render = monotonic()
+        old_height = self._total_height()
+        first_new = len(self._blocks)
+        for index in range(len(self._blocks) - 1, -1, -1):
+            if self._blocks[index].strips is not None:
+                break
+            first_new = index
+        self._parse_pending()
+        width = self._width
+        if not self.is_mounted or width <= 0:
+            return
+        self.renders += 1
+        context = self._get_context()
+        base = self.rich_style
+        cached = False
+        for block in self._blocks[first_new:]:
+            if block.strips is None:
+                block.strips = _render_block(block, width, context, base)
+                block.width = width
+                block.generation = context.generation
+                cached = True
+        if self._tail is not None and self._tail.strips is None:
+            self._tail.strips = _render_block(self._tail, width, context, base)
+            self._tail.width = width
+            self._tail.generation = context.generation
+        self._layout_dirty = True
+        new_height = self._total_height()
+        if new_height != old_height:
+            self.refresh(layout=True)
+        else:
+            start = self._starts[first_new] if first_new < len(self._starts) else 0
+            self.refresh(Region(0, start, width, max(new_height - start, 1)))
+        if cached:
+            _after_cache()
+
+    def _set_width(self, width: int) -> None:
+        if width > 0 and width != self._width:
+            self._width = width
+            self._layout_dirty = True
+            if self.is_mounted:
+                self._schedule_background()
+                if self._pending and self._render_timer is None:
+                    self._render_timer = self.set_timer(0, self._on_render_timer, name="markdown-view-tick")
+
+    def _schedule_background(self) -> None:
+        if self._width > 0:
+            _queue_for(self.app).add(self)
+
+    def _is_fresh(self, block: _Block, context: _RenderContext) -> bool:
+        return block.strips is not None and block.width == self._width and block.generation == context.generation
+
+    def _block_height(self, block: _Block) -> int:
+        if block.strips is not None:
+            return len(block.strips)
+        return _estimate_height(block, self._width)
+
+    def _all_blocks(self) -> list[_Block]:
+        return [*self._blocks, self._tail] if self._tail is not None else self._blocks
+
+    def _total_height(self) -> int:
+        if self._layout_dirty:
+            self._update_starts()
+        return self._height
+
+    def _update_starts(self) -> None:
+        starts: list[int] = []
+        y = 0
+        for index, block in enumerate(self._all_blocks()):
+            if index and not block.continuation:
+                y += 1
+            starts.append(y)
+            y += self._block_height(block)
+        self._starts = starts
+        self._height = y
+        self._layout_dirty = False
+
+    def _line_at(self, y: int) -> Strip | None:
+        """The cached strip at line y (rendering its block now if it is stale), None for a gap line."""
+        if self._layout_dirty:
+            self._update_starts()
+        blocks = self._all_blocks()
+        if not blocks or y < 0 or y >= self._height:
+            return None
+        index = bisect_right(self._starts, y) - 1
+        block = blocks[index]
+        offset = y - self._starts[index]
+        if self._width > 0 and not self._is_fresh(block, self._get_context()):
+            old = self._block_height(block)
+            self._render_block_now(block)
+            if len(block.strips or ()) != old:
+                self._layout_dirty = True
+                self.call_later(self.refresh, layout=True)
+                self._update_starts()
+                offset = y - self._starts[index]
+        strips = block.strips
+        if strips is None or not 0 <= offset < len(strips):
+            return None
+        return strips[offset]
+
+    def _render_block_now(self, block: _Block) -> None:
+        context = self._get_context()
+        block.strips = _render_block(block, self._width, context, self.rich_style)
+        block.width = self._width
+        block.generation = context.generation
+
+    def _render_all(self) -> None:
+        context = self._get_context()
+        if self._width <= 0:
+            return
+        changed = False
+        for block in self._all_blocks():
+            if not self._is_fresh(block, context):
+                self._render_block_now(block)
+                changed = True
+        if changed:
+            self._layout_dirty = True
+            self.refresh(layout=True)
+
+    def _render_stale(self, deadline: float) -> bool:
+        """Render stale blocks until `deadline`, visible ones first. True if some remain."""
+        if self._width <= 0 or not self.is_attached:
+            return False
+        context = self._get_context()
+        blocks = self._all_blocks()
+        stale = [index for index, block in enumerate(blocks) if not self._is_fresh(block, context)]
+        if not stale:
+            return False
+        if self._layout_dirty:
+            self._update_starts()
+        span = _visible_span(self)
+        if span is not None:
+            top, bottom = span
+            starts = self._starts
+
+            def distance(index: int) -> int:
+                start = starts[index]
+                end = start + self._block_height(blocks[index])
+                if end <= top:
+                    return top - end
+                if start >= bottom:
+                    return start - bottom
+                return -1
+
+            stale.sort(key=distance)
+        else:
+            stale.reverse()
+        old_height = self._height
+        rendered = 0
+        for index in stale:
+            self._render_block_now(blocks[index])
+            rendered += 1
+            if perf_counter() >= deadline:
+                break
+        self._layout_dirty = True
+        if self._total_height() != old_height:
+            self.refresh(layout=True)
+        else:
+            self.refresh()
+        return rendered < len(stale)

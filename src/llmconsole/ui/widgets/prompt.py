@@ -1,0 +1,117 @@
+"""The multi-line prompt: Enter sends, ctrl+j (or shift+enter) inserts a newline, up/down recall prompts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import TextArea
+
+
+class PromptInput(TextArea):
+    """A :class:`TextArea` that sends on Enter and remembers what was sent.
+
+    | Key | Action |
+    | :- | :- |
+    | enter | Send the prompt. |
+    | ctrl+j, shift+enter | Insert a newline. |
+    | up (first line) | Recall the previous prompt. |
+    | down (last line) | Recall the next prompt (or the draft). |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+j,shift+enter", "newline", "Newline", show=False, id="prompt-newline"),
+    ]
+
+    @dataclass
+    class Submitted(Message):
+        """The user pressed Enter on a non-empty prompt."""
+
+        prompt: PromptInput
+        text: str
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's parameter name
+        super().__init__(
+            "",
+            id=id,
+            soft_wrap=True,
+            tab_behavior="focus",
+            show_line_numbers=False,
+            highlight_cursor_line=False,
+            compact=True,
+            placeholder="Ask something…  (Enter sends, ctrl+j newline)",
+        )
+        self.sent: list[str] = []
+        """Prompts sent, oldest first (recalled with up/down)."""
+        self._recall_index: int | None = None
+        self._draft = ""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.action_submit()
+            return
+        await super()._on_key(event)
+
+    def action_submit(self) -> None:
+        """Send the text (ignored when blank)."""
+        text = self.text
+        if not text.strip():
+            return
+        self.remember(text)
+        self.post_message(self.Submitted(self, text))
+
+    def action_newline(self) -> None:
+        """Insert a newline at the cursor."""
+        start, end = self.selection
+        self.replace("\n", start, end, maintain_selection_offset=False)
+
+    def remember(self, text: str) -> None:
+        """Add ``text`` to the recall list (no immediate duplicates)."""
+        if not self.sent or self.sent[-1] != text:
+            self.sent.append(text)
+        self._recall_index = None
+        self._draft = ""
+
+    def set_prompt(self, text: str) -> None:
+        """Replace the text and put the cursor at its end."""
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
+    def action_cursor_up(self, select: bool = False) -> None:
+        if not select and self.cursor_location[0] == 0 and self.sent:
+            self._recall(-1)
+            return
+        super().action_cursor_up(select)
+
+    def action_cursor_down(self, select: bool = False) -> None:
+        last_row = self.document.line_count - 1
+        if not select and self.cursor_location[0] == last_row and self._recall_index is not None:
+            self._recall(+1)
+            return
+        super().action_cursor_down(select)
+
+    def _recall(self, step: int) -> None:
+        if self._recall_index is None:
+            if step > 0:
+                return
+            self._draft = self.text
+            index = len(self.sent) - 1
+        else:
+            index = self._recall_index + step
+        if index < 0:
+            return
+        if index >= len(self.sent):
+            self._recall_index = None
+            self.set_prompt(self._draft)
+            return
+        self._recall_index = index
+        self.set_prompt(self.sent[index])
