@@ -79,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-p", "--prompt", metavar="PROMPT", help='answer PROMPT on stdout and exit ("-" reads stdin)')
+    parser.add_argument(
+        "-p", "--prompt", metavar="PROMPT", help='answer PROMPT on stdout and exit ("-" reads stdin)'
+    )
     parser.add_argument(
         "-m",
         "--model",
@@ -87,10 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="model for -p (repeat 2-4 times to compare models); in the console: the first model",
     )
-    parser.add_argument("--list-models", action="store_true", help="print the proxy's models and capabilities")
+    parser.add_argument(
+        "--list-models", action="store_true", help="print the proxy's models and capabilities"
+    )
     parser.add_argument("--json", action="store_true", help="with --list-models: a JSON array")
     parser.add_argument("--base-url", metavar="URL", help="the proxy URL (overrides OPENAI_BASE_URL)")
-    parser.add_argument("--demo", action="store_true", help="use the built-in demo backend (no proxy, no network)")
+    parser.add_argument(
+        "--demo", action="store_true", help="use the built-in demo backend (no proxy, no network)"
+    )
     parser.add_argument("--system", metavar="TEXT", help="system prompt for this run")
     parser.add_argument(
         "--effort", choices=["minimal", "low", "medium", "high"], help="reasoning effort for reasoning models"
@@ -194,12 +200,14 @@ def list_models(args: argparse.Namespace, settings: Settings) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"Models at {settings.host}" + (" (demo)" if settings.demo else ""), title_justify="left")
+    table = Table(
+        title=f"Models at {settings.host}" + (" (demo)" if settings.demo else ""), title_justify="left"
+    )
     for column in ("model", "context", "max out", "reasoning", "images", "store", "prompt_cache_key"):
-        table.add_column(column, no_wrap=column == "model")
-    table.add_column("$/1M in", justify="right")
-    table.add_column("$/1M out", justify="right")
-    table.add_column("source")
+        table.add_column(column, no_wrap=True)
+    table.add_column("$/1M in", justify="right", no_wrap=True)
+    table.add_column("$/1M out", justify="right", no_wrap=True)
+    table.add_column("source", no_wrap=True)
 
     def yes(flag: bool) -> str:
         return "yes" if flag else "-"
@@ -217,7 +225,10 @@ def list_models(args: argparse.Namespace, settings: Settings) -> int:
             _price_per_million(model.output_cost_per_token),
             model.source,
         )
-    Console(file=out, width=max(100, Console().width), highlight=False).print(table)
+    console = Console(file=out, highlight=False)
+    if not console.is_terminal:
+        console.width = 200  # piped: never squeeze the table
+    console.print(table)
     if not models:
         _err("llmconsole: the proxy serves no chat models")
     return EXIT_OK
@@ -290,7 +301,14 @@ async def _stream_one(
 ) -> _Outcome:
     """Stream one reply; write deltas to ``out`` as they come (None: collect only)."""
     from llmconsole.core.errors import LLMConsoleError, RateLimitError
-    from llmconsole.core.events import Completed, Failed, Incomplete, ReasoningDelta, ResponseStarted, TextDelta
+    from llmconsole.core.events import (
+        Completed,
+        Failed,
+        Incomplete,
+        ReasoningDelta,
+        ResponseStarted,
+        TextDelta,
+    )
 
     outcome = _Outcome(model.id)
     message = conversation.add_assistant(model.id)
@@ -299,7 +317,9 @@ async def _stream_one(
     started = time.monotonic()
     parts: list[str] = []
     try:
-        stream = client.stream_response(model, conversation, reasoning_effort=args.effort, system_prompt=args.system)
+        stream = client.stream_response(
+            model, conversation, reasoning_effort=args.effort, system_prompt=args.system
+        )
         async for event in stream:
             if isinstance(event, TextDelta):
                 if message.ttft_s is None:
@@ -401,7 +421,9 @@ def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run())
 
 
-async def _compare(client: ProxyClient, models: list[ModelInfo], prompt: str, args: argparse.Namespace) -> int:
+async def _compare(
+    client: ProxyClient, models: list[ModelInfo], prompt: str, args: argparse.Namespace
+) -> int:
     """One prompt to several models at once; each reply printed whole under ``## <model>``, in order."""
     from llmconsole.core.conversation import Conversation
 

@@ -122,9 +122,7 @@ def _cmd_search(store: HistoryStore | None, words: list[str], limit: int, out: T
 def _require(store: HistoryStore | None, ref: str) -> HistoryStore:
     if store is None:
         raise HistoryNotFoundError(
-            "There are no conversations yet."
-            if ref.strip().lower() == "last"
-            else f"No conversation {ref!r}."
+            "There are no conversations yet." if ref.strip().lower() == "last" else f"No conversation {ref!r}."
         )
     return store
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from llmconsole.core.config import Settings
-from pydantic import SecretStr
 
 KEY = "sk-unit-test-key-0123456789"
 
@@ -32,9 +32,19 @@ def text_stream(*deltas: str, usage: dict[str, Any] | None = None, done: bool = 
     events: list[dict[str, Any] | str] = [{"type": "response.created", "response": {"id": "resp_1"}}]
     events += [{"type": "response.output_text.delta", "delta": d} for d in deltas]
     events.append(
-        {"type": "response.completed", "response": {"id": "resp_1", "usage": usage or {
-            "input_tokens": 10, "input_tokens_details": {"cached_tokens": 4},
-            "output_tokens": 5, "output_tokens_details": {"reasoning_tokens": 1}}}}
+        {
+            "type": "response.completed",
+            "response": {
+                "id": "resp_1",
+                "usage": usage
+                or {
+                    "input_tokens": 10,
+                    "input_tokens_details": {"cached_tokens": 4},
+                    "output_tokens": 5,
+                    "output_tokens_details": {"reasoning_tokens": 1},
+                },
+            },
+        }
     )
     return sse(*events, done=done)
 

@@ -57,18 +57,38 @@ async def test_discovery_sends_bearer_and_uses_patterns_without_model_info() -> 
 
 async def test_model_info_wins_field_by_field_and_balancing_takes_the_safe_side() -> None:
     proxy = FakeProxy(models=["gpt-balanced", "acme-x", "embed-1", "mystery"])
-    proxy.model_info = {"data": [
-        {"model_name": "gpt-balanced", "litellm_params": {"model": "openai/gpt-balanced"},
-         "model_info": {"max_input_tokens": 400000, "max_output_tokens": 128000, "supports_vision": True,
-                        "supports_reasoning": None, "litellm_provider": "openai", "mode": "responses",
-                        "input_cost_per_token": 1e-6, "output_cost_per_token": 8e-6}},
-        {"model_name": "gpt-balanced", "litellm_params": {"model": "databricks/databricks-gpt-balanced"},
-         "model_info": {"max_input_tokens": 100000, "max_output_tokens": 2000, "supports_vision": None,
-                        "litellm_provider": "databricks", "mode": "chat"}},
-        {"model_name": "acme-x", "model_info": {"max_input_tokens": None, "supports_vision": True}},
-        {"model_name": "embed-1", "model_info": {"mode": "embedding", "litellm_provider": "openai"}},
-        {"model_name": "mystery", "model_info": {"mode": "brand_new_mode"}},
-    ]}
+    proxy.model_info = {
+        "data": [
+            {
+                "model_name": "gpt-balanced",
+                "litellm_params": {"model": "openai/gpt-balanced"},
+                "model_info": {
+                    "max_input_tokens": 400000,
+                    "max_output_tokens": 128000,
+                    "supports_vision": True,
+                    "supports_reasoning": None,
+                    "litellm_provider": "openai",
+                    "mode": "responses",
+                    "input_cost_per_token": 1e-6,
+                    "output_cost_per_token": 8e-6,
+                },
+            },
+            {
+                "model_name": "gpt-balanced",
+                "litellm_params": {"model": "databricks/databricks-gpt-balanced"},
+                "model_info": {
+                    "max_input_tokens": 100000,
+                    "max_output_tokens": 2000,
+                    "supports_vision": None,
+                    "litellm_provider": "databricks",
+                    "mode": "chat",
+                },
+            },
+            {"model_name": "acme-x", "model_info": {"max_input_tokens": None, "supports_vision": True}},
+            {"model_name": "embed-1", "model_info": {"mode": "embedding", "litellm_provider": "openai"}},
+            {"model_name": "mystery", "model_info": {"mode": "brand_new_mode"}},
+        ]
+    }
     client, models = await discovered(proxy)
     by_id = {m.id: m for m in models}
     assert set(by_id) == {"gpt-balanced", "acme-x", "mystery"}  # only the explicit non-chat mode is left out
@@ -93,16 +113,23 @@ async def test_model_info_refused_falls_back_silently() -> None:
 
 async def test_stream_yields_typed_events_and_usage() -> None:
     proxy = FakeProxy()
-    proxy.responses.append(lambda body: httpx.Response(200, headers={"x-litellm-response-cost": "0.002"},
-                                                       stream=ChunkStream([text_stream("He", "llo")])))
+    proxy.responses.append(
+        lambda body: httpx.Response(
+            200, headers={"x-litellm-response-cost": "0.002"}, stream=ChunkStream([text_stream("He", "llo")])
+        )
+    )
     client, models = await discovered(proxy)
     events = await collect(client, models[0])
     assert isinstance(events[0], ResponseStarted) and events[0].cost == 0.002
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["He", "llo"]
     done = events[-1]
     assert isinstance(done, Completed)
-    assert (done.usage.input_tokens, done.usage.cached_tokens, done.usage.output_tokens,
-            done.usage.reasoning_tokens) == (10, 4, 5, 1)
+    assert (
+        done.usage.input_tokens,
+        done.usage.cached_tokens,
+        done.usage.output_tokens,
+        done.usage.reasoning_tokens,
+    ) == (10, 4, 5, 1)
     await client.aclose()
 
 
@@ -122,9 +149,8 @@ async def test_request_body_is_filtered_per_model() -> None:
 
 
 async def test_split_sse_and_reasoning_and_event_lines() -> None:
-    raw = (b'event: response.reasoning_summary_text.delta\ndata: {"delta":"think"}\n\n'
-           + text_stream("a", "b"))
-    chunks = [raw[i:i + 3] for i in range(0, len(raw), 3)]
+    raw = b'event: response.reasoning_summary_text.delta\ndata: {"delta":"think"}\n\n' + text_stream("a", "b")
+    chunks = [raw[i : i + 3] for i in range(0, len(raw), 3)]
     proxy = FakeProxy()
     proxy.responses.append(lambda body: httpx.Response(200, stream=ChunkStream(chunks)))
     client, models = await discovered(proxy)
@@ -175,21 +201,34 @@ async def test_malformed_json_event_fails_cleanly() -> None:
 
 async def test_incomplete_is_reported() -> None:
     proxy = FakeProxy()
-    raw = sse({"type": "response.output_text.delta", "delta": "x"},
-              {"type": "response.incomplete", "response": {"incomplete_details": {"reason": "max_output_tokens"},
-                                                           "usage": {"output_tokens": 8192}}})
+    raw = sse(
+        {"type": "response.output_text.delta", "delta": "x"},
+        {
+            "type": "response.incomplete",
+            "response": {
+                "incomplete_details": {"reason": "max_output_tokens"},
+                "usage": {"output_tokens": 8192},
+            },
+        },
+    )
     proxy.responses.append(lambda body: httpx.Response(200, stream=ChunkStream([raw])))
     client, models = await discovered(proxy)
     last = (await collect(client, models[0]))[-1]
-    assert isinstance(last, Incomplete) and last.reason == "max_output_tokens" and last.max_output_tokens == 8192
+    assert (
+        isinstance(last, Incomplete) and last.reason == "max_output_tokens" and last.max_output_tokens == 8192
+    )
     await client.aclose()
 
 
 async def test_unknown_event_types_are_ignored() -> None:
     proxy = FakeProxy()
-    raw = sse({"type": "response.future_thing", "x": 1}, {"no_type": True}, [1, 2],  # type: ignore[arg-type]
-              {"type": "response.output_text.delta", "delta": "y"},
-              {"type": "response.completed", "response": {}})
+    raw = sse(
+        {"type": "response.future_thing", "x": 1},
+        {"no_type": True},
+        [1, 2],  # type: ignore[arg-type]
+        {"type": "response.output_text.delta", "delta": "y"},
+        {"type": "response.completed", "response": {}},
+    )
     proxy.responses.append(lambda body: httpx.Response(200, stream=ChunkStream([raw])))
     client, models = await discovered(proxy)
     events = await collect(client, models[0])
@@ -199,8 +238,13 @@ async def test_unknown_event_types_are_ignored() -> None:
 
 async def test_rejected_parameter_is_dropped_retried_once_and_remembered() -> None:
     proxy = FakeProxy(models=["acme-large"])
-    rejection = {"error": {"message": "litellm.BadRequestError: OpenAIException - Unsupported parameter: "
-                           "'prompt_cache_key' is not supported with this model.", "code": "400"}}
+    rejection = {
+        "error": {
+            "message": "litellm.BadRequestError: OpenAIException - Unsupported parameter: "
+            "'prompt_cache_key' is not supported with this model.",
+            "code": "400",
+        }
+    }
 
     def strict(body: dict[str, Any]) -> httpx.Response:
         if "prompt_cache_key" in body:
@@ -243,11 +287,25 @@ async def test_rejection_never_loops() -> None:
 async def test_error_statuses_map_to_typed_errors_and_redact_the_key() -> None:
     proxy = FakeProxy()
     proxy.responses.append(lambda b: httpx.Response(401, json={"error": {"message": f"bad key {KEY}"}}))
-    proxy.responses.append(lambda b: httpx.Response(
-        429, json={"error": {"type": "rate_limit_exceeded", "limit_type": "input_tokens_per_minute",
-                             "limit": 200000, "current": 200150, "retry_after": 15}}))
-    proxy.responses.append(lambda b: httpx.Response(502, text="<html><title>502 Bad Gateway</title></html>",
-                                                    headers={"content-type": "text/html"}))
+    proxy.responses.append(
+        lambda b: httpx.Response(
+            429,
+            json={
+                "error": {
+                    "type": "rate_limit_exceeded",
+                    "limit_type": "input_tokens_per_minute",
+                    "limit": 200000,
+                    "current": 200150,
+                    "retry_after": 15,
+                }
+            },
+        )
+    )
+    proxy.responses.append(
+        lambda b: httpx.Response(
+            502, text="<html><title>502 Bad Gateway</title></html>", headers={"content-type": "text/html"}
+        )
+    )
     client, models = await discovered(proxy)
     with pytest.raises(AuthenticationError) as auth:
         await collect(client, models[0])
@@ -263,13 +321,19 @@ async def test_error_statuses_map_to_typed_errors_and_redact_the_key() -> None:
 
 async def test_mid_stream_rate_limit_event() -> None:
     proxy = FakeProxy()
-    raw = sse({"type": "response.output_text.delta", "delta": "so far"},
-              {"type": "response.failed", "response": {"error": {"code": "rate_limit_exceeded",
-                                                                 "message": "Rate limit reached"}}})
+    raw = sse(
+        {"type": "response.output_text.delta", "delta": "so far"},
+        {
+            "type": "response.failed",
+            "response": {"error": {"code": "rate_limit_exceeded", "message": "Rate limit reached"}},
+        },
+    )
     proxy.responses.append(lambda body: httpx.Response(200, stream=ChunkStream([raw])))
     client, models = await discovered(proxy)
     last = (await collect(client, models[0]))[-1]
-    assert isinstance(last, Failed) and isinstance(last.error, RateLimitError) and last.partial_text == "so far"
+    assert (
+        isinstance(last, Failed) and isinstance(last.error, RateLimitError) and last.partial_text == "so far"
+    )
     await client.aclose()
 
 

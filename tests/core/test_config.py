@@ -10,8 +10,13 @@ from llmconsole.core.errors import ConfigError
 
 @pytest.mark.parametrize(
     "raw",
-    ["https://proxy.example.com", "https://proxy.example.com/", "https://proxy.example.com/v1",
-     "https://proxy.example.com/v1/", " https://proxy.example.com/v1// "],
+    [
+        "https://proxy.example.com",
+        "https://proxy.example.com/",
+        "https://proxy.example.com/v1",
+        "https://proxy.example.com/v1/",
+        " https://proxy.example.com/v1// ",
+    ],
 )
 def test_base_url_normalised(raw: str) -> None:
     assert normalize_base_url(raw) == "https://proxy.example.com"
@@ -28,8 +33,10 @@ def test_bad_base_url_is_a_config_error(raw: str) -> None:
 
 
 def test_key_is_secret(tmp_path: Path) -> None:
-    settings = load_settings(environ={"OPENAI_BASE_URL": "https://p/v1", "OPENAI_API_KEY": "sk-secret-123"},
-                             config_path=tmp_path / "none.toml")
+    settings = load_settings(
+        environ={"OPENAI_BASE_URL": "https://p/v1", "OPENAI_API_KEY": "sk-secret-123"},
+        config_path=tmp_path / "none.toml",
+    )
     assert "sk-secret-123" not in repr(settings)
     assert "sk-secret-123" not in str(settings.model_dump())
     assert settings.secrets() == ("sk-secret-123",)
@@ -37,8 +44,11 @@ def test_key_is_secret(tmp_path: Path) -> None:
 
 
 def test_flag_wins_over_environment(tmp_path: Path) -> None:
-    settings = load_settings(base_url="http://127.0.0.1:4000/", environ={"OPENAI_BASE_URL": "https://other"},
-                             config_path=tmp_path / "none.toml")
+    settings = load_settings(
+        base_url="http://127.0.0.1:4000/",
+        environ={"OPENAI_BASE_URL": "https://other"},
+        config_path=tmp_path / "none.toml",
+    )
     assert settings.base_url == "http://127.0.0.1:4000"
 
 
@@ -56,7 +66,9 @@ def test_config_file_overrides(tmp_path: Path) -> None:
     assert settings.models["acme-large"].max_output_tokens == 16000
 
 
-@pytest.mark.parametrize("text", ["not toml [", 'idle_timeout = "x"', "unknown_key = 1", '[models."a"]\nbogus = 1\n'])
+@pytest.mark.parametrize(
+    "text", ["not toml [", 'idle_timeout = "x"', "unknown_key = 1", '[models."a"]\nbogus = 1\n']
+)
 def test_bad_config_file_is_one_clear_error(tmp_path: Path, text: str) -> None:
     path = tmp_path / "config.toml"
     path.write_text(text)
@@ -74,8 +86,14 @@ def test_missing_url_raises_naming_the_variable(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("url", "warns"),
-    [("http://10.1.2.3:4000", True), ("http://proxy.corp", True), ("https://proxy.corp", False),
-     ("http://127.0.0.1:4000", False), ("http://localhost:4000", False), ("http://[::1]:4000", False)],
+    [
+        ("http://10.1.2.3:4000", True),
+        ("http://proxy.corp", True),
+        ("https://proxy.corp", False),
+        ("http://127.0.0.1:4000", False),
+        ("http://localhost:4000", False),
+        ("http://[::1]:4000", False),
+    ],
 )
 def test_insecure_http_warning(tmp_path: Path, url: str, warns: bool) -> None:
     settings = load_settings(environ={"OPENAI_BASE_URL": url}, config_path=tmp_path / "none.toml")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmconsole.core.sse import SSEDecodeError, SSEDecoder, ServerSentEvent
+from llmconsole.core.sse import ServerSentEvent, SSEDecodeError, SSEDecoder
 
 STREAM = (
     b": comment\n"

@@ -182,7 +182,8 @@ class Behaviour:
     def html_502(cls, **kw: Any) -> Behaviour:
         body = (
             "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-            "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+            "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+            "</body>\r\n</html>\r\n"
         )
         return cls(status=502, body=body, content_type="text/html", **kw)
 
@@ -393,6 +394,7 @@ def _now() -> int:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
+    _release: threading.Event
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
@@ -470,7 +472,9 @@ class _Handler(BaseHTTPRequestHandler):
                 200,
                 {
                     "object": "list",
-                    "data": [{"id": i, "object": "model", "created": 1700000000, "owned_by": "fake"} for i in ids],
+                    "data": [
+                        {"id": i, "object": "model", "created": 1700000000, "owned_by": "fake"} for i in ids
+                    ],
                 },
             )
         else:
@@ -481,6 +485,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = req.body if isinstance(req.body, dict) else {}
         model = req.model or "unknown"
         b = self.server.upstream._pick(req.model)
+        self._release = self.server.upstream._stall_event()  # a release() from now on frees this request
         try:
             if self._maybe_fail(req, body, model, b):
                 return
@@ -510,7 +515,10 @@ class _Handler(BaseHTTPRequestHandler):
         if b.reject_param is not None and b.reject_param in body:
             p = b.reject_param
             if b.reject_style == "databricks":
-                err: dict[str, Any] = {"error_code": "BAD_REQUEST", "message": f"{p}: Extra inputs are not permitted"}
+                err: dict[str, Any] = {
+                    "error_code": "BAD_REQUEST",
+                    "message": f"{p}: Extra inputs are not permitted",
+                }
             else:
                 err = {
                     "error": {
@@ -665,7 +673,13 @@ class _Handler(BaseHTTPRequestHandler):
             {
                 "type": "response.output_item.added",
                 "output_index": msg_index,
-                "item": {"id": msg_id, "type": "message", "status": "in_progress", "role": "assistant", "content": []},
+                "item": {
+                    "id": msg_id,
+                    "type": "message",
+                    "status": "in_progress",
+                    "role": "assistant",
+                    "content": [],
+                },
             }
         )
         emit(
@@ -686,7 +700,9 @@ class _Handler(BaseHTTPRequestHandler):
                 else:
                     partial = dict(message_item, status="incomplete")
                     partial["content"] = [{"type": "output_text", "annotations": [], "text": sent}]
-                    emit({"type": "response.failed", "response": response_obj("failed", [partial], None, err)})
+                    emit(
+                        {"type": "response.failed", "response": response_obj("failed", [partial], None, err)}
+                    )
                 self._end_stream()
                 return
             emit(
@@ -730,7 +746,7 @@ class _Handler(BaseHTTPRequestHandler):
             if i == b.cut_after:
                 self._cut(b.cut_reset)
             if i == b.stall_after:
-                self.server.upstream._stall_event().wait(b.stall_timeout)
+                self._release.wait(b.stall_timeout)
             self._sleep(b.delay)
             yield piece
 
@@ -755,7 +771,10 @@ class _Handler(BaseHTTPRequestHandler):
             content: Any = b.text
             if b.reasoning:
                 content = [
-                    {"type": "reasoning", "summary": [{"type": "summary_text", "text": b.reasoning, "signature": "sig"}]},
+                    {
+                        "type": "reasoning",
+                        "summary": [{"type": "summary_text", "text": b.reasoning, "signature": "sig"}],
+                    },
                     {"type": "text", "text": b.text},
                 ]
             self._send_json(
@@ -766,7 +785,11 @@ class _Handler(BaseHTTPRequestHandler):
                     "created": created,
                     "model": model,
                     "choices": [
-                        {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": content},
+                            "finish_reason": "stop",
+                        }
                     ],
                     "usage": usage,
                 },
@@ -799,7 +822,13 @@ class _Handler(BaseHTTPRequestHandler):
                 chunk({"content": [{"type": "reasoning", "summary": [summ]}]})
         for i, piece in enumerate(self._deltas(b)):
             if i == b.fail_after:
-                err = {"error": {"message": "The model produced invalid content.", "type": "server_error", "code": 500}}
+                err = {
+                    "error": {
+                        "message": "The model produced invalid content.",
+                        "type": "server_error",
+                        "code": 500,
+                    }
+                }
                 self._chunk(f"data: {json.dumps(err)}\n\n".encode())
                 self._end_stream()
                 return
@@ -818,7 +847,8 @@ class _Handler(BaseHTTPRequestHandler):
             {
                 "object": "list",
                 "data": [
-                    {"object": "embedding", "index": i, "embedding": [0.01 * (i + 1)] * 8} for i in range(len(items))
+                    {"object": "embedding", "index": i, "embedding": [0.01 * (i + 1)] * 8}
+                    for i in range(len(items))
                 ],
                 "model": model,
                 "usage": {"prompt_tokens": n, "total_tokens": n},

@@ -2,7 +2,7 @@
 
 | pattern (in the name)                  | reasoning | images | context | max out | prompt_cache_key |
 |----------------------------------------|-----------|--------|---------|---------|------------------|
-| ``opus``                               | yes       | yes    | 200K    | 4096 (``opus-4.6``/``opus-4-6``: 8192) | per backend |
+| ``opus``                               | yes       | yes    | 200K    | 4096 [1]| per backend      |
 | ``with-reasoning``                     | yes       |        |         |         |                  |
 | starts ``gpt-5``, ``o1``, ``o3``       | yes       |        | 200K (gpt-5) | 8192 (gpt-5) |          |
 | ``claude gpt-4 gpt-5 gemini sonnet opus haiku nova`` | | yes |   |         |                  |
@@ -10,7 +10,7 @@
 | ``claude``, ``gemini``, ``databricks`` |           |        |         |         | no (Databricks)  |
 | anything else                          | no        | no     | 128K    | 4096    | yes (fail-open)  |
 
-Versions match in both spellings: ``opus-4.6`` and ``opus-4-6``.
+[1] ``opus-4.6``/``opus-4-6``: 8192. Versions match in both spellings: ``opus-4.6`` and ``opus-4-6``.
 """
 
 from __future__ import annotations
@@ -70,5 +70,5 @@ def pattern_capabilities(model_id: str) -> PatternCapabilities:
         images=images,
         context_window=context,
         max_output_tokens=max_out,
-        params={"store": True, "prompt_cache_key": cache_key},
+        params={"store": True, "prompt_cache_key": cache_key, "reasoning_summary": cache_key},
     )

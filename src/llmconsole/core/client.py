@@ -72,7 +72,9 @@ def _usage_from(payload: Any, model: ModelInfo) -> Usage:
         return usage
 
     def number(value: Any) -> int:
-        return int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 else 0
+        return (
+            int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 else 0
+        )
 
     usage.input_tokens = number(payload.get("input_tokens", payload.get("prompt_tokens")))
     usage.output_tokens = number(payload.get("output_tokens", payload.get("completion_tokens")))
@@ -187,17 +189,22 @@ class ProxyClient:
             return ProxyTimeoutError(f"{what}: timed out connecting to {where}")
         if isinstance(exc, httpx.ConnectError):
             reason = one_line(self._redact(str(exc)) or type(exc).__name__, 160)
-            return ProxyConnectionError(f"{what}: cannot connect to {where} ({reason}) — is OPENAI_BASE_URL right?")
+            return ProxyConnectionError(
+                f"{what}: cannot connect to {where} ({reason}) — is OPENAI_BASE_URL right?"
+            )
         reason = one_line(self._redact(str(exc)) or type(exc).__name__, 160)
         return ProxyConnectionError(f"{what}: connection to {where} failed ({reason})")
 
     async def _error_for(self, response: httpx.Response, model: str | None) -> ProxyError:
         body = bytearray()
         try:
-            async for chunk in response.aiter_raw():
-                body += chunk
-                if len(body) > MAX_ERROR_BODY:
-                    break
+            if response.is_stream_consumed:
+                body += response.content
+            else:
+                async for chunk in response.aiter_raw():
+                    body += chunk
+                    if len(body) > MAX_ERROR_BODY:
+                        break
         except httpx.HTTPError:
             pass
         return error_from_response(
@@ -212,12 +219,18 @@ class ProxyClient:
 
     async def _get_json(self, path: str, *, timeout: float | None = None) -> Any:
         try:
-            response = await self.http.get(path, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+            response = await self.http.get(
+                path, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT
+            )
         except httpx.HTTPError as exc:
             raise self._connection_error(exc, f"GET {path}") from None
         if response.status_code >= 400:
             raise error_from_response(
-                response.status_code, response.headers, response.content, model=None, secrets=self.settings.secrets()
+                response.status_code,
+                response.headers,
+                response.content,
+                model=None,
+                secrets=self.settings.secrets(),
             )
         try:
             return response.json()
@@ -246,10 +259,14 @@ class ProxyClient:
         payload = await self._get_json("/models")
         ids = discovery.parse_model_ids(payload)
         if not ids and not (isinstance(payload, dict) and isinstance(payload.get("data"), list)):
-            raise ProxyError("GET /v1/models: the answer has no model list (is OPENAI_BASE_URL a LiteLLM proxy?)")
+            raise ProxyError(
+                "GET /v1/models: the answer has no model list (is OPENAI_BASE_URL a LiteLLM proxy?)"
+            )
         info = await self._model_info() if ids else {}
         models = [
-            discovery.build_model(model_id, info.get(model_id, []), self.settings, self.learned.rejected(model_id))
+            discovery.build_model(
+                model_id, info.get(model_id, []), self.settings, self.learned.rejected(model_id)
+            )
             for model_id in ids
         ]
         models = [m for m in models if m.is_chat]
@@ -351,6 +368,11 @@ class ProxyClient:
         candidates = [error.message]
         if isinstance(error, ProxyStatusError) and error.body:
             candidates.append(error.body)
+        reasoning = body.get("reasoning")
+        if isinstance(reasoning, dict) and "summary" in reasoning:
+            # LiteLLM's chat bridge (e.g. Databricks) refuses {"effort", "summary"}: "Unmapped reasoning effort".
+            if any("unmapped reasoning effort" in text.lower() for text in candidates):
+                return "reasoning_summary"
         for text in candidates:
             param = parse_rejected_param(text)
             if param in DROPPABLE_PARAMS and param in body:
@@ -387,7 +409,7 @@ class ProxyClient:
                         ) from None
                     if not isinstance(payload, dict):
                         continue
-                    kind = payload.get("type") or sse.event
+                    kind = payload.get("type") or sse.event or None
                     if kind == _TEXT_DELTA:
                         delta = payload.get("delta")
                         if isinstance(delta, str) and delta:
@@ -414,7 +436,8 @@ class ProxyClient:
                             max_output_tokens=max_out if isinstance(max_out, int) else None,
                         )
                         return
-                    elif kind in ("response.failed", "error"):
+                    elif kind in ("response.failed", "error") or (kind is None and "error" in payload):
+                        # LiteLLM reports a mid-stream failure as a bare `data: {"error": {...}}` line.
                         error = error_from_event(payload, model=model.id, secrets=secrets)
                         resp = payload.get("response")
                         usage_raw = resp.get("usage") if isinstance(resp, dict) else None
@@ -433,7 +456,9 @@ class ProxyClient:
             error = self._connection_error(exc, f"{model.id}: stream interrupted")
             yield Failed(error=error, partial_text="".join(parts), interrupted=True)
         except SSEDecodeError as exc:
-            yield Failed(error=StreamDecodeError(f"{model.id}: {exc}"), partial_text="".join(parts), interrupted=True)
+            yield Failed(
+                error=StreamDecodeError(f"{model.id}: {exc}"), partial_text="".join(parts), interrupted=True
+            )
         except StreamDecodeError as exc:
             yield Failed(error=exc, partial_text="".join(parts), interrupted=True)
 

@@ -27,6 +27,8 @@ from llmconsole.core.models import FieldSource, ModelInfo
 
 log = logging.getLogger(__name__)
 
+_CHAT_BRIDGED = frozenset({"databricks", "anthropic", "bedrock", "bedrock_converse", "vertex_ai", "gemini"})
+
 
 def parse_model_ids(payload: Any) -> list[str]:
     """Ids from a ``/v1/models`` answer (``{"data":[{"id":...}]}``), in order, without duplicates."""
@@ -128,7 +130,9 @@ def build_model(
         sources["max_output_tokens"] = "pattern"
         from_info = from_info or info_out is not None
 
-    providers = sorted({str(e["litellm_provider"]) for e in entries if isinstance(e.get("litellm_provider"), str)})
+    providers = sorted(
+        {str(e["litellm_provider"]) for e in entries if isinstance(e.get("litellm_provider"), str)}
+    )
     provider = ",".join(providers) if providers else None
     if provider:
         sources["provider"] = "model_info"
@@ -146,6 +150,10 @@ def build_model(
     if any("databricks" in p for p in providers):
         params["prompt_cache_key"] = False
         sources["prompt_cache_key"] = "model_info"
+    if any(p in _CHAT_BRIDGED for p in providers):
+        # LiteLLM bridges /v1/responses to chat completions there, and refuses reasoning.summary.
+        params["reasoning_summary"] = False
+        sources["reasoning_summary"] = "model_info"
 
     prices = {
         "input_cost_per_token": _max_price(entries, "input_cost_per_token"),

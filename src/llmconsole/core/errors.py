@@ -120,7 +120,13 @@ class RateLimitError(ProxyStatusError):
     exit_code = 3
 
     def __init__(
-        self, message: str, *, info: RateLimitInfo, status: int = 429, body: str = "", request_id: str | None = None
+        self,
+        message: str,
+        *,
+        info: RateLimitInfo,
+        status: int = 429,
+        body: str = "",
+        request_id: str | None = None,
     ) -> None:
         super().__init__(message, status=status, body=body, request_id=request_id)
         self.info = info

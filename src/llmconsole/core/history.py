@@ -69,6 +69,8 @@ DB_FILENAME: Final = "history.sqlite3"
 BUSY_TIMEOUT_MS: Final = 5_000
 MIN_PREFIX: Final = 4
 """Shortest id prefix ``resolve`` accepts."""
+PREFIX_MIN: Final = 3
+"""Shortest last word of a search that is matched as a prefix."""
 SNIPPET_OPEN: Final = "\ue000"
 SNIPPET_CLOSE: Final = "\ue001"
 """Markers ``snippet()`` puts around matches; :class:`SearchHit` turns them into ``spans``."""
@@ -254,8 +256,7 @@ def _m2_fts(db: sqlite3.Connection) -> None:
         ("titles_fts", "title", "conversations"),
     ):
         db.execute(
-            f"CREATE VIRTUAL TABLE {fts} USING fts5({column}, content='{table}', content_rowid='pk', "
-            f"{tokenizer})"
+            f"CREATE VIRTUAL TABLE {fts} USING fts5({column}, content='{table}', content_rowid='pk', {tokenizer})"
         )
     for table, column in (("messages", "text"), ("conversations", "title")):
         fts = "messages_fts" if table == "messages" else "titles_fts"
@@ -338,16 +339,18 @@ _WORD = re.compile(r"[^\W_]", re.UNICODE)
 
 
 def fts_query(text: str) -> str | None:
-    """A safe FTS5 query from whatever the user typed: every word must appear, the last one as a prefix.
+    """A safe FTS5 query from whatever the user typed: every word must appear, the last one as a prefix
+    (when it has at least ``PREFIX_MIN`` letters: a one- or two-letter prefix matches half the index).
 
     Each whitespace-separated word becomes a quoted phrase (quotes doubled), so operators (``AND``, ``NEAR``,
     ``*``, ``^``, ``:``, parentheses) are plain text. Returns None when nothing searchable is left.
     """
-    words = [w for w in text.split() if _WORD.search(w)]
+    words = [w for w in text.replace("\x00", " ").split() if _WORD.search(w)]
     if not words:
         return None
     phrases = ['"' + w.replace('"', '""') + '"' for w in words]
-    phrases[-1] += " *"
+    if len(_WORD.findall(words[-1])) >= PREFIX_MIN:
+        phrases[-1] += " *"
     return " ".join(phrases)
 
 
@@ -415,9 +418,7 @@ class HistoryStore:
         except sqlite3.Error as exc:
             raise HistoryError(f"Cannot open the history database {self.path}: {exc}") from exc
         except OSError as exc:
-            raise HistoryError(
-                f"Cannot create the history database {self.path}: {exc.strerror or exc}"
-            ) from exc
+            raise HistoryError(f"Cannot create the history database {self.path}: {exc.strerror or exc}") from exc
 
     def _open(self) -> sqlite3.Connection:
         paths.ensure_private_dir(self.path.parent)
@@ -425,9 +426,7 @@ class HistoryStore:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         os.close(fd)
         _tighten(self.path)
-        db = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-        )
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -505,9 +504,7 @@ class HistoryStore:
         )
 
     @_guard
-    def save_conversation(
-        self, conv: Conversation, *, kind: str = "chat", meta: dict[str, Any] | None = None
-    ) -> None:
+    def save_conversation(self, conv: Conversation, *, kind: str = "chat", meta: dict[str, Any] | None = None) -> None:
         """Insert or update the conversation's own fields (title, model, system prompt, kind, meta)."""
         if kind not in ("chat", "compare"):
             raise ValueError(f"kind must be 'chat' or 'compare', not {kind!r}")
@@ -602,7 +599,9 @@ class HistoryStore:
 
     @_guard
     def delete(self, conv_id: str) -> None:
-        """Delete a conversation and its messages; freed pages are zeroed (``secure_delete``)."""
+        """Delete a conversation and its messages. The rows' pages are zeroed (``secure_delete``) and the WAL
+        checkpointed; single words may stay in the FTS index until :meth:`compact`.
+        """
         db = self.db
         db.execute("PRAGMA secure_delete = ON")
         try:
@@ -617,12 +616,27 @@ class HistoryStore:
         with contextlib.suppress(sqlite3.Error):
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    @_guard
+    def compact(self) -> None:
+        """Rewrite the search indexes and the file (``optimize`` + ``VACUUM``): words of deleted conversations
+        leave the FTS index only when its segments are merged. Slow on a big history (about a second per
+        200,000 messages); for an explicit "purge" action, not for every delete.
+        """
+        db = self.db
+        db.execute("PRAGMA secure_delete = ON")
+        try:
+            with self._write():
+                db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")
+                db.execute("INSERT INTO titles_fts (titles_fts) VALUES ('optimize')")
+            db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.execute("PRAGMA secure_delete = OFF")
+
     # -- reads -------------------------------------------------------------------------------------
 
     @staticmethod
-    def _effective_status(
-        status: str | None, pid: int | None, token: str | None, cache: dict[Any, bool]
-    ) -> str | None:
+    def _effective_status(status: str | None, pid: int | None, token: str | None, cache: dict[Any, bool]) -> str | None:
         if status != "streaming":
             return status
         key = (pid, token)
@@ -724,9 +738,7 @@ class HistoryStore:
         ref = ref.strip()
         db = self.db
         if ref.lower() == "last":
-            row = db.execute(
-                "SELECT id FROM conversations ORDER BY updated_at DESC, pk DESC LIMIT 1"
-            ).fetchone()
+            row = db.execute("SELECT id FROM conversations ORDER BY updated_at DESC, pk DESC LIMIT 1").fetchone()
             if row is None:
                 raise HistoryNotFoundError("There are no conversations yet.")
             return str(row[0])
@@ -744,52 +756,58 @@ class HistoryStore:
         if not rows:
             raise HistoryNotFoundError(f"No conversation {ref!r}.")
         if len(rows) > 1:
-            raise HistoryNotFoundError(
-                f"The id prefix {ref!r} matches several conversations; give more of it."
-            )
+            raise HistoryNotFoundError(f"The id prefix {ref!r} matches several conversations; give more of it.")
         return str(rows[0][0])
 
     @_guard
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Full-text search over message text and titles, best match first. Any input is a safe query."""
+        """Full-text search over titles and message text. Any input is a safe query (see :func:`fts_query`).
+
+        Matches of titles given by rename come first (newest conversation first), then messages, newest
+        first: recency is
+        what one looks for in a chat history, and it keeps a word found in every message as fast as a rare
+        one (FTS5 walks its index in rowid order and stops at ``limit``).
+        """
         match = fts_query(query)
         if match is None or limit <= 0:
             return []
         db = self.db
         marks = (SNIPPET_OPEN, SNIPPET_CLOSE, "…")
-        hits: list[tuple[float, SearchHit]] = []
-        for cid, mid, title, role, snippet, rank, updated in db.execute(
+        hits: list[SearchHit] = []
+        for cid, title, snippet, updated, first in db.execute(
+            """
+            SELECT c.id, c.title, snippet(titles_fts, 0, ?, ?, ?, 12), c.updated_at,
+                   (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq LIMIT 1)
+            FROM titles_fts JOIN conversations c ON c.pk = titles_fts.rowid
+            WHERE titles_fts MATCH ?
+            ORDER BY titles_fts.rowid DESC
+            LIMIT ?
+            """,
+            (*marks, match, limit),
+        ):
+            # A title made from the first prompt: the prompt's own hit (below) stands for it.
+            if first is not None and title == title_from_prompt(first):
+                continue
+            text, spans = _clean_snippet(snippet)
+            hits.append(SearchHit(cid, None, title, text, None, spans, updated))
+        for cid, mid, title, role, snippet, updated in db.execute(
             """
             SELECT m.conversation_id, m.id, c.title, m.role, snippet(messages_fts, 0, ?, ?, ?, 12),
-                   messages_fts.rank, c.updated_at
+                   c.updated_at
             FROM messages_fts
             JOIN messages m ON m.pk = messages_fts.rowid
             JOIN conversations c ON c.id = m.conversation_id
             WHERE messages_fts MATCH ?
-            ORDER BY messages_fts.rank
+            ORDER BY messages_fts.rowid DESC
             LIMIT ?
             """,
             (*marks, match, limit),
         ):
+            if len(hits) >= limit:
+                break
             text, spans = _clean_snippet(snippet)
-            hits.append((rank, SearchHit(cid, mid, title, text, role, spans, updated)))
-        seen = {hit.conversation_id for _, hit in hits}
-        for cid, title, snippet, rank, updated in db.execute(
-            """
-            SELECT c.id, c.title, snippet(titles_fts, 0, ?, ?, ?, 12), titles_fts.rank, c.updated_at
-            FROM titles_fts JOIN conversations c ON c.pk = titles_fts.rowid
-            WHERE titles_fts MATCH ?
-            ORDER BY titles_fts.rank
-            LIMIT ?
-            """,
-            (*marks, match, limit),
-        ):
-            if cid in seen:  # a message of this conversation matched already (titles repeat the prompt)
-                continue
-            text, spans = _clean_snippet(snippet)
-            hits.append((rank, SearchHit(cid, None, title, text, None, spans, updated)))
-        hits.sort(key=lambda item: (item[0], -item[1].updated_at))
-        return [hit for _, hit in hits[:limit]]
+            hits.append(SearchHit(cid, mid, title, text, role, spans, updated))
+        return hits
 
     def export_markdown(self, conv_id: str) -> str:
         """The conversation as Markdown; replies that did not complete say how they ended."""
@@ -1099,9 +1117,7 @@ class ReplyRecorder:
         self._sync_store().update_message(self.conv.id, self.message)
         self._mark()
 
-    async def afinish(
-        self, status: MessageStatus, usage: Usage | None = None, error: str | None = None
-    ) -> None:
+    async def afinish(self, status: MessageStatus, usage: Usage | None = None, error: str | None = None) -> None:
         self._end(status, usage, error)
         if isinstance(self.store, AsyncHistory):
             await self.store.update_message(self.conv.id, self.message)

@@ -20,8 +20,11 @@ from llmconsole.core.models import ModelInfo
 
 log = logging.getLogger(__name__)
 
-DROPPABLE_PARAMS = frozenset({"store", "prompt_cache_key", "reasoning", "max_output_tokens", "instructions"})
-"""Parameters the client adds on its own and may leave out when a backend rejects them."""
+DROPPABLE_PARAMS = frozenset(
+    {"store", "prompt_cache_key", "reasoning", "reasoning_summary", "max_output_tokens", "instructions"}
+)
+"""Parameters the client adds on its own and may leave out when a backend rejects them.
+``reasoning_summary`` stands for ``reasoning.summary`` (LiteLLM's chat bridge refuses it)."""
 
 
 class LearnedParams:
@@ -86,9 +89,13 @@ def build_request(
     }
     if system_prompt:
         wanted["instructions"] = system_prompt
-    if model.reasoning and reasoning_effort:
-        wanted["reasoning"] = {"effort": reasoning_effort, "summary": "auto"}
     dropped: list[str] = []
+    if model.reasoning and reasoning_effort:
+        wanted["reasoning"] = {"effort": reasoning_effort}
+        if "reasoning_summary" in rejected or not model.supports("reasoning_summary"):
+            dropped.append("reasoning_summary")
+        else:
+            wanted["reasoning"]["summary"] = "auto"
     for name, value in wanted.items():
         if name in rejected or not model.supports(name):
             dropped.append(name)

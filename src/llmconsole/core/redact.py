@@ -67,10 +67,9 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
     def _partial(match: re.Match[str]) -> str:
         token = match.group(1) or match.group(2) or ""
-        core = token.strip(".*")
-        if len(core) < _MIN_PARTIAL:
-            return match.group(0)
-        if any(s.startswith(core) or s.endswith(core) for s in cleaned):
+        cores = {token.strip(".*"), token.removeprefix("sk-").strip(".*")}
+        cores = {core for core in cores if len(core) >= _MIN_PARTIAL}
+        if any(s.startswith(core) or s.endswith(core) for core in cores for s in cleaned):
             whole = match.group(0)
             return whole[: match.start(match.lastindex or 0) - match.start(0)] + REDACTED
         return match.group(0)

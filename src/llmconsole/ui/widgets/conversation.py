@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.widget import AwaitMount
 from textual.content import Content
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Collapsible, Static
+from textual.worker import WorkerState
 
 from llmconsole.core.errors import LLMConsoleError, ProxyError, RateLimitError
 from llmconsole.core.events import Completed, Failed, Incomplete, ReasoningDelta, ResponseStarted, TextDelta
@@ -31,13 +32,14 @@ if TYPE_CHECKING:
     from llmconsole.core.client import ProxyClient
     from llmconsole.core.conversation import Conversation, Message, MessageStatus
     from llmconsole.core.models import ModelInfo
+    from llmconsole.ui.widgets.markdown_view import MarkdownView
 
 REASONING_REFRESH_S = 0.1
 """The reasoning summary is re-rendered at most this often while it streams."""
 
 
-def _markdown_view(text: str, *, streaming: bool) -> Widget:
-    from llmconsole.ui.widgets.markdown_view import MarkdownView
+def _markdown_view(text: str, *, streaming: bool) -> MarkdownView:
+    from llmconsole.ui.widgets.markdown_view import MarkdownView  # rich's Markdown stack: loaded on first use
 
     return MarkdownView(text, streaming=streaming)
 
@@ -66,46 +68,49 @@ class AssistantReply(Vertical):
         self._reasoning_parts: list[str] = [message.reasoning] if message.reasoning else []
         self._reasoning_timer: Timer | None = None
         self.border_title = message.model or "assistant"
+        # Children exist from the start so that a reply finishing before it is mounted still shows its end.
+        self._body = _markdown_view(message.text, streaming=streaming)
+        self._reasoning_text = Static(Content("".join(self._reasoning_parts)), markup=False, classes="reasoning-text")
+        self._collapsible = Collapsible(self._reasoning_text, title="Reasoning", collapsed=True, classes="reasoning")
+        self._collapsible.display = bool(self._reasoning_parts)
+        self._error_line = Static("", markup=False, classes="reply-error")
+        self._error_line.display = False
+        self._telemetry = Static("", markup=False, classes="telemetry")
+        self._telemetry.display = False
 
     def compose(self) -> ComposeResult:
-        collapsible = Collapsible(title="Reasoning", collapsed=True, classes="reasoning")
-        collapsible.display = bool(self._reasoning_parts)
-        with collapsible:
-            yield Static(Content("".join(self._reasoning_parts)), markup=False, classes="reasoning-text")
-        yield _markdown_view(self.message.text, streaming=self._streaming)
-        yield Static("", markup=False, classes="reply-error")
-        yield Static("", markup=False, classes="telemetry")
+        yield self._collapsible
+        yield self._body
+        yield self._error_line
+        yield self._telemetry
 
     def on_mount(self) -> None:
-        self.query_one(".reply-error", Static).display = False
-        self.query_one(".telemetry", Static).display = False
         if not self._streaming:
             self.show_end(self.message)
 
     @property
-    def body(self) -> Widget:
+    def body(self) -> MarkdownView:
         """The MarkdownView of the reply."""
-        return self.children[1]
+        return self._body
 
     @property
     def text(self) -> str:
-        return str(getattr(self.body, "text", ""))
+        return self.body.text
 
     @property
     def code_blocks(self) -> list[str]:
-        blocks = getattr(self.body, "code_blocks", None)
-        return [str(b) for b in blocks] if blocks is not None else []
+        return self.body.code_blocks
 
     @property
     def telemetry(self) -> Static:
-        return self.query_one(".telemetry", Static)
+        return self._telemetry
 
     @property
     def error_line(self) -> Static:
-        return self.query_one(".reply-error", Static)
+        return self._error_line
 
     def append(self, delta: str) -> None:
-        self.body.append(delta)  # type: ignore[attr-defined]  # MarkdownView API (imported lazily)
+        self._body.append(delta)
 
     def append_reasoning(self, delta: str) -> None:
         """Add to the reasoning summary; re-rendered at a bounded rate."""
@@ -115,9 +120,8 @@ class AssistantReply(Vertical):
 
     def _flush_reasoning(self) -> None:
         self._reasoning_timer = None
-        collapsible = self.query_one(Collapsible)
-        collapsible.display = True
-        self.query_one(".reasoning-text", Static).update(Content("".join(self._reasoning_parts)))
+        self._collapsible.display = True
+        self._reasoning_text.update(Content("".join(self._reasoning_parts)))
 
     def show_end(self, message: Message, *, max_output_tokens: int | None = None) -> None:
         """Finish rendering and show the telemetry line (and the error line, if any)."""
@@ -125,9 +129,7 @@ class AssistantReply(Vertical):
             self._reasoning_timer.stop()
         if self._reasoning_parts:
             self._flush_reasoning()
-        finish = getattr(self.body, "finish", None)
-        if finish is not None:
-            finish()
+        self._body.finish()
         self.set_class(message.status == "cancelled", "-cancelled")
         self.set_class(message.status in ("error", "rate_limited", "interrupted"), "-failed")
         if message.error:
@@ -174,6 +176,10 @@ class ConversationPane(VerticalScroll):
 
     can_focus = True
 
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's parameter name
+        super().__init__(id=id)
+        self._mounting: dict[AssistantReply, AwaitMount] = {}
+
     def on_mount(self) -> None:
         self.anchor()
 
@@ -189,7 +195,7 @@ class ConversationPane(VerticalScroll):
 
     def add_reply(self, message: Message, *, streaming: bool = True) -> AssistantReply:
         reply = AssistantReply(message, streaming=streaming)
-        self.mount(reply)
+        self._mounting[reply] = self.mount(reply)
         return reply
 
     def add_notice(self, text: str, *, error: bool = False) -> NoticeLine:
@@ -203,7 +209,8 @@ class ConversationPane(VerticalScroll):
 
     @property
     def streaming(self) -> bool:
-        return any(w.group == "response" and w.is_running for w in self.workers if w.node is self)
+        active = (WorkerState.PENDING, WorkerState.RUNNING)
+        return any(w.group == "response" and w.state in active for w in self.workers if w.node is self)
 
     def cancel_reply(self) -> bool:
         """Cancel the streaming reply, if any. Returns whether one was running."""
@@ -216,6 +223,9 @@ class ConversationPane(VerticalScroll):
         """Consume ``client.stream_response`` into the reply widget; post :class:`ReplyFinished` at the end."""
         message, reply, clock = request.message, request.reply, request.clock
         start = clock()
+        mounting = self._mounting.pop(reply, None)
+        if mounting is not None:
+            await mounting  # the reply's widgets exist before the first delta
         started = False
         parts: list[str] = []
         reasoning: list[str] = []

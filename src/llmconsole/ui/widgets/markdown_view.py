@@ -24,6 +24,7 @@ Markdown goes through `rich.markdown` only; nothing is ever parsed as console ma
 from __future__ import annotations
 
 import gc
+import importlib
 import io
 import re
 import weakref
@@ -31,14 +32,16 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from time import monotonic, perf_counter
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from markdown_it import MarkdownIt
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import CodeBlock, Markdown, MarkdownElement
 from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import Syntax
 from rich.theme import Theme
+from textual import events
 from textual.color import Color
 from textual.css.query import NoMatches
 from textual.errors import NoWidget
@@ -50,7 +53,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from markdown_it.token import Token
-    from pygments.lexer import Lexer
     from textual.app import App
     from textual.selection import Selection
     from textual.timer import Timer
@@ -59,12 +61,18 @@ __all__ = ["CODE_CHUNK_LINES", "RENDER_INTERVAL", "MarkdownView", "warm_up"]
 
 RENDER_INTERVAL = 0.05
 """Minimum seconds between two renders of the growing tail (at most ~20 renders a second)."""
-CODE_CHUNK_LINES = 40
-"""A fenced code block is cached in chunks of this many lines."""
+CODE_CHUNK_LINES = 20
+"""A fenced code block is cached in chunks of this many lines (~3 ms each to highlight and render)."""
 LIST_CHUNK_LINES = 40
 """A tight list longer than this is split at its next top-level item."""
-SLICE_BUDGET = 0.006
+STRIP_CACHE_SIZE = 400
+"""Strips (with selection offsets) kept per view for the lines last painted."""
+SLICE_BUDGET = 0.004
 """Seconds of background (re-)rendering per event-loop turn."""
+LAYOUT_INTERVAL = 0.3
+"""Seconds between layout refreshes for height corrections of off-screen views."""
+TICK_BUDGET = 0.008
+"""Seconds of rendering per streaming tick before older finished blocks are left to the background."""
 
 _FENCE_OPEN = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
@@ -87,11 +95,12 @@ class _Block:
     """Code chunk: first chunk of its fence (gets the top padding)."""
     bottom: bool = True
     """Code chunk: last chunk of its fence (gets the bottom padding)."""
-    strips: list[Strip] | None = None
+    lines: list[list[Segment]] | None = None
+    """Rendered lines as lists of segments (`Strip`s, ~1 KB each, are made for painted lines only)."""
     width: int = 0
-    """Width `strips` were rendered at (stale when it differs from the view's width)."""
+    """Width `lines` were rendered at (stale when it differs from the view's width)."""
     generation: int = -1
-    """Theme generation `strips` were rendered with."""
+    """Theme generation `lines` were rendered with."""
     estimate: tuple[int, int] = (0, 0)
     """Cached (width, estimated height)."""
 
@@ -263,13 +272,13 @@ class _Splitter:
 
 
 @lru_cache(maxsize=64)
-def _lexer(name: str) -> Lexer | str:
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
-
+def _lexer(name: str) -> Any:  # a pygments Lexer (pygments ships no type hints), or "text"
+    # importlib keeps mypy from asking for pygments stubs (not a dependency of ours).
+    lexers = importlib.import_module("pygments.lexers")
+    util = importlib.import_module("pygments.util")
     try:
-        return get_lexer_by_name(name or "text")
-    except ClassNotFound:
+        return lexers.get_lexer_by_name(name or "text")
+    except util.ClassNotFound:
         return "text"
 
 
@@ -297,12 +306,31 @@ class _CodeBlock(CodeBlock):
         )
 
 
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return MarkdownIt().enable("strikethrough").enable("table")
+
+
 class _Markdown(Markdown):
+    """rich's Markdown with one shared markdown-it parser (rich builds one per instance, ~0.3 ms)."""
+
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {
         **Markdown.elements,
         "fence": _CodeBlock,
         "code_block": _CodeBlock,
     }
+
+    def __init__(self, markup: str, code_theme: str, code_background: str | None) -> None:
+        # The attributes rich's Markdown.__init__ sets (rich 13-15), without building a parser.
+        self.markup = markup
+        self.parsed = _parser().parse(markup)
+        self.code_theme = code_theme
+        self.justify = None
+        self.style = "none"
+        self.hyperlinks = False
+        self.inline_code_lexer = None
+        self.inline_code_theme = code_theme
+        self.code_background = code_background
 
 
 @dataclass(slots=True)
@@ -419,7 +447,30 @@ def _context_for(app: App[object]) -> _RenderContext:
     return context
 
 
-def _render_block(block: _Block, width: int, context: _RenderContext, base: Style | None) -> list[Strip]:
+class _Cost:
+    """Running estimate of rendering seconds per source character (to stay within time budgets)."""
+
+    per_char = 5e-6
+
+    @classmethod
+    def predict(cls, block: _Block) -> float:
+        return (len(block.source) + 80) * cls.per_char
+
+    @classmethod
+    def update(cls, block: _Block, seconds: float) -> None:
+        sample = seconds / (len(block.source) + 80)
+        cls.per_char = cls.per_char * 0.8 + sample * 0.2
+
+
+def _fits(block: _Block, deadline: float) -> bool:
+    """True if rendering `block` now should end before `deadline`."""
+    return perf_counter() + _Cost.predict(block) <= deadline
+
+
+def _render_block(
+    block: _Block, width: int, context: _RenderContext, base: Style | None
+) -> list[list[Segment]]:
+    started = perf_counter()
     renderable: Syntax | _Markdown
     if block.kind == "code":
         renderable = Syntax(
@@ -431,10 +482,29 @@ def _render_block(block: _Block, width: int, context: _RenderContext, base: Styl
             background_color=context.code_background,
         )
     else:
-        renderable = _Markdown(block.source, code_theme=context.code_theme, hyperlinks=False)
-        renderable.code_background = context.code_background  # type: ignore[attr-defined]  # read by _CodeBlock
-    lines = context.console.render_lines(renderable, context.options_for(width), style=base, pad=True)
-    return [Strip(line, width) for line in lines]
+        renderable = _Markdown(block.source, context.code_theme, context.code_background)
+    options = context.options_for(width)
+    if block.kind == "code":
+        lines = context.console.render_lines(renderable, options, style=base, pad=True)
+    else:
+        # rich puts blank lines before/after some elements (lists, tables, quotes); the view puts
+        # exactly one between blocks, so trim them (before the base style, to tell them apart).
+        lines = context.console.render_lines(renderable, options, pad=True)
+        start, end = 0, len(lines)
+        while start < end and _is_blank(lines[start]):
+            start += 1
+        while end > start and _is_blank(lines[end - 1]):
+            end -= 1
+        lines = lines[start:end]
+        if base is not None:
+            apply_style = Segment.apply_style
+            lines = [list(apply_style(line, base)) for line in lines]
+    _Cost.update(block, perf_counter() - started)
+    return lines
+
+
+def _is_blank(line: list[Segment]) -> bool:
+    return all(not text.strip() and (style is None or style.bgcolor is None) for text, style, _ in line)
 
 
 def _estimate_height(block: _Block, width: int) -> int:
@@ -473,7 +543,7 @@ def warm_up() -> None:
         "| a | b |\n|---|---|\n| 1 | 2 |\n\n> quote\n\n```python\ndef f(x):\n    return x\n```\n"
     )
     for theme in ("monokai", "default"):
-        console.render_lines(_Markdown(sample, code_theme=theme), console.options.update(width=60))
+        console.render_lines(_Markdown(sample, theme, None), console.options.update(width=60))
         console.render_lines(Syntax("x = 1\n", _lexer("python"), theme=theme), console.options)
 
 
@@ -488,11 +558,18 @@ def _after_cache() -> None:
 
 
 class _RenderQueue:
-    """Renders stale blocks of views in slices of `SLICE_BUDGET`, one slice per event-loop turn."""
+    """Renders stale blocks of views in slices of `SLICE_BUDGET`, one slice per event-loop turn.
+
+    Views nearest to the viewport go first. A view on screen gets its layout refreshed at once when
+    its height changes; off-screen ones are batched into one layout refresh every `LAYOUT_INTERVAL`
+    (a layout pass over hundreds of widgets costs more than the slice itself).
+    """
 
     def __init__(self, app: App[object]) -> None:
         self._app = app
         self._views: dict[MarkdownView, None] = {}
+        self._relayout: dict[MarkdownView, None] = {}
+        self._last_layout = 0.0
         self._timer: Timer | None = None
 
     def add(self, view: MarkdownView) -> None:
@@ -502,23 +579,38 @@ class _RenderQueue:
 
     def discard(self, view: MarkdownView) -> None:
         self._views.pop(view, None)
+        self._relayout.pop(view, None)
 
     def _step(self) -> None:
         self._timer = None
-        views = [view for view in self._views if view.is_attached and view._width > 0]
         for view in list(self._views):
             if not view.is_attached:
                 del self._views[view]
-        if not views:
-            return
+        distances = {view: _viewport_distance(view) for view in self._views if view._width > 0}
         deadline = perf_counter() + SLICE_BUDGET
-        while views and perf_counter() < deadline:
-            view = min(views, key=_viewport_distance)
-            if not view._render_stale(deadline):
+        rendered = False
+        while distances and perf_counter() < deadline:
+            view = min(distances, key=distances.__getitem__)
+            more, height_changed = view._render_stale(deadline)
+            rendered = True
+            if height_changed:
+                if distances[view] == 0:
+                    view.refresh(layout=True)
+                else:
+                    self._relayout[view] = None
+            if not more:
                 self._views.pop(view, None)
-                views.remove(view)
-        _after_cache()
-        if self._views:
+                del distances[view]
+        if rendered:
+            _after_cache()
+        now = monotonic()
+        if self._relayout and (not self._views or now - self._last_layout >= LAYOUT_INTERVAL):
+            self._last_layout = now
+            for view in self._relayout:
+                if view.is_attached:
+                    view.refresh(layout=True)
+            self._relayout.clear()
+        if self._views or self._relayout:
             self._timer = self._app.set_timer(0.001, self._step, name="markdown-view-render")
 
 
@@ -592,9 +684,11 @@ class MarkdownView(Widget):
         self._layout_dirty = True
         self._height = 0
         self._width = 0
+        self._render_scheduled = False
         self._render_timer: Timer | None = None
+        self._strip_cache: dict[int, tuple[list[Segment] | None, int, Strip]] = {}
         self._last_render = -1.0
-        self._context: _RenderContext | None = None
+        self._render_context: _RenderContext | None = None
         self.renders = 0
         """How many times pending deltas were rendered (the render rate is bounded by `RENDER_INTERVAL`)."""
         if text:
@@ -635,15 +729,12 @@ class MarkdownView(Widget):
             return
         self._chunks.append(delta)
         self._pending.append(delta)
-        if self._render_timer is None and self.is_mounted:
-            delay = max(0.0, self._last_render + RENDER_INTERVAL - monotonic())
-            self._render_timer = self.set_timer(delay, self._on_render_timer, name="markdown-view-tick")
+        if not self._render_scheduled and self.is_mounted:
+            self._schedule_render()
 
     def flush(self) -> None:
         """Render pending deltas now."""
-        if self._render_timer is not None:
-            self._render_timer.stop()
-            self._render_timer = None
+        self._cancel_render()
         self._render_pending()
 
     def finish(self) -> None:
@@ -657,9 +748,7 @@ class MarkdownView(Widget):
 
     def set_text(self, text: str) -> None:
         """Replace the whole text (as a finished message; rendered lazily)."""
-        if self._render_timer is not None:
-            self._render_timer.stop()
-            self._render_timer = None
+        self._cancel_render()
         self._chunks = [text] if text else []
         self._pending = []
         self._splitter = _Splitter()
@@ -676,10 +765,10 @@ class MarkdownView(Widget):
 
     # -- Textual hooks --------------------------------------------------------------------------
 
-    def _on_mount(self) -> None:
+    def _on_mount(self, event: events.Mount) -> None:
         self.watch(self.app, "theme", self._theme_changed, init=False)
         if self._pending:
-            self._render_timer = self.set_timer(0, self._on_render_timer, name="markdown-view-tick")
+            self._schedule_render()
 
     def _on_unmount(self) -> None:
         queue = _queues.get(self.app)
@@ -687,14 +776,16 @@ class MarkdownView(Widget):
             queue.discard(self)
 
     def _theme_changed(self) -> None:
-        self._context = None
+        self._render_context = None
+        self._strip_cache.clear()
         self._layout_dirty = True
         self._schedule_background()
         self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._context = None
+        self._render_context = None
+        self._strip_cache.clear()
         if self.is_mounted:
             self._schedule_background()
 
@@ -705,30 +796,41 @@ class MarkdownView(Widget):
         self._set_width(width)
         return self._total_height()
 
-    def _on_resize(self) -> None:
+    def _on_resize(self, event: events.Resize) -> None:
         self._set_width(self.size.width)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        strip = self._line_at(y)
-        if strip is None:
-            return Strip.blank(width, self.rich_style)
-        if strip.cell_length != width:
-            strip = strip.crop_extend(0, width, self.rich_style)
+        segments = self._line_at(y)
         selection = self.text_selection
+        cached = self._strip_cache.get(y)
+        if cached is not None and cached[0] is segments and cached[1] == width and selection is None:
+            return cached[2]
+        if segments is None:
+            strip = Strip.blank(width, self.rich_style)
+        else:
+            strip = Strip(segments)
+            if strip.cell_length != width:
+                strip = strip.crop_extend(0, width, self.rich_style)
         if selection is not None:
             span = selection.get_span(y)
             if span is not None:
                 strip = self._highlight(strip, *span)
-        return strip.apply_offsets(0, y)
+        # Offsets metadata lets Textual map the mouse to (x, y) for text selection.
+        strip = strip.apply_offsets(0, y)
+        if selection is None:
+            if len(self._strip_cache) > STRIP_CACHE_SIZE:
+                self._strip_cache.clear()
+            self._strip_cache[y] = (segments, width, strip)
+        return strip
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         self._parse_pending()
         self._render_all()
         lines: list[str] = []
         for y in range(self._total_height()):
-            strip = self._line_at(y)
-            lines.append(strip.text.rstrip() if strip is not None else "")
+            segments = self._line_at(y)
+            lines.append("".join(segment.text for segment in segments).rstrip() if segments else "")
         return selection.extract("\n".join(lines)), "\n"
 
     def selection_updated(self, selection: Selection | None) -> None:
@@ -744,20 +846,35 @@ class MarkdownView(Widget):
         end = length if end == -1 else min(end, length)
         if start >= end:
             return strip
-        style = context.selection_style
-        parts = strip.divide([start, end, length]) if start else [Strip([]), *strip.divide([end, length])]
-        before, middle, after = parts[0], parts[1], parts[2] if len(parts) > 2 else Strip([])
-        middle = Strip(Segment.apply_style(middle, post_style=style), middle.cell_length)
+        before, middle, after = strip.divide([start, end, length])
+        middle = Strip(Segment.apply_style(middle, post_style=context.selection_style), middle.cell_length)
         return Strip.join([before, middle, after])
 
     def _get_context(self) -> _RenderContext:
-        if self._context is None:
-            self._context = _context_for(self.app)
-        return self._context
+        if self._render_context is None:
+            self._render_context = _context_for(self.app)
+        return self._render_context
+
+    def _schedule_render(self) -> None:
+        """Render pending deltas on a later loop turn, no sooner than `RENDER_INTERVAL` after the last."""
+        self._render_scheduled = True
+        delay = self._last_render + RENDER_INTERVAL - monotonic()
+        if delay > 0.001:
+            self._render_timer = self.set_timer(delay, self._on_render_timer, name="markdown-view-tick")
+        else:
+            # (Textual's set_timer(0) fails with ZeroDivisionError in 8.2.8.)
+            self.call_later(self._on_render_timer)
+
+    def _cancel_render(self) -> None:
+        self._render_scheduled = False
+        if self._render_timer is not None:
+            self._render_timer.stop()
+            self._render_timer = None
 
     def _on_render_timer(self) -> None:
-        self._render_timer = None
-        self._render_pending()
+        if self._render_scheduled:
+            self._cancel_render()
+            self._render_pending()
 
     def _parse_pending(self) -> None:
         if self._pending:
@@ -775,38 +892,40 @@ class MarkdownView(Widget):
             self._layout_dirty = True
 
     def _render_pending(self) -> None:
-        """Parse pending deltas, render new finished blocks and the tail (the streaming path)."""
+        """Parse pending deltas; render the tail and the new finished blocks (the streaming path).
+
+        The work per call is bounded by `TICK_BUDGET`: the tail and the newest finished blocks are
+        rendered now, older ones left over (only when deltas arrive faster than they can be
+        rendered) go to the background queue, visible ones first.
+        """
         self._last_render = monotonic()
         old_height = self._total_height()
-        first_new = len(self._blocks)
-        for index in range(len(self._blocks) - 1, -1, -1):
-            if self._blocks[index].strips is not None:
-                break
-            first_new = index
         self._parse_pending()
         width = self._width
         if not self.is_mounted or width <= 0:
             return
         self.renders += 1
-        context = self._get_context()
-        base = self.rich_style
+        deadline = perf_counter() + TICK_BUDGET
+        blocks = self._blocks
+        first_changed = len(blocks)
+        if self._tail is not None and self._tail.lines is None:
+            self._render_block_now(self._tail)
         cached = False
-        for block in self._blocks[first_new:]:
-            if block.strips is None:
-                block.strips = _render_block(block, width, context, base)
-                block.width = width
-                block.generation = context.generation
-                cached = True
-        if self._tail is not None and self._tail.strips is None:
-            self._tail.strips = _render_block(self._tail, width, context, base)
-            self._tail.width = width
-            self._tail.generation = context.generation
+        index = len(blocks) - 1
+        while index >= 0 and blocks[index].lines is None:
+            if not _fits(blocks[index], deadline):
+                self._schedule_background()
+                break
+            self._render_block_now(blocks[index])
+            first_changed = index
+            cached = True
+            index -= 1
         self._layout_dirty = True
         new_height = self._total_height()
         if new_height != old_height:
             self.refresh(layout=True)
         else:
-            start = self._starts[first_new] if first_new < len(self._starts) else 0
+            start = self._starts[first_changed] if first_changed < len(self._starts) else 0
             self.refresh(Region(0, start, width, max(new_height - start, 1)))
         if cached:
             _after_cache()
@@ -817,19 +936,28 @@ class MarkdownView(Widget):
             self._layout_dirty = True
             if self.is_mounted:
                 self._schedule_background()
-                if self._pending and self._render_timer is None:
-                    self._render_timer = self.set_timer(0, self._on_render_timer, name="markdown-view-tick")
+                if self._pending and not self._render_scheduled:
+                    self._schedule_render()
 
     def _schedule_background(self) -> None:
         if self._width > 0:
             _queue_for(self.app).add(self)
 
     def _is_fresh(self, block: _Block, context: _RenderContext) -> bool:
-        return block.strips is not None and block.width == self._width and block.generation == context.generation
+        return (
+            block.lines is not None and block.width == self._width and block.generation == context.generation
+        )
+
+    def _is_rendered(self) -> bool:
+        """True when every block is rendered at the current width and theme."""
+        if self._width <= 0 or not self.is_attached:
+            return False
+        context = self._get_context()
+        return all(self._is_fresh(block, context) for block in self._all_blocks())
 
     def _block_height(self, block: _Block) -> int:
-        if block.strips is not None:
-            return len(block.strips)
+        if block.lines is not None:
+            return len(block.lines)
         return _estimate_height(block, self._width)
 
     def _all_blocks(self) -> list[_Block]:
@@ -852,8 +980,8 @@ class MarkdownView(Widget):
         self._height = y
         self._layout_dirty = False
 
-    def _line_at(self, y: int) -> Strip | None:
-        """The cached strip at line y (rendering its block now if it is stale), None for a gap line."""
+    def _line_at(self, y: int) -> list[Segment] | None:
+        """The rendered line y (rendering its block now if it is stale), None for a gap line."""
         if self._layout_dirty:
             self._update_starts()
         blocks = self._all_blocks()
@@ -865,19 +993,19 @@ class MarkdownView(Widget):
         if self._width > 0 and not self._is_fresh(block, self._get_context()):
             old = self._block_height(block)
             self._render_block_now(block)
-            if len(block.strips or ()) != old:
+            if len(block.lines or ()) != old:
                 self._layout_dirty = True
                 self.call_later(self.refresh, layout=True)
                 self._update_starts()
                 offset = y - self._starts[index]
-        strips = block.strips
+        strips = block.lines
         if strips is None or not 0 <= offset < len(strips):
             return None
         return strips[offset]
 
     def _render_block_now(self, block: _Block) -> None:
         context = self._get_context()
-        block.strips = _render_block(block, self._width, context, self.rich_style)
+        block.lines = _render_block(block, self._width, context, self.rich_style)
         block.width = self._width
         block.generation = context.generation
 
@@ -894,15 +1022,19 @@ class MarkdownView(Widget):
             self._layout_dirty = True
             self.refresh(layout=True)
 
-    def _render_stale(self, deadline: float) -> bool:
-        """Render stale blocks until `deadline`, visible ones first. True if some remain."""
+    def _render_stale(self, deadline: float) -> tuple[bool, bool]:
+        """Render stale blocks until `deadline`, visible ones first.
+
+        Returns (whether stale blocks remain, whether the height changed); a visible block whose
+        height changed refreshes the layout itself.
+        """
         if self._width <= 0 or not self.is_attached:
-            return False
+            return False, False
         context = self._get_context()
         blocks = self._all_blocks()
         stale = [index for index, block in enumerate(blocks) if not self._is_fresh(block, context)]
         if not stale:
-            return False
+            return False, False
         if self._layout_dirty:
             self._update_starts()
         span = _visible_span(self)
@@ -925,13 +1057,11 @@ class MarkdownView(Widget):
         old_height = self._height
         rendered = 0
         for index in stale:
+            if rendered and not _fits(blocks[index], deadline):
+                break
             self._render_block_now(blocks[index])
             rendered += 1
-            if perf_counter() >= deadline:
-                break
         self._layout_dirty = True
-        if self._total_height() != old_height:
-            self.refresh(layout=True)
-        else:
-            self.refresh()
-        return rendered < len(stale)
+        height_changed = self._total_height() != old_height
+        self.refresh()
+        return rendered < len(stale), height_changed

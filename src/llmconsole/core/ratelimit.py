@@ -1,0 +1,1017 @@
+"""Rate limits, read reactively from what the proxy says (no client-side token bucket).
+
+:func:`parse_rate_limit` recognises every shape a LiteLLM proxy can hand back for a rate limit:
+
+- the structured body ``{"error": {"type": "rate_limit_exceeded", "limit_type", "limit", "current",
+  "retry_after", "message"}}`` (Databricks' shape; also at top level or under ``detail``);
+- the same JSON embedded, escaped once or twice (or as a Python dict repr), inside LiteLLM's own
+  ``error.message`` (``litellm.RateLimitError: ... - {...}``);
+- Databricks' ``REQUEST_LIMIT_EXCEEDED`` text;
+- the messages of LiteLLM's own limiters (parallel request limiter v2/v3, dynamic limiter, batch
+  limiter, router cooldown);
+- the headers ``Retry-After`` (seconds or HTTP date), ``retry-after-ms``, ``llm_provider-retry-after``
+  (-ms) and ``x-ratelimit-reset-*`` / ``llm_provider-x-ratelimit-reset-*``;
+- a mid-stream ``response.failed`` / ``error`` event with a rate-limit code;
+- and any other 429.
+
+:func:`format_rate_limit` renders the result as the seed's ``formatRateLimitError`` does, and
+:func:`parse_quota` reads what the headers of a *successful* reply say is left.
+
+Everything here is pure, never raises on bad input, and imports neither textual nor rich.
+"""
+
+from __future__ import annotations
+
+import ast
+import email.utils
+import json
+import math
+import re
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from llmconsole.core.events import Quota
+from llmconsole.core.redact import one_line
+
+__all__ = [
+    "RateLimitInfo",
+    "RateLimitSource",
+    "describe_limit_type",
+    "format_rate_limit",
+    "parse_quota",
+    "parse_rate_limit",
+    "parse_retry_after",
+]
+
+RateLimitSource = Literal["structured", "embedded", "databricks", "litellm", "headers", "stream", "generic"]
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitInfo:
+    """What a rate-limit answer told us. Every field is optional: each shape carries a different subset."""
+
+    message: str | None = None
+    """A human message (the server's, or e.g. "Exceeded Databricks workspace rate limit")."""
+    limit_type: str | None = None
+    """``input_tokens_per_minute``, ``output_tokens_per_minute``, ``requests_per_minute``, ``tokens`` ..."""
+    limit: int | float | None = None
+    """The limit that was hit."""
+    current: int | float | None = None
+    """The usage the server counted against it."""
+    retry_after: float | None = None
+    """Seconds to wait (>= 0)."""
+    source: RateLimitSource = "generic"
+    """Which shape the details came from."""
+    model: str | None = None
+    """The model named in the error text, when there is one."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Small, total conversions
+
+
+_MAX_SCAN = 200_000
+"""Characters of a body that are searched at all (bodies on error paths; HTML pages can be big)."""
+_MAX_DECODE_FAILURES = 64
+"""Failed ``raw_decode`` attempts per text before giving up on finding embedded JSON."""
+_MAX_REPR_CANDIDATES = 8
+_MAX_REPR_LENGTH = 20_000
+_MAX_NODES = 4_000
+"""JSON nodes visited when walking a parsed body."""
+_MAX_EMBED_DEPTH = 3
+_UNLIMITED = 2**62
+"""LiteLLM reports "no limit" as ``sys.maxsize``: numbers this large are not limits."""
+
+_DECODER = json.JSONDecoder()
+_UNESCAPE_RE = re.compile(r"\\([\"\\/])")
+_DURATION_PART_RE = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)")
+_DURATION_RE = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|us|µs|ns|h|m|s))+")
+_UNIT_SECONDS = {"ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "h": 3600.0, "m": 60.0, "s": 1.0}
+_WORD_UNIT_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(milliseconds?|msecs?|seconds?|secs?|minutes?|mins?|hours?|hrs?)\.?")
+_WORD_UNIT_SECONDS = {"ms": 1e-3, "mi": 60.0, "se": 1.0, "ho": 3600.0, "hr": 3600.0}
+
+
+def to_text(body: str | bytes | None) -> str:
+    """Any body as text (bytes decoded as UTF-8, undecodable bytes replaced)."""
+    if body is None:
+        return ""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, bytes | bytearray | memoryview):
+        return bytes(body).decode("utf-8", "replace")
+    return str(body)
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` of a body that looks like a JSON object or array, else None (never raises)."""
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "{[":
+        return None
+    try:
+        return json.loads(stripped)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _unescape(text: str) -> str:
+    """Undo one level of JSON string escaping of quotes and backslashes."""
+    return _UNESCAPE_RE.sub(r"\1", text) if "\\" in text else text
+
+
+def search_text(text: str) -> str:
+    """``text`` with up to two levels of ``\\"`` escaping undone, for pattern matching."""
+    text = text[:_MAX_SCAN]
+    return _unescape(_unescape(text))
+
+
+def _number(value: Any) -> int | float | None:
+    """A finite, non-negative number from a JSON value or a numeric string; None otherwise."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < _UNLIMITED else None
+    if isinstance(value, str):
+        raw = value.strip().replace(",", "").replace("_", "")
+        if not raw or len(raw) > 40:
+            return None
+        try:
+            parsed: float = float(raw)
+        except ValueError:
+            return None
+        value = parsed
+    if isinstance(value, float):
+        if not math.isfinite(value) or value < 0 or value >= _UNLIMITED:
+            return None
+        return int(value) if value.is_integer() else value
+    return None
+
+
+def _duration(value: Any) -> float | None:
+    """Seconds from a number or a string like ``15``, ``1.5``, ``20ms``, ``1m30s``, ``15 seconds``."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        try:
+            seconds = float(value)
+        except OverflowError:
+            return None
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    if not isinstance(value, str):
+        return None
+    raw = value.strip().lower()
+    if not raw or len(raw) > 64:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    if _DURATION_RE.fullmatch(raw):
+        total = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART_RE.findall(raw))
+        return total if math.isfinite(total) else None
+    word = _WORD_UNIT_RE.fullmatch(raw)
+    if word:
+        return _word_seconds(word.group(1), word.group(2))
+    return None
+
+
+def _word_seconds(number: str, unit: str) -> float | None:
+    try:
+        amount = float(number)
+    except ValueError:
+        return None
+    unit = unit.lower()
+    scale = 1e-3 if unit.startswith(("ms", "milli")) else _WORD_UNIT_SECONDS.get(unit[:2], 1.0)
+    total = amount * scale
+    return total if math.isfinite(total) and total >= 0 else None
+
+
+def _http_date_seconds(value: str, now: float) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    try:
+        delta = when.timestamp() - now
+    except (OverflowError, OSError, ValueError):
+        return None
+    return max(0.0, delta) if math.isfinite(delta) else None
+
+
+def _iso_date_seconds(value: str, now: float) -> float | None:
+    if len(value) < 10 or not value[:4].isdigit() or value[4] != "-":
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    try:
+        delta = when.timestamp() - now
+    except (OverflowError, OSError, ValueError):
+        return None
+    return max(0.0, delta) if math.isfinite(delta) else None
+
+
+def lower_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Header names lower-cased, values as stripped strings (any Mapping; bytes decoded)."""
+    if not headers:
+        return {}
+    out: dict[str, str] = {}
+    for key, value in headers.items():
+        name = key.decode("latin-1") if isinstance(key, bytes) else key
+        if not isinstance(name, str):
+            continue
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        if not isinstance(text, str):
+            text = str(text)
+        out[name.strip().lower()] = text.strip()
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Finding JSON inside text
+
+
+def _scan_json(text: str) -> Iterator[dict[str, Any]]:
+    """Every JSON object that starts at some ``{`` of ``text`` (outermost ones; bounded work)."""
+    failures = 0
+    index = text.find("{")
+    while index != -1 and failures < _MAX_DECODE_FAILURES:
+        try:
+            obj, end = _DECODER.raw_decode(text, index)
+        except (ValueError, RecursionError):
+            failures += 1
+            index = text.find("{", index + 1)
+            continue
+        if isinstance(obj, dict):
+            yield obj
+        index = text.find("{", max(end, index + 1))
+
+
+def _balanced_end(text: str, start: int) -> int | None:
+    """The end of the bracketed Python literal starting at ``start`` (quote-aware), or None."""
+    depth = 0
+    quote = ""
+    index = start
+    stop = min(len(text), start + _MAX_REPR_LENGTH)
+    while index < stop:
+        char = text[index]
+        if quote:
+            if char == "\\":
+                index += 2
+                continue
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "{[(":
+            depth += 1
+        elif char in "}])":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    return None
+
+
+def _scan_repr(text: str) -> Iterator[dict[str, Any]]:
+    """Python dict reprs (``Error code: 429 - {'error': {...}}``, as the OpenAI SDK formats errors)."""
+    tried = 0
+    index = text.find("{'")
+    while index != -1 and tried < _MAX_REPR_CANDIDATES:
+        tried += 1
+        end = _balanced_end(text, index)
+        if end is None:
+            index = text.find("{'", index + 2)
+            continue
+        try:
+            obj = ast.literal_eval(text[index:end])
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            index = text.find("{'", index + 2)
+            continue
+        if isinstance(obj, dict):
+            yield obj
+        index = text.find("{'", end)
+
+
+def embedded_objects(text: str) -> list[dict[str, Any]]:
+    """JSON objects (or Python dict reprs) embedded in ``text``, escaped zero, one or two times."""
+    if "{" not in text:
+        return []
+    text = text[:_MAX_SCAN]
+    found: list[dict[str, Any]] = []
+    variant = text
+    for _level in range(3):
+        found.extend(_scan_json(variant))
+        if found:
+            break
+        unescaped = _unescape(variant)
+        if unescaped == variant:
+            break
+        variant = unescaped
+    if not found and "{'" in text:
+        found.extend(_scan_repr(text))
+    return found
+
+
+def walk(obj: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every dict and every string inside a parsed JSON value (breadth first, bounded)."""
+    dicts: list[dict[str, Any]] = []
+    strings: list[str] = []
+    queue: deque[tuple[Any, int]] = deque([(obj, 0)])
+    visited = 0
+    while queue and visited < _MAX_NODES:
+        node, depth = queue.popleft()
+        visited += 1
+        if isinstance(node, dict):
+            dicts.append(node)
+            if depth < 32:
+                queue.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list | tuple):
+            if depth < 32:
+                queue.extend((v, depth + 1) for v in node)
+        elif isinstance(node, str):
+            strings.append(node)
+    return dicts, strings
+
+
+@dataclass(slots=True)
+class Body:
+    """A body taken apart once: the parsed top level, the dicts in it and the dicts embedded in its text."""
+
+    text: str
+    top: Any
+    top_dicts: list[dict[str, Any]]
+    embedded_dicts: list[dict[str, Any]]
+
+
+def analyse(text: str, top: Any = None, *, parsed: bool = False) -> Body:
+    """Parse ``text`` (unless ``parsed``: then ``top`` is the parsed value) and find embedded JSON."""
+    if not parsed:
+        top = load_json(text)
+    top_dicts, strings = walk(top) if top is not None else ([], [text])
+    embedded: list[dict[str, Any]] = []
+    pending = [s for s in strings if "{" in s]
+    for _depth in range(_MAX_EMBED_DEPTH):
+        if not pending or len(embedded) > 64:
+            break
+        next_pending: list[str] = []
+        for string in pending[:16]:
+            for obj in embedded_objects(string):
+                dicts, inner = walk(obj)
+                embedded.extend(dicts)
+                next_pending.extend(s for s in inner if "{" in s)
+        pending = next_pending
+    return Body(text=text, top=top, top_dicts=top_dicts, embedded_dicts=embedded)
+
+
+# --------------------------------------------------------------------------------------------------
+# Rate-limit parsing
+
+_RL_TYPES = frozenset({"rate_limit_exceeded", "rate_limit_error", "ratelimiterror", "rate_limited"})
+"""``type``/``code`` values that make a dict a structured rate-limit error."""
+_RL_SIGNALS = _RL_TYPES | {"429", "request_limit_exceeded", "resource_exhausted", "too_many_requests"}
+"""``type``/``code``/``error_code``/``status`` values that say "rate limit" on any status."""
+_STREAM_TYPES = frozenset({"response.failed", "error"})
+_RETRY_KEYS = ("retry_after", "retry_after_seconds", "retryAfter", "retry_after_s")
+_RETRY_MS_KEYS = ("retry_after_ms", "retryAfterMs")
+
+_DATABRICKS_MESSAGE = "Exceeded Databricks workspace rate limit"
+_DB_MODEL_RE = re.compile(r"rate limits? for (?:model |endpoint )?[`'\"]?([\w.:/@-]+)", re.IGNORECASE)
+_DB_TOKENS_RE = re.compile(r"\b(input|output)[ _]tokens?[ _]per[ _]minute", re.IGNORECASE)
+_DB_QUERIES_RE = re.compile(r"\b(?:queries|requests)[ _]per[ _](hour|minute)", re.IGNORECASE)
+_DB_ABBR_RE = re.compile(r"\b(ITPM|OTPM|QPH|QPM|TPM|RPM)\b")
+
+_CROSSED = "Crossed TPM / RPM / Max Parallel Request Limit"
+_V2_SCOPE_RE = re.compile(r"rate limit type = ([\w-]+)")
+_V2_HIT_SCOPE_RE = re.compile(r"Hit limit for ([\w-]+)")
+_V2_NUMBER_RES = {
+    name: re.compile(rf"(?<!current )(?<![\w]){re.escape(name)}: (\d+(?:\.\d+)?)")
+    for name in (
+        "current rpm",
+        "rpm limit",
+        "current tpm",
+        "tpm limit",
+        "current max_parallel_requests",
+        "max_parallel_requests",
+        "tpm_limit",
+        "rpm_limit",
+    )
+}
+_V3_RE = re.compile(
+    r"Rate limit exceeded for ([\w:.-]+): .*?Limit type: (\w+)\. Current limit: (\d+), Remaining: (-?\d+)",
+    re.DOTALL,
+)
+_BATCH_RE = re.compile(
+    r"Batch rate limit exceeded for ([\w:.-]+): .*?Batch contains (\d+) (requests|tokens) but only (-?\d+) "
+    r"\w+ remaining out of (\d+) (RPM|TPM) limit",
+    re.DOTALL,
+)
+_DYNAMIC_RE = re.compile(r"over available (TPM|RPM)=(-?\d+)\. Model (?:TPM|RPM)=(\w+)")
+_DYNAMIC_V3_RE = re.compile(
+    r"(?:Model capacity reached for (?P<model1>[^\s.]+(?:\.[^\s.]+)*)\.|Priority-based rate limit exceeded\. "
+    r"Model: (?P<model2>[^,]+),).*?Rate limit type: (?P<type>\w+), Model TPM: (?P<tpm>\w[\w ]*?), "
+    r"Model RPM: (?P<rpm>\w[\w ]*?), Remaining: (?P<remaining>-?\d+)",
+    re.DOTALL,
+)
+_COOLDOWN_RE = re.compile(r"No deployments available for selected model")
+_PASSED_MODEL_RE = re.compile(r"Passed model=([^\s.,]+(?:\.[^\s.,]+)*)")
+_RETRY_TEXT_RE = re.compile(
+    r"(?:try again|retry(?: again)?)\s+(?:in|after)\s+"
+    r"(\d+(?:\.\d+)?(?:(?:ms|h|m|s)(?:\d+(?:\.\d+)?(?:ms|h|m|s))*)?)"
+    r"(?:\s*(milliseconds?|msecs?|seconds?|secs?|minutes?|mins?|hours?))?",
+    re.IGNORECASE,
+)
+_OPENAI_RE = re.compile(
+    r"Rate limit reached for (?:(?:requests|tokens) )?(?:for )?(?P<model>[\w.:/-]+)? ?"
+    r"in (?:organization|project) \S+ on (?P<what>[\w ]+?) \((?P<abbr>[A-Z]+)\): "
+    r"Limit (?P<limit>\d+(?:,\d{3})*)"
+    r"(?:, Used (?P<used>\d+(?:,\d{3})*))?(?:, Requested (?P<requested>\d+(?:,\d{3})*))?"
+)
+_V3_LIMIT_TYPES = {
+    "requests": "requests_per_minute",
+    "tokens": "tokens_per_minute",
+    "max_parallel_requests": "max_parallel_requests",
+    "concurrent_requests": "max_parallel_requests",
+}
+_SCOPE_WORDS = {
+    "key": "this API key",
+    "api_key": "this API key",
+    "model_per_key": "this model on this API key",
+    "user": "this user",
+    "team": "this team",
+    "customer": "this customer",
+    "end_user": "this end user",
+    "organization": "this organization",
+    "model_per_team": "this model on this team",
+    "model_per_user": "this model for this user",
+}
+
+
+def _lower_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return value.strip().lower() if isinstance(value, str) else ""
+
+
+def _is_rl_dict(d: Mapping[str, Any]) -> bool:
+    return _lower_str(d.get("type")) in _RL_TYPES or _lower_str(d.get("code")) in _RL_TYPES
+
+
+def _has_signal(d: Mapping[str, Any]) -> bool:
+    return any(_lower_str(d.get(key)) in _RL_SIGNALS for key in ("type", "code", "error_code", "status"))
+
+
+def _retry_from_dict(d: Mapping[str, Any]) -> float | None:
+    for key in _RETRY_KEYS:
+        if key in d:
+            seconds = _duration(d[key])
+            if seconds is not None:
+                return seconds
+    for key in _RETRY_MS_KEYS:
+        if key in d:
+            ms = _duration(d[key])
+            if ms is not None:
+                return ms / 1000
+    delay = d.get("retryDelay")  # google.rpc.RetryInfo, as Gemini sends it
+    return _duration(delay) if delay is not None else None
+
+
+def _limit_type_of(value: Any) -> str | None:
+    if isinstance(value, str):
+        text = one_line(value, 80)
+        return text or None
+    return None
+
+
+def _fields(d: Mapping[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "limit_type": _limit_type_of(d.get("limit_type")),
+        "limit": _number(d.get("limit")),
+        "current": _number(d.get("current")),
+        "retry_after": _retry_from_dict(d),
+    }
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _message_of(d: Mapping[str, Any]) -> str | None:
+    message = d.get("message")
+    if isinstance(message, str):
+        text = one_line(message)
+        return text or None
+    return None
+
+
+def _databricks(search: str) -> dict[str, Any] | None:
+    if "REQUEST_LIMIT_EXCEEDED" not in search:
+        return None
+    fields: dict[str, Any] = {"message": _DATABRICKS_MESSAGE}
+    tokens = _DB_TOKENS_RE.search(search)
+    queries = _DB_QUERIES_RE.search(search)
+    if tokens:
+        fields["limit_type"] = f"{tokens.group(1).lower()}_tokens_per_minute"
+    elif queries:
+        fields["limit_type"] = f"queries_per_{queries.group(1).lower()}"
+    else:
+        abbr = _DB_ABBR_RE.search(search)
+        if abbr:
+            fields["limit_type"] = abbr.group(1)
+    model = _DB_MODEL_RE.search(search)
+    if model:
+        name = model.group(1).rstrip(".:/-")
+        if name:
+            fields["model"] = name
+    return fields
+
+
+def _scope_words(scope: str) -> str:
+    return _SCOPE_WORDS.get(scope.lower(), f"the {scope.replace('_', ' ')} scope")
+
+
+def _v2_numbers(search: str) -> dict[str, int | float]:
+    numbers: dict[str, int | float] = {}
+    for name, pattern in _V2_NUMBER_RES.items():
+        match = pattern.search(search)
+        if match:
+            value = _number(match.group(1))
+            if value is not None:
+                numbers[name] = value
+    return numbers
+
+
+def _litellm(search: str) -> dict[str, Any] | None:
+    """Fields from the messages of LiteLLM's own limiters (see the module docstring)."""
+    if _CROSSED in search or "Max parallel request limit reached" in search:
+        numbers = _v2_numbers(search)
+        scope_match = _V2_SCOPE_RE.search(search) or _V2_HIT_SCOPE_RE.search(search)
+        scope = scope_match.group(1) if scope_match else None
+        fields: dict[str, Any] = {
+            "message": f"Exceeded the LiteLLM proxy's rate limit for {_scope_words(scope)}"
+            if scope
+            else "Exceeded the LiteLLM proxy's rate limit"
+        }
+        if "current rpm" in numbers or "current max_parallel_requests" in numbers:
+            # "... current rpm: A, rpm limit: B, current tpm: C, tpm limit: D, current
+            # max_parallel_requests: E, max_parallel_requests: F" — the first exhausted one tripped.
+            checks = (
+                ("max_parallel_requests", "current max_parallel_requests", "max_parallel_requests"),
+                ("tokens_per_minute", "current tpm", "tpm limit"),
+                ("requests_per_minute", "current rpm", "rpm limit"),
+            )
+            for limit_type, current_key, limit_key in checks:
+                current, limit = numbers.get(current_key), numbers.get(limit_key)
+                if current is not None and limit is not None and current >= limit:
+                    fields.update(limit_type=limit_type, limit=limit, current=current)
+                    break
+        else:
+            # "Hit limit for key. Current limits: max_parallel_requests: 0, tpm_limit: 0, rpm_limit: 0"
+            # (a dimension set to 0), or the bare global "Max parallel request limit reached".
+            zero_checks = (
+                ("max_parallel_requests", "max_parallel_requests"),
+                ("tokens_per_minute", "tpm_limit"),
+                ("requests_per_minute", "rpm_limit"),
+            )
+            for limit_type, key in zero_checks:
+                if numbers.get(key) == 0:
+                    fields.update(limit_type=limit_type, limit=0)
+                    break
+            else:
+                fields["limit_type"] = "max_parallel_requests"
+        return fields
+    match = _V3_RE.search(search)
+    if match:
+        scope, kind, limit = match.group(1), match.group(2), _number(match.group(3))
+        fields = {
+            "message": f"Exceeded the LiteLLM proxy's rate limit for {_scope_words(scope)}",
+            "limit_type": _V3_LIMIT_TYPES.get(kind, kind),
+        }
+        if limit is not None:
+            fields["limit"] = limit
+        return fields
+    match = _BATCH_RE.search(search)
+    if match:
+        scope = match.group(1)
+        fields = {
+            "message": f"Exceeded the LiteLLM proxy's batch rate limit for {_scope_words(scope)}",
+            "limit_type": "requests_per_minute" if match.group(3) == "requests" else "tokens_per_minute",
+        }
+        for key, group in (("current", 2), ("limit", 5)):
+            value = _number(match.group(group))
+            if value is not None:
+                fields[key] = value
+        return fields
+    match = _DYNAMIC_V3_RE.search(search)
+    if match:
+        kind = match.group("type")
+        fields = {
+            "message": "The model's capacity on the LiteLLM proxy is reached for this priority",
+            "limit_type": _V3_LIMIT_TYPES.get(kind, kind),
+        }
+        model = (match.group("model1") or match.group("model2") or "").strip()
+        if model:
+            fields["model"] = model
+        limit = _number(match.group("tpm" if kind == "tokens" else "rpm"))
+        if limit is not None and kind in ("tokens", "requests"):
+            fields["limit"] = limit
+        return fields
+    match = _DYNAMIC_RE.search(search)
+    if match:
+        return {
+            "message": "This key's share of the model's capacity on the LiteLLM proxy is used up",
+            "limit_type": "tokens_per_minute" if match.group(1) == "TPM" else "requests_per_minute",
+        }
+    return None
+
+
+def _cooldown(search: str) -> dict[str, Any] | None:
+    """The router's "No deployments available for selected model, Try again in N seconds. Passed model=M"."""
+    if not _COOLDOWN_RE.search(search):
+        return None
+    fields: dict[str, Any] = {"message": "No deployment of this model is available right now (cooling down)"}
+    model_match = _PASSED_MODEL_RE.search(search)
+    if model_match:
+        fields["model"] = model_match.group(1)
+    return fields
+
+
+def _openai_text(search: str) -> dict[str, Any] | None:
+    """OpenAI/Azure's "Rate limit reached for M in organization O on tokens per min (TPM): Limit ..."."""
+    match = _OPENAI_RE.search(search)
+    if not match:
+        return None
+    abbr = match.group("abbr").lower()
+    kinds = {"tpm": "tokens_per_minute", "rpm": "requests_per_minute", "tpd": "tokens_per_day"}
+    fields: dict[str, Any] = {"limit_type": kinds.get(abbr, match.group("what").strip().replace(" ", "_"))}
+    if match.group("model"):
+        fields["model"] = match.group("model")
+    limit = _number(match.group("limit"))
+    if limit is not None:
+        fields["limit"] = limit
+    used = _number(match.group("used"))
+    requested = _number(match.group("requested"))
+    if used is not None:
+        fields["current"] = used + requested if requested is not None else used
+    return fields
+
+
+def _retry_from_text(search: str) -> float | None:
+    match = _RETRY_TEXT_RE.search(search)
+    if not match:
+        return None
+    if match.group(2):
+        return _word_seconds(match.group(1), match.group(2))
+    return _duration(match.group(1))
+
+
+def _reset_seconds(value: str, now: float) -> float | None:
+    seconds = _duration(value)
+    if seconds is not None:
+        if seconds > 1e9:  # an epoch timestamp, not a duration
+            return max(0.0, seconds - now)
+        return seconds
+    return _iso_date_seconds(value, now) or _http_date_seconds(value, now)
+
+
+def _retry_from_headers(h: Mapping[str, str], now: float | None) -> float | None:
+    when = time.time() if now is None else now
+    for prefix in ("", "llm_provider-"):
+        ms = h.get(f"{prefix}retry-after-ms")
+        if ms is not None:
+            value = _duration(ms)
+            if value is not None:
+                return value / 1000
+        seconds = h.get(f"{prefix}retry-after")
+        if seconds is not None:
+            value = _duration(seconds)
+            if value is None:
+                value = _http_date_seconds(seconds, when)
+            if value is not None:
+                return value
+    # x-ratelimit-reset-*: the longest reset among the exhausted dimensions (else among all).
+    for prefix in ("llm_provider-x-ratelimit-", "x-ratelimit-"):
+        resets: dict[str, float] = {}
+        for kind in ("requests", "tokens"):
+            raw = h.get(f"{prefix}reset-{kind}")
+            value = _reset_seconds(raw, when) if raw is not None else None
+            if value is not None:
+                resets[kind] = value
+        plain = h.get(f"{prefix}reset")
+        plain_value = _reset_seconds(plain, when) if plain is not None else None
+        if not resets and plain_value is None:
+            continue
+        if not resets:
+            return plain_value
+        exhausted = [
+            resets[kind]
+            for kind in resets
+            if (remaining := _int_header(h.get(f"{prefix}remaining-{kind}"))) is not None and remaining <= 0
+        ]
+        return max(exhausted or resets.values())
+    return None
+
+
+def parse_retry_after(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait according to the headers, or None.
+
+    In order: ``retry-after-ms``, ``retry-after`` (seconds or HTTP date, counted from ``now``),
+    the same with LiteLLM's ``llm_provider-`` prefix (the upstream's), then the
+    ``x-ratelimit-reset-{requests,tokens}`` values (``15s``, ``1m30s``, ``20ms``, seconds).
+    Negative, NaN, infinite and unreadable values are ignored.
+    """
+    return _retry_from_headers(lower_headers(headers), now)
+
+
+def parse_rate_limit(
+    status: int | None,
+    headers: Mapping[str, str] | None,
+    body: str | bytes | None,
+    *,
+    now: float | None = None,
+) -> RateLimitInfo | None:
+    """The rate-limit details of an answer, or None when it is not a rate limit.
+
+    A 429 is always a rate limit. Any other status (``None`` for a mid-stream event passed as
+    ``body``) is one only when the body's structure says so: a ``rate_limit_exceeded`` type or
+    code, Databricks' ``REQUEST_LIMIT_EXCEEDED``, a ``429`` code, LiteLLM's ``RateLimitError`` or
+    one of its limiters' messages. Never raises.
+    """
+    text = to_text(body)
+    return rate_limit_from_body(status, lower_headers(headers), analyse(text), now=now)
+
+
+def rate_limit_from_body(
+    status: int | None, h: Mapping[str, str], body: Body, *, now: float | None = None
+) -> RateLimitInfo | None:
+    """:func:`parse_rate_limit` on a body already taken apart (``h``: lower-cased headers)."""
+    search = search_text(body.text)
+    all_dicts = body.top_dicts + body.embedded_dicts
+    signal = (
+        status == 429
+        or any(_has_signal(d) for d in all_dicts)
+        or "REQUEST_LIMIT_EXCEEDED" in search
+        or "litellm.RateLimitError" in search
+    )
+    litellm_fields = _litellm(search)
+    if not signal and litellm_fields is None:
+        return None
+    if litellm_fields is None:
+        litellm_fields = _cooldown(search)
+
+    fields: dict[str, Any] = {}
+    source: RateLimitSource | None = None
+
+    # 1/2. A structured dict (top level or embedded): the one carrying most fields.
+    best: tuple[int, int, dict[str, Any]] | None = None
+    for rank, group in ((1, body.top_dicts), (0, body.embedded_dicts)):
+        for d in group:
+            found = _fields(d)
+            typed = _is_rl_dict(d)
+            if not typed and "limit_type" not in found and not ("limit" in found and "current" in found):
+                continue
+            score = (len(found), rank)
+            if best is None or score > best[:2]:
+                best = (score[0], score[1], d)
+    if best is not None:
+        d = best[2]
+        fields.update(_fields(d))
+        message = _message_of(d)
+        if message:
+            fields["message"] = message
+        model = d.get("model")
+        if isinstance(model, str) and model.strip():
+            fields["model"] = one_line(model, 120)
+        source = "structured" if best[1] == 1 else "embedded"
+
+    # 3. Databricks' REQUEST_LIMIT_EXCEEDED text.
+    databricks = _databricks(search)
+    if databricks is not None:
+        for key, value in databricks.items():
+            fields.setdefault(key, value)
+        source = source or "databricks"
+
+    # 4. LiteLLM's own limiters (and the header they set: rate_limit_type).
+    if litellm_fields is not None:
+        for key, value in litellm_fields.items():
+            fields.setdefault(key, value)
+        source = source or "litellm"
+    header_type = h.get("rate_limit_type")
+    if header_type and "limit_type" not in fields:
+        mapped = _V3_LIMIT_TYPES.get(header_type.lower())
+        if mapped:
+            fields["limit_type"] = mapped
+            source = source or "litellm"
+    for d in all_dicts:  # the dynamic limiter's fallback detail {"error": ..., "rate_limit_type": ...}
+        kind = d.get("rate_limit_type")
+        if isinstance(kind, str) and kind.lower() in _V3_LIMIT_TYPES:
+            fields.setdefault("limit_type", _V3_LIMIT_TYPES[kind.lower()])
+            source = source or "litellm"
+            break
+
+    # OpenAI/Azure's text carries the numbers too.
+    openai = _openai_text(search) if "Rate limit reached for" in search else None
+    if openai is not None:
+        for key, value in openai.items():
+            fields.setdefault(key, value)
+
+    # 5. Retry-after: the body's wins (structured, then text), then the headers.
+    if "retry_after" not in fields:
+        from_text = _retry_from_text(search)
+        if from_text is not None:
+            fields["retry_after"] = from_text
+    header_retry = _retry_from_headers(h, now)
+    if "retry_after" not in fields and header_retry is not None:
+        fields["retry_after"] = header_retry
+
+    # 6. A mid-stream event.
+    top = body.top
+    if status is None and isinstance(top, dict):
+        event_type = top.get("type")
+        if (isinstance(event_type, str) and event_type in _STREAM_TYPES) or isinstance(top.get("error"), dict):
+            source = "stream"
+            if "message" not in fields:
+                message = _stream_message(top)
+                if message:
+                    fields["message"] = message
+
+    # 7. Anything else: a generic rate limit with the server's message.
+    if source is None:
+        has_ratelimit_headers = header_retry is not None or any(k.startswith("x-ratelimit") for k in h)
+        source = "headers" if has_ratelimit_headers else "generic"
+    if "message" not in fields and source in ("generic", "headers", "stream"):
+        fields["message"] = _generic_message(body)
+
+    return RateLimitInfo(
+        message=fields.get("message"),
+        limit_type=fields.get("limit_type"),
+        limit=fields.get("limit"),
+        current=fields.get("current"),
+        retry_after=fields.get("retry_after"),
+        source=source,
+        model=fields.get("model"),
+    )
+
+
+_WRAPPER_PREFIX_RE = re.compile(r"^(?:\s*(?:litellm\.)?[A-Za-z_]*(?:Error|Exception)\s*(?::|-)\s*)+")
+
+
+def _stream_message(top: Mapping[str, Any]) -> str | None:
+    response = top.get("response")
+    error = response.get("error") if isinstance(response, dict) else None
+    if not isinstance(error, dict):
+        error = top.get("error") if isinstance(top.get("error"), dict) else top
+    return _message_of(error) if isinstance(error, dict) else None
+
+
+def _generic_message(body: Body) -> str:
+    from llmconsole.core.http_errors import message_from_body  # http_errors imports this module
+
+    server = _WRAPPER_PREFIX_RE.sub("", message_from_body(body))
+    boring = re.sub(r"^(?:http\s*)?429\s*:?\s*", "", server.lower()).rstrip(".!")
+    if not boring or boring in {"rate limit exceeded", "too many requests", "429"}:
+        return "Rate limit exceeded"
+    server = one_line(server, 240)
+    if "rate limit" in server.lower():
+        return server
+    return f"Rate limit exceeded: {server}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Formatting
+
+_ABBREVIATIONS = {
+    "itpm": "input tokens per minute",
+    "otpm": "output tokens per minute",
+    "qph": "queries per hour",
+    "qpm": "queries per minute",
+    "rpm": "requests per minute",
+    "rph": "requests per hour",
+    "rpd": "requests per day",
+    "tpm": "tokens per minute",
+    "tpd": "tokens per day",
+}
+
+
+def describe_limit_type(limit_type: str) -> str:
+    """``input_tokens_per_minute`` -> ``input tokens per minute``; ITPM/OTPM/QPH/RPM/TPM -> words."""
+    words = re.split(r"[\s_\-]+", limit_type.strip())
+    return " ".join(_ABBREVIATIONS.get(w.lower(), w) for w in words if w)
+
+
+def _seconds_text(seconds: float) -> str:
+    if float(seconds).is_integer():
+        return str(int(seconds))
+    return f"{max(seconds, 0.1):.1f}"
+
+
+def format_rate_limit(info: RateLimitInfo, model_id: str, *, databricks: bool) -> str:
+    """The seed's ``formatRateLimitError``: title, message, details, and the "What to do" list."""
+    lines = [
+        f"⚠️  Rate Limit Exceeded - Model: {model_id}",
+        "",
+        info.message or "Rate limit exceeded",
+        "",
+    ]
+    if info.limit_type:
+        lines.append(f"Limit Type: {describe_limit_type(info.limit_type)}")
+    if info.limit is not None and info.current is not None:
+        lines.append(f"Limit: {info.limit} | Current: {info.current}")
+    if info.retry_after:
+        lines.append(f"Retry After: {_seconds_text(info.retry_after)} seconds")
+    lines.append("")
+    lines.append("What to do:")
+    wait = _seconds_text(info.retry_after) if info.retry_after else "60"
+    lines.append(f"  • Wait {wait} seconds before retrying")
+    lines.append("  • Switch to a smaller model (e.g., haiku instead of opus)")
+    lines.append("  • Reduce prompt length or max_tokens")
+    if databricks:
+        lines.append("  • Contact Databricks account team for higher limits")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# Quota from a successful reply
+
+_SCOPED_RE = re.compile(r"x-ratelimit-([\w-]+?)-(remaining|limit)-(requests|tokens)")
+
+
+def _int_header(value: str | None) -> int | None:
+    if value is None:
+        return None
+    raw = value.strip()
+    if not raw or len(raw) > 40:
+        return None
+    try:
+        number = float(raw)
+    except ValueError:
+        return None
+    if not math.isfinite(number) or abs(number) >= _UNLIMITED:
+        return None
+    return int(number)
+
+
+def parse_quota(headers: Mapping[str, str]) -> Quota | None:
+    """What is left, from the rate-limit headers of a successful reply; None when there are none.
+
+    Per dimension (requests, tokens) the upstream's ``llm_provider-x-ratelimit-*`` win over the plain
+    ``x-ratelimit-*``, which win over LiteLLM's own scoped ``x-ratelimit-{scope}-remaining-*`` (of
+    which the most restrictive scope is taken). Negative remaining values are clamped to 0.
+    """
+    h = lower_headers(headers)
+    if not any("ratelimit" in key for key in h):
+        return None
+    now = time.time()
+    values: dict[str, Any] = {}
+    for kind in ("requests", "tokens"):
+        remaining: int | None = None
+        limit: int | None = None
+        reset: float | None = None
+        for prefix in ("llm_provider-x-ratelimit-", "x-ratelimit-"):
+            r = _int_header(h.get(f"{prefix}remaining-{kind}"))
+            lim = _int_header(h.get(f"{prefix}limit-{kind}"))
+            if r is None and lim is None:
+                continue
+            remaining, limit = r, lim
+            raw_reset = h.get(f"{prefix}reset-{kind}")
+            reset = _reset_seconds(raw_reset, now) if raw_reset is not None else None
+            break
+        if remaining is None and limit is None:
+            remaining, limit = _scoped(h, kind)
+        values[f"remaining_{kind}"] = max(0, remaining) if remaining is not None else None
+        values[f"limit_{kind}"] = max(0, limit) if limit is not None else None
+        values[f"reset_{kind}_s"] = reset
+    if all(v is None for v in values.values()):
+        return None
+    return Quota(**values)
+
+
+def _scoped(h: Mapping[str, str], kind: str) -> tuple[int | None, int | None]:
+    """LiteLLM's ``x-ratelimit-{scope}-{remaining|limit}-{kind}``: the scope with least remaining."""
+    scopes: dict[str, dict[str, int]] = {}
+    for key, value in h.items():
+        match = _SCOPED_RE.fullmatch(key)
+        if not match or match.group(3) != kind:
+            continue
+        number = _int_header(value)
+        if number is not None:
+            scopes.setdefault(match.group(1), {})[match.group(2)] = number
+    best: tuple[int | None, int | None] = (None, None)
+    for entry in scopes.values():
+        remaining, limit = entry.get("remaining"), entry.get("limit")
+        if best == (None, None):
+            best = (remaining, limit)
+        elif remaining is not None and (best[0] is None or remaining < best[0]):
+            best = (remaining, limit)
+    return best

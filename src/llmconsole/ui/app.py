@@ -1,0 +1,190 @@
+"""The Textual application: :func:`make_app` builds it, :func:`run_app` runs it (``llmconsole`` with no prompt).
+
+Startup stays light: the HTTP client, the Markdown renderer and the modal screens are imported when first
+needed, so the first screen (with the cached model list) paints as fast as a minimal Textual app.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+
+from llmconsole.ui.commands import ModelCommands
+from llmconsole.ui.persistence import HistoryAdapter
+from llmconsole.ui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from llmconsole.core.client import ProxyClient
+    from llmconsole.core.config import ReasoningEffort, Settings
+    from llmconsole.ui.screens.welcome import WelcomeChoice
+
+
+def _styles_dir() -> Path:
+    """``llmconsole/styles`` in a wheel (force-included), else the repository's top-level ``styles/``."""
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "styles"
+    if packaged.is_dir():
+        return packaged
+    return package.parent.parent / "styles"
+
+
+STYLES_DIR = _styles_dir()
+"""Where the ``.tcss`` files were found (resolved once, at import)."""
+
+
+class LLMConsoleApp(App[None]):
+    """The console. Bindings of the main screen are in :class:`MainScreen`.
+
+    | Key | Action |
+    | :- | :- |
+    | f1 | Help: every key. |
+    | ctrl+p | Command palette. |
+    | ctrl+q | Quit. |
+    """
+
+    CSS_PATH: ClassVar[list[str | Path]] = [STYLES_DIR / "app.tcss", STYLES_DIR / "main.tcss", STYLES_DIR / "modals.tcss"]
+    TITLE = "llmconsole"
+    COMMANDS = App.COMMANDS | {ModelCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", tooltip="Show every key", id="help"),
+        Binding("ctrl+q", "quit", "Quit", tooltip="Quit llmconsole", id="quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: ProxyClient | None = None,
+        history: object | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.client = client
+        self.clock = clock
+        self.history = HistoryAdapter(history, on_error=self._history_failed)
+
+    def _history_failed(self, message: str) -> None:
+        self.notify(message, severity="warning")
+
+    def on_mount(self) -> None:
+        self.sub_title = self.settings.host
+        if self.settings.base_url is None and not self.settings.demo and self.client is None:
+            from llmconsole.ui.screens.welcome import WelcomeScreen
+
+            self.push_screen(WelcomeScreen(), self._welcome_choice)
+        else:
+            self._start_main()
+
+    def _welcome_choice(self, choice: WelcomeChoice | None) -> None:
+        if choice == "demo":
+            self.switch_to_demo()
+        else:
+            self.exit()
+
+    def switch_to_demo(self) -> None:
+        """Use the in-process demo backend from now on."""
+        from pydantic import SecretStr
+
+        from llmconsole.core.config import DEMO_BASE_URL
+
+        self.settings = self.settings.model_copy(
+            update={"demo": True, "base_url": DEMO_BASE_URL, "api_key": SecretStr("demo-key")}
+        )
+        self.client = None
+        self._start_main()
+
+    def _start_main(self) -> None:
+        if self.client is None:
+            from llmconsole.core.client import ProxyClient
+
+            self.client = ProxyClient(self.settings)
+        self.push_screen(MainScreen(self.client, clock=self.clock, history=self.history))
+        self.call_after_refresh(self._warm_up)
+
+    def _warm_up(self) -> None:
+        from llmconsole.ui.widgets.markdown_view import warm_up
+
+        self.run_worker(warm_up, thread=True, group="warm-up", exit_on_error=False)
+
+    async def on_unmount(self) -> None:
+        await self.history.drain()
+        if self.client is not None:
+            await self.client.aclose()
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    # -- help and palette -----------------------------------------------------------------------------
+
+    def all_bindings(self) -> list[Binding]:
+        """The main screen's bindings then the app's (for the help screen)."""
+        bindings: list[Binding] = []
+        for source in (MainScreen.BINDINGS, self.BINDINGS):
+            bindings.extend(b for b in source if isinstance(b, Binding))
+        return bindings
+
+    def action_help(self) -> None:
+        from llmconsole.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.all_bindings()))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main_screen
+        yield SystemCommand("Help: keys", "Every key of the console", self.action_help)
+        if main is None:
+            return
+        yield SystemCommand("Conversation: new", "Start a new conversation (ctrl+n)", main.action_new_conversation)
+        yield SystemCommand("Model: pick", "Open the model picker (ctrl+l)", main.action_pick_model)
+        yield SystemCommand("Models: reload", "Discover the proxy's models again (f5)", main.action_reload_models)
+        yield SystemCommand("Reply: resend last prompt", "Send the last prompt again (ctrl+r)", main.action_resend)
+        yield SystemCommand("Reply: cancel", "Stop the streaming reply (escape)", main.action_cancel_reply)
+        yield SystemCommand("Copy: last reply", "Copy the last reply (ctrl+t)", main.action_copy_reply)
+        yield SystemCommand("Copy: last code block", "Copy the last code block (ctrl+b)", main.action_copy_code)
+        yield SystemCommand(
+            "Settings: system prompt and reasoning effort", "For this conversation (f2)", main.action_settings
+        )
+        efforts: tuple[ReasoningEffort, ...] = ("minimal", "low", "medium", "high")
+        for effort in efforts:
+            yield SystemCommand(
+                f"Reasoning effort: {effort}",
+                f"Ask reasoning models for {effort} effort",
+                partial(main.set_reasoning_effort, effort),
+            )
+        if main.countdown is not None and main.countdown.can_auto_resend:
+            yield SystemCommand(
+                "Rate limit: cancel automatic resend", "Keep the prompt, do not resend (ctrl+x)", main.action_cancel_resend
+            )
+
+
+def make_app(
+    settings: Settings,
+    *,
+    client: ProxyClient | None = None,
+    history: object | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> LLMConsoleApp:
+    """Build the app. ``client`` defaults to a :class:`ProxyClient` for ``settings`` (the demo one with ``--demo``)."""
+    return LLMConsoleApp(settings, client=client, history=history, clock=clock)
+
+
+def run_app(settings: Settings, *, history: object | None = None) -> int:
+    """Run the console until the user quits; the exit code (0)."""
+    app = make_app(settings, history=history)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,541 @@
+"""The main screen: model sidebar, conversation, prompt and status bar, and the glue between them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from llmconsole.core.conversation import Conversation, Message
+from llmconsole.core.errors import LLMConsoleError, RateLimitError
+from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
+from llmconsole.ui.persistence import HistoryAdapter
+from llmconsole.ui.screens.rate_limit import MAX_AUTO_RESENDS, RateLimitChoice, RateLimitCountdown, RateLimitModal
+from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest, UserMessage
+from llmconsole.ui.widgets.formatting import describe_error, last_code_block
+from llmconsole.ui.widgets.prompt import PromptInput
+from llmconsole.ui.widgets.sidebar import ModelSidebar
+from llmconsole.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from textual.widgets import Footer, Header
+
+    from llmconsole.core.client import ProxyClient
+    from llmconsole.core.config import ReasoningEffort
+    from llmconsole.core.models import ModelInfo
+    from llmconsole.ui.screens.settings import ChatSettings
+
+TICK_S = 0.25
+"""How often the rate-limit countdown re-reads the clock."""
+
+FAILED = ("error", "rate_limited", "interrupted")
+
+
+class MainScreen(Screen[None]):
+    """Chat with the proxy's models.
+
+    | Key | Action |
+    | :- | :- |
+    | ctrl+l | Pick a model (type to filter, Enter selects). |
+    | escape | Cancel the streaming reply (its text stays, marked cancelled). |
+    | ctrl+n | New conversation. |
+    | ctrl+r | Send the last prompt again. |
+    | ctrl+t | Copy the last reply. |
+    | ctrl+b | Copy the last code block. |
+    | ctrl+x | Cancel the pending automatic resend (after a rate limit). |
+    | f2 | System prompt and reasoning effort. |
+    | f5 | Discover the models again. |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+l", "pick_model", "Model", tooltip="Pick a model: type to filter, Enter selects", id="pick-model"),
+        Binding("escape", "cancel_reply", "Cancel", tooltip="Stop the streaming reply, keep its text", id="cancel-reply"),
+        Binding("ctrl+n", "new_conversation", "New", tooltip="Start a new conversation", id="new-conversation"),
+        Binding("ctrl+r", "resend", "Resend", tooltip="Send the last prompt again", id="resend-prompt"),
+        Binding("ctrl+t", "copy_reply", "Copy reply", tooltip="Copy the last reply to the clipboard", id="copy-reply"),
+        Binding("ctrl+b", "copy_code", "Copy code", tooltip="Copy the last code block to the clipboard", id="copy-code"),
+        Binding(
+            "ctrl+x",
+            "cancel_resend",
+            "Cancel resend",
+            tooltip="Cancel the automatic resend after a rate limit",
+            id="cancel-resend",
+            priority=True,
+        ),
+        Binding("f2", "settings", "Settings", tooltip="System prompt and reasoning effort", id="chat-settings"),
+        Binding("f5", "reload_models", "Reload models", tooltip="Discover the proxy's models again", id="reload-models"),
+    ]
+
+    def __init__(
+        self,
+        client: ProxyClient,
+        *,
+        clock: Callable[[], float],
+        history: HistoryAdapter | None = None,
+    ) -> None:
+        super().__init__(id="main")
+        self.client = client
+        self.clock = clock
+        self.history = history or HistoryAdapter(None)
+        settings = client.settings
+        self.models: list[ModelInfo] = []
+        self.model: ModelInfo | None = None
+        self.system_prompt: str | None = settings.system_prompt
+        self.reasoning_effort: ReasoningEffort = settings.reasoning_effort
+        self.conversation = Conversation(system_prompt=self.system_prompt)
+        self.countdown: RateLimitCountdown | None = None
+        self._tick_timer: Timer | None = None
+        self._auto_resends = 0
+        self._rate_limit_modal: RateLimitModal | None = None
+
+    # -- layout ---------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Footer, Header
+
+        yield Header(icon="◆")
+        with Horizontal(id="main-body"):
+            yield ModelSidebar(id="sidebar")
+            with Vertical(id="chat"):
+                yield ConversationPane(id="conversation")
+                yield PromptInput(id="prompt")
+        yield StatusBar(id="status-bar")
+        yield Footer()
+
+    @property
+    def sidebar(self) -> ModelSidebar:
+        return self.query_one("#sidebar", ModelSidebar)
+
+    @property
+    def pane(self) -> ConversationPane:
+        return self.query_one("#conversation", ConversationPane)
+
+    @property
+    def prompt(self) -> PromptInput:
+        return self.query_one("#prompt", PromptInput)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one("#status-bar", StatusBar)
+
+    @property
+    def header(self) -> Header:
+        from textual.widgets import Header
+
+        return self.query_one(Header)
+
+    @property
+    def footer(self) -> Footer:
+        from textual.widgets import Footer
+
+        return self.query_one(Footer)
+
+    def on_mount(self) -> None:
+        self.prompt.focus()
+        self._update_title()
+        cached = None
+        try:
+            cached = self.client.cached_models()
+        except LLMConsoleError as exc:  # a broken cache is not worth more than a log line
+            self.log.warning(f"model cache unreadable: {exc}")
+        if cached:
+            self._apply_models(cached)
+        self.reload_models()
+
+    def on_screen_resume(self) -> None:
+        """Focus returns to the prompt whenever a modal closes."""
+        self.prompt.focus()
+
+    # -- models ---------------------------------------------------------------------------------------
+
+    def reload_models(self) -> None:
+        self.sidebar.show_loading()
+        self._discover()
+
+    @work(exclusive=True, group="discovery", exit_on_error=False)
+    async def _discover(self) -> None:
+        try:
+            models = await self.client.discover()
+        except LLMConsoleError as exc:
+            self.post_message(ModelsFailed(exc))
+            return
+        self.post_message(ModelsLoaded(models))
+
+    @on(ModelsLoaded)
+    def _models_loaded(self, event: ModelsLoaded) -> None:
+        self._apply_models(event.models)
+
+    @on(ModelsFailed)
+    def _models_failed(self, event: ModelsFailed) -> None:
+        line = describe_error(event.error)
+        self.sidebar.show_error(line)
+        self.notify(line, title="Model discovery failed", severity="error")
+
+    def _apply_models(self, models: list[ModelInfo]) -> None:
+        self.models = list(models)
+        by_id = {m.id: m for m in self.models}
+        wanted = self.model.id if self.model is not None else self.client.settings.default_model
+        chosen = by_id.get(wanted) if wanted else None
+        if chosen is None and self.model is None and self.models:
+            chosen = self.models[0]
+        if chosen is not None:
+            self.model = chosen
+        self.sidebar.set_models(self.models, current_id=self.model.id if self.model else None)
+        self._model_changed()
+
+    def find_model(self, model_id: str) -> ModelInfo | None:
+        return next((m for m in self.models if m.id == model_id), None)
+
+    def select_model(self, model_id: str) -> bool:
+        """Make ``model_id`` the current model (the conversation continues with it)."""
+        model = self.find_model(model_id)
+        if model is None:
+            self.notify(f"Unknown model: {model_id}", severity="error")
+            return False
+        if self.model is not None and model.id == self.model.id:
+            return True
+        self.model = model
+        self.sidebar.set_current(model.id)
+        self._model_changed()
+        if self.conversation.messages:
+            self.pane.add_notice(f"Switched to {model.id}; the conversation continues with it.")
+        return True
+
+    def _model_changed(self) -> None:
+        self.status_bar.set_model(self.model)
+        self._update_title()
+        self._update_context()
+
+    def _update_title(self) -> None:
+        host = self.client.settings.host
+        self.title = "llmconsole"
+        self.sub_title = f"{host} · {self.model.id}" if self.model else host
+        self.app.sub_title = self.sub_title
+
+    def _update_context(self) -> None:
+        if self.model is None:
+            self.status_bar.set_context(None)
+            return
+        used = self.conversation.estimated_tokens()
+        self.status_bar.set_context(100.0 * used / max(self.model.context_window, 1))
+
+    @on(ModelSidebar.ModelSelected)
+    def _sidebar_selected(self, event: ModelSidebar.ModelSelected) -> None:
+        if self.select_model(event.model_id):
+            self.prompt.focus()
+
+    def action_pick_model(self, preselect_id: str | None = None, *, then_resend: bool = False) -> None:
+        """Open the model picker."""
+        from llmconsole.ui.screens.model_picker import ModelPickerModal
+
+        if not self.models:
+            self.notify("No models yet: discovery is still running or failed (f5 retries).", severity="warning")
+            return
+
+        def picked(model_id: str | None) -> None:
+            self.prompt.focus()
+            if model_id is None or not self.select_model(model_id):
+                return
+            if then_resend:
+                self._clear_countdown()
+                self._retry_last()
+
+        current = self.model.id if self.model else None
+        title = "Switch to a smaller model" if then_resend else "Pick a model"
+        self.app.push_screen(
+            ModelPickerModal(self.models, current_id=current, preselect_id=preselect_id, title=title), picked
+        )
+
+    def action_reload_models(self) -> None:
+        self.reload_models()
+
+    # -- sending --------------------------------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
+        self.send_prompt(event.text)
+
+    @property
+    def streaming(self) -> bool:
+        return self.pane.streaming
+
+    def send_prompt(self, text: str) -> bool:
+        """Send ``text`` as a new user message. False (and the text stays in the prompt) when it can't."""
+        if self.model is None:
+            self.notify("No model to send to yet (ctrl+l picks one once discovery has run).", severity="warning")
+            return False
+        if self.streaming:
+            self.notify("A reply is still streaming: Escape cancels it.", severity="warning")
+            return False
+        if self.prompt.text == text:
+            self.prompt.clear()
+        self._drop_unanswered()
+        self._clear_countdown()
+        self._auto_resends = 0
+        message = self.conversation.add_user(text)
+        self.pane.add_user(message)
+        self._start_reply()
+        return True
+
+    def _start_reply(self) -> None:
+        assert self.model is not None
+        message = self.conversation.add_assistant(self.model.id)
+        reply = self.pane.add_reply(message)
+        self.pane.anchor()
+        self.status_bar.set_activity("streaming…")
+        self._update_context()
+        self.pane.stream_reply(
+            ReplyRequest(
+                client=self.client,
+                model=self.model,
+                conversation=self.conversation,
+                message=message,
+                reply=reply,
+                reasoning_effort=self.reasoning_effort,
+                system_prompt=self.system_prompt,
+                clock=self.clock,
+            )
+        )
+
+    def _unanswered(self) -> Message | None:
+        """The last user message when it has no successful reply (it can be sent again)."""
+        messages = self.conversation.messages
+        if not messages:
+            return None
+        last = messages[-1]
+        if last.role == "user":
+            return last
+        if last.status in FAILED and len(messages) >= 2 and messages[-2].role == "user":
+            return messages[-2]
+        return None
+
+    def _drop_unanswered(self) -> None:
+        """A new prompt replaces an unanswered one: it leaves the conversation (its widget says so)."""
+        unanswered = self._unanswered()
+        if unanswered is None:
+            return
+        messages = self.conversation.messages
+        while messages and messages[-1] is not unanswered:
+            messages.pop()
+        messages.pop()
+        for widget in self.pane.query(UserMessage):
+            if widget.message is unanswered:
+                widget.mark_unsent()
+
+    def _retry_last(self) -> bool:
+        """Send the unanswered prompt again (in place), else the last prompt as a new message."""
+        if self.streaming or self.model is None:
+            return False
+        unanswered = self._unanswered()
+        if unanswered is not None:
+            messages = self.conversation.messages
+            while messages and messages[-1] is not unanswered:
+                messages.pop()  # the failed reply stays on screen but leaves the conversation
+            if self.prompt.text.strip() == unanswered.text.strip():
+                self.prompt.clear()
+            self._start_reply()
+            return True
+        last_user = next((m for m in reversed(self.conversation.messages) if m.role == "user"), None)
+        text = last_user.text if last_user is not None else (self.prompt.sent[-1] if self.prompt.sent else None)
+        if text is None:
+            self.notify("Nothing to resend yet.", severity="warning")
+            return False
+        return self.send_prompt(text)
+
+    def action_resend(self) -> None:
+        """Send the last prompt again."""
+        if self.streaming:
+            self.notify("A reply is still streaming: Escape cancels it.", severity="warning")
+            return
+        self._clear_countdown()
+        self._retry_last()
+
+    def action_cancel_reply(self) -> None:
+        """Cancel the streaming reply at once (the worker's cancellation closes the HTTP response)."""
+        if not self.pane.cancel_reply():
+            self.prompt.focus()
+
+    @on(ReplyStarted)
+    def _reply_started(self, event: ReplyStarted) -> None:
+        if self.countdown is not None and self.countdown.remaining(self.clock()) <= 0:
+            self._clear_countdown()
+
+    @on(ReplyFinished)
+    def _reply_finished(self, event: ReplyFinished) -> None:
+        message, error = event.message, event.error
+        self.status_bar.set_activity("")
+        if message.usage is not None:
+            self.status_bar.set_usage(message.usage)
+        if error is not None and not message.text and message in self.conversation.messages:
+            self.conversation.messages.remove(message)  # nothing to keep: the prompt stays unanswered
+        elif message in self.conversation.messages:
+            self.history.record_turn(self.conversation, message)
+        self._update_context()
+        if isinstance(error, RateLimitError):
+            self._rate_limited(error, event.model)
+            return
+        if error is not None:
+            self.notify(message.error or str(error), title="Request failed", severity="error")
+            unanswered = self._unanswered()
+            if event.pre_stream and unanswered is not None and not self.prompt.text.strip():
+                self.prompt.set_prompt(unanswered.text)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """Anything unexpected in a worker: one line, a notification, and the app carries on."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        line = describe_error(error) if error is not None else "Unexpected error"
+        self.log.error(f"worker {event.worker.name} failed: {error!r}")
+        if event.worker.group == "response":
+            self.status_bar.set_activity("")
+            for reply in self.pane.replies:
+                if reply.message.status == "streaming":
+                    reply.message.status = "error"
+                    reply.message.error = line
+                    reply.show_end(reply.message)
+        else:
+            self.pane.add_notice(line, error=True)
+        self.notify(line, title="Error", severity="error")
+
+    # -- rate limits ----------------------------------------------------------------------------------
+
+    def _rate_limited(self, error: RateLimitError, model: ModelInfo) -> None:
+        self.countdown = RateLimitCountdown.start(
+            model.id, error.info, self.clock(), databricks=model.is_databricks, resends_done=self._auto_resends
+        )
+        self._start_ticking()
+        self.tick()
+        if self._rate_limit_modal is not None and self._rate_limit_modal.is_active:
+            self._rate_limit_modal.dismiss("close")
+        modal = RateLimitModal(self.countdown, self.clock)
+        self._rate_limit_modal = modal
+        self.app.push_screen(modal, self._rate_limit_choice)
+
+    def _rate_limit_choice(self, choice: RateLimitChoice | None) -> None:
+        self._rate_limit_modal = None
+        self.prompt.focus()
+        if choice == "switch" and self.model is not None:
+            from llmconsole.ui.screens.model_picker import smaller_model
+
+            smaller = smaller_model(self.model, self.models)
+            self.action_pick_model(smaller.id if smaller else None, then_resend=True)
+
+    def _start_ticking(self) -> None:
+        if self._tick_timer is None:
+            self._tick_timer = self.set_interval(TICK_S, self.tick, name="rate-limit-countdown")
+
+    def _stop_ticking(self) -> None:
+        if self._tick_timer is not None:
+            self._tick_timer.stop()
+            self._tick_timer = None
+
+    def _clear_countdown(self) -> None:
+        self.countdown = None
+        self._stop_ticking()
+        self.status_bar.set_rate_limit(None)
+
+    def tick(self) -> None:
+        """Re-read the clock: update the countdowns, and resend at zero when that is on."""
+        countdown = self.countdown
+        if countdown is None:
+            self._stop_ticking()
+            return
+        now = self.clock()
+        modal = self._rate_limit_modal
+        if modal is not None and modal.is_attached:
+            modal.update_countdown()
+        if countdown.remaining(now) > 0 or countdown.fired:
+            self.status_bar.set_rate_limit(countdown.status(now))
+            return
+        countdown.fired = True
+        self._stop_ticking()
+        if countdown.can_auto_resend and self._unanswered() is not None and not self.streaming:
+            countdown.resends_done += 1
+            self._auto_resends += 1
+            if modal is not None and modal.is_active:
+                modal.dismiss("close")
+            self.pane.add_notice(f"Resending automatically ({self._auto_resends}/{MAX_AUTO_RESENDS}).")
+            self._retry_last()
+        self.status_bar.set_rate_limit(countdown.status(now))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_resend":
+            countdown = self.countdown
+            return countdown is not None and countdown.can_auto_resend and not countdown.fired
+        return True
+
+    def action_cancel_resend(self) -> None:
+        """Cancel the pending automatic resend; the prompt goes back into the input."""
+        if self.countdown is None:
+            return
+        self.countdown.auto_resend = False
+        self.status_bar.set_rate_limit(self.countdown.status(self.clock()))
+        unanswered = self._unanswered()
+        if unanswered is not None and not self.prompt.text.strip():
+            self.prompt.set_prompt(unanswered.text)
+        self.notify("Automatic resend cancelled.")
+
+    # -- conversation ---------------------------------------------------------------------------------
+
+    def action_new_conversation(self) -> None:
+        self.pane.cancel_reply()
+        self.pane.clear()
+        self.conversation = Conversation(system_prompt=self.system_prompt)
+        self.history.new_conversation()
+        self._clear_countdown()
+        self._auto_resends = 0
+        self.status_bar.set_usage(None)
+        self.status_bar.set_activity("")
+        self._update_context()
+        self.prompt.focus()
+        self.notify("New conversation.")
+
+    def action_copy_reply(self) -> None:
+        replies = [r for r in self.pane.replies if r.text]
+        if not replies:
+            self.notify("No reply to copy yet.", severity="warning")
+            return
+        text = replies[-1].text
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied the last reply ({len(text):,} characters).")
+
+    def action_copy_code(self) -> None:
+        for reply in reversed(self.pane.replies):
+            blocks = reply.code_blocks
+            code = blocks[-1] if blocks else last_code_block(reply.text)
+            if code is not None:
+                self.app.copy_to_clipboard(code)
+                self.notify(f"Copied the last code block ({len(code.splitlines())} lines).")
+                return
+        self.notify("No code block to copy.", severity="warning")
+
+    def action_settings(self) -> None:
+        from llmconsole.ui.screens.settings import ChatSettings, SettingsModal
+
+        def saved(result: ChatSettings | None) -> None:
+            self.prompt.focus()
+            if result is not None:
+                self.apply_settings(result)
+
+        current = ChatSettings(system_prompt=self.system_prompt, reasoning_effort=self.reasoning_effort)
+        self.app.push_screen(SettingsModal(current), saved)
+
+    def apply_settings(self, settings: ChatSettings) -> None:
+        self.system_prompt = settings.system_prompt
+        self.reasoning_effort = settings.reasoning_effort
+        self.conversation.system_prompt = settings.system_prompt
+        self._update_context()
+        self.notify(f"Reasoning effort {settings.reasoning_effort}; system prompt {'set' if settings.system_prompt else 'cleared'}.")
+
+    def set_reasoning_effort(self, effort: ReasoningEffort) -> None:
+        self.reasoning_effort = effort
+        self.notify(f"Reasoning effort: {effort}")

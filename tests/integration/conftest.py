@@ -1,0 +1,78 @@
+"""Fixtures for tests against a real LiteLLM proxy in front of the fake upstream.
+
+* ``fake_upstream`` (session): the :class:`~tests.proxy.fake_upstream.FakeUpstream` server.
+* ``litellm_proxy`` (session): a :class:`~tests.proxy.litellm_proxy.LiteLLMProxy` — ``.base_url``,
+  ``.master_key``, ``.upstream``, ``.log_path``, ``.start_seconds``, ``.client()``, ``.auth_headers``.
+  Started once per session (per xdist worker, each on its own ports; ~5 s, ~300 MB RSS each).
+  If the ``litellm`` executable is missing: FAIL when ``$CI`` is set, skip otherwise.
+* ``upstream`` (function): the fake upstream, reset (scripts, records, stalls) before and after the test.
+* ``proxy`` (function): ``litellm_proxy`` with the upstream reset — the usual fixture for a proxy test.
+
+Every test collected under ``tests/integration/`` gets the ``proxy`` marker.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_REPO = str(Path(__file__).resolve().parents[2])
+if _REPO not in sys.path:  # `tests.proxy` is imported as a package from the repo root
+    sys.path.insert(0, _REPO)
+
+from tests.proxy.fake_upstream import FakeUpstream  # noqa: E402
+from tests.proxy.litellm_proxy import LITELLM_ENV, LiteLLMProxy, litellm_executable, start_proxy  # noqa: E402
+
+_HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.proxy)
+
+
+@pytest.fixture(scope="session")
+def fake_upstream() -> Iterator[FakeUpstream]:
+    with FakeUpstream() as up:
+        yield up
+
+
+@pytest.fixture(scope="session")
+def litellm_proxy(
+    fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiteLLMProxy]:
+    exe = litellm_executable()
+    if not exe.exists():
+        msg = (
+            f"LiteLLM proxy not installed: {exe} does not exist. Run scripts/start-proxy-venv.sh "
+            f"(creates .venv-proxy with litellm[proxy]==1.99.4 and prisma) or set ${LITELLM_ENV}."
+        )
+        if os.environ.get("CI"):
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+    workdir = tmp_path_factory.mktemp("litellm-proxy")
+    try:
+        proxy = start_proxy(fake_upstream, workdir)
+    except (RuntimeError, FileNotFoundError) as e:
+        pytest.fail(f"could not start the LiteLLM proxy: {e}", pytrace=False)
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+@pytest.fixture
+def upstream(fake_upstream: FakeUpstream) -> Iterator[FakeUpstream]:
+    fake_upstream.reset()
+    yield fake_upstream
+    fake_upstream.reset()
+
+
+@pytest.fixture
+def proxy(litellm_proxy: LiteLLMProxy, upstream: FakeUpstream) -> LiteLLMProxy:
+    return litellm_proxy
