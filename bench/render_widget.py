@@ -79,9 +79,7 @@ def _table(rng: random.Random) -> str:
     header = "| " + " | ".join(rng.choice(_WORDS).title() for _ in range(columns)) + " |"
     rows = [header, "|" + "---|" * columns]
     for _ in range(rng.randint(3, 8)):
-        rows.append(
-            "| " + " | ".join(f"{rng.choice(_WORDS)} {rng.randint(1, 999)}" for _ in range(columns)) + " |"
-        )
+        rows.append("| " + " | ".join(f"{rng.choice(_WORDS)} {rng.randint(1, 999)}" for _ in range(columns)) + " |")
     return "\n".join(rows)
 
 
@@ -156,23 +154,64 @@ def rss_mb() -> tuple[float, float]:
 # Streaming
 
 
-class _StreamApp(App[None]):
+class _ProbeApp(App[None]):
+    """An app with a key binding that records how long each injected key press waited."""
+
     BINDINGS = [Binding("x", "probe", "probe")]
 
-    def __init__(self, widget_factory: Any) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._widget_factory = widget_factory
         self.key_sent: float | None = None
         self.key_latencies: list[float] = []
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="scroll"):
-            yield self._widget_factory()
 
     def action_probe(self) -> None:
         if self.key_sent is not None:
             self.key_latencies.append(time.perf_counter() - self.key_sent)
             self.key_sent = None
+
+
+class _StreamApp(_ProbeApp):
+    def __init__(self, widget_factory: Any) -> None:
+        super().__init__()
+        self._widget_factory = widget_factory
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="scroll"):
+            yield self._widget_factory()
+
+
+async def _inject_keys(app: _ProbeApp, stop: asyncio.Event, loop_lags: list[float]) -> None:
+    """Press "x" every KEY_INTERVAL until `stop`.
+
+    A key "pressed" at time t waits until the loop can read it: the latency counts from the moment
+    the press was due, so a blocked event loop shows up in it.
+    """
+    driver = app._driver
+    assert driver is not None
+    due = time.perf_counter() + KEY_INTERVAL
+    while not stop.is_set():
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        if stop.is_set():
+            break
+        now = time.perf_counter()
+        loop_lags.append(now - due)
+        if app.key_sent is None:
+            app.key_sent = due
+            driver.send_message(events.Key("x", "x"))
+        due = max(due + KEY_INTERVAL, now)
+
+
+def _latency_report(app: _ProbeApp, loop_lags: list[float]) -> dict[str, Any]:
+    latencies_ms = [value * 1000 for value in app.key_latencies]
+    lags_ms = [max(0.0, value * 1000) for value in loop_lags]
+    return {
+        "key_presses": len(latencies_ms),
+        "key_latency_median_ms": round(statistics.median(latencies_ms), 2) if latencies_ms else None,
+        "key_latency_p95_ms": round(_percentile(latencies_ms, 0.95), 2),
+        "key_latency_max_ms": round(max(latencies_ms, default=0.0), 2),
+        "loop_lag_p95_ms": round(_percentile(lags_ms, 0.95), 2),
+        "loop_lag_max_ms": round(max(lags_ms, default=0.0), 2),
+    }
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -183,7 +222,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 async def _stream_run(
-    deltas: list[str], kind: str, size: tuple[int, int], yield_every: int
+    deltas: list[str], kind: str, size: tuple[int, int], yield_every: int, rate: float | None = None
 ) -> dict[str, Any]:
     if kind == "view":
         warm_up()
@@ -204,29 +243,14 @@ async def _stream_run(
         stop = asyncio.Event()
         loop_lags: list[float] = []
 
-        async def inject_keys() -> None:
-            # A key "pressed" at time t waits until the loop can read it: the latency counts from the
-            # moment the press was due, so a blocked event loop shows up in it.
-            driver = app._driver
-            assert driver is not None
-            due = time.perf_counter() + KEY_INTERVAL
-            while not stop.is_set():
-                await asyncio.sleep(max(0.0, due - time.perf_counter()))
-                if stop.is_set():
-                    break
-                now = time.perf_counter()
-                loop_lags.append(now - due)
-                if app.key_sent is None:
-                    app.key_sent = due
-                    driver.send_message(events.Key("x", "x"))
-                due = max(due + KEY_INTERVAL, now)
-
-        injector = asyncio.create_task(inject_keys())
+        injector = asyncio.create_task(_inject_keys(app, stop, loop_lags))
         start = time.perf_counter()
         if isinstance(widget, MarkdownView):
             for index, delta in enumerate(deltas):
                 widget.append(delta)
-                if index % yield_every == 0:
+                if rate is not None:
+                    await asyncio.sleep(max(0.0, start + index / rate - time.perf_counter()))
+                elif index % yield_every == 0:
                     await asyncio.sleep(0)
             widget.finish()
         else:
@@ -234,7 +258,9 @@ async def _stream_run(
             stream = Markdown.get_stream(widget)
             for index, delta in enumerate(deltas):
                 await stream.write(delta)
-                if index % yield_every == 0:
+                if rate is not None:
+                    await asyncio.sleep(max(0.0, start + index / rate - time.perf_counter()))
+                elif index % yield_every == 0:
                     await asyncio.sleep(0)
             await stream.stop()
         fed = time.perf_counter()
@@ -249,20 +275,13 @@ async def _stream_run(
         await injector
         current, peak = rss_mb()
         lines = widget._total_height() if isinstance(widget, MarkdownView) else len(widget.children)
-    latencies_ms = [value * 1000 for value in app.key_latencies]
-    lags_ms = [max(0.0, value * 1000) for value in loop_lags]
     return {
         "deltas": len(deltas),
         "chars": sum(map(len, deltas)),
         "deltas_per_s": round(len(deltas) / elapsed, 1),
         "feed_s": round(fed - start, 3),
         "total_s": round(elapsed, 3),
-        "key_presses": len(latencies_ms),
-        "key_latency_median_ms": round(statistics.median(latencies_ms), 2) if latencies_ms else None,
-        "key_latency_p95_ms": round(_percentile(latencies_ms, 0.95), 2),
-        "key_latency_max_ms": round(max(latencies_ms, default=0.0), 2),
-        "loop_lag_p95_ms": round(_percentile(lags_ms, 0.95), 2),
-        "loop_lag_max_ms": round(max(lags_ms, default=0.0), 2),
+        **_latency_report(app, loop_lags),
         "rss_mb": current,
         "peak_rss_mb": peak,
         "lines_or_blocks": lines,
@@ -271,14 +290,19 @@ async def _stream_run(
 
 
 async def measure_stream(
-    deltas: list[str], *, size: tuple[int, int] = (120, 40), yield_every: int = 1
+    deltas: list[str],
+    *,
+    size: tuple[int, int] = (120, 40),
+    yield_every: int = 1,
+    rate: float | None = None,
 ) -> dict[str, Any]:
-    """Stream `deltas` into a `MarkdownView` in a VerticalScroll as fast as possible, a key press every 50 ms.
+    """Stream `deltas` into a `MarkdownView` in a VerticalScroll, a key press every 50 ms.
 
-    `yield_every`: the feeding task yields to the event loop after this many deltas (1: after each,
-    as a network stream reading one SSE event at a time would).
+    As fast as possible by default: the feeding task yields to the event loop after every
+    `yield_every` deltas (1: after each, as a network stream reading one SSE event at a time
+    would). `rate`: deltas per second to pace the feed at instead.
     """
-    return await _stream_run(deltas, "view", size, yield_every)
+    return await _stream_run(deltas, "view", size, yield_every, rate)
 
 
 async def measure_markdown_stream(
@@ -296,21 +320,22 @@ class _PaintProbe(MarkdownView):
     painted_at: float | None = None
 
     def render_line(self, y: int) -> Any:
-        if _PaintProbe.painted_at is None:
-            _PaintProbe.painted_at = time.perf_counter()
+        if self.painted_at is None:
+            self.painted_at = time.perf_counter()
         return super().render_line(y)
 
 
-class _OpenApp(App[None]):
+class _OpenApp(_ProbeApp):
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="scroll")
 
 
 async def measure_open(messages: list[str], *, size: tuple[int, int] = (120, 40)) -> dict[str, Any]:
-    """Mount finished `MarkdownView`s for `messages` in a VerticalScroll (scrolled to the end).
+    """Mount finished `MarkdownView`s for `messages` in a VerticalScroll that follows the bottom.
 
-    Reports the time to the first painted line, the time until every message is rendered in the
-    background, and RSS.
+    Reports the time until the last message is painted (first paint of the opened conversation),
+    the time until every message is rendered in the background (nearest to the viewport first),
+    key latency while that happens, and RSS.
     """
     warm_up()
     app = _OpenApp()
@@ -319,22 +344,25 @@ async def measure_open(messages: list[str], *, size: tuple[int, int] = (120, 40)
         scroll = app.query_one("#scroll", VerticalScroll)
         scroll.anchor()
         rss_before, _ = rss_mb()
-        _PaintProbe.painted_at = None
+        stop = asyncio.Event()
+        loop_lags: list[float] = []
         start = time.perf_counter()
+        injector = asyncio.create_task(_inject_keys(app, stop, loop_lags))
         views = [_PaintProbe(text) for text in messages]
         constructed = time.perf_counter()
         await scroll.mount_all(views)
         mounted = time.perf_counter()
-        while _PaintProbe.painted_at is None:
+        while views[-1].painted_at is None:
             await pilot.pause()
-        first_paint = _PaintProbe.painted_at - start
-        # Background rendering of the rest, nearest to the viewport first.
-        for _ in range(10_000):
+        first_paint = views[-1].painted_at - start
+        for _ in range(100_000):
             if all(view._is_rendered() for view in views):
                 break
             await pilot.pause()
         all_rendered = time.perf_counter() - start
         await pilot.pause()
+        stop.set()
+        await injector
         at_bottom = scroll.scroll_y >= scroll.max_scroll_y - 1
         current, peak = rss_mb()
         total_lines = sum(view._total_height() for view in views)
@@ -347,6 +375,7 @@ async def measure_open(messages: list[str], *, size: tuple[int, int] = (120, 40)
         "all_rendered_s": round(all_rendered, 3),
         "at_bottom": at_bottom,
         "total_lines": total_lines,
+        **_latency_report(app, loop_lags),
         "rss_before_mb": rss_before,
         "rss_mb": current,
         "peak_rss_mb": peak,
@@ -355,7 +384,7 @@ async def measure_open(messages: list[str], *, size: tuple[int, int] = (120, 40)
 
 def make_messages(count: int = 200, size: int = 2048, seed: int = 0) -> list[str]:
     """`count` finished messages of ~`size` characters of Markdown each."""
-    return [make_markdown(size, seed + index)[: size + 400] for index in range(count)]
+    return [make_markdown(size, seed + index) for index in range(count)]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -366,6 +395,9 @@ def _run_one(which: str, quick: bool) -> dict[str, Any]:
     gc.collect()
     if which == "stream":
         return asyncio.run(measure_stream(make_markdown_deltas(20_000)))
+    if which == "paced":
+        # At a fast but realistic pace the work goes through the per-tick path, not the backlog.
+        return asyncio.run(measure_stream(make_markdown_deltas(6_000 if quick else 20_000), rate=2_000))
     if which == "baseline":
         return asyncio.run(measure_markdown_stream(make_markdown_deltas(2_000 if quick else 20_000)))
     if which == "open":
@@ -376,13 +408,13 @@ def _run_one(which: str, quick: bool) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="baseline with 2,000 deltas")
-    parser.add_argument("--only", choices=["stream", "baseline", "open"], help="run one measurement here")
+    parser.add_argument("--only", choices=["stream", "paced", "baseline", "open"], help="run one measurement here")
     args = parser.parse_args()
     if args.only:
         print(json.dumps(_run_one(args.only, args.quick)))
         return
     results: dict[str, Any] = {}
-    for which in ("stream", "baseline", "open"):
+    for which in ("stream", "paced", "baseline", "open"):
         command = [sys.executable, __file__, "--only", which] + (["--quick"] if args.quick else [])
         completed = subprocess.run(command, capture_output=True, text=True, check=False)
         if completed.returncode != 0:

@@ -9,11 +9,8 @@ PY=${PYTHON:-python3}
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 .venv/bin/pip install -q -e ".[test]"
-if [ ! -x .venv-proxy/bin/litellm ] || ! .venv-proxy/bin/pip -q freeze 2>/dev/null | grep -qxF -f tests/proxy/requirements.txt; then
-  "$PY" -m venv .venv-proxy
-  .venv-proxy/bin/pip install -q -r tests/proxy/requirements.txt
-fi
-export LLMCONSOLE_LITELLM="$PWD/.venv-proxy/bin/litellm"
+LLMCONSOLE_LITELLM=$(bash scripts/start-proxy-venv.sh | tail -n 1)
+export LLMCONSOLE_LITELLM
 echo "== ruff"; .venv/bin/ruff check src tests bench && .venv/bin/ruff format --check src tests bench
 echo "== mypy --strict src"; .venv/bin/mypy src
 echo "== pytest"; .venv/bin/python -m pytest -n 2 "$@"

@@ -139,7 +139,8 @@ def test_export_writes_and_refuses_to_overwrite(
     assert err == f"Exported conversation {three[2].id[:8]} to {target}\n"
     text = target.read_text(encoding="utf-8")
     assert "_(interrupted — partial reply)_" in text
-    assert text == HistoryStore().export_markdown(three[2].id)
+    with HistoryStore() as store:
+        assert text == store.export_markdown(three[2].id)
     # Refuse to overwrite...
     target.write_text("mine", encoding="utf-8")
     assert main(["export", "last", "-o", str(target)]) == 1
@@ -222,12 +223,12 @@ def test_subprocess_closed_pipe_ends_quietly() -> None:
         add(store, "big", "line of a long reply\n" * 50_000)
     env = dict(os.environ)
     env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", RUN, "show", "last"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    assert proc.stdout.read(100).startswith(b"# big")
-    proc.stdout.close()  # like `| head`
-    err = proc.stderr.read()
-    assert proc.wait(timeout=60) == 0
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.read(100).startswith(b"# big")
+        proc.stdout.close()  # like `| head`
+        err = proc.stderr.read()
+        assert proc.wait(timeout=60) == 0
     assert err == b""

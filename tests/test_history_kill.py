@@ -89,30 +89,31 @@ def test_sigkill_mid_stream_keeps_the_partial_reply(mode: str, capsys: pytest.Ca
     conv_id = f"{mode:0<8}".encode().hex()[:8] + "0" * 24
     env = dict(os.environ)
     env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
-    child = subprocess.Popen([sys.executable, "-c", CHILD, mode, conv_id], stdout=subprocess.PIPE, text=True, env=env)
-    watchdog = threading.Timer(60, child.kill)  # never hang the suite
-    watchdog.start()
     reports: list[tuple[float, int]] = []
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "ready"
-        started = None
-        while True:
-            line = child.stdout.readline()
-            assert line, "the child stopped early"
-            now = time.monotonic()
-            started = started or now
-            reports.append((now, int(line)))
-            if now - started >= STREAM_FOR_S:
-                break
-        os.kill(child.pid, signal.SIGKILL)
-        killed_at = time.monotonic()
-        assert child.wait(timeout=30) == -signal.SIGKILL
-        late = [int(x) for x in child.stdout.read().split()]
-    finally:
-        watchdog.cancel()
-        child.kill()
-        child.wait()
+    with subprocess.Popen(
+        [sys.executable, "-c", CHILD, mode, conv_id], stdout=subprocess.PIPE, text=True, env=env
+    ) as child:
+        watchdog = threading.Timer(60, child.kill)  # never hang the suite
+        watchdog.start()
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "ready"
+            started = None
+            while True:
+                line = child.stdout.readline()
+                assert line, "the child stopped early"
+                now = time.monotonic()
+                started = started or now
+                reports.append((now, int(line)))
+                if now - started >= STREAM_FOR_S:
+                    break
+            os.kill(child.pid, signal.SIGKILL)
+            killed_at = time.monotonic()
+            assert child.wait(timeout=30) == -signal.SIGKILL
+            late = [int(x) for x in child.stdout.read().split()]
+        finally:
+            watchdog.cancel()
+            child.kill()
 
     must_have = max(n for t, n in reports if t <= killed_at - MAX_LOSS_S)
     last_reported = max([n for _, n in reports] + late)

@@ -79,9 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "-p", "--prompt", metavar="PROMPT", help='answer PROMPT on stdout and exit ("-" reads stdin)'
-    )
+    parser.add_argument("-p", "--prompt", metavar="PROMPT", help='answer PROMPT on stdout and exit ("-" reads stdin)')
     parser.add_argument(
         "-m",
         "--model",
@@ -89,14 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="model for -p (repeat 2-4 times to compare models); in the console: the first model",
     )
-    parser.add_argument(
-        "--list-models", action="store_true", help="print the proxy's models and capabilities"
-    )
+    parser.add_argument("--list-models", action="store_true", help="print the proxy's models and capabilities")
     parser.add_argument("--json", action="store_true", help="with --list-models: a JSON array")
     parser.add_argument("--base-url", metavar="URL", help="the proxy URL (overrides OPENAI_BASE_URL)")
-    parser.add_argument(
-        "--demo", action="store_true", help="use the built-in demo backend (no proxy, no network)"
-    )
+    parser.add_argument("--demo", action="store_true", help="use the built-in demo backend (no proxy, no network)")
     parser.add_argument("--system", metavar="TEXT", help="system prompt for this run")
     parser.add_argument(
         "--effort", choices=["minimal", "low", "medium", "high"], help="reasoning effort for reasoning models"
@@ -200,9 +194,7 @@ def list_models(args: argparse.Namespace, settings: Settings) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(
-        title=f"Models at {settings.host}" + (" (demo)" if settings.demo else ""), title_justify="left"
-    )
+    table = Table(title=f"Models at {settings.host}" + (" (demo)" if settings.demo else ""), title_justify="left")
     for column in ("model", "context", "max out", "reasoning", "images", "store", "prompt_cache_key"):
         table.add_column(column, no_wrap=True)
     table.add_column("$/1M in", justify="right", no_wrap=True)
@@ -275,6 +267,10 @@ class _Recorder:
         self.store.add_message(self.conversation, message)
         self.recorder = ReplyRecorder(self.store, self.conversation, message)
 
+    @property
+    def recording(self) -> bool:
+        return self.recorder is not None
+
     def append(self, text: str) -> None:
         if self.recorder is not None and self.recorder.append(text):
             self.recorder.flush()
@@ -317,20 +313,19 @@ async def _stream_one(
     started = time.monotonic()
     parts: list[str] = []
     try:
-        stream = client.stream_response(
-            model, conversation, reasoning_effort=args.effort, system_prompt=args.system
-        )
+        stream = client.stream_response(model, conversation, reasoning_effort=args.effort, system_prompt=args.system)
         async for event in stream:
             if isinstance(event, TextDelta):
                 if message.ttft_s is None:
                     message.ttft_s = time.monotonic() - started
                 parts.append(event.text)
-                message.text += event.text
                 if out is not None:
                     out.write(event.text)
                     out.flush()
-                if recorder is not None:
-                    recorder.append(event.text)
+                if recorder is not None and recorder.recording:
+                    recorder.append(event.text)  # appends to message.text and saves while it streams
+                else:
+                    message.text += event.text
             elif isinstance(event, ReasoningDelta):
                 message.reasoning += event.text
             elif isinstance(event, ResponseStarted):
@@ -421,9 +416,7 @@ def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run())
 
 
-async def _compare(
-    client: ProxyClient, models: list[ModelInfo], prompt: str, args: argparse.Namespace
-) -> int:
+async def _compare(client: ProxyClient, models: list[ModelInfo], prompt: str, args: argparse.Namespace) -> int:
     """One prompt to several models at once; each reply printed whole under ``## <model>``, in order."""
     from llmconsole.core.conversation import Conversation
 

@@ -28,9 +28,7 @@ from llmconsole.core.capabilities import pattern_capabilities
         ("foo3", False, False, 128_000, 4096, True),
     ],
 )
-def test_seed_tables(
-    model_id: str, reasoning: bool, images: bool, context: int, max_out: int, cache_key: bool
-) -> None:
+def test_seed_tables(model_id: str, reasoning: bool, images: bool, context: int, max_out: int, cache_key: bool) -> None:
     caps = pattern_capabilities(model_id)
     assert caps.reasoning is reasoning
     assert caps.images is images

@@ -214,9 +214,7 @@ async def test_incomplete_is_reported() -> None:
     proxy.responses.append(lambda body: httpx.Response(200, stream=ChunkStream([raw])))
     client, models = await discovered(proxy)
     last = (await collect(client, models[0]))[-1]
-    assert (
-        isinstance(last, Incomplete) and last.reason == "max_output_tokens" and last.max_output_tokens == 8192
-    )
+    assert isinstance(last, Incomplete) and last.reason == "max_output_tokens" and last.max_output_tokens == 8192
     await client.aclose()
 
 
@@ -331,9 +329,7 @@ async def test_mid_stream_rate_limit_event() -> None:
     proxy.responses.append(lambda body: httpx.Response(200, stream=ChunkStream([raw])))
     client, models = await discovered(proxy)
     last = (await collect(client, models[0]))[-1]
-    assert (
-        isinstance(last, Failed) and isinstance(last.error, RateLimitError) and last.partial_text == "so far"
-    )
+    assert isinstance(last, Failed) and isinstance(last.error, RateLimitError) and last.partial_text == "so far"
     await client.aclose()
 
 

@@ -66,9 +66,7 @@ def test_config_file_overrides(tmp_path: Path) -> None:
     assert settings.models["acme-large"].max_output_tokens == 16000
 
 
-@pytest.mark.parametrize(
-    "text", ["not toml [", 'idle_timeout = "x"', "unknown_key = 1", '[models."a"]\nbogus = 1\n']
-)
+@pytest.mark.parametrize("text", ["not toml [", 'idle_timeout = "x"', "unknown_key = 1", '[models."a"]\nbogus = 1\n'])
 def test_bad_config_file_is_one_clear_error(tmp_path: Path, text: str) -> None:
     path = tmp_path / "config.toml"
     path.write_text(text)

@@ -82,12 +82,8 @@ async def test_models_list_has_every_badge_and_default_first(client: httpx.Async
     assert ids[0] == DEFAULT_DEMO_MODEL == "demo-gpt-5"
     assert len(ids) == len(set(ids))
     assert all(i.startswith("demo-") for i in ids)
-    assert {"demo-claude-opus-4-6", "demo-gemini-2-flash", "demo-text-embedding", RATE_LIMITED_MODEL} <= set(
-        ids
-    )
-    assert all(
-        m["object"] == "model" and m["owned_by"] == "openai" and m["created"] > 0 for m in payload["data"]
-    )
+    assert {"demo-claude-opus-4-6", "demo-gemini-2-flash", "demo-text-embedding", RATE_LIMITED_MODEL} <= set(ids)
+    assert all(m["object"] == "model" and m["owned_by"] == "openai" and m["created"] > 0 for m in payload["data"])
     # Without /v1 too, the way some clients call it.
     assert (await client.get("/models")).json() == payload
 
@@ -264,12 +260,8 @@ async def test_ratelimited_model_answers_429_with_structured_body(client: httpx.
     )
 
 
-async def test_databricks_model_rejects_prompt_cache_key(
-    client: httpx.AsyncClient, transport: DemoTransport
-) -> None:
-    response, raw = await stream(
-        client, body("hello", model="demo-claude-opus-4-6", prompt_cache_key="conv-1")
-    )
+async def test_databricks_model_rejects_prompt_cache_key(client: httpx.AsyncClient, transport: DemoTransport) -> None:
+    response, raw = await stream(client, body("hello", model="demo-claude-opus-4-6", prompt_cache_key="conv-1"))
     assert response.status_code == 400
     error = json.loads(raw)["error"]
     assert error["code"] == "400" and error["type"] is None and error["param"] is None
@@ -305,18 +297,14 @@ async def test_unknown_model_is_a_litellm_400(client: httpx.AsyncClient) -> None
         ({"model": DEFAULT_DEMO_MODEL, "input": [{"content": "no role"}], "stream": True}, "role"),
     ],
 )
-async def test_invalid_requests_are_400(
-    client: httpx.AsyncClient, payload: dict[str, Any], needle: str
-) -> None:
+async def test_invalid_requests_are_400(client: httpx.AsyncClient, payload: dict[str, Any], needle: str) -> None:
     response = await client.post("/v1/responses", json=payload)
     assert response.status_code == 400
     assert needle in response.json()["error"]["message"]
 
 
 async def test_context_overflow_is_400(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        "/v1/responses", json=body("x" * (4 * 128_000 + 8), model="demo-llama-3-70b")
-    )
+    response = await client.post("/v1/responses", json=body("x" * (4 * 128_000 + 8), model="demo-llama-3-70b"))
     assert response.status_code == 400
     assert "maximum context length is 128000 tokens" in response.json()["error"]["message"]
 
@@ -462,12 +450,8 @@ async def test_quota_is_per_model_and_refills_after_the_window() -> None:
     async with httpx.AsyncClient(transport=transport, base_url=DEMO_BASE_URL) as client:
         a, _ = await stream(client, body("hi"))
         b, _ = await stream(client, body("hi", model="demo-claude-haiku-4-5"))
-        assert a.headers["x-ratelimit-remaining-requests"] == str(
-            int(a.headers["x-ratelimit-limit-requests"]) - 1
-        )
-        assert b.headers["x-ratelimit-remaining-requests"] == str(
-            int(b.headers["x-ratelimit-limit-requests"]) - 1
-        )
+        assert a.headers["x-ratelimit-remaining-requests"] == str(int(a.headers["x-ratelimit-limit-requests"]) - 1)
+        assert b.headers["x-ratelimit-remaining-requests"] == str(int(b.headers["x-ratelimit-limit-requests"]) - 1)
         now[0] += 61
         c, _ = await stream(client, body("hi"))
         assert c.headers["x-ratelimit-remaining-requests"] == a.headers["x-ratelimit-remaining-requests"]

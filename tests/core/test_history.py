@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import stat
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,9 +44,9 @@ def child_env() -> dict[str, str]:
 
 
 @pytest.fixture
-def store() -> HistoryStore:
+def store() -> Iterator[HistoryStore]:
     s = HistoryStore()
-    yield s  # type: ignore[misc]
+    yield s
     s.close()
 
 
@@ -178,6 +180,15 @@ def test_list_is_newest_first_with_counts(store: HistoryStore) -> None:
     assert summaries[1].last_status is None
     assert [s.id for s in store.list_conversations(limit=1, offset=1)] == [compare.id]
     assert store.count() == 3
+
+
+def test_a_new_message_does_not_undo_a_rename(store: HistoryStore) -> None:
+    conv = make_conv(store, "original prompt")
+    store.rename(conv.id, "Renamed elsewhere")
+    store.add_message(conv, conv.add_user("follow-up"))  # conv.title is stale here
+    assert store.load(conv.id).title == "Renamed elsewhere"
+    store.save_conversation(conv)  # an explicit save does write the title
+    assert store.load(conv.id).title == "original prompt"
 
 
 def test_update_of_unknown_message_raises(store: HistoryStore) -> None:
@@ -403,8 +414,9 @@ def test_two_processes_opening_concurrently_migrate_once(tmp_path: Path) -> None
         HistoryStore(Path({str(path)!r})).close()
         """
     )
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=child_env()) for _ in range(4)]
-    assert [p.wait(timeout=60) for p in procs] == [0, 0, 0, 0]
+    with contextlib.ExitStack() as stack:
+        procs = [stack.enter_context(subprocess.Popen([sys.executable, "-c", code], env=child_env())) for _ in range(4)]
+        assert [p.wait(timeout=60) for p in procs] == [0, 0, 0, 0]
     with HistoryStore(path) as store:
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
@@ -429,14 +441,13 @@ sys.stdin.readline()  # stay alive until the test says so
 
 def test_reply_of_a_dead_process_is_interrupted(store: HistoryStore) -> None:
     conv_id = "deadbeef" * 4
-    child = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", CHILD_WRITER, conv_id],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         env=child_env(),
-    )
-    try:
+    ) as child:
         assert child.stdout is not None and child.stdin is not None
         assert child.stdout.readline().strip() == "ready"
         # While the writer lives, its reply is still streaming.
@@ -444,9 +455,6 @@ def test_reply_of_a_dead_process_is_interrupted(store: HistoryStore) -> None:
         assert store.list_conversations()[0].last_status == "streaming"
         child.stdin.close()
         assert child.wait(timeout=30) == 0
-    finally:
-        child.kill()
-        child.wait()
     reply = store.load(conv_id).messages[1]
     assert (reply.text, reply.status) == ("half a rep", "interrupted")
     assert store.list_conversations()[0].last_status == "interrupted"

@@ -435,3 +435,11 @@ def test_parse_rejected_param(message: str, param: str) -> None:
 )
 def test_parse_rejected_param_none(message: str) -> None:
     assert parse_rejected_param(message) is None
+
+
+def test_wrong_key_on_a_proxy_without_database_is_an_authentication_error() -> None:
+    from llmconsole.core.errors import AuthenticationError as _Auth
+
+    body = '{"error":{"message":"No connected db.","type":"no_db_connection","param":null,"code":"400"}}'
+    error = error_from_response(400, {}, body, model="gpt-5.2", secrets=["sk-wrong"])
+    assert isinstance(error, _Auth) and "OPENAI_API_KEY" in str(error)

@@ -72,9 +72,7 @@ def _usage_from(payload: Any, model: ModelInfo) -> Usage:
         return usage
 
     def number(value: Any) -> int:
-        return (
-            int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 else 0
-        )
+        return int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 else 0
 
     usage.input_tokens = number(payload.get("input_tokens", payload.get("prompt_tokens")))
     usage.output_tokens = number(payload.get("output_tokens", payload.get("completion_tokens")))
@@ -189,9 +187,7 @@ class ProxyClient:
             return ProxyTimeoutError(f"{what}: timed out connecting to {where}")
         if isinstance(exc, httpx.ConnectError):
             reason = one_line(self._redact(str(exc)) or type(exc).__name__, 160)
-            return ProxyConnectionError(
-                f"{what}: cannot connect to {where} ({reason}) — is OPENAI_BASE_URL right?"
-            )
+            return ProxyConnectionError(f"{what}: cannot connect to {where} ({reason}) — is OPENAI_BASE_URL right?")
         reason = one_line(self._redact(str(exc)) or type(exc).__name__, 160)
         return ProxyConnectionError(f"{what}: connection to {where} failed ({reason})")
 
@@ -219,9 +215,7 @@ class ProxyClient:
 
     async def _get_json(self, path: str, *, timeout: float | None = None) -> Any:
         try:
-            response = await self.http.get(
-                path, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT
-            )
+            response = await self.http.get(path, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
         except httpx.HTTPError as exc:
             raise self._connection_error(exc, f"GET {path}") from None
         if response.status_code >= 400:
@@ -259,14 +253,10 @@ class ProxyClient:
         payload = await self._get_json("/models")
         ids = discovery.parse_model_ids(payload)
         if not ids and not (isinstance(payload, dict) and isinstance(payload.get("data"), list)):
-            raise ProxyError(
-                "GET /v1/models: the answer has no model list (is OPENAI_BASE_URL a LiteLLM proxy?)"
-            )
+            raise ProxyError("GET /v1/models: the answer has no model list (is OPENAI_BASE_URL a LiteLLM proxy?)")
         info = await self._model_info() if ids else {}
         models = [
-            discovery.build_model(
-                model_id, info.get(model_id, []), self.settings, self.learned.rejected(model_id)
-            )
+            discovery.build_model(model_id, info.get(model_id, []), self.settings, self.learned.rejected(model_id))
             for model_id in ids
         ]
         models = [m for m in models if m.is_chat]
@@ -456,9 +446,7 @@ class ProxyClient:
             error = self._connection_error(exc, f"{model.id}: stream interrupted")
             yield Failed(error=error, partial_text="".join(parts), interrupted=True)
         except SSEDecodeError as exc:
-            yield Failed(
-                error=StreamDecodeError(f"{model.id}: {exc}"), partial_text="".join(parts), interrupted=True
-            )
+            yield Failed(error=StreamDecodeError(f"{model.id}: {exc}"), partial_text="".join(parts), interrupted=True)
         except StreamDecodeError as exc:
             yield Failed(error=exc, partial_text="".join(parts), interrupted=True)
 

@@ -90,9 +90,7 @@ class Settings(BaseModel):
     def v1_url(self) -> str:
         """``{base}/v1``."""
         if self.base_url is None:
-            raise ConfigError(
-                "OPENAI_BASE_URL is not set: export OPENAI_BASE_URL=https://your-proxy (or use --demo)"
-            )
+            raise ConfigError("OPENAI_BASE_URL is not set: export OPENAI_BASE_URL=https://your-proxy (or use --demo)")
         return f"{self.base_url}/v1"
 
     @property

@@ -228,9 +228,7 @@ DEMO_WORDS: Final[dict[str, str]] = {
 """Words in a prompt that choose the scripted reply (matched as whole words, case-insensitive)."""
 
 _WORD_RE: Final = re.compile(r"\b(code|table|long|cut|error|truncate)\b", re.IGNORECASE)
-_DATA_URL_RE: Final = re.compile(
-    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<b64>;base64)?,(?P<data>.*)$", re.DOTALL
-)
+_DATA_URL_RE: Final = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<b64>;base64)?,(?P<data>.*)$", re.DOTALL)
 
 
 def _by_name() -> dict[str, list[DemoModel]]:
@@ -487,9 +485,7 @@ class _RequestError(Exception):
 def _litellm_error(
     message: str, *, status: int = 400, type_: str | None = None, param: str | None = None
 ) -> _RequestError:
-    return _RequestError(
-        status, {"error": {"message": message, "type": type_, "param": param, "code": str(status)}}
-    )
+    return _RequestError(status, {"error": {"message": message, "type": type_, "param": param, "code": str(status)}})
 
 
 @dataclass(slots=True)
@@ -512,9 +508,7 @@ def _parse_image(part: dict[str, Any]) -> tuple[str, int | None]:
         return "remote", None
     match = _DATA_URL_RE.match(url)
     if match is None or not match.group("b64"):
-        raise _litellm_error(
-            "litellm.BadRequestError: Invalid image_url: expected a base64 data URL", param="input"
-        )
+        raise _litellm_error("litellm.BadRequestError: Invalid image_url: expected a base64 data URL", param="input")
     try:
         data = base64.b64decode(match.group("data"), validate=True)
     except (binascii.Error, ValueError):
@@ -557,9 +551,7 @@ def _parse_input(body: dict[str, Any]) -> _Prompt:
                         f"litellm.BadRequestError: unsupported content part type {kind!r}", param="input"
                     )
         else:
-            raise _litellm_error(
-                "litellm.BadRequestError: input item content must be text or parts", param="input"
-            )
+            raise _litellm_error("litellm.BadRequestError: input item content must be text or parts", param="input")
         text = "\n".join(texts)
         chars += len(text)
         image_count += len(images)
@@ -803,9 +795,7 @@ class DemoTransport(httpx.AsyncBaseTransport):
     def _plan(self, body: dict[str, Any]) -> _Plan:
         name = body.get("model")
         if not isinstance(name, str) or not name:
-            raise _litellm_error(
-                "/responses: Missing required parameter: 'model'.", type_="invalid_request_error"
-            )
+            raise _litellm_error("/responses: Missing required parameter: 'model'.", type_="invalid_request_error")
         deployments = _DEPLOYMENTS.get(name)
         if deployments is None:
             # LiteLLM 1.99's ProxyModelNotFoundError, as its exception handler serialises it.
@@ -840,9 +830,7 @@ class DemoTransport(httpx.AsyncBaseTransport):
             )
             raise _litellm_error(f"litellm.BadRequestError: DatabricksException - {inner}")
         if "input" not in body:
-            raise _litellm_error(
-                "/responses: Missing required parameter: 'input'.", type_="invalid_request_error"
-            )
+            raise _litellm_error("/responses: Missing required parameter: 'input'.", type_="invalid_request_error")
         prompt = _parse_input(body)
         if prompt.image_count and not model.vision:
             raise _litellm_error(
@@ -935,9 +923,7 @@ class DemoTransport(httpx.AsyncBaseTransport):
         if model.input_cost is not None and model.output_cost is not None:
             cached_price = model.cache_read_cost if model.cache_read_cost is not None else model.input_cost
             cost = (
-                (input_tokens - cached) * model.input_cost
-                + cached * cached_price
-                + output_tokens * model.output_cost
+                (input_tokens - cached) * model.input_cost + cached * cached_price + output_tokens * model.output_cost
             )
         return _Plan(
             model=model,
@@ -1017,9 +1003,7 @@ class DemoTransport(httpx.AsyncBaseTransport):
             "created_at": int(time.time()),
             "model": plan.model.id,
             "status": status if final else "in_progress",
-            "incomplete_details": {"reason": "max_output_tokens"}
-            if final and status == "incomplete"
-            else None,
+            "incomplete_details": {"reason": "max_output_tokens"} if final and status == "incomplete" else None,
             "max_output_tokens": plan.max_output_tokens,
             "output": output,
             "usage": self._usage(plan) if final else None,
@@ -1104,9 +1088,7 @@ class DemoTransport(httpx.AsyncBaseTransport):
             emit({"type": "response.output_text.delta", **where, "delta": piece})
             chunks.append(None)
         if plan.ending == "break":
-            return chunks, httpx.ReadError(
-                "demo: connection reset by peer (the demo word 'cut')", request=request
-            )
+            return chunks, httpx.ReadError("demo: connection reset by peer (the demo word 'cut')", request=request)
         status = "completed" if plan.ending == "completed" else "incomplete"
         part = {"type": "output_text", "text": plan.sent_text, "annotations": []}
         emit({"type": "response.output_text.done", **where, "text": plan.sent_text})

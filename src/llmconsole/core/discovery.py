@@ -130,9 +130,7 @@ def build_model(
         sources["max_output_tokens"] = "pattern"
         from_info = from_info or info_out is not None
 
-    providers = sorted(
-        {str(e["litellm_provider"]) for e in entries if isinstance(e.get("litellm_provider"), str)}
-    )
+    providers = sorted({str(e["litellm_provider"]) for e in entries if isinstance(e.get("litellm_provider"), str)})
     provider = ",".join(providers) if providers else None
     if provider:
         sources["provider"] = "model_info"
@@ -160,6 +158,9 @@ def build_model(
         "output_cost_per_token": _max_price(entries, "output_cost_per_token"),
         "cache_read_cost_per_token": _max_price(entries, "cache_read_input_token_cost"),
     }
+    if not prices["input_cost_per_token"] and not prices["output_cost_per_token"]:
+        # LiteLLM reports 0 for models it has no prices for: unknown, never free.
+        prices = dict.fromkeys(prices)
     for name, value in prices.items():
         if value is not None:
             sources[name] = "model_info"

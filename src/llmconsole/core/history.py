@@ -476,31 +476,46 @@ class HistoryStore:
     # -- writes ------------------------------------------------------------------------------------
 
     def _upsert_conversation(
-        self, db: sqlite3.Connection, conv: Conversation, kind: str, meta: dict[str, Any] | None, now: float
+        self,
+        db: sqlite3.Connection,
+        conv: Conversation,
+        kind: str,
+        meta: dict[str, Any] | None,
+        now: float,
+        *,
+        touch_only: bool = False,
     ) -> None:
-        db.execute(
+        """Insert the conversation row; if it exists, update its fields (or, ``touch_only``, its update time
+        and an empty title: a rename made meanwhile by another window is not undone by a new message)."""
+        update = (
             """
-            INSERT INTO conversations (id, title, model, system_prompt, created_at, updated_at, kind, meta)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET
+                title = CASE WHEN conversations.title = '' THEN excluded.title ELSE conversations.title END,
+                updated_at = MAX(conversations.updated_at, excluded.updated_at)
+            """
+            if touch_only
+            else """
                 title = excluded.title,
                 model = COALESCE(excluded.model, conversations.model),
                 system_prompt = excluded.system_prompt,
                 updated_at = MAX(conversations.updated_at, excluded.updated_at),
                 kind = excluded.kind,
                 meta = CASE WHEN ? THEN excluded.meta ELSE conversations.meta END
-            """,
-            (
-                conv.id,
-                conv.title,
-                conv.model,
-                conv.system_prompt,
-                conv.created_at,
-                now,
-                kind,
-                json.dumps(meta or {}),
-                meta is not None,
-            ),
+            """
+        )
+        params: tuple[Any, ...] = (
+            conv.id,
+            conv.title,
+            conv.model,
+            conv.system_prompt,
+            conv.created_at,
+            now,
+            kind,
+            json.dumps(meta or {}),
+        )
+        db.execute(
+            "INSERT INTO conversations (id, title, model, system_prompt, created_at, updated_at, kind, meta) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET {update}",
+            params if touch_only else (*params, meta is not None),
         )
 
     @_guard
@@ -520,10 +535,7 @@ class HistoryStore:
         pid, token = writer_token()
         now = time.time()
         with self._write() as db:
-            if kind is None:
-                row = db.execute("SELECT kind FROM conversations WHERE id = ?", (conv.id,)).fetchone()
-                kind = row[0] if row else "chat"
-            self._upsert_conversation(db, conv, kind, None, now)
+            self._upsert_conversation(db, conv, kind or "chat", None, now, touch_only=True)
             db.execute(
                 """
                 INSERT INTO messages (id, conversation_id, seq, role, text, model, status, usage, reasoning,

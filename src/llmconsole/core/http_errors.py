@@ -309,6 +309,10 @@ def error_from_response(
         message = one_line(redact(prefix + rate_limit_summary(info), secrets), 1000)
         return RateLimitError(message, info=info, status=status, body=kept_body, request_id=request_id)
 
+    if status == 400 and ("no_db_connection" in lowered or "no connected db" in lowered):
+        # LiteLLM without a key database answers a key other than its master key with 400 "No connected db."
+        lead = "The proxy refused the API key (it only knows its master key) — check OPENAI_API_KEY"
+        return done(AuthenticationError, _with_server(lead, server))
     if status == 401:
         return done(AuthenticationError, _with_server("The proxy refused the API key — check OPENAI_API_KEY", server))
     if status == 403:

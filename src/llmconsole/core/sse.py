@@ -63,9 +63,7 @@ class SSEDecoder:
         for line in lines:
             if not line:
                 if data:
-                    events.append(
-                        ServerSentEvent(self._event, data[0] if len(data) == 1 else b"\n".join(data))
-                    )
+                    events.append(ServerSentEvent(self._event, data[0] if len(data) == 1 else b"\n".join(data)))
                     data = self._data = []
                     self._size = 0
                 self._event = ""

@@ -7,9 +7,9 @@ needed, so the first screen (with the cached model list) paints as fast as a min
 from __future__ import annotations
 
 import time
-from functools import partial
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from functools import partial
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
@@ -50,7 +50,11 @@ class LLMConsoleApp(App[None]):
     | ctrl+q | Quit. |
     """
 
-    CSS_PATH: ClassVar[list[str | Path]] = [STYLES_DIR / "app.tcss", STYLES_DIR / "main.tcss", STYLES_DIR / "modals.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
+        STYLES_DIR / "app.tcss",
+        STYLES_DIR / "main.tcss",
+        STYLES_DIR / "modals.tcss",
+    ]
     TITLE = "llmconsole"
     COMMANDS = App.COMMANDS | {ModelCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -168,7 +172,9 @@ class LLMConsoleApp(App[None]):
             )
         if main.countdown is not None and main.countdown.can_auto_resend:
             yield SystemCommand(
-                "Rate limit: cancel automatic resend", "Keep the prompt, do not resend (ctrl+x)", main.action_cancel_resend
+                "Rate limit: cancel automatic resend",
+                "Keep the prompt, do not resend (ctrl+x)",
+                main.action_cancel_resend,
             )
 
 

@@ -57,7 +57,7 @@ class HistoryAdapter:
             return
         try:
             result = method(*args)
-        except Exception as exc:  # noqa: BLE001 - history must never break the app
+        except Exception as exc:  # history must never break the app
             self._failed(exc)
             return
         if inspect.isawaitable(result):

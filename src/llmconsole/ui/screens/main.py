@@ -55,12 +55,18 @@ class MainScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+l", "pick_model", "Model", tooltip="Pick a model: type to filter, Enter selects", id="pick-model"),
-        Binding("escape", "cancel_reply", "Cancel", tooltip="Stop the streaming reply, keep its text", id="cancel-reply"),
+        Binding(
+            "ctrl+l", "pick_model", "Model", tooltip="Pick a model: type to filter, Enter selects", id="pick-model"
+        ),
+        Binding(
+            "escape", "cancel_reply", "Cancel", tooltip="Stop the streaming reply, keep its text", id="cancel-reply"
+        ),
         Binding("ctrl+n", "new_conversation", "New", tooltip="Start a new conversation", id="new-conversation"),
         Binding("ctrl+r", "resend", "Resend", tooltip="Send the last prompt again", id="resend-prompt"),
         Binding("ctrl+t", "copy_reply", "Copy reply", tooltip="Copy the last reply to the clipboard", id="copy-reply"),
-        Binding("ctrl+b", "copy_code", "Copy code", tooltip="Copy the last code block to the clipboard", id="copy-code"),
+        Binding(
+            "ctrl+b", "copy_code", "Copy code", tooltip="Copy the last code block to the clipboard", id="copy-code"
+        ),
         Binding(
             "ctrl+x",
             "cancel_resend",
@@ -70,7 +76,9 @@ class MainScreen(Screen[None]):
             priority=True,
         ),
         Binding("f2", "settings", "Settings", tooltip="System prompt and reasoning effort", id="chat-settings"),
-        Binding("f5", "reload_models", "Reload models", tooltip="Discover the proxy's models again", id="reload-models"),
+        Binding(
+            "f5", "reload_models", "Reload models", tooltip="Discover the proxy's models again", id="reload-models"
+        ),
     ]
 
     def __init__(
@@ -534,7 +542,8 @@ class MainScreen(Screen[None]):
         self.reasoning_effort = settings.reasoning_effort
         self.conversation.system_prompt = settings.system_prompt
         self._update_context()
-        self.notify(f"Reasoning effort {settings.reasoning_effort}; system prompt {'set' if settings.system_prompt else 'cleared'}.")
+        prompt = "set" if settings.system_prompt else "cleared"
+        self.notify(f"Reasoning effort {settings.reasoning_effort}; system prompt {prompt}.")
 
     def set_reasoning_effort(self, effort: ReasoningEffort) -> None:
         self.reasoning_effort = effort

@@ -151,17 +151,14 @@ class ModelPickerModal(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
     def on_key(self, event: events.Key) -> None:
-        if event.key in ("up", "down", "pageup", "pagedown") and self.filter_input.has_focus:
+        if event.key in ("up", "down") and self.filter_input.has_focus:
             event.stop()
             event.prevent_default()
             option_list = self.option_list
-            actions = {
-                "up": option_list.action_cursor_up,
-                "down": option_list.action_cursor_down,
-                "pageup": option_list.action_page_up,
-                "pagedown": option_list.action_page_down,
-            }
-            actions[event.key]()
+            if event.key == "up":
+                option_list.action_cursor_up()
+            else:
+                option_list.action_cursor_down()
 
     def action_close(self) -> None:
         self.dismiss(None)

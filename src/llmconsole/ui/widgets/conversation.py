@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widget import AwaitMount
 from textual.content import Content
 from textual.timer import Timer
+from textual.widget import AwaitMount
 from textual.widgets import Collapsible, Static
 from textual.worker import WorkerState
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual.content import Content
@@ -152,7 +152,3 @@ def countdown_text(remaining_s: float) -> str:
     if remaining_s <= 0:
         return "ready"
     return f"{math.ceil(remaining_s)}s"
-
-
-def join_lines(lines: Iterable[str]) -> str:
-    return "\n".join(lines)

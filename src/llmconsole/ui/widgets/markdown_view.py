@@ -70,7 +70,8 @@ STRIP_CACHE_SIZE = 400
 SLICE_BUDGET = 0.004
 """Seconds of background (re-)rendering per event-loop turn."""
 LAYOUT_INTERVAL = 0.3
-"""Seconds between layout refreshes for height corrections of off-screen views."""
+"""Seconds between layout refreshes for height corrections of off-screen views (`RENDER_INTERVAL`
+for views on screen)."""
 TICK_BUDGET = 0.008
 """Seconds of rendering per streaming tick before older finished blocks are left to the background."""
 
@@ -467,9 +468,7 @@ def _fits(block: _Block, deadline: float) -> bool:
     return perf_counter() + _Cost.predict(block) <= deadline
 
 
-def _render_block(
-    block: _Block, width: int, context: _RenderContext, base: Style | None
-) -> list[list[Segment]]:
+def _render_block(block: _Block, width: int, context: _RenderContext, base: Style | None) -> list[list[Segment]]:
     started = perf_counter()
     renderable: Syntax | _Markdown
     if block.kind == "code":
@@ -560,15 +559,16 @@ def _after_cache() -> None:
 class _RenderQueue:
     """Renders stale blocks of views in slices of `SLICE_BUDGET`, one slice per event-loop turn.
 
-    Views nearest to the viewport go first. A view on screen gets its layout refreshed at once when
-    its height changes; off-screen ones are batched into one layout refresh every `LAYOUT_INTERVAL`
-    (a layout pass over hundreds of widgets costs more than the slice itself).
+    Views nearest to the viewport go first. Height changes are batched into one layout refresh every
+    `RENDER_INTERVAL` when a view on screen changed, else every `LAYOUT_INTERVAL` (a layout pass
+    over hundreds of widgets costs more than a slice).
     """
 
     def __init__(self, app: App[object]) -> None:
         self._app = app
         self._views: dict[MarkdownView, None] = {}
-        self._relayout: dict[MarkdownView, None] = {}
+        self._relayout: dict[MarkdownView, bool] = {}
+        """Views whose height changed -> whether they are on screen."""
         self._last_layout = 0.0
         self._timer: Timer | None = None
 
@@ -594,17 +594,17 @@ class _RenderQueue:
             more, height_changed = view._render_stale(deadline)
             rendered = True
             if height_changed:
-                if distances[view] == 0:
-                    view.refresh(layout=True)
-                else:
-                    self._relayout[view] = None
+                self._relayout[view] = self._relayout.get(view, False) or distances[view] == 0
             if not more:
                 self._views.pop(view, None)
                 del distances[view]
         if rendered:
             _after_cache()
         now = monotonic()
-        if self._relayout and (not self._views or now - self._last_layout >= LAYOUT_INTERVAL):
+        since = now - self._last_layout
+        if self._relayout and (
+            not self._views or since >= LAYOUT_INTERVAL or (since >= RENDER_INTERVAL and any(self._relayout.values()))
+        ):
             self._last_layout = now
             for view in self._relayout:
                 if view.is_attached:
@@ -944,9 +944,7 @@ class MarkdownView(Widget):
             _queue_for(self.app).add(self)
 
     def _is_fresh(self, block: _Block, context: _RenderContext) -> bool:
-        return (
-            block.lines is not None and block.width == self._width and block.generation == context.generation
-        )
+        return block.lines is not None and block.width == self._width and block.generation == context.generation
 
     def _is_rendered(self) -> bool:
         """True when every block is rendered at the current width and theme."""

@@ -1,0 +1,176 @@
+"""The command line as a script uses it: real subprocesses, the demo backend, exit codes, stdout/stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from llmconsole.core.demo import DEMO_MODELS
+
+
+def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_BASE_URL", "OPENAI_API_KEY")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "llmconsole", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=stdin,
+        timeout=60,
+    )
+
+
+def test_help_shows_keys_and_environment() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for needle in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ctrl+l", "escape", "--list-models", "exit codes"):
+        assert needle in result.stdout
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.startswith("llmconsole ")
+
+
+def test_list_models_json_demo() -> None:
+    result = run("--demo", "--list-models", "--json")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    models = json.loads(result.stdout)
+    ids = [m["id"] for m in models]
+    chat = list(dict.fromkeys(m.id for m in DEMO_MODELS if m.mode != "embedding"))
+    assert ids == chat
+    for model in models:
+        assert {
+            "id",
+            "reasoning",
+            "images",
+            "context_window",
+            "max_output_tokens",
+            "params",
+            "source",
+            "sources",
+        } <= set(model)
+        assert isinstance(model["context_window"], int) and isinstance(model["max_output_tokens"], int)
+        assert {"store", "prompt_cache_key"} <= set(model["params"])
+    opus = next(m for m in models if "opus" in m["id"])
+    assert opus["params"]["prompt_cache_key"] is False and opus["source"] == "model_info"
+
+
+def test_list_models_table() -> None:
+    result = run("--demo", "--list-models")
+    assert result.returncode == 0
+    assert "demo-gpt-5" in result.stdout and "200K" in result.stdout and "1M" in result.stdout
+
+
+def test_prompt_streams_only_the_reply_and_is_silent_on_stderr(tmp_path: Path) -> None:
+    result = run("--demo", "-p", "hello", env={"LLMCONSOLE_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0
+    assert result.stderr == ""
+    assert result.stdout.startswith("# Welcome to the llmconsole demo")
+    history = run("history", "show", "last", env={"LLMCONSOLE_DATA_DIR": str(tmp_path)})
+    assert history.returncode == 0 and "Welcome to the llmconsole demo" in history.stdout
+
+
+def test_prompt_from_stdin(tmp_path: Path) -> None:
+    result = run(
+        "--demo", "-p", "-", "--no-history", stdin="please show a table\n", env={"LLMCONSOLE_DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode == 0 and "|" in result.stdout
+    assert not (tmp_path / "history.sqlite3").exists()
+
+
+def test_rate_limit_exits_3_with_the_formatted_message() -> None:
+    result = run("--demo", "-p", "hi", "--model", "demo-ratelimited", "--no-history")
+    assert result.returncode == 3
+    assert result.stdout == ""
+    for line in (
+        "Rate Limit Exceeded - Model: demo-ratelimited",
+        "Limit Type: input tokens per minute",
+        "Limit: 200000 | Current: 200150",
+        "Retry After: 15 seconds",
+        "What to do:",
+        "Contact Databricks account team",
+    ):
+        assert line in result.stderr
+
+
+def test_unknown_model_exits_4_with_hint() -> None:
+    result = run("--demo", "-p", "hi", "--model", "no-such-model", "--no-history")
+    assert result.returncode == 4
+    assert "--list-models" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_interrupted_stream_keeps_partial_text_and_exits_4() -> None:
+    result = run("--demo", "-p", "please cut", "--no-history")
+    assert result.returncode == 4
+    assert len(result.stdout) > 20
+    assert "interrupted" in result.stderr.lower() and "Traceback" not in result.stderr
+
+
+def test_truncated_reply_exits_0_with_one_line() -> None:
+    result = run("--demo", "-p", "truncate", "--no-history")
+    assert result.returncode == 0
+    assert "truncated at" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [("-p", "hi"), ("--list-models",)])
+def test_missing_base_url_exits_2_naming_the_variable(args: tuple[str, ...]) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert "OPENAI_BASE_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_key_exits_2() -> None:
+    result = run("-p", "hi", env={"OPENAI_BASE_URL": "http://127.0.0.1:9"})
+    assert result.returncode == 2 and "OPENAI_API_KEY" in result.stderr
+
+
+def test_unreachable_proxy_is_one_line_exit_4() -> None:
+    result = run("--list-models", env={"OPENAI_BASE_URL": "http://127.0.0.1:9", "OPENAI_API_KEY": "sk-abc-123456"})
+    assert result.returncode == 4
+    assert "cannot connect" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "sk-abc-123456" not in result.stderr
+
+
+def test_compare_prints_each_reply_under_its_heading_in_order() -> None:
+    result = run(
+        "--demo",
+        "-p",
+        "hi",
+        "--model",
+        "demo-claude-haiku-4-5",
+        "--model",
+        "demo-gpt-5",
+        "--model",
+        "demo-ratelimited",
+        "--no-history",
+    )
+    assert result.returncode == 3
+    out = result.stdout
+    assert out.index("## demo-claude-haiku-4-5") < out.index("## demo-gpt-5") < out.index("## demo-ratelimited")
+    assert "Rate Limit Exceeded" in result.stderr
+
+
+def test_compare_more_than_four_models_exits_2() -> None:
+    result = run("--demo", "-p", "hi", *[x for m in ("a", "b", "c", "d", "e") for x in ("--model", m)])
+    assert result.returncode == 2
+
+
+def test_closed_pipe_ends_quietly() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_BASE_URL",)}
+    result = subprocess.run(
+        f"{sys.executable} -m llmconsole --demo --no-history -p long | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.stdout and "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
