@@ -64,15 +64,7 @@ def _open_store(path: Path) -> HistoryStore | None:
 def _cmd_list(store: HistoryStore | None, limit: int, out: TextIO, err: TextIO) -> int:
     summaries: list[ConversationSummary] = []
     if store is not None:
-        batch = 500
-        offset = 0
-        while True:
-            want = batch if not limit else min(batch, limit - len(summaries))
-            page = store.list_conversations(limit=want, offset=offset)
-            summaries.extend(page)
-            offset += len(page)
-            if len(page) < want or (limit and len(summaries) >= limit):
-                break
+        summaries = store.list_conversations(limit=limit if limit > 0 else -1)
     if not summaries:
         print("No saved conversations yet.", file=err)
         return 0

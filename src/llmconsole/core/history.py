@@ -659,14 +659,16 @@ class HistoryStore:
 
     @_guard
     def list_conversations(self, limit: int = 100, offset: int = 0) -> list[ConversationSummary]:
-        """Conversations, most recently updated first."""
+        """Conversations, most recently updated first (``limit`` < 0: all of them)."""
         rows = self.db.execute(
             """
             SELECT c.id, c.title, c.model, c.updated_at, c.kind,
                    (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id),
                    l.status, l.writer_pid, l.writer_boot,
-                   (SELECT m.text FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user'
-                    ORDER BY m.seq LIMIT 1)
+                   CASE WHEN c.title = '' THEN
+                       (SELECT m.text FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user'
+                        ORDER BY m.seq LIMIT 1)
+                   END
             FROM conversations c
             LEFT JOIN messages l ON l.pk = (SELECT m.pk FROM messages m WHERE m.conversation_id = c.id
                                             AND m.role = 'assistant' ORDER BY m.seq DESC LIMIT 1)

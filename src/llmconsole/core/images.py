@@ -1,0 +1,111 @@
+"""Images attached to a prompt: ``@path`` references, checked and turned into data URLs.
+
+A Responses ``input_image`` carries the image as a ``data:`` URL. Only real image files (checked by
+their first bytes, not their names) up to :data:`MAX_IMAGE_BYTES` are accepted.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmconsole.core.errors import LLMConsoleError
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+"""The largest image sent (most providers refuse larger ones)."""
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+_AT_PATH = re.compile(r"(?:(?<=\s)|^)@(\"[^\"]+\"|'[^']+'|\S+)")
+
+
+class ImageError(LLMConsoleError):
+    """An image cannot be attached (missing, not an image, too large, or the model has no image input)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """One image ready to send."""
+
+    path: Path
+    mime: str
+    size: int
+    data_url: str
+
+
+def sniff_mime(head: bytes) -> str | None:
+    """The image type from the first bytes, or None when they are not a known image format."""
+    for signature, mime in _SIGNATURES:
+        if head.startswith(signature):
+            return mime
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def load_image(path: Path | str) -> Attachment:
+    """Read and check one image file."""
+    file = Path(path).expanduser()
+    try:
+        size = file.stat().st_size
+    except OSError:
+        raise ImageError(f"cannot attach {file}: no such file") from None
+    if not file.is_file():
+        raise ImageError(f"cannot attach {file}: not a file")
+    if size > MAX_IMAGE_BYTES:
+        raise ImageError(
+            f"cannot attach {file}: {size / 1_048_576:.1f} MB is over the {MAX_IMAGE_BYTES // 1_048_576} MB limit"
+        )
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ImageError(f"cannot attach {file}: {exc.strerror}") from None
+    mime = sniff_mime(data[:16])
+    if mime is None:
+        raise ImageError(f"cannot attach {file}: not a PNG, JPEG, GIF or WebP image")
+    url = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return Attachment(path=file, mime=mime, size=size, data_url=url)
+
+
+def extract_image_refs(prompt: str, base: Path | None = None) -> tuple[str, list[Path]]:
+    """Split ``@path`` references to existing files out of a prompt.
+
+    ``@word`` that is not an existing file stays in the text (it may be a handle or a decorator).
+    Quotes allow spaces: ``@"my shot.png"``.
+    """
+    paths: list[Path] = []
+    root = base or Path.cwd()
+
+    def take(match: re.Match[str]) -> str:
+        raw = match.group(1).strip("\"'")
+        candidate = Path(raw).expanduser()
+        if not candidate.is_absolute():
+            candidate = root / candidate
+        if candidate.is_file():
+            paths.append(candidate)
+            return ""
+        return match.group(0)
+
+    text = _AT_PATH.sub(take, prompt)
+    return " ".join(text.split(" ")).strip() if paths else prompt, paths
+
+
+def attach_images(
+    prompt: str, *, images_supported: bool, model_id: str, base: Path | None = None
+) -> tuple[str, list[Attachment]]:
+    """The prompt without its ``@image`` references, and the loaded images (checked against the model)."""
+    text, paths = extract_image_refs(prompt, base)
+    if not paths:
+        return prompt, []
+    if not images_supported:
+        raise ImageError(f"{model_id} has no image input: pick a model with the images badge (ctrl+l)")
+    return text, [load_image(path) for path in paths]
