@@ -453,7 +453,7 @@ def run_console(args: argparse.Namespace) -> int:
     settings = _settings(args, need_url=False)
     from llmconsole.ui.app import run_app
 
-    return run_app(settings, first_model=args.model[0] if args.model else None)
+    return run_app(settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,320 @@
+"""A local LiteLLM-like server for the bench: a real socket server on 127.0.0.1 (asyncio, HTTP/1.1 keep-alive).
+
+Routes (``{prefix}`` is empty or ``/m{N}``, which makes ``/v1/models`` list ``N`` models; default 500):
+
+- ``GET {prefix}/v1/models``: ``{"data": [{"id": ...}, ...]}`` (the bench models first, then realistic ids).
+- ``GET .../model/info``: 404 (discovery falls back to name patterns).
+- ``POST {prefix}/v1/responses``: a LiteLLM-style Responses stream, ``data: {json}\\n\\n`` per event and a final
+  ``data: [DONE]``. The model id chooses the workload: ``bench-n{deltas}`` is served as fast as the socket takes
+  it (pre-built bytes, one write), ``bench-n{deltas}-r{rate}`` paces the deltas at ``rate`` per second.
+
+The deltas come from :func:`bench.render_widget.make_markdown_deltas` (realistic Markdown, 3-8 characters each):
+20,000 of them make ~4.8 MB of SSE with the response.created/.../completed events around them.
+
+Run it as ``python -m bench.sse_server``: it prints ``PORT <n>`` on stdout once it listens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+import time
+from functools import lru_cache
+
+DELTA_SEED = 7
+_MODEL = re.compile(r"bench-n(\d+)(?:-r(\d+(?:\.\d+)?))?")
+_PREFIX = re.compile(r"^/m(\d+)(/.*)$")
+_ITEM_ID = "msg_" + "67c9fdcf37fc8190ba82116e33fb28c507b8b30ef7d0e2a1"
+_RESP_ID = "resp_" + "67c9fdcecf488190bdd2b4a35c8fc4f10b5e6e0c0e2c4d1a"
+BENCH_MODELS = ("bench-n20000", "bench-n2000", "bench-n500-r100", "bench-n300-r100", "bench-n50")
+
+_PROVIDERS = (
+    ("openai", ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o3", "o4-mini", "gpt-5", "gpt-5-mini")),
+    ("anthropic", ("claude-3-5-sonnet", "claude-3-7-sonnet", "claude-sonnet-4", "claude-opus-4", "claude-haiku")),
+    ("gemini", ("gemini-2.0-flash", "gemini-2.5-pro", "gemini-2.5-flash")),
+    ("databricks", ("databricks-meta-llama-3-3-70b-instruct", "databricks-claude-sonnet-4", "databricks-dbrx")),
+    ("bedrock", ("mistral-large", "llama3-1-405b", "nova-pro", "titan-text")),
+)
+
+
+def model_ids(count: int) -> list[str]:
+    """``count`` distinct model ids: the bench models, then realistic provider/family names with a suffix."""
+    ids = list(BENCH_MODELS[:count])
+    index = 0
+    while len(ids) < count:
+        provider, families = _PROVIDERS[index % len(_PROVIDERS)]
+        family = families[(index // len(_PROVIDERS)) % len(families)]
+        ids.append(f"{provider}/{family}-team{index // 40:03d}-{index:04d}")
+        index += 1
+    return ids
+
+
+def _event(payload: dict[str, object]) -> bytes:
+    return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
+
+
+def _response(status: str, text: str | None, model: str) -> dict[str, object]:
+    output: list[object] = []
+    usage: object = None
+    if text is not None:
+        output = [
+            {
+                "id": _ITEM_ID,
+                "type": "message",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}],
+            }
+        ]
+        usage = {
+            "input_tokens": 12,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": len(text) // 4,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": 12 + len(text) // 4,
+        }
+    return {
+        "id": _RESP_ID,
+        "object": "response",
+        "created_at": 1767225600,
+        "status": status,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "max_output_tokens": None,
+        "model": model,
+        "output": output,
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None},
+        "store": False,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}},
+        "tool_choice": "auto",
+        "tools": [],
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": usage,
+        "user": None,
+        "metadata": {},
+    }
+
+
+def _obfuscation(seq: int) -> str:
+    return f"{(seq * 2654435761) & 0xFFFFFFFF:08x}"[: 4 + seq % 5]
+
+
+@lru_cache(maxsize=8)
+def stream_parts(deltas_count: int, model: str) -> tuple[bytes, tuple[bytes, ...], bytes]:
+    """(prelude, one event per delta, epilogue with response.completed and [DONE]) of a reply."""
+    from bench.render_widget import make_markdown_deltas
+
+    deltas = make_markdown_deltas(deltas_count, DELTA_SEED)
+    text = "".join(deltas)
+    seq = 0
+
+    def numbered(payload: dict[str, object]) -> bytes:
+        nonlocal seq
+        payload["sequence_number"] = seq
+        seq += 1
+        return _event(payload)
+
+    prelude = b"".join(
+        (
+            numbered({"type": "response.created", "response": _response("in_progress", None, model)}),
+            numbered({"type": "response.in_progress", "response": _response("in_progress", None, model)}),
+            numbered(
+                {
+                    "type": "response.output_item.added",
+                    "output_index": 0,
+                    "item": {"id": _ITEM_ID, "type": "message", "status": "in_progress", "role": "assistant"}
+                    | {"content": []},
+                }
+            ),
+            numbered(
+                {
+                    "type": "response.content_part.added",
+                    "item_id": _ITEM_ID,
+                    "output_index": 0,
+                    "content_index": 0,
+                    "part": {"type": "output_text", "text": "", "annotations": [], "logprobs": []},
+                }
+            ),
+        )
+    )
+    events = tuple(
+        numbered(
+            {
+                "type": "response.output_text.delta",
+                "item_id": _ITEM_ID,
+                "output_index": 0,
+                "content_index": 0,
+                "delta": delta,
+                "logprobs": [],
+                "obfuscation": _obfuscation(index),
+            }
+        )
+        for index, delta in enumerate(deltas)
+    )
+    part = {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+    epilogue = b"".join(
+        (
+            numbered(
+                {
+                    "type": "response.output_text.done",
+                    "item_id": _ITEM_ID,
+                    "output_index": 0,
+                    "content_index": 0,
+                    "text": text,
+                    "logprobs": [],
+                }
+            ),
+            numbered(
+                {
+                    "type": "response.content_part.done",
+                    "item_id": _ITEM_ID,
+                    "output_index": 0,
+                    "content_index": 0,
+                    "part": part,
+                }
+            ),
+            numbered(
+                {
+                    "type": "response.output_item.done",
+                    "output_index": 0,
+                    "item": {"id": _ITEM_ID, "type": "message", "status": "completed", "role": "assistant"}
+                    | {"content": [part]},
+                }
+            ),
+            numbered({"type": "response.completed", "response": _response("completed", text, model)}),
+            b"data: [DONE]\n\n",
+        )
+    )
+    return prelude, events, epilogue
+
+
+@lru_cache(maxsize=8)
+def stream_bytes(deltas_count: int, model: str) -> bytes:
+    """The whole stream of a reply of ``deltas_count`` deltas, as the server sends it."""
+    prelude, events, epilogue = stream_parts(deltas_count, model)
+    return prelude + b"".join(events) + epilogue
+
+
+def stream_event_count(deltas_count: int) -> int:
+    """SSE events in that stream (``[DONE]`` included): 4 before the deltas, 5 after."""
+    return deltas_count + 9
+
+
+def parse_model(model: str) -> tuple[int, float | None]:
+    """(deltas, rate or None) from a bench model id; 50 fast deltas for any other id."""
+    match = _MODEL.fullmatch(model)
+    if match is None:
+        return 50, None
+    return int(match.group(1)), float(match.group(2)) if match.group(2) else None
+
+
+# ----------------------------------------------------------------------------------------------------
+# The server
+
+
+def _head(status: str, content_type: str, length: int) -> bytes:
+    return (
+        f"HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {length}\r\n"
+        "cache-control: no-cache\r\nx-litellm-response-cost: 0.0012\r\n"
+        "x-ratelimit-remaining-requests: 9999\r\nx-ratelimit-limit-requests: 10000\r\n\r\n"
+    ).encode()
+
+
+async def _send_json(writer: asyncio.StreamWriter, status: str, payload: object) -> None:
+    body = json.dumps(payload).encode()
+    writer.write(_head(status, "application/json", len(body)) + body)
+    await writer.drain()
+
+
+async def _stream(writer: asyncio.StreamWriter, model: str) -> None:
+    count, rate = parse_model(model)
+    if rate is None:
+        body = stream_bytes(count, model)
+        writer.write(_head("200 OK", "text/event-stream", len(body)))
+        writer.write(body)
+        await writer.drain()
+        return
+    prelude, events, epilogue = stream_parts(count, model)
+    length = len(prelude) + sum(map(len, events)) + len(epilogue)
+    writer.write(_head("200 OK", "text/event-stream", length) + prelude)
+    await writer.drain()
+    start = time.perf_counter()
+    for index, event in enumerate(events):
+        writer.write(event)
+        await writer.drain()
+        delay = start + (index + 1) / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+    writer.write(epilogue)
+    await writer.drain()
+
+
+async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return
+            lines = head.decode("latin-1").split("\r\n")
+            method, target, _ = lines[0].split(" ", 2)
+            length = 0
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value.strip())
+            body = await reader.readexactly(length) if length else b""
+            path = target.split("?", 1)[0]
+            models = 500
+            prefixed = _PREFIX.match(path)
+            if prefixed:
+                models, path = int(prefixed.group(1)), prefixed.group(2)
+            if method == "GET" and path == "/v1/models":
+                data = [{"id": mid, "object": "model", "created": 1767225600, "owned_by": "openai"}]
+                data = [dict(data[0], id=mid) for mid in model_ids(models)]
+                await _send_json(writer, "200 OK", {"object": "list", "data": data})
+            elif method == "POST" and path == "/v1/responses":
+                try:
+                    model = str(json.loads(body).get("model", ""))
+                except ValueError:
+                    model = ""
+                await _stream(writer, model)
+            else:
+                await _send_json(writer, "404 Not Found", {"error": {"message": "not found", "code": "404"}})
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
+async def serve(port: int = 0, *, ready: asyncio.Future[int] | None = None) -> None:
+    """Listen on 127.0.0.1 (``port`` 0: any free port) until cancelled; ``ready`` gets the port."""
+    server = await asyncio.start_server(_handle, "127.0.0.1", port, limit=1 << 20)
+    bound = server.sockets[0].getsockname()[1]
+    if ready is not None:
+        ready.set_result(bound)
+    else:
+        print(f"PORT {bound}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+def main() -> None:
+    # Pre-build the big stream so that the first request is served at full speed.
+    stream_bytes(20_000, "bench-n20000")
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    try:
+        asyncio.run(serve(port))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
