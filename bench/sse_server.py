@@ -5,8 +5,10 @@ Routes (``{prefix}`` is empty or ``/m{N}``, which makes ``/v1/models`` list ``N`
 - ``GET {prefix}/v1/models``: ``{"data": [{"id": ...}, ...]}`` (the bench models first, then realistic ids).
 - ``GET .../model/info``: 404 (discovery falls back to name patterns).
 - ``POST {prefix}/v1/responses``: a LiteLLM-style Responses stream, ``data: {json}\\n\\n`` per event and a final
-  ``data: [DONE]``. The model id chooses the workload: ``bench-n{deltas}`` is served as fast as the socket takes
-  it (pre-built bytes, one write), ``bench-n{deltas}-r{rate}`` paces the deltas at ``rate`` per second.
+  ``data: [DONE]``, one HTTP chunk per event (``transfer-encoding: chunked``, as uvicorn sends LiteLLM's stream:
+  a reader gets each event as its own piece however TCP coalesces the segments). The model id chooses the
+  workload: ``bench-n{deltas}`` is served as fast as the socket takes it (pre-built bytes, one write),
+  ``bench-n{deltas}-r{rate}`` paces the deltas at ``rate`` per second.
 
 The deltas come from :func:`bench.render_widget.make_markdown_deltas` (realistic Markdown, 3-8 characters each):
 20,000 of them make ~4.8 MB of SSE with the response.created/.../completed events around them.
@@ -28,7 +30,15 @@ _MODEL = re.compile(r"bench-n(\d+)(?:-r(\d+(?:\.\d+)?))?")
 _PREFIX = re.compile(r"^/m(\d+)(/.*)$")
 _ITEM_ID = "msg_" + "67c9fdcf37fc8190ba82116e33fb28c507b8b30ef7d0e2a1"
 _RESP_ID = "resp_" + "67c9fdcecf488190bdd2b4a35c8fc4f10b5e6e0c0e2c4d1a"
-BENCH_MODELS = ("bench-n20000", "bench-n2000", "bench-n500-r100", "bench-n300-r100", "bench-n50")
+BENCH_MODELS = (
+    "bench-n20000",
+    "bench-n2000",
+    "bench-n500-r100",
+    "bench-n300-r100",
+    "bench-n50",
+    "bench-n200",
+    "bench-n20-r100",
+)
 
 _PROVIDERS = (
     ("openai", ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o3", "o4-mini", "gpt-5", "gpt-5-mini")),
@@ -219,12 +229,30 @@ def parse_model(model: str) -> tuple[int, float | None]:
 # The server
 
 
-def _head(status: str, content_type: str, length: int) -> bytes:
+def _head(status: str, content_type: str, length: int | None) -> bytes:
+    framing = "transfer-encoding: chunked" if length is None else f"content-length: {length}"
     return (
-        f"HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {length}\r\n"
+        f"HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\n{framing}\r\n"
         "cache-control: no-cache\r\nx-litellm-response-cost: 0.0012\r\n"
         "x-ratelimit-remaining-requests: 9999\r\nx-ratelimit-limit-requests: 10000\r\n\r\n"
     ).encode()
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"%x\r\n%b\r\n" % (len(data), data)
+
+
+@lru_cache(maxsize=8)
+def chunked_stream(deltas_count: int, model: str) -> bytes:
+    """The stream as an ASGI server (uvicorn under LiteLLM) sends it: one HTTP chunk per SSE event."""
+    prelude, events, epilogue = stream_parts(deltas_count, model)
+    head = [_chunk(event) for event in _split_events(prelude)]
+    tail = [_chunk(event) for event in _split_events(epilogue)]
+    return b"".join((*head, *map(_chunk, events), *tail, b"0\r\n\r\n"))
+
+
+def _split_events(data: bytes) -> list[bytes]:
+    return [part + b"\n\n" for part in data.split(b"\n\n") if part]
 
 
 async def _send_json(writer: asyncio.StreamWriter, status: str, payload: object) -> None:
@@ -235,24 +263,23 @@ async def _send_json(writer: asyncio.StreamWriter, status: str, payload: object)
 
 async def _stream(writer: asyncio.StreamWriter, model: str) -> None:
     count, rate = parse_model(model)
+    writer.write(_head("200 OK", "text/event-stream", None))
     if rate is None:
-        body = stream_bytes(count, model)
-        writer.write(_head("200 OK", "text/event-stream", len(body)))
-        writer.write(body)
+        # As fast as the socket takes it: the whole chunked body at once (the server is never the bottleneck).
+        writer.write(chunked_stream(count, model))
         await writer.drain()
         return
     prelude, events, epilogue = stream_parts(count, model)
-    length = len(prelude) + sum(map(len, events)) + len(epilogue)
-    writer.write(_head("200 OK", "text/event-stream", length) + prelude)
+    writer.write(b"".join(_chunk(event) for event in _split_events(prelude)))
     await writer.drain()
     start = time.perf_counter()
     for index, event in enumerate(events):
-        writer.write(event)
+        writer.write(_chunk(event))
         await writer.drain()
         delay = start + (index + 1) / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-    writer.write(epilogue)
+    writer.write(b"".join(_chunk(event) for event in _split_events(epilogue)) + b"0\r\n\r\n")
     await writer.drain()
 
 
@@ -277,8 +304,10 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
             if prefixed:
                 models, path = int(prefixed.group(1)), prefixed.group(2)
             if method == "GET" and path == "/v1/models":
-                data = [{"id": mid, "object": "model", "created": 1767225600, "owned_by": "openai"}]
-                data = [dict(data[0], id=mid) for mid in model_ids(models)]
+                data = [
+                    {"id": mid, "object": "model", "created": 1767225600, "owned_by": "openai"}
+                    for mid in model_ids(models)
+                ]
                 await _send_json(writer, "200 OK", {"object": "list", "data": data})
             elif method == "POST" and path == "/v1/responses":
                 try:
@@ -308,7 +337,7 @@ async def serve(port: int = 0, *, ready: asyncio.Future[int] | None = None) -> N
 
 def main() -> None:
     # Pre-build the big stream so that the first request is served at full speed.
-    stream_bytes(20_000, "bench-n20000")
+    chunked_stream(20_000, "bench-n20000")
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     try:
         asyncio.run(serve(port))

@@ -99,9 +99,7 @@ def assert_no_secret(texts: Iterable[str], secrets: Sequence[str]) -> None:
             assert secret not in text, "a secret leaked into the output"
 
 
-def assert_one_clean_line(
-    result: subprocess.CompletedProcess[str], code: int, *, secrets: Sequence[str] = ()
-) -> str:
+def assert_one_clean_line(result: subprocess.CompletedProcess[str], code: int, *, secrets: Sequence[str] = ()) -> str:
     """The run exited ``code`` with exactly one line on stderr, no traceback, no secret; returns the line."""
     assert result.returncode == code, (result.returncode, result.stderr[-2000:])
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout

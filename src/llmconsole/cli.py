@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -173,6 +174,14 @@ def _read_prompt(value: str) -> str:
 # -- --list-models ----------------------------------------------------------------------------------------
 
 
+_UNPRINTABLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences, bidi overrides) shown escaped."""
+    return _UNPRINTABLE_RE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
 def _price_per_million(value: float | None) -> str:
     return "unknown" if value is None else f"${value * 1_000_000:.2f}"
 
@@ -206,7 +215,7 @@ def list_models(args: argparse.Namespace, settings: Settings) -> int:
 
     for model in models:
         table.add_row(
-            Text(model.id),
+            Text(printable(model.id)),
             human_tokens(model.context_window),
             human_tokens(model.max_output_tokens),
             yes(model.reasoning),

@@ -400,10 +400,11 @@ def test_control_characters_in_model_ids_are_not_sent_to_the_terminal(home: Path
         table = run_cli("--list-models", env=env_for(server, home), timeout=20)
     assert table.returncode == 0, table.stderr
     assert "\x1b" not in table.stdout and "\x07" not in table.stdout
-    assert "fine" in table.stdout and "evil" in table.stdout
+    assert "fine" in table.stdout
+    assert r"evil\x1b]0;pwned\x07-\x1b[31mred" in table.stdout  # shown escaped, literally
 
 
-# -- a 401 that echoes the key ------------------------------------------------------------------------------------------
+# -- a 401 that echoes the key ---------------------------------------------------------------------------------
 
 
 def echo_key_401(conn: Conn) -> None:

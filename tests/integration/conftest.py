@@ -43,9 +43,7 @@ def fake_upstream() -> Iterator[FakeUpstream]:
 
 
 @pytest.fixture(scope="session")
-def litellm_proxy(
-    fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiteLLMProxy]:
+def litellm_proxy(fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiteLLMProxy]:
     exe = litellm_executable()
     if not exe.exists():
         msg = (

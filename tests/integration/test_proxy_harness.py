@@ -38,9 +38,7 @@ SUFFIX = "Available Model Group Fallbacks=None"
 # ---- helpers ---------------------------------------------------------------------------------------
 
 
-def post_responses(
-    proxy: LiteLLMProxy, body: dict[str, Any], *, timeout: float = 30.0
-) -> tuple[httpx.Response, str]:
+def post_responses(proxy: LiteLLMProxy, body: dict[str, Any], *, timeout: float = 30.0) -> tuple[httpx.Response, str]:
     """POST /v1/responses and read the whole body (stream or not) as text."""
     with (
         httpx.Client(base_url=proxy.base_url, headers=proxy.auth_headers, timeout=timeout) as c,
@@ -222,9 +220,7 @@ def test_model_info_shapes(proxy: LiteLLMProxy) -> None:
     gpt = by[GPT]
     assert gpt["litellm_params"]["model"] == "openai/gpt-5.2"
     mi = gpt["model_info"]
-    assert {
-        k: mi[k] for k in ("max_input_tokens", "max_output_tokens", "max_tokens", "mode", "litellm_provider")
-    } == {
+    assert {k: mi[k] for k in ("max_input_tokens", "max_output_tokens", "max_tokens", "mode", "litellm_provider")} == {
         "max_input_tokens": 272000,
         "max_output_tokens": 128000,
         "max_tokens": 128000,
@@ -375,9 +371,7 @@ def test_stream_claude_bridged(proxy: LiteLLMProxy, upstream: FakeUpstream) -> N
 
 def test_stream_claude_reasoning(proxy: LiteLLMProxy, upstream: FakeUpstream) -> None:
     upstream.script(CLAUDE, Behaviour(text="Hi!", deltas=2, reasoning="Let me think."))
-    r, raw = post_responses(
-        proxy, {"model": CLAUDE, "input": "Say hi", "stream": True, "reasoning": {"effort": "low"}}
-    )
+    r, raw = post_responses(proxy, {"model": CLAUDE, "input": "Say hi", "stream": True, "reasoning": {"effort": "low"}})
     assert r.status_code == 200
     assert types(raw) == [
         "response.created",
@@ -608,9 +602,7 @@ def test_rate_limit_shapes(
 def test_rate_limit_via_chat_completions_is_python_repr(proxy: LiteLLMProxy, upstream: FakeUpstream) -> None:
     upstream.script(GPT, Behaviour.rate_limit(retry_after_header=15))
     with proxy.client() as c:
-        r = c.post(
-            "/v1/chat/completions", json={"model": GPT, "messages": [{"role": "user", "content": "hi"}]}
-        )
+        r = c.post("/v1/chat/completions", json={"model": GPT, "messages": [{"role": "user", "content": "hi"}]})
     assert r.status_code == 429
     assert r.json()["error"]["message"].startswith(
         "litellm.RateLimitError: RateLimitError: OpenAIException - Error code: 429 - {'error': {'type': "
@@ -635,13 +627,9 @@ def test_rate_limit_via_chat_completions_is_python_repr(proxy: LiteLLMProxy, ups
         ),
     ],
 )
-def test_param_rejection_by_upstream(
-    proxy: LiteLLMProxy, upstream: FakeUpstream, style: str, embedded: str
-) -> None:
+def test_param_rejection_by_upstream(proxy: LiteLLMProxy, upstream: FakeUpstream, style: str, embedded: str) -> None:
     upstream.script("acme-large", Behaviour.reject("prompt_cache_key", style=style))  # type: ignore[arg-type]
-    r, raw = post_responses(
-        proxy, {"model": "acme-large", "input": "hi", "prompt_cache_key": "s1", "stream": True}
-    )
+    r, raw = post_responses(proxy, {"model": "acme-large", "input": "hi", "prompt_cache_key": "s1", "stream": True})
     assert r.status_code == 400
     assert json.loads(raw)["error"]["type"] is None
     assert error_message(r, raw) == (
@@ -773,9 +761,7 @@ def test_mid_stream_error_event(
 def test_stall_passes_through_silently(proxy: LiteLLMProxy, upstream: FakeUpstream) -> None:
     upstream.script(GPT, Behaviour.stall(after=1, timeout=30, deltas=3))
     with (
-        httpx.Client(
-            base_url=proxy.base_url, headers=proxy.auth_headers, timeout=httpx.Timeout(30, read=1.0)
-        ) as c,
+        httpx.Client(base_url=proxy.base_url, headers=proxy.auth_headers, timeout=httpx.Timeout(30, read=1.0)) as c,
         c.stream("POST", "/v1/responses", json={"model": GPT, "input": "hi", "stream": True}) as r,
     ):
         assert r.status_code == 200
@@ -813,9 +799,7 @@ def test_ratelimit_headers_native_route(proxy: LiteLLMProxy, upstream: FakeUpstr
 
 
 @pytest.mark.parametrize("stream", [True, False])
-def test_ratelimit_headers_lost_on_bridged_route(
-    proxy: LiteLLMProxy, upstream: FakeUpstream, stream: bool
-) -> None:
+def test_ratelimit_headers_lost_on_bridged_route(proxy: LiteLLMProxy, upstream: FakeUpstream, stream: bool) -> None:
     upstream.script(CLAUDE, Behaviour(headers=RATELIMIT_HEADERS))
     r, _raw = post_responses(proxy, {"model": CLAUDE, "input": "hi", "stream": stream})
     assert r.status_code == 200

@@ -384,6 +384,8 @@ async def test_auto_resend_at_zero_at_most_three_times() -> None:
         assert isinstance(app.screen, RateLimitModal)
         checkbox = app.screen.query_one("#rl-auto", Checkbox)
         assert checkbox.disabled and not checkbox.value
+        assert main.prompt.text == "hello", "after the last automatic resend the prompt comes back"
+        assert "ctrl+r resends" in main.status_bar.plain
 
 
 async def test_auto_resend_succeeds_when_the_limit_is_gone() -> None:

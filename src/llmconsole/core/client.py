@@ -455,7 +455,28 @@ class ProxyClient:
         return Failed(error=StreamError(f"interrupted: {why}"), partial_text="".join(parts), interrupted=True)
 
 
+_BREAK_WORDS = (
+    "server_error",
+    "interrupted",
+    "connection",
+    "timeout",
+    "internal",
+    # LiteLLM's report of an upstream that hung up mid-stream: "Response payload is not completed: …"
+    "payload is not completed",
+    "midstreamfallbackerror",
+)
+_SERVER_CODES = frozenset({"500", "502", "503", "504"})
+
+
 def _is_break(payload: Mapping[str, Any]) -> bool:
-    """A ``response.failed``/``error`` that reports a server-side break (not a refusal) is an interruption."""
-    text = json.dumps(payload)[:2000].lower()
-    return any(word in text for word in ("server_error", "interrupted", "connection", "timeout", "internal"))
+    """A ``response.failed``/``error`` that reports a server-side break (not a refusal) is an interruption.
+
+    LiteLLM reports any upstream failure mid-stream as ``{"error": {..., "code": "500"}}``: a 5xx code is a break.
+    """
+    text = json.dumps(payload, default=str)[:2000].lower()
+    if any(word in text for word in _BREAK_WORDS):
+        return True
+    response = payload.get("response")
+    error = response.get("error") if isinstance(response, Mapping) else payload.get("error")
+    code = error.get("code") if isinstance(error, Mapping) else None
+    return isinstance(code, int | str) and not isinstance(code, bool) and str(code).strip() in _SERVER_CODES

@@ -37,7 +37,7 @@ from llmconsole.core.ratelimit import (
     search_text,
     to_text,
 )
-from llmconsole.core.redact import one_line, redact
+from llmconsole.core.redact import REDACTED, one_line, redact
 
 __all__ = [
     "error_from_event",
@@ -52,6 +52,11 @@ _BODY_KEEP = 20_000
 """Characters of the (redacted) body kept on the exception for ``--debug``."""
 _LIST_MODELS_HINT = "Run `llmconsole --list-models` to see the models."
 
+# Keys a proxy or an upstream may echo whoever they belong to (LiteLLM echoes its own upstream key in a 401:
+# "Incorrect API key provided: sk-…"; Databricks tokens are dapi…): never shown, ours or not.
+_FOREIGN_KEY_RE = re.compile(r"\b(?:sk-[A-Za-z0-9_\-]{16,}|dapi[0-9a-f]{32}(?:-\d+)?)")
+_EMBEDDED_HTML_RE = re.compile(r"<!doctype html|<html[\s>]|<head[\s>]|<title[\s>]", re.IGNORECASE)
+_LITELLM_TAIL_RE = re.compile(r"\s*\.?\s*Received Model Group=.*\Z", re.DOTALL)
 _HTML_START_RE = re.compile(r"\s*(?:<!doctype html|<html|<head|<body|<title|<h1|<center|<\?xml)", re.IGNORECASE)
 _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
@@ -200,7 +205,22 @@ def message_from_body(body: Body) -> str:
     message = _message_from_obj(body.top) if body.top is not None else text
     if message is None:
         return one_line(text)
-    return one_line(_unwrap(message))
+    return one_line(_tidy(_unwrap(message)))
+
+
+def _tidy(message: str) -> str:
+    """Drop LiteLLM's ``. Received Model Group=…`` tail; an HTML page it relayed becomes its title."""
+    page = _EMBEDDED_HTML_RE.search(message)
+    if page is not None:
+        title = _html_message(message[page.start() :])
+        if title:
+            return f"{title} (an HTML page from a gateway behind the proxy)"
+    tidy = _LITELLM_TAIL_RE.sub("", message)
+    if tidy == message:
+        return message
+    if _WRAPPER_RE.fullmatch(tidy):
+        return ""  # LiteLLM wrapped an empty upstream body: nothing to say
+    return tidy.rstrip(" :-")
 
 
 def extract_error_message(body: str | bytes) -> str:
@@ -216,6 +236,11 @@ def extract_error_message(body: str | bytes) -> str:
 
 # --------------------------------------------------------------------------------------------------
 # Status errors
+
+
+def _scrub(text: str, secrets: Sequence[str]) -> str:
+    """``text`` without our secrets and without any other API key a server echoed."""
+    return _FOREIGN_KEY_RE.sub(REDACTED, redact(text, secrets))
 
 
 def _phrase(status: int) -> str:
@@ -247,9 +272,9 @@ def rate_limit_summary(info: RateLimitInfo) -> str:
 def _redact_info(info: RateLimitInfo, secrets: Sequence[str]) -> RateLimitInfo:
     return dataclasses.replace(
         info,
-        message=redact(info.message, secrets) if info.message else info.message,
-        model=redact(info.model, secrets) if info.model else info.model,
-        limit_type=redact(info.limit_type, secrets) if info.limit_type else info.limit_type,
+        message=_scrub(_tidy(info.message), secrets) if info.message else info.message,
+        model=_scrub(info.model, secrets) if info.model else info.model,
+        limit_type=_scrub(info.limit_type, secrets) if info.limit_type else info.limit_type,
     )
 
 
@@ -292,12 +317,12 @@ def error_from_response(
     server = message_from_body(parsed)
     lowered = search_text(text).lower()
     request_id = h.get("x-request-id") or h.get("x-litellm-call-id") or None
-    kept_body = redact(text[:_BODY_KEEP], secrets)
+    kept_body = _scrub(text[:_BODY_KEEP], secrets)
     prefix = f"HTTP {status}: "
 
     def done(cls: type[ProxyStatusError], message: str) -> ProxyStatusError:
         return cls(
-            one_line(redact(prefix + message, secrets), 1000),
+            one_line(_scrub(prefix + message, secrets), 1000),
             status=status,
             body=kept_body,
             request_id=request_id,
@@ -306,7 +331,7 @@ def error_from_response(
     info = rate_limit_from_body(status, h, parsed)
     if info is not None:
         info = _redact_info(info, secrets)
-        message = one_line(redact(prefix + rate_limit_summary(info), secrets), 1000)
+        message = one_line(_scrub(prefix + rate_limit_summary(info), secrets), 1000)
         return RateLimitError(message, info=info, status=status, body=kept_body, request_id=request_id)
 
     if status == 400 and ("no_db_connection" in lowered or "no connected db" in lowered):
@@ -375,10 +400,10 @@ def error_from_event(payload: Mapping[str, Any], *, model: str | None, secrets: 
         text = ""
     parsed = analyse(text, top, parsed=True)
     info = rate_limit_from_body(None, {}, parsed)
-    kept_body = redact(text[:_BODY_KEEP], secrets)
+    kept_body = _scrub(text[:_BODY_KEEP], secrets)
     if info is not None:
         info = _redact_info(info, secrets)
-        message = one_line(redact("Rate limited mid-stream: " + rate_limit_summary(info), secrets), 1000)
+        message = one_line(_scrub("Rate limited mid-stream: " + rate_limit_summary(info), secrets), 1000)
         return RateLimitError(message, info=info, status=429, body=kept_body)
 
     error = _event_error(top) if isinstance(top, Mapping) else {}
@@ -395,7 +420,7 @@ def error_from_event(payload: Mapping[str, Any], *, model: str | None, secrets: 
         message = f"{lead} ({code_text})" if code_text and code_text not in detail else lead
     else:
         message = f"The server reported an error mid-stream ({code_text or 'no details'})"
-    return StreamError(one_line(redact(message, secrets), 1000))
+    return StreamError(one_line(_scrub(message, secrets), 1000))
 
 
 # --------------------------------------------------------------------------------------------------

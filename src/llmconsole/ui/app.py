@@ -115,9 +115,8 @@ class LLMConsoleApp(App[None]):
         self.call_after_refresh(self._warm_up)
 
     def _warm_up(self) -> None:
-        from llmconsole.ui.widgets.markdown_view import warm_up
-
-        self.run_worker(warm_up, thread=True, group="warm-up", exit_on_error=False)
+        """Load the Markdown renderer (rich, markdown-it, pygments) off the event loop, after the first paint."""
+        self.run_worker(_warm_up_renderer, thread=True, group="warm-up", exit_on_error=False)
 
     async def on_unmount(self) -> None:
         await self.history.drain()
@@ -176,6 +175,12 @@ class LLMConsoleApp(App[None]):
                 "Keep the prompt, do not resend (ctrl+x)",
                 main.action_cancel_resend,
             )
+
+
+def _warm_up_renderer() -> None:
+    from llmconsole.ui.widgets.markdown_view import warm_up
+
+    warm_up()
 
 
 def make_app(

@@ -473,6 +473,10 @@ class MainScreen(Screen[None]):
                 modal.dismiss("close")
             self.pane.add_notice(f"Resending automatically ({self._auto_resends}/{MAX_AUTO_RESENDS}).")
             self._retry_last()
+        else:
+            unanswered = self._unanswered()
+            if unanswered is not None and not self.prompt.text.strip():
+                self.prompt.set_prompt(unanswered.text)  # not resent: the prompt is not lost
         self.status_bar.set_rate_limit(countdown.status(now))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -121,6 +121,8 @@ class RateLimitCountdown:
             pieces.append(" · auto-resend (ctrl+x cancels)")
         elif self.resends_done >= MAX_AUTO_RESENDS and remaining > 0:
             pieces.append(" · no more auto-resends")
+        elif remaining <= 0 and not self.can_auto_resend:
+            pieces.append(" · ctrl+r resends")
         return Content.assemble(*pieces)
 
 
