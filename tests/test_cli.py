@@ -174,3 +174,25 @@ def test_closed_pipe_ends_quietly() -> None:
         timeout=60,
     )
     assert result.stdout and "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_ctrl_c_exits_130_and_keeps_the_partial_reply_marked_cancelled(tmp_path: Path) -> None:
+    import signal
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_BASE_URL", "OPENAI_API_KEY")}
+    env["LLMCONSOLE_DATA_DIR"] = str(tmp_path)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "llmconsole", "--demo", "-p", "long please", "--model", "demo-llama-3-70b"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None
+    first = child.stdout.read1(64)  # type: ignore[attr-defined]  # blocks until the reply has started
+    assert first
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 130
+    assert b"Traceback" not in err
+    shown = run("history", "show", "last", env={"LLMCONSOLE_DATA_DIR": str(tmp_path)})
+    assert shown.returncode == 0 and "cancelled" in shown.stdout

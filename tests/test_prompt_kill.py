@@ -27,7 +27,9 @@ def test_sigkill_during_prompt_keeps_the_partial_reply(tmp_path: Path, monkeypat
     env["PYTHONUNBUFFERED"] = "1"
     child = subprocess.Popen(
         [sys.executable, "-m", "llmconsole", "--demo", "-p", "write something long", "--model", "demo-llama-3-70b"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
     assert child.stdout is not None
     received: list[tuple[float, int]] = []  # (monotonic time, total chars printed so far)
@@ -65,7 +67,12 @@ def test_sigkill_during_prompt_keeps_the_partial_reply(tmp_path: Path, monkeypat
     assert text_out.startswith(reply.text)
     assert len(reply.text) >= safe, (len(reply.text), safe)
 
-    shown = subprocess.run([sys.executable, "-m", "llmconsole", "history", "show", "last"],
-                           capture_output=True, text=True, env=env, timeout=30)
+    shown = subprocess.run(
+        [sys.executable, "-m", "llmconsole", "history", "show", "last"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
     assert shown.returncode == 0 and "interrupted" in shown.stdout
     assert reply.text[:40] in shown.stdout

@@ -400,3 +400,51 @@ def test_request_json_is_compact_enough() -> None:
     body, dropped = build_request(model, conversation(), system_prompt="sys", reasoning_effort="high")
     assert json.loads(json.dumps(body))["instructions"] == "sys"
     assert dropped == ()
+
+
+# -- property: whatever bytes the proxy streams, the stream ends with one terminal event --------------------
+
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hsettings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_events = st.one_of(
+    st.binary(max_size=200),
+    st.sampled_from(
+        [
+            b'data: {"type":"response.output_text.delta","delta":"x"}\n\n',
+            b'data: {"type":"response.completed","response":{"usage":{"input_tokens":"NaN"}}}\n\n',
+            b'data: {"type":"response.incomplete","response":null}\n\n',
+            b'data: {"type":"response.failed","response":{"error":{"code":429}}}\n\n',
+            b'data: {"error":{"message":"boom","code":"500"}}\n\n',
+            b"data: [DONE]\n\n",
+            b"data: {\n\n",
+            b'data: {"type":["list"]}\n\n',
+        ]
+    ),
+)
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_events, max_size=12), st.booleans())
+def test_any_stream_ends_with_exactly_one_terminal_event(chunks: list[bytes], reset: bool) -> None:
+    import anyio
+
+    from llmconsole.core.errors import LLMConsoleError
+
+    async def scenario() -> None:
+        proxy = FakeProxy()
+        proxy.responses.append(lambda body: httpx.Response(200, stream=ChunkStream(chunks, fail_after=reset)))
+        client = ProxyClient(settings(), transport=proxy.transport(), learned=LearnedParams())
+        client.models = [ModelInfo(id="gpt-5.2")]
+        try:
+            with anyio.fail_after(5):
+                events = await collect(client, client.models[0])
+        except LLMConsoleError:
+            return
+        finally:
+            await client.aclose()
+        terminals = [e for e in events if isinstance(e, Completed | Incomplete | Failed)]
+        assert len(terminals) == 1 and events[-1] is terminals[0]
+
+    anyio.run(scenario)

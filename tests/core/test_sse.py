@@ -69,3 +69,44 @@ def test_oversized_event_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     decoder = SSEDecoder()
     with pytest.raises(SSEDecodeError):
         decoder.feed(b"data: " + b"x" * 200 + b"\n")
+
+
+# -- property tests: any bytes, any split -------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _split(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({c % (len(data) + 1) for c in cuts})
+    chunks, last = [], 0
+    for point in points:
+        chunks.append(data[last:point])
+        last = point
+    chunks.append(data[last:])
+    return chunks
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2000), st.lists(st.integers(min_value=0, max_value=4000), max_size=12))
+def test_any_bytes_any_split_decode_the_same(data: bytes, cuts: list[int]) -> None:
+    whole = decode([data])
+    assert decode(_split(data, cuts)) == whole
+    for event in whole:
+        assert isinstance(event.event, str) and isinstance(event.data, bytes)
+
+
+_field = st.sampled_from([b"data:", b"data: ", b"event: ", b": ", b"id: ", b"retry: ", b"bogus: "])
+_eol = st.sampled_from([b"\n", b"\r\n", b"\r"])
+_value = st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"").replace(b"\r", b""))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_field, _value, _eol), max_size=30), st.lists(st.integers(0, 2000), max_size=8))
+def test_sse_shaped_streams_keep_every_data_line(lines: list[tuple[bytes, bytes, bytes]], cuts: list[int]) -> None:
+    raw = b"".join(f + v + e for f, v, e in lines) + b"\n\n"
+    events = decode(_split(raw, cuts))
+    data_lines = [(v[1:] if f == b"data:" and v[:1] == b" " else v) for f, v, _ in lines if f.startswith(b"data:")]
+    joined = b"\n".join(e.data for e in events)
+    for value in data_lines:
+        assert value in joined

@@ -399,7 +399,9 @@ class ProxyClient:
                         ) from None
                     if not isinstance(payload, dict):
                         continue
-                    kind = payload.get("type") or sse.event or None
+                    kind = payload.get("type")
+                    if not isinstance(kind, str) or not kind:
+                        kind = sse.event or None
                     if kind == _TEXT_DELTA:
                         delta = payload.get("delta")
                         if isinstance(delta, str) and delta:
