@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import sys
 import time
@@ -332,7 +333,18 @@ async def serve(port: int = 0, *, ready: asyncio.Future[int] | None = None) -> N
     else:
         print(f"PORT {bound}", flush=True)
     async with server:
-        await server.serve_forever()
+        watchdog = asyncio.create_task(_exit_with_parent(os.getppid()))
+        try:
+            await server.serve_forever()
+        finally:
+            watchdog.cancel()
+
+
+async def _exit_with_parent(parent: int) -> None:
+    """Stop when the process that started the server is gone (a crashed bench leaves no server behind)."""
+    while os.getppid() == parent:
+        await asyncio.sleep(1.0)
+    os._exit(0)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ then every byte they produced is searched for the key.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -17,7 +18,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 KEY = "sk-leak-canary-7f3a9c2e5b1d"
 
@@ -128,9 +128,10 @@ def test_cli_outputs_logs_and_files_never_contain_the_key(server: str, tmp_path:
 async def test_app_screenshot_history_and_errors_never_contain_the_key(server: str, tmp_path: Path) -> None:
     from llmconsole.core.client import ProxyClient
     from llmconsole.core.config import Settings
+    from llmconsole.core.secret import Secret
     from llmconsole.ui.app import make_app
 
-    settings = Settings(base_url=server, api_key=SecretStr(KEY))
+    settings = Settings(base_url=server, api_key=Secret(KEY))
     client = ProxyClient(settings)
     history: object | None
     try:
@@ -165,4 +166,4 @@ async def test_app_screenshot_history_and_errors_never_contain_the_key(server: s
         assert KEY not in text
     for path in _all_files(tmp_path, Path(os.environ["LLMCONSOLE_DATA_DIR"]), Path(os.environ["LLMCONSOLE_CACHE_DIR"])):
         assert KEY.encode() not in path.read_bytes(), path
-    assert KEY not in repr(settings) and KEY not in str(settings.model_dump())
+    assert KEY not in repr(settings) and KEY not in str(dataclasses.asdict(settings))

@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--effort", choices=["minimal", "low", "medium", "high"], help="reasoning effort for reasoning models"
     )
-    parser.add_argument("--no-history", action="store_true", help="with -p: do not save the exchange")
+    parser.add_argument("--no-history", action="store_true", help="do not save conversations (the console or -p)")
     parser.add_argument("--debug", action="store_true", help="log to stderr and show tracebacks")
     parser.add_argument("--version", action="version", version=f"llmconsole {__version__}")
     return parser
@@ -462,7 +462,23 @@ def run_console(args: argparse.Namespace) -> int:
     settings = _settings(args, need_url=False)
     from llmconsole.ui.app import run_app
 
-    return run_app(settings)
+    history = None if args.no_history else _open_history()
+    try:
+        return run_app(settings, history=history)
+    finally:
+        if history is not None:
+            history.store.close()
+
+
+def _open_history() -> Any:
+    """The console's history (an ``AsyncHistory``: SQLite on its own thread), None when it cannot be opened."""
+    try:
+        from llmconsole.core.history import AsyncHistory, HistoryStore
+
+        return AsyncHistory(HistoryStore())
+    except Exception as exc:  # the history must never stop the console
+        _err(f"llmconsole: history disabled: {exc}")
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

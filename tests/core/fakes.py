@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 
 from llmconsole.core.config import Settings
+from llmconsole.core.secret import Secret
 
 KEY = "sk-unit-test-key-0123456789"
 
 
 def settings(**kwargs: Any) -> Settings:
-    base = {"base_url": "http://proxy.test", "api_key": SecretStr(KEY), "idle_timeout": 5.0}
+    base = {"base_url": "http://proxy.test", "api_key": Secret(KEY), "idle_timeout": 5.0}
     base.update(kwargs)
     return Settings(**base)
 

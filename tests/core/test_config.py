@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def test_key_is_secret(tmp_path: Path) -> None:
         config_path=tmp_path / "none.toml",
     )
     assert "sk-secret-123" not in repr(settings)
-    assert "sk-secret-123" not in str(settings.model_dump())
+    assert "sk-secret-123" not in str(dataclasses.asdict(settings))
     assert settings.secrets() == ("sk-secret-123",)
     assert settings.v1_url == "https://p/v1"
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import anyio
 import pytest
-from pydantic import SecretStr
 
 from llmconsole.core.client import ProxyClient
 from llmconsole.core.config import Settings
@@ -27,6 +26,7 @@ from llmconsole.core.errors import (
 )
 from llmconsole.core.events import Completed, Failed, StreamEvent, TextDelta
 from llmconsole.core.params import LearnedParams
+from llmconsole.core.secret import Secret
 from tests.faultserver import (
     DONE,
     Conn,
@@ -64,7 +64,7 @@ def ask(env: dict[str, str], *extra: str, timeout: float = 30.0) -> Any:
 
 def settings_for(server: FaultServer | str, **kw: Any) -> Settings:
     url = server if isinstance(server, str) else server.base_url
-    return Settings(base_url=url, api_key=SecretStr(KEY), **kw)
+    return Settings(base_url=url, api_key=Secret(KEY), **kw)
 
 
 async def collect(client: ProxyClient, model_id: str = MODEL) -> list[StreamEvent]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
-from pydantic import SecretStr
 from tests.proxy.fake_upstream import RATELIMIT_HEADERS, Behaviour, FakeUpstream
 from tests.proxy.litellm_proxy import MASTER_KEY, UPSTREAM_KEY, LiteLLMProxy
 
@@ -33,6 +33,7 @@ from llmconsole.core.events import (
 )
 from llmconsole.core.models import ModelInfo
 from llmconsole.core.params import LearnedParams
+from llmconsole.core.secret import Secret
 
 pytestmark = [pytest.mark.proxy, pytest.mark.anyio]
 
@@ -40,7 +41,7 @@ TEXT = "AAAABBBBCCCCDDDD"
 
 
 def settings(proxy: LiteLLMProxy, key: str = MASTER_KEY, **kw: Any) -> Settings:
-    return Settings(base_url=proxy.base_url, api_key=SecretStr(key), **kw)
+    return Settings(base_url=proxy.base_url, api_key=Secret(key), **kw)
 
 
 @pytest.fixture
@@ -92,7 +93,7 @@ async def test_litellm_refusal_is_learned_when_discovery_got_it_wrong(
 ) -> None:
     """Claimed supported (e.g. a stale cache), refused by LiteLLM itself: dropped, retried once, remembered."""
     model = client.find_model("claude-opus-4-6")
-    wrong = model.model_copy(update={"params": {**model.params, param: True}})
+    wrong = replace(model, params={**model.params, param: True})
     events = await stream(client, wrong, reasoning_effort="low")
     assert isinstance(events[-1], Completed) and text_of(events)
     assert isinstance(events[0], ResponseStarted) and param in events[0].dropped_params
@@ -121,7 +122,7 @@ async def test_rate_limit_is_typed_with_its_details(client: ProxyClient, upstrea
 
 
 async def test_model_the_proxy_does_not_serve(client: ProxyClient, upstream: FakeUpstream) -> None:
-    ghost = client.find_model("acme-large").model_copy(update={"id": "no-such-model"})
+    ghost = replace(client.find_model("acme-large"), id="no-such-model")
     with pytest.raises(NotFoundError) as info:
         await stream(client, ghost)
     assert info.value.status == 400 and "llmconsole --list-models" in info.value.message

@@ -1,52 +1,73 @@
 """Configuration: environment (``OPENAI_BASE_URL``, ``OPENAI_API_KEY``), an optional TOML file, flags.
 
-The API key is a :class:`pydantic.SecretStr`: it never appears in ``repr``, logs or exceptions.
+The API key is a :class:`~llmconsole.core.secret.Secret`: it never appears in ``repr``, logs or exceptions.
 No flag takes the key (it would show in ``ps``).
+
+Everything here is a plain frozen dataclass validated by hand: importing this module costs a few
+milliseconds (no pydantic), which keeps the console's start fast. The config file is only parsed when it
+exists; a bad value is one line naming the file, the key and what is wrong.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import math
 import os
-import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
-
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from llmconsole.core import paths
 from llmconsole.core.errors import ConfigError
+from llmconsole.core.secret import Secret
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
+REASONING_EFFORTS: tuple[ReasoningEffort, ...] = get_args(ReasoningEffort)
 
 DEMO_BASE_URL = "http://demo.llmconsole.invalid"
 """Base URL of the in-process demo backend (never reaches the network)."""
 
 
-class ModelOverride(BaseModel):
-    """Per-model settings from ``[models."<id>"]`` in the config file. Unset fields change nothing."""
+class _Invalid(ValueError):
+    """One invalid value: ``where`` (dotted key) and ``msg`` (what is wrong)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    def __init__(self, where: str, msg: str) -> None:
+        super().__init__(f"{where}: {msg}")
+        self.where = where
+        self.msg = msg
+
+
+def _check_positive(where: str, value: float | None) -> None:
+    if value is not None and not value > 0:
+        raise _Invalid(where, "Input should be greater than 0")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelOverride:
+    """Per-model settings from ``[models."<id>"]`` in the config file. Unset fields change nothing."""
 
     store: bool | None = None
     """Force sending (true) or leaving out (false) ``store``."""
     prompt_cache_key: bool | None = None
     """Force sending (true) or leaving out (false) ``prompt_cache_key``."""
-    max_output_tokens: int | None = Field(default=None, gt=0)
+    max_output_tokens: int | None = None
     """The ``max_output_tokens`` every request to this model carries."""
-    context_window: int | None = Field(default=None, gt=0)
+    context_window: int | None = None
     """The model's context window, when the proxy and the name patterns get it wrong."""
     reasoning: bool | None = None
     """Whether to send ``reasoning`` settings."""
     images: bool | None = None
     """Whether the model accepts image input."""
 
+    def __post_init__(self) -> None:
+        _check_positive("max_output_tokens", self.max_output_tokens)
+        _check_positive("context_window", self.context_window)
 
-class FileConfig(BaseModel):
+
+@dataclass(frozen=True, slots=True)
+class FileConfig:
     """What ``config.toml`` may hold."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     default_model: str | None = None
     """The model used when none is chosen (``-p`` and the app's first model)."""
@@ -54,24 +75,27 @@ class FileConfig(BaseModel):
     """Sent as ``instructions`` with every request."""
     reasoning_effort: ReasoningEffort = "medium"
     """``reasoning.effort`` for reasoning models."""
-    idle_timeout: float = Field(default=300.0, gt=0)
+    idle_timeout: float = 300.0
     """Seconds without a byte before a stream is declared stalled (reasoning models can think in silence)."""
-    discovery_timeout: float = Field(default=3.0, gt=0)
+    discovery_timeout: float = 3.0
     """Seconds allowed for ``/model/info`` before falling back to name patterns."""
     allow_insecure_http: bool = False
     """Silence the warning for a plain ``http://`` proxy on a non-loopback host (trusted networks)."""
-    models: dict[str, ModelOverride] = Field(default_factory=dict)
+    models: dict[str, ModelOverride] = field(default_factory=dict)
     """Per-model overrides."""
 
 
-class Settings(BaseModel):
-    """Everything the core needs, frozen. Built once by :func:`load_settings` and passed down."""
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the core needs, frozen. Built once by :func:`load_settings` and passed down.
 
-    model_config = ConfigDict(frozen=True)
+    ``api_key`` may be given as a plain ``str`` (or anything with ``get_secret_value()``); it is kept as a
+    :class:`Secret`. Change a field with ``dataclasses.replace``.
+    """
 
     base_url: str | None = None
     """The proxy's root URL, normalised (no trailing ``/``, no ``/v1``); None when not configured."""
-    api_key: SecretStr = SecretStr("")
+    api_key: Secret = Secret("")
     """The proxy key. Never printed."""
     demo: bool = False
     """Use the in-process demo backend."""
@@ -82,9 +106,22 @@ class Settings(BaseModel):
     discovery_timeout: float = 3.0
     connect_timeout: float = 10.0
     allow_insecure_http: bool = False
-    models: dict[str, ModelOverride] = Field(default_factory=dict)
+    models: dict[str, ModelOverride] = field(default_factory=dict)
     config_path: Path | None = None
     """The config file that was read, if any."""
+
+    def __post_init__(self) -> None:
+        key: object = self.api_key
+        if not isinstance(key, Secret):
+            if isinstance(key, str):
+                key = Secret(key)
+            elif callable(getattr(key, "get_secret_value", None)):
+                key = Secret(str(key.get_secret_value()))  # type: ignore[attr-defined]
+            else:
+                raise TypeError(f"api_key must be a str or a Secret, not {type(key).__name__}")
+            object.__setattr__(self, "api_key", key)
+        if self.reasoning_effort not in REASONING_EFFORTS:
+            raise ValueError(f"reasoning_effort must be one of {', '.join(REASONING_EFFORTS)}")
 
     @property
     def v1_url(self) -> str:
@@ -117,6 +154,8 @@ class Settings(BaseModel):
         host = parts.hostname or ""
         if host == "localhost" or host.endswith(".localhost"):
             return None
+        import ipaddress  # only for a plain-http proxy
+
         try:
             if ipaddress.ip_address(host).is_loopback:
                 return None
@@ -151,6 +190,91 @@ def config_file_path() -> Path:
     return paths.config_dir() / "config.toml"
 
 
+# -- validation of config.toml (TOML gives str, int, float, bool, datetimes, lists and tables) ----------
+
+
+def _opt_str(where: str, value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise _Invalid(where, "Input should be a valid string")
+
+
+def _opt_bool(where: str, value: object) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise _Invalid(where, "Input should be a valid boolean")
+
+
+def _positive_float(where: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _Invalid(where, "Input should be a valid number")
+    _check_positive(where, value)
+    return float(value)
+
+
+def _opt_positive_int(where: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(where, "Input should be a valid integer")
+    _check_positive(where, value)
+    return value
+
+
+def _table(where: str, value: object) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _Invalid(where, "Input should be a valid dictionary")
+    return value
+
+
+def _no_extra(prefix: str, data: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    for key in data:
+        if key not in allowed:
+            raise _Invalid(f"{prefix}{key}", "Extra inputs are not permitted")
+
+
+_OVERRIDE_KEYS = frozenset(f.name for f in fields(ModelOverride))
+_FILE_KEYS = frozenset(f.name for f in fields(FileConfig))
+
+
+def _model_override(where: str, value: object) -> ModelOverride:
+    data = _table(where, value)
+    _no_extra(f"{where}.", data, _OVERRIDE_KEYS)
+    return ModelOverride(
+        store=_opt_bool(f"{where}.store", data.get("store")),
+        prompt_cache_key=_opt_bool(f"{where}.prompt_cache_key", data.get("prompt_cache_key")),
+        max_output_tokens=_opt_positive_int(f"{where}.max_output_tokens", data.get("max_output_tokens")),
+        context_window=_opt_positive_int(f"{where}.context_window", data.get("context_window")),
+        reasoning=_opt_bool(f"{where}.reasoning", data.get("reasoning")),
+        images=_opt_bool(f"{where}.images", data.get("images")),
+    )
+
+
+def parse_file_config(data: Mapping[str, Any]) -> FileConfig:
+    """Validate the parsed TOML; :class:`ValueError` (``"key.path: what is wrong"``) on the first bad value."""
+    _no_extra("", data, _FILE_KEYS)
+    effort = data.get("reasoning_effort", "medium")
+    if effort not in REASONING_EFFORTS:
+        choices = ", ".join(f"'{e}'" for e in REASONING_EFFORTS[:-1])
+        raise _Invalid("reasoning_effort", f"Input should be {choices} or '{REASONING_EFFORTS[-1]}'")
+    allow = _opt_bool("allow_insecure_http", data.get("allow_insecure_http", False))
+    models = {
+        str(name): _model_override(f"models.{name}", value)
+        for name, value in _table("models", data.get("models", {})).items()
+    }
+    return FileConfig(
+        default_model=_opt_str("default_model", data.get("default_model")),
+        system_prompt=_opt_str("system_prompt", data.get("system_prompt")),
+        reasoning_effort=effort,
+        idle_timeout=_positive_float("idle_timeout", data.get("idle_timeout", 300.0)),
+        discovery_timeout=_positive_float("discovery_timeout", data.get("discovery_timeout", 3.0)),
+        allow_insecure_http=bool(allow),
+        models=models,
+    )
+
+
 def read_config_file(path: Path) -> FileConfig:
     """Read and validate a config file; a missing file is an empty config."""
     try:
@@ -159,23 +283,23 @@ def read_config_file(path: Path) -> FileConfig:
         return FileConfig()
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    import tomllib  # only when there is a file
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     try:
-        return FileConfig.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+        return parse_file_config(data)
+    except _Invalid as exc:
+        raise ConfigError(f"{path}: {exc.where}: {exc.msg}") from None
 
 
 def load_settings(
     *,
     base_url: str | None = None,
     demo: bool = False,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     config_path: Path | None = None,
 ) -> Settings:
     """Build :class:`Settings` from flags (``base_url``, ``demo``), the environment and the config file.
@@ -195,7 +319,7 @@ def load_settings(
         key = env.get("OPENAI_API_KEY", "")
     return Settings(
         base_url=url,
-        api_key=SecretStr(key),
+        api_key=Secret(key),
         demo=demo,
         default_model=file_config.default_model,
         system_prompt=file_config.system_prompt,

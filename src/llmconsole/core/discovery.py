@@ -208,7 +208,7 @@ def _cache_path(settings: Settings) -> Path:
 
 def save_cache(settings: Settings, models: list[ModelInfo]) -> None:
     """Remember the list so that the next start shows it at once (no key is written)."""
-    data = json.dumps({"base_url": settings.base_url, "models": [m.model_dump(mode="json") for m in models]})
+    data = json.dumps({"base_url": settings.base_url, "models": [m.to_json_dict() for m in models]})
     try:
         paths.write_private_file(_cache_path(settings), data)
     except OSError as exc:
@@ -221,6 +221,6 @@ def load_cache(settings: Settings) -> list[ModelInfo] | None:
         raw = json.loads(_cache_path(settings).read_text(encoding="utf-8"))
         if raw.get("base_url") != settings.base_url:
             return None
-        return [ModelInfo.model_validate(item) for item in raw["models"]]
+        return [ModelInfo.from_json_dict(item) for item in raw["models"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

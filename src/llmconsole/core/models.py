@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast, get_args
 
 FieldSource = Literal["model_info", "pattern", "config", "learned", "default"]
+FIELD_SOURCES: frozenset[str] = frozenset(get_args(FieldSource))
 
 NON_CHAT_MODES = frozenset(
     {
@@ -27,10 +29,17 @@ NON_CHAT_MODES = frozenset(
 """``mode`` values from ``/model/info`` that keep a model out of the chat list. Unknown modes stay in."""
 
 
-class ModelInfo(BaseModel):
-    """One chat model as the app and the client use it."""
+def _default_params() -> dict[str, bool]:
+    return {"store": True, "prompt_cache_key": True}
 
-    model_config = ConfigDict(frozen=True)
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """One chat model as the app and the client use it (a plain frozen dataclass: cheap to build by the hundred).
+
+    Change a field with ``dataclasses.replace``. :meth:`to_json_dict` and :meth:`from_json_dict` are the
+    ``--list-models --json`` and model-cache shape; ``from_json_dict`` validates what it reads.
+    """
 
     id: str
     """The model name the proxy serves (``/v1/models`` ``id``)."""
@@ -42,7 +51,7 @@ class ModelInfo(BaseModel):
     """Input tokens the model accepts."""
     max_output_tokens: int = 4096
     """The ``max_output_tokens`` a request carries (conservative; see the seed's table)."""
-    params: dict[str, bool] = Field(default_factory=lambda: {"store": True, "prompt_cache_key": True})
+    params: dict[str, bool] = field(default_factory=_default_params)
     """Parameter name -> whether requests may carry it."""
     provider: str | None = None
     """``litellm_provider`` (comma-joined when the name balances over several providers)."""
@@ -53,7 +62,7 @@ class ModelInfo(BaseModel):
     cache_read_cost_per_token: float | None = None
     source: Literal["model_info", "pattern"] = "pattern"
     """``model_info`` where ``/model/info`` gave any value, else ``pattern``."""
-    sources: dict[str, FieldSource] = Field(default_factory=dict)
+    sources: dict[str, FieldSource] = field(default_factory=dict)
     """Field name -> where its value came from."""
 
     @property
@@ -98,6 +107,78 @@ class ModelInfo(BaseModel):
             "source": self.source,
             "sources": dict(self.sources),
         }
+
+    @classmethod
+    def from_json_dict(cls, data: Mapping[str, Any]) -> ModelInfo:
+        """The inverse of :meth:`to_json_dict`, checked: :class:`ValueError` or :class:`TypeError` when malformed.
+
+        Missing keys take their defaults (older caches); unknown keys are ignored.
+        """
+        if not isinstance(data, Mapping):
+            raise TypeError("a model entry must be an object")
+        model_id = data["id"]
+        if not isinstance(model_id, str) or not model_id:
+            raise ValueError("id: must be a non-empty string")
+        params = data.get("params", None)
+        if params is None:
+            params = _default_params()
+        elif not isinstance(params, dict) or not all(
+            isinstance(k, str) and isinstance(v, bool) for k, v in params.items()
+        ):
+            raise ValueError("params: must map names to booleans")
+        sources = data.get("sources", None) or {}
+        if not isinstance(sources, dict) or not all(
+            isinstance(k, str) and v in FIELD_SOURCES for k, v in sources.items()
+        ):
+            raise ValueError("sources: unknown source")
+        source = data.get("source", "pattern")
+        if source not in ("model_info", "pattern"):
+            raise ValueError("source: must be model_info or pattern")
+        return cls(
+            id=model_id,
+            reasoning=_bool(data, "reasoning", False),
+            images=_bool(data, "images", False),
+            context_window=_int(data, "context_window", 128_000),
+            max_output_tokens=_int(data, "max_output_tokens", 4096),
+            params=dict(params),
+            provider=_opt_str(data, "provider"),
+            mode=_opt_str(data, "mode"),
+            input_cost_per_token=_opt_float(data, "input_cost_per_token"),
+            output_cost_per_token=_opt_float(data, "output_cost_per_token"),
+            cache_read_cost_per_token=_opt_float(data, "cache_read_cost_per_token"),
+            source=source,
+            sources=cast("dict[str, FieldSource]", dict(sources)),
+        )
+
+
+def _bool(data: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key}: must be a boolean")
+    return value
+
+
+def _int(data: Mapping[str, Any], key: str, default: int) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key}: must be an integer")
+    return value
+
+
+def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key}: must be a string or null")
+    return value
+
+
+def _opt_float(data: Mapping[str, Any], key: str) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{key}: must be a number or null")
+    return float(value)
 
 
 def human_tokens(count: int) -> str:

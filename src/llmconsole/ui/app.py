@@ -20,6 +20,7 @@ from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.main import MainScreen
 
 if TYPE_CHECKING:
+    from textual.command import Provider
     from textual.screen import Screen
 
     from llmconsole.core.client import ProxyClient
@@ -40,6 +41,12 @@ STYLES_DIR = _styles_dir()
 """Where the ``.tcss`` files were found (resolved once, at import)."""
 
 
+def _conversation_commands() -> type[Provider]:
+    from llmconsole.ui.screens.conversations import ConversationCommands  # imported when the palette opens
+
+    return ConversationCommands
+
+
 class LLMConsoleApp(App[None]):
     """The console. Bindings of the main screen are in :class:`MainScreen`.
 
@@ -54,9 +61,10 @@ class LLMConsoleApp(App[None]):
         STYLES_DIR / "app.tcss",
         STYLES_DIR / "main.tcss",
         STYLES_DIR / "modals.tcss",
+        STYLES_DIR / "compare.tcss",
     ]
     TITLE = "llmconsole"
-    COMMANDS = App.COMMANDS | {ModelCommands}
+    COMMANDS = App.COMMANDS | {ModelCommands, _conversation_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", tooltip="Show every key", id="help"),
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit llmconsole", id="quit", priority=True),
@@ -96,23 +104,34 @@ class LLMConsoleApp(App[None]):
 
     def switch_to_demo(self) -> None:
         """Use the in-process demo backend from now on."""
-        from pydantic import SecretStr
+        from dataclasses import replace
 
         from llmconsole.core.config import DEMO_BASE_URL
+        from llmconsole.core.secret import Secret
 
-        self.settings = self.settings.model_copy(
-            update={"demo": True, "base_url": DEMO_BASE_URL, "api_key": SecretStr("demo-key")}
-        )
+        self.settings = replace(self.settings, demo=True, base_url=DEMO_BASE_URL, api_key=Secret("demo-key"))
         self.client = None
         self._start_main()
 
     def _start_main(self) -> None:
+        # The client (httpx and the error parsers) is made on first use, after the first paint.
+        screen = MainScreen(
+            self.client,
+            settings=self.settings,
+            client_factory=self._ensure_client,
+            clock=self.clock,
+            history=self.history,
+        )
+        self.push_screen(screen)
+        self.call_after_refresh(self._warm_up)
+
+    def _ensure_client(self) -> ProxyClient:
+        """The app's :class:`ProxyClient`, made (and its module imported) on first use."""
         if self.client is None:
             from llmconsole.core.client import ProxyClient
 
             self.client = ProxyClient(self.settings)
-        self.push_screen(MainScreen(self.client, clock=self.clock, history=self.history))
-        self.call_after_refresh(self._warm_up)
+        return self.client
 
     def _warm_up(self) -> None:
         """Load the Markdown renderer (rich, markdown-it, pygments) off the event loop, after the first paint."""
@@ -129,6 +148,26 @@ class LLMConsoleApp(App[None]):
             if isinstance(screen, MainScreen):
                 return screen
         return None
+
+    # -- history ---------------------------------------------------------------------------------------
+
+    async def open_conversation(self, conv_id: str, message_id: str | None = None) -> bool:
+        """Open stored conversation ``conv_id`` (a full id, a unique prefix or ``last``) on the main screen and
+        continue it; scrolled to ``message_id`` when given. Returns once its last messages are mounted (False
+        when there is no main screen or it cannot be loaded)."""
+        main = self.main_screen
+        if main is None:
+            return False
+        try:
+            conv_id = await self.history.resolve(conv_id)
+        except Exception as exc:  # noqa: BLE001 - one line, the app carries on
+            self.notify(f"Cannot open the conversation: {exc}", severity="error")
+            return False
+        return await main.open_conversation(conv_id, message_id)
+
+    def open_conversation_soon(self, conv_id: str) -> None:
+        """:meth:`open_conversation` in a worker (for the command palette)."""
+        self.run_worker(self.open_conversation(conv_id), group="open-conversation", exit_on_error=False)
 
     # -- help and palette -----------------------------------------------------------------------------
 
@@ -153,7 +192,18 @@ class LLMConsoleApp(App[None]):
         if main is None:
             return
         yield SystemCommand("Conversation: new", "Start a new conversation (ctrl+n)", main.action_new_conversation)
+        yield SystemCommand(
+            "Conversations: list", "Open, search, rename, delete or export one (ctrl+o)", main.action_conversations
+        )
         yield SystemCommand("Model: pick", "Open the model picker (ctrl+l)", main.action_pick_model)
+        yield SystemCommand(
+            "Compare: models side by side", "One prompt to 2–4 models, replies in columns (f3)", main.action_compare
+        )
+        yield SystemCommand("Image: attach", "Attach an image to the next prompt (f4)", main.action_attach_image)
+        if main.attachments.attachments:
+            yield SystemCommand(
+                "Image: remove attachments", "Send the next prompt without them", main.attachments.clear
+            )
         yield SystemCommand("Models: reload", "Discover the proxy's models again (f5)", main.action_reload_models)
         yield SystemCommand("Reply: resend last prompt", "Send the last prompt again (ctrl+r)", main.action_resend)
         yield SystemCommand("Reply: cancel", "Stop the streaming reply (escape)", main.action_cancel_reply)

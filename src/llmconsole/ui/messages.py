@@ -31,9 +31,11 @@ class ModelsFailed(Message):
 
 @dataclass
 class ReplyStarted(Message):
-    """The proxy accepted the request (headers parsed)."""
+    """The proxy accepted the request (headers parsed: quota, cost, key spend)."""
 
     event: ResponseStarted
+    model: ModelInfo | None = None
+    """The model the request went to."""
 
 
 @dataclass

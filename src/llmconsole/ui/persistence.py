@@ -1,8 +1,17 @@
 """The one seam between the app and conversation history (``llmconsole.core.history``).
 
-The app calls :class:`HistoryAdapter` only; with no history object every call is a no-op. The history may be
-synchronous (``HistoryStore``) or asynchronous (``AsyncHistory``): awaitables are scheduled as tasks and kept
-until they finish. A failing write is logged and reported once; it never breaks the app.
+The app calls :class:`HistoryAdapter` only; with no history object every call is a no-op. The history is an
+``AsyncHistory`` in the app (every SQLite call on its own thread, in order) or, in tests, a ``HistoryStore``
+(called directly, or on a thread for reads). What is written and when:
+
+- the user message (and anything of the conversation not yet stored) before its request is sent
+  (:meth:`ReplySaver.start`, awaited by the reply worker, at most ``START_TIMEOUT_S``);
+- the reply as soon as it starts (status ``streaming``), then its text while it streams: every
+  ``FLUSH_INTERVAL_S`` and when a block finishes (a blank line, a code fence), never more than one write in
+  flight (:meth:`ReplySaver.append`, cheap per delta);
+- finally how it ended, with model, usage, error and timings (:meth:`ReplySaver.finish`).
+
+A failing write is logged and reported once (a warning); it never breaks the conversation.
 """
 
 from __future__ import annotations
@@ -11,21 +20,35 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
-    from llmconsole.core.conversation import Conversation, Message
+    from llmconsole.core.conversation import Conversation, Message, MessageStatus
+    from llmconsole.core.events import Usage
+    from llmconsole.core.history import ConversationSummary, SearchHit
 
 log = logging.getLogger(__name__)
 
+FLUSH_INTERVAL_S = 0.25
+"""A streaming reply's text is written at least this often."""
+MIN_GAP_S = 0.05
+"""...and at a finished block, if this long passed since the last write."""
+START_TIMEOUT_S = 2.0
+"""How long a request waits for its prompt to be stored (a locked database must not stall the chat)."""
+
+
+class HistoryUnavailableError(Exception):
+    """The app runs without history (``--no-history``, or the store could not be opened)."""
+
 
 class HistoryAdapter:
-    """Records finished turns in the history (if there is one)."""
+    """Records conversations in the history (if there is one) and reads it for the conversation list."""
 
     def __init__(self, history: object | None, *, on_error: Callable[[str], None] | None = None) -> None:
         self.history = history
         self._on_error = on_error
         self._saved: set[str] = set()
+        """Ids of the current conversation's messages already in the store."""
         self._tasks: set[asyncio.Future[Any]] = set()
         self._reported = False
 
@@ -33,17 +56,30 @@ class HistoryAdapter:
     def enabled(self) -> bool:
         return self.history is not None
 
+    @property
+    def is_async(self) -> bool:
+        from llmconsole.core.history import AsyncHistory
+
+        return isinstance(self.history, AsyncHistory)
+
+    # -- writes ---------------------------------------------------------------------------------------
+
+    def reply_saver(
+        self, conversation: Conversation, reply: Message, *, clock: Callable[[], float] | None = None
+    ) -> ReplySaver | None:
+        """A saver for a reply about to stream (None without history)."""
+        if self.history is None:
+            return None
+        return ReplySaver(self, conversation, reply, clock=clock)
+
     def record_turn(self, conversation: Conversation, reply: Message) -> None:
-        """Store the prompts not yet stored and ``reply`` (a finished assistant message)."""
+        """Store what of ``conversation`` up to ``reply`` is not stored yet (a fallback: the saver did it)."""
         if self.history is None:
             return
         for message in conversation.messages:
-            if message.id in self._saved:
-                continue
-            if message.role == "assistant" and message is not reply and message.status == "streaming":
-                continue
-            self._call("add_message", conversation, message)
-            self._saved.add(message.id)
+            if message.id not in self._saved:
+                self._saved.add(message.id)
+                self.call("add_message", conversation, message)
             if message is reply:
                 break
 
@@ -51,19 +87,35 @@ class HistoryAdapter:
         """Forget what was stored for the previous conversation."""
         self._saved.clear()
 
-    def _call(self, name: str, *args: Any) -> None:
+    def adopt(self, conversation: Conversation, stored: list[Message] | None = None) -> None:
+        """The conversation was opened from the store: its messages are stored already."""
+        self._saved = {m.id for m in (stored if stored is not None else conversation.messages)}
+
+    def mark_saved(self, message: Message) -> bool:
+        """Remember ``message`` as stored; False if it already was."""
+        if message.id in self._saved:
+            return False
+        self._saved.add(message.id)
+        return True
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> asyncio.Future[Any] | None:
+        """Call a history method; an awaitable result runs as a task kept until it ends. Never raises."""
+        if self.history is None:
+            return None
         method = getattr(self.history, name, None)
         if method is None:
-            return
+            return None
         try:
-            result = method(*args)
+            result = method(*args, **kwargs)
         except Exception as exc:  # history must never break the app
             self._failed(exc)
-            return
+            return None
         if inspect.isawaitable(result):
             task = asyncio.ensure_future(result)
             self._tasks.add(task)
             task.add_done_callback(self._done)
+            return task
+        return None
 
     def _done(self, task: asyncio.Future[Any]) -> None:
         self._tasks.discard(task)
@@ -78,5 +130,184 @@ class HistoryAdapter:
 
     async def drain(self) -> None:
         """Wait for pending writes (at exit)."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- reads (for the conversation list; they raise, the caller shows the error) --------------------
+
+    async def query(self, name: str, *args: Any) -> Any:
+        """Call a history method and return its result: awaited (AsyncHistory) or on a thread (HistoryStore)."""
+        if self.history is None:
+            raise HistoryUnavailableError("History is off (started with --no-history).")
+        method = getattr(self.history, name)
+        if self.is_async:
+            return await method(*args)
+        return await asyncio.to_thread(method, *args)
+
+    async def list_conversations(self, limit: int = 200, offset: int = 0) -> list[ConversationSummary]:
+        return cast("list[ConversationSummary]", await self.query("list_conversations", limit, offset))
+
+    async def search(self, query: str, limit: int = 100) -> list[SearchHit]:
+        return cast("list[SearchHit]", await self.query("search", query, limit))
+
+    async def load(self, conv_id: str) -> Conversation:
+        return cast("Conversation", await self.query("load", conv_id))
+
+    async def rename(self, conv_id: str, title: str) -> None:
+        await self.query("rename", conv_id, title)
+
+    async def delete(self, conv_id: str) -> None:
+        await self.query("delete", conv_id)
+
+    async def export_markdown(self, conv_id: str) -> str:
+        return cast(str, await self.query("export_markdown", conv_id))
+
+    async def resolve(self, ref: str) -> str:
+        return cast(str, await self.query("resolve", ref))
+
+
+class ReplySaver:
+    """Persists one streaming reply (see the module docstring). ``append`` is O(len(delta))."""
+
+    def __init__(
+        self,
+        adapter: HistoryAdapter,
+        conversation: Conversation,
+        reply: Message,
+        *,
+        clock: Callable[[], float] | None = None,
+        interval: float = FLUSH_INTERVAL_S,
+        min_gap: float = MIN_GAP_S,
+    ) -> None:
+        import time
+
+        self.adapter = adapter
+        self.conversation = conversation
+        self.reply = reply
+        self.clock = clock or time.monotonic
+        self.interval = interval
+        self.min_gap = min(min_gap, interval)
+        self._parts: list[str] = []
+        self._reasoning: list[str] = []
+        self._last = 0.0
+        self._dirty = False
+        self._inflight: asyncio.Future[Any] | None = None
+        self._started = False
+        self.writes = 0
+        """Writes made (start and finish included)."""
+
+    async def start(self) -> None:
+        """Store the conversation's unsaved messages (the prompt) and the reply (``streaming``); waits for the
+        prompt's commit (at most ``START_TIMEOUT_S``) so it is stored before the request goes out."""
+        conversation, adapter = self.conversation, self.adapter
+        last: asyncio.Future[Any] | None = None
+        for message in list(conversation.messages):
+            if message is self.reply:
+                continue
+            if adapter.mark_saved(message):
+                last = adapter.call("add_message", conversation, message) or last
+        if self.reply.status is None:
+            self.reply.status = "streaming"
+        if adapter.mark_saved(self.reply):
+            last = adapter.call("add_message", conversation, self.reply) or last
+        self._started = True
+        self._last = self.clock()
+        self.writes += 1
+        if last is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(last), START_TIMEOUT_S)
+            except Exception:  # a timeout or a failed write (reported by the adapter): the chat goes on
+                pass
+
+    def append(self, delta: str) -> None:
+        """A text delta: written when the interval passed or a block finished."""
+        if not delta:
+            return
+        parts = self._parts
+        tail = parts[-1][-1:] if parts else ""
+        parts.append(delta)
+        self._dirty = True
+        elapsed = self.clock() - self._last
+        if elapsed >= self.interval:
+            self._flush()
+        elif elapsed >= self.min_gap and (
+            "\n\n" in delta or (tail == "\n" and delta[0] == "\n") or ("```" in delta and "\n" in delta)
+        ):
+            self._flush()
+
+    def append_reasoning(self, delta: str) -> None:
+        if not delta:
+            return
+        self._reasoning.append(delta)
+        self._dirty = True
+        if self.clock() - self._last >= self.interval:
+            self._flush()
+
+    def _sync_text(self) -> None:
+        if self._parts:
+            self.reply.text = "".join(self._parts)
+            self._parts[:] = [self.reply.text]
+        if self._reasoning:
+            self.reply.reasoning = "".join(self._reasoning)
+            self._reasoning[:] = [self.reply.reasoning]
+
+    def _flush(self) -> None:
+        if not self._started or (self._inflight is not None and not self._inflight.done()):
+            return  # one write at a time; the next delta retries
+        self._sync_text()
+        self._dirty = False
+        self._last = self.clock()
+        self.writes += 1
+        self._inflight = self.adapter.call("update_message", self.conversation.id, self.reply)
+
+    def finish(
+        self,
+        status: MessageStatus,
+        usage: Usage | None = None,
+        error: str | None = None,
+    ) -> None:
+        """How the reply ended (the message's text is already final): written at once, never waited for
+        (a cancelled worker must not block); the adapter drains it at exit."""
+        if not self._started:
+            return
+        reply = self.reply
+        reply.status = status
+        if usage is not None:
+            reply.usage = usage
+        if error is not None:
+            reply.error = error
+        self._dirty = False
+        self.writes += 1
+        self.adapter.call("update_message", self.conversation.id, reply)
+
+
+FAILED_REPLIES = ("error", "rate_limited", "interrupted")
+
+
+def continuable(messages: list[Message]) -> tuple[list[Message], set[str]]:
+    """What of a stored conversation is sent when it continues, and the ids of prompts that left it.
+
+    The same rules as live: a prompt replaced by a new one before it got an answer, and a failed reply
+    followed by a retry, leave the conversation; a failed reply with no text is dropped.
+    """
+    kept: list[Message] = []
+    unsent: set[str] = set()
+
+    def drop_unanswered() -> None:
+        if kept and kept[-1].role == "user":
+            unsent.add(kept.pop().id)
+        elif len(kept) >= 2 and kept[-1].status in FAILED_REPLIES and kept[-2].role == "user":
+            kept.pop()
+            unsent.add(kept.pop().id)
+
+    for message in messages:
+        if message.role == "user":
+            drop_unanswered()
+            kept.append(message)
+            continue
+        if message.status in FAILED_REPLIES and not message.text:
+            continue
+        if kept and kept[-1].role == "assistant" and kept[-1].status in FAILED_REPLIES:
+            kept.pop()  # retried in place
+        kept.append(message)
+    return kept, unsent

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -13,23 +15,34 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from llmconsole.core import discovery
 from llmconsole.core.conversation import Conversation, Message
 from llmconsole.core.errors import LLMConsoleError, RateLimitError
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
 from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.rate_limit import MAX_AUTO_RESENDS, RateLimitChoice, RateLimitCountdown, RateLimitModal
 from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest, UserMessage
-from llmconsole.ui.widgets.formatting import describe_error, last_code_block
-from llmconsole.ui.widgets.prompt import PromptInput
+from llmconsole.ui.widgets.formatting import (
+    conversation_cost,
+    describe_error,
+    key_text,
+    last_code_block,
+    total_cost_text,
+)
+from llmconsole.ui.widgets.prompt import AttachmentBar, PromptInput
 from llmconsole.ui.widgets.sidebar import ModelSidebar
 from llmconsole.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from textual.widgets import Footer, Header
 
-    from llmconsole.core.client import ProxyClient
-    from llmconsole.core.config import ReasoningEffort
+    from llmconsole.core.client import KeyInfo, ProxyClient
+    from llmconsole.core.config import ReasoningEffort, Settings
+    from llmconsole.core.events import Quota, ResponseStarted
     from llmconsole.core.models import ModelInfo
+    from llmconsole.ui.screens.compare import CompareChoice, CompareRequest
     from llmconsole.ui.screens.settings import ChatSettings
 
 TICK_S = 0.25
@@ -46,11 +59,14 @@ class MainScreen(Screen[None]):
     | ctrl+l | Pick a model (type to filter, Enter selects). |
     | escape | Cancel the streaming reply (its text stays, marked cancelled). |
     | ctrl+n | New conversation. |
+    | ctrl+o | Earlier conversations: open and continue, search, rename, delete, export. |
     | ctrl+r | Send the last prompt again. |
     | ctrl+t | Copy the last reply. |
     | ctrl+b | Copy the last code block. |
     | ctrl+x | Cancel the pending automatic resend (after a rate limit). |
     | f2 | System prompt and reasoning effort. |
+    | f3 | Compare mode: one prompt to 2–4 models side by side. |
+    | f4 | Attach an image (models with the img badge; ``@path`` in the prompt works too). |
     | f5 | Discover the models again. |
     """
 
@@ -62,6 +78,13 @@ class MainScreen(Screen[None]):
             "escape", "cancel_reply", "Cancel", tooltip="Stop the streaming reply, keep its text", id="cancel-reply"
         ),
         Binding("ctrl+n", "new_conversation", "New", tooltip="Start a new conversation", id="new-conversation"),
+        Binding(
+            "ctrl+o",
+            "conversations",
+            "Conversations",
+            tooltip="Earlier conversations: open, search, rename, delete, export",
+            id="conversations",
+        ),
         Binding("ctrl+r", "resend", "Resend", tooltip="Send the last prompt again", id="resend-prompt"),
         Binding("ctrl+t", "copy_reply", "Copy reply", tooltip="Copy the last reply to the clipboard", id="copy-reply"),
         Binding(
@@ -76,6 +99,8 @@ class MainScreen(Screen[None]):
             priority=True,
         ),
         Binding("f2", "settings", "Settings", tooltip="System prompt and reasoning effort", id="chat-settings"),
+        Binding("f3", "compare", "Compare", tooltip="Send one prompt to 2–4 models side by side", id="compare"),
+        Binding("f4", "attach_image", "Image", tooltip="Attach an image to the next prompt", id="attach-image"),
         Binding(
             "f5", "reload_models", "Reload models", tooltip="Discover the proxy's models again", id="reload-models"
         ),
@@ -83,16 +108,24 @@ class MainScreen(Screen[None]):
 
     def __init__(
         self,
-        client: ProxyClient,
+        client: ProxyClient | None,
         *,
         clock: Callable[[], float],
         history: HistoryAdapter | None = None,
+        settings: Settings | None = None,
+        client_factory: Callable[[], ProxyClient] | None = None,
     ) -> None:
+        """``client``, or (to keep its import out of the first paint) ``settings`` and a ``client_factory``."""
         super().__init__(id="main")
-        self.client = client
+        if client is not None:
+            settings = client.settings
+        elif settings is None or client_factory is None:
+            raise TypeError("MainScreen needs a client, or settings and a client_factory")
+        self._client = client
+        self._client_factory = client_factory
+        self.settings: Settings = settings
         self.clock = clock
         self.history = history or HistoryAdapter(None)
-        settings = client.settings
         self.models: list[ModelInfo] = []
         self.model: ModelInfo | None = None
         self.system_prompt: str | None = settings.system_prompt
@@ -102,6 +135,11 @@ class MainScreen(Screen[None]):
         self._tick_timer: Timer | None = None
         self._auto_resends = 0
         self._rate_limit_modal: RateLimitModal | None = None
+        self.quotas: dict[str, tuple[Quota, float]] = {}
+        """Model id -> the quota its last successful reply reported and ``clock()`` when it arrived."""
+        self.key_info: KeyInfo | None = None
+        """Alias, spend and budget of the key (``/key/info``), None where the proxy does not say."""
+        self._key_info_asked = False
 
     # -- layout ---------------------------------------------------------------------------------------
 
@@ -113,8 +151,9 @@ class MainScreen(Screen[None]):
             yield ModelSidebar(id="sidebar")
             with Vertical(id="chat"):
                 yield ConversationPane(id="conversation")
+                yield AttachmentBar(id="attachments")
                 yield PromptInput(id="prompt")
-        yield StatusBar(id="status-bar")
+        yield StatusBar(id="status-bar", clock=self.clock)
         yield Footer()
 
     @property
@@ -145,17 +184,30 @@ class MainScreen(Screen[None]):
 
         return self.query_one(Footer)
 
+    @property
+    def client(self) -> ProxyClient:
+        """The proxy client; made on first use when the screen was given a factory."""
+        if self._client is None:
+            assert self._client_factory is not None
+            self._client = self._client_factory()
+        return self._client
+
     def on_mount(self) -> None:
         self.prompt.focus()
         self._update_title()
         cached = None
         try:
-            cached = self.client.cached_models()
+            # The cache needs only json and the model dataclass: the first paint shows the list.
+            cached = self._client.cached_models() if self._client is not None else discovery.load_cache(self.settings)
         except LLMConsoleError as exc:  # a broken cache is not worth more than a log line
             self.log.warning(f"model cache unreadable: {exc}")
         if cached:
             self._apply_models(cached)
-        self.reload_models()
+        self.sidebar.show_loading()
+        self.call_after_refresh(self._start_discovery)
+
+    def _start_discovery(self) -> None:
+        self._discover()
 
     def on_screen_resume(self) -> None:
         """Focus returns to the prompt whenever a modal closes."""
@@ -169,6 +221,9 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="discovery", exit_on_error=False)
     async def _discover(self) -> None:
+        if self._client is None:
+            # The client's modules (httpx, the error parsers) load in a thread: the loop keeps painting.
+            await asyncio.to_thread(_import_client_modules, self.settings.demo)
         try:
             models = await self.client.discover()
         except LLMConsoleError as exc:
@@ -179,6 +234,9 @@ class MainScreen(Screen[None]):
     @on(ModelsLoaded)
     def _models_loaded(self, event: ModelsLoaded) -> None:
         self._apply_models(event.models)
+        if not event.from_cache and not self._key_info_asked:
+            self._key_info_asked = True
+            self._fetch_key_info()
 
     @on(ModelsFailed)
     def _models_failed(self, event: ModelsFailed) -> None:
@@ -189,7 +247,7 @@ class MainScreen(Screen[None]):
     def _apply_models(self, models: list[ModelInfo]) -> None:
         self.models = list(models)
         by_id = {m.id: m for m in self.models}
-        wanted = self.model.id if self.model is not None else self.client.settings.default_model
+        wanted = self.model.id if self.model is not None else self.settings.default_model
         chosen = by_id.get(wanted) if wanted else None
         if chosen is None and self.model is None and self.models:
             chosen = self.models[0]
@@ -218,12 +276,15 @@ class MainScreen(Screen[None]):
 
     def _model_changed(self) -> None:
         self.status_bar.set_model(self.model)
+        self._show_quota()
         self._update_title()
         self._update_context()
 
     def _update_title(self) -> None:
-        host = self.client.settings.host
-        self.title = "llmconsole"
+        host = self.settings.host
+        key = self.key_info
+        key_part = key_text(key.alias, key.spend, key.max_budget) if key is not None else None
+        self.title = f"llmconsole · {key_part}" if key_part else "llmconsole"
         self.sub_title = f"{host} · {self.model.id}" if self.model else host
         self.app.sub_title = self.sub_title
 
@@ -282,12 +343,17 @@ class MainScreen(Screen[None]):
         if self.streaming:
             self.notify("A reply is still streaming: Escape cancels it.", severity="warning")
             return False
+        images = self._images_for(text)
+        if images is None:
+            return False
+        send_text, urls = images
         if self.prompt.text == text:
             self.prompt.clear()
+        self.attachments.clear()
         self._drop_unanswered()
         self._clear_countdown()
         self._auto_resends = 0
-        message = self.conversation.add_user(text)
+        message = self.conversation.add_user(send_text, images=urls)
         self.pane.add_user(message)
         self._start_reply()
         return True
@@ -309,6 +375,7 @@ class MainScreen(Screen[None]):
                 reasoning_effort=self.reasoning_effort,
                 system_prompt=self.system_prompt,
                 clock=self.clock,
+                saver=self.history.reply_saver(self.conversation, message),
             )
         )
 
@@ -374,6 +441,8 @@ class MainScreen(Screen[None]):
     def _reply_started(self, event: ReplyStarted) -> None:
         if self.countdown is not None and self.countdown.remaining(self.clock()) <= 0:
             self._clear_countdown()
+        if event.model is not None:
+            self.record_reply_started(event.event, event.model)
 
     @on(ReplyFinished)
     def _reply_finished(self, event: ReplyFinished) -> None:
@@ -386,6 +455,7 @@ class MainScreen(Screen[None]):
         elif message in self.conversation.messages:
             self.history.record_turn(self.conversation, message)
         self._update_context()
+        self._update_total_cost()
         if isinstance(error, RateLimitError):
             self._rate_limited(error, event.model)
             return
@@ -508,8 +578,60 @@ class MainScreen(Screen[None]):
         self.status_bar.set_usage(None)
         self.status_bar.set_activity("")
         self._update_context()
+        self._update_total_cost()
         self.prompt.focus()
         self.notify("New conversation.")
+
+    def action_conversations(self) -> None:
+        """The conversation list; Enter opens one here."""
+        from llmconsole.ui.screens.conversations import ConversationsScreen, OpenRequest
+
+        if not self.history.enabled:
+            self.notify("History is off (started with --no-history).", severity="warning")
+            return
+
+        def chosen(request: OpenRequest | None) -> None:
+            self.prompt.focus()
+            if request is not None:
+                self.run_worker(self.open_conversation(request.conv_id, request.message_id), group="open-conversation")
+
+        self.app.push_screen(ConversationsScreen(self.history, current_id=self.conversation.id), chosen)
+
+    async def open_conversation(self, conv_id: str, message_id: str | None = None) -> bool:
+        """Load a stored conversation and continue it here (scrolled to ``message_id`` when given)."""
+        from llmconsole.ui.persistence import continuable
+
+        try:
+            conv = await self.history.load(conv_id)
+        except Exception as exc:  # noqa: BLE001 - a broken or missing conversation is one line
+            self.notify(f"Cannot open the conversation: {exc}", severity="error")
+            return False
+        self.pane.cancel_reply()
+        self._clear_countdown()
+        self._auto_resends = 0
+        shown = list(conv.messages)
+        conv.messages, unsent = continuable(shown)
+        self.conversation = conv
+        self.history.adopt(conv, shown)
+        self.system_prompt = conv.system_prompt
+        last = next((m for m in reversed(shown) if m.role == "assistant"), None)
+        model = self.find_model(last.model) if last is not None and last.model else None
+        if model is not None and model is not self.model:
+            self.model = model
+            self.sidebar.set_current(model.id)
+            self._model_changed()
+        focus = await self.pane.show_messages(shown, unsent=unsent, focus=message_id)
+        self.status_bar.set_usage(last.usage if last is not None else None)
+        self.status_bar.set_activity("")
+        self._update_context()
+        self._update_total_cost()
+        if last is not None and last.model and model is None:
+            current = self.model.id if self.model else "no model"
+            self.pane.add_notice(f"{last.model} is not served here; the conversation continues with {current}.")
+        if message_id is not None and focus is None:
+            self.notify("The match is far back: scroll up to it.")
+        self.prompt.focus()
+        return True
 
     def action_copy_reply(self) -> None:
         replies = [r for r in self.pane.replies if r.text]
@@ -552,3 +674,175 @@ class MainScreen(Screen[None]):
     def set_reasoning_effort(self, effort: ReasoningEffort) -> None:
         self.reasoning_effort = effort
         self.notify(f"Reasoning effort: {effort}")
+
+    # -- quota, cost and key --------------------------------------------------------------------------
+
+    def record_reply_started(self, event: ResponseStarted, model: ModelInfo) -> None:
+        """A reply was accepted: keep its quota (per model) and the key's spend (when > 0)."""
+        if event.quota is not None:
+            self.quotas[model.id] = (event.quota, self.clock())
+            if self.model is not None and model.id == self.model.id:
+                self._show_quota()
+        if event.key_spend is not None and event.key_spend > 0:
+            from llmconsole.core.client import KeyInfo
+
+            key = self.key_info or KeyInfo()
+            self.key_info = KeyInfo(alias=key.alias, spend=event.key_spend, max_budget=key.max_budget)
+            self._update_title()
+
+    def _show_quota(self) -> None:
+        entry = self.quotas.get(self.model.id) if self.model is not None else None
+        if entry is None:
+            self.status_bar.set_quota(None)
+        else:
+            self.status_bar.set_quota(*entry)
+
+    def _update_total_cost(self) -> None:
+        self.status_bar.set_total_cost(total_cost_text(*conversation_cost(self.conversation.messages)))
+
+    @work(exclusive=True, group="key-info", exit_on_error=False)
+    async def _fetch_key_info(self) -> None:
+        """``/key/info`` once, after discovery; nothing is shown where the proxy refuses it."""
+        info = await self.client.key_info()
+        if info is None or (info.alias is None and info.spend is None and info.max_budget is None):
+            return
+        if self.key_info is not None and self.key_info.spend is not None:
+            spend = self.key_info.spend if info.spend is None else max(info.spend, self.key_info.spend)
+            from llmconsole.core.client import KeyInfo
+
+            info = KeyInfo(alias=info.alias, spend=spend, max_budget=info.max_budget)
+        self.key_info = info
+        self._update_title()
+
+    # -- images ---------------------------------------------------------------------------------------
+
+    @property
+    def attachments(self) -> AttachmentBar:
+        return self.query_one("#attachments", AttachmentBar)
+
+    @on(PromptInput.Changed, "#prompt")
+    def _prompt_changed(self, event: PromptInput.Changed) -> None:
+        text = event.text_area.text
+        if "@" not in text and not self.attachments.refs:
+            return
+        from llmconsole.core.images import extract_image_refs
+
+        self.attachments.set_refs(extract_image_refs(text)[1] if "@" in text else [])
+
+    def _images_for(self, text: str) -> tuple[str, list[str]] | None:
+        """The text to send and its images' data URLs (``@path`` references and picked images); None, with a
+        one-line message, when an image cannot go (no image input, not an image, too large)."""
+        picked = self.attachments.attachments
+        if "@" not in text and not picked:
+            return text, []
+        from llmconsole.core.images import ImageError, attach_images
+
+        assert self.model is not None
+        try:
+            send_text, attached = attach_images(text, images_supported=self.model.images, model_id=self.model.id)
+            if picked and not self.model.images:
+                attach_images("@" + str(picked[0].path), images_supported=False, model_id=self.model.id)
+        except ImageError as exc:
+            self.notify(exc.message, title="Image not attached", severity="error")
+            return None
+        return send_text, [a.data_url for a in picked] + [a.data_url for a in attached]
+
+    def action_attach_image(self) -> None:
+        """Pick an image file to send with the next prompt."""
+        from llmconsole.ui.screens.image_picker import ImagePickerModal
+
+        if self.model is not None and not self.model.images:
+            self.notify(
+                f"{self.model.id} has no image input: pick a model with the img badge (ctrl+l).",
+                title="Image not attached",
+                severity="error",
+            )
+            return
+
+        def picked(path: Path | None) -> None:
+            self.prompt.focus()
+            self.attach_image(path)
+
+        self.app.push_screen(ImagePickerModal(), picked)
+
+    def attach_image(self, path: Path | None) -> bool:
+        """Check and add the image at ``path`` to the next prompt (a one-line message when it can't)."""
+        if path is None:
+            return False
+        from llmconsole.core.images import ImageError, load_image
+
+        try:
+            attachment = load_image(path)
+        except ImageError as exc:
+            self.notify(exc.message, title="Image not attached", severity="error")
+            return False
+        self.attachments.add(attachment)
+        return True
+
+    # -- compare --------------------------------------------------------------------------------------
+
+    def action_compare(self) -> None:
+        """Open compare mode: the current model preselected, the prompt's text carried over."""
+        from llmconsole.ui.screens.compare import CompareScreen
+
+        if len(self.models) < 2:
+            self.notify("Compare needs at least two models (discovery may still be running).", severity="warning")
+            return
+        selected = [self.model.id] if self.model is not None else []
+        screen = CompareScreen(
+            self.models, self.compare_request, selected=selected, prompt=self.prompt.text.strip(), history=self.history
+        )
+        self.app.push_screen(screen, self.continue_compare)
+
+    def compare_request(self, prompt: str) -> CompareRequest:
+        """What the columns of a comparison share (this screen's client, settings and clock)."""
+        from llmconsole.ui.screens.compare import CompareRequest
+
+        return CompareRequest(
+            client=self.client,
+            prompt=prompt,
+            system_prompt=self.system_prompt,
+            reasoning_effort=self.reasoning_effort,
+            clock=self.clock,
+            on_started=self.record_reply_started,
+        )
+
+    def continue_compare(self, choice: CompareChoice | None) -> None:
+        """Load one compared answer (its model, the prompt and the reply) as a new normal conversation."""
+        self.prompt.focus()
+        if choice is None:
+            return
+        self.pane.cancel_reply()
+        self.pane.clear()
+        self.conversation = Conversation(system_prompt=choice.system_prompt)
+        self.history.new_conversation()
+        self._clear_countdown()
+        self.select_model(choice.model_id)
+        user = self.conversation.add_user(choice.prompt)
+        source = choice.reply
+        reply = Message(
+            role="assistant",
+            text=source.text,
+            model=source.model,
+            status=source.status,
+            usage=source.usage,
+            reasoning=source.reasoning,
+            error=source.error,
+            ttft_s=source.ttft_s,
+            duration_s=source.duration_s,
+        )
+        self.conversation.messages.append(reply)
+        self.history.record_turn(self.conversation, reply)
+        self.pane.add_user(user)
+        self.pane.add_reply(reply, streaming=False)
+        self.status_bar.set_usage(reply.usage)
+        self._update_context()
+        self._update_total_cost()
+        self.notify(f"Continuing with {choice.model_id}.")
+
+
+def _import_client_modules(demo: bool) -> None:
+    """Import what :class:`ProxyClient` needs (run in a thread, after the first paint)."""
+    importlib.import_module("llmconsole.core.client")
+    if demo:
+        importlib.import_module("llmconsole.core.demo")

@@ -12,26 +12,29 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.timer import Timer
-from textual.widget import AwaitMount
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Collapsible, Static
 from textual.worker import WorkerState
 
 from llmconsole.core.errors import LLMConsoleError, ProxyError, RateLimitError
 from llmconsole.core.events import Completed, Failed, Incomplete, ReasoningDelta, ResponseStarted, TextDelta
 from llmconsole.ui.messages import ReplyFinished, ReplyStarted
-from llmconsole.ui.widgets.formatting import describe_error, telemetry_line
+from llmconsole.ui.widgets.formatting import describe_error, images_line, reply_cost, telemetry_line
 
 if TYPE_CHECKING:
+    from textual.geometry import Size
+
     from llmconsole.core.client import ProxyClient
     from llmconsole.core.conversation import Conversation, Message, MessageStatus
     from llmconsole.core.models import ModelInfo
+    from llmconsole.ui.persistence import ReplySaver
     from llmconsole.ui.widgets.markdown_view import MarkdownView
 
 REASONING_REFRESH_S = 0.1
@@ -48,7 +51,10 @@ class UserMessage(Static):
     """What the user sent, shown literally (no markup)."""
 
     def __init__(self, message: Message) -> None:
-        super().__init__(Content(message.text), markup=False, classes="user-message")
+        text = Content(message.text)
+        if message.images:
+            text = Content.assemble(text, "\n", (images_line(message.images), "$text-muted"))
+        super().__init__(text, markup=False, classes="user-message")
         self.message = message
         self.border_title = "you"
 
@@ -70,23 +76,34 @@ class AssistantReply(Vertical):
         self.border_title = message.model or "assistant"
         # Children exist from the start so that a reply finishing before it is mounted still shows its end.
         self._body = _markdown_view(message.text, streaming=streaming)
-        self._reasoning_text = Static(Content("".join(self._reasoning_parts)), markup=False, classes="reasoning-text")
-        self._collapsible = Collapsible(self._reasoning_text, title="Reasoning", collapsed=True, classes="reasoning")
-        self._collapsible.display = bool(self._reasoning_parts)
+        # A finished reply without reasoning (most of a long history) skips the Collapsible's widgets.
+        self._reasoning_text: Static | None = None
+        self._collapsible: Collapsible | None = None
+        if streaming or self._reasoning_parts:
+            self._make_collapsible()
+        self.max_output_tokens: int | None = None
+        """As given to :meth:`show_end` (kept when the pane unmounts and remounts the reply)."""
         self._error_line = Static("", markup=False, classes="reply-error")
         self._error_line.display = False
         self._telemetry = Static("", markup=False, classes="telemetry")
         self._telemetry.display = False
 
+    def _make_collapsible(self) -> Collapsible:
+        self._reasoning_text = Static(Content("".join(self._reasoning_parts)), markup=False, classes="reasoning-text")
+        self._collapsible = Collapsible(self._reasoning_text, title="Reasoning", collapsed=True, classes="reasoning")
+        self._collapsible.display = bool(self._reasoning_parts)
+        return self._collapsible
+
     def compose(self) -> ComposeResult:
-        yield self._collapsible
+        if self._collapsible is not None:
+            yield self._collapsible
         yield self._body
         yield self._error_line
         yield self._telemetry
 
     def on_mount(self) -> None:
         if not self._streaming:
-            self.show_end(self.message)
+            self.show_end(self.message, max_output_tokens=self.max_output_tokens)
 
     @property
     def body(self) -> MarkdownView:
@@ -120,6 +137,9 @@ class AssistantReply(Vertical):
 
     def _flush_reasoning(self) -> None:
         self._reasoning_timer = None
+        if self._collapsible is None:
+            self.mount(self._make_collapsible(), before=self._body)
+        assert self._collapsible is not None and self._reasoning_text is not None
         self._collapsible.display = True
         self._reasoning_text.update(Content("".join(self._reasoning_parts)))
 
@@ -130,6 +150,7 @@ class AssistantReply(Vertical):
         if self._reasoning_parts:
             self._flush_reasoning()
         self._body.finish()
+        self.max_output_tokens = max_output_tokens
         self.set_class(message.status == "cancelled", "-cancelled")
         self.set_class(message.status in ("error", "rate_limited", "interrupted"), "-failed")
         if message.error:
@@ -169,39 +190,302 @@ class ReplyRequest:
     reasoning_effort: str | None
     system_prompt: str | None
     clock: Callable[[], float]
+    saver: ReplySaver | None = None
+    """Writes the prompt and the reply to the history while it streams (None: no history)."""
+
+
+@dataclass(eq=False)
+class _Entry:
+    """One item of the transcript, mounted or not (the pane keeps them all, mounts a window)."""
+
+    kind: Literal["user", "reply", "notice"]
+    message: Message | None = None
+    text: str = ""
+    error: bool = False
+    unsent: bool = False
+    max_out: int | None = None
+    widget: Widget | None = None
+
+
+class EarlierMessages(Static):
+    """At the top of the pane: how many earlier messages are not mounted. Scrolling near it (or a click)
+    mounts the next batch."""
+
+    def __init__(self) -> None:
+        super().__init__("", markup=False, classes="earlier-messages")
+
+    def set_count(self, count: int) -> None:
+        plural = "s" if count != 1 else ""
+        self.update(f"▲ {count} earlier message{plural} (scroll up or click to load)")
+
+    async def on_click(self) -> None:
+        pane = self.parent
+        if isinstance(pane, ConversationPane):
+            await pane.load_earlier()
+
+
+MOUNT_TAIL = 30
+"""Messages mounted when a conversation opens (the rest on demand, from the end backwards)."""
+LOAD_BATCH = 20
+"""Earlier messages mounted at once when the user scrolls near the top."""
+MAX_MOUNTED = 80
+"""Above this many mounted items, the oldest are unmounted while the pane follows the bottom."""
+FOCUS_LIMIT = 150
+"""Opening at a message mounts from it to the end only if that is at most this many items."""
 
 
 class ConversationPane(VerticalScroll):
-    """The scrolling transcript. Follows the bottom unless the user scrolls up (``anchor``)."""
+    """The scrolling transcript. Follows the bottom unless the user scrolls up (``anchor``).
+
+    Mounting is bounded: the pane keeps every item (:class:`_Entry`) but mounts only a window that ends at the
+    last one. Earlier items are mounted in batches when the user scrolls near the top (the
+    :class:`EarlierMessages` line stands for them), with the scroll position kept on what the user was
+    looking at; while the pane follows the bottom, items far above are unmounted again. Scroll anchoring
+    also keeps the view still when a message above it corrects its (estimated) height.
+    """
+
+    DEFAULT_CSS = """
+    ConversationPane > .earlier-messages {
+        height: 1;
+        margin: 1 0 0 0;
+        color: $text-muted;
+        text-align: center;
+    }
+    """
 
     can_focus = True
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's parameter name
         super().__init__(id=id)
         self._mounting: dict[AssistantReply, AwaitMount] = {}
+        self._entries: list[_Entry] = []
+        self._first = 0
+        """Index of the first mounted entry."""
+        self._sentinel: EarlierMessages | None = None
+        self._loading = False
+        self._trim_pending = False
+        self._scroll_anchor: tuple[Widget, int] | None = None
 
     def on_mount(self) -> None:
         self.anchor()
 
+    # -- the transcript -------------------------------------------------------------------------------
+
+    @property
+    def message_count(self) -> int:
+        """Items in the transcript (mounted or not)."""
+        return len(self._entries)
+
+    @property
+    def hidden_count(self) -> int:
+        """Earlier items not mounted."""
+        return self._first
+
+    @property
+    def mounted_widgets(self) -> list[Widget]:
+        """The mounted message widgets (user messages, replies, notices), oldest first."""
+        return [e.widget for e in self._entries[self._first :] if e.widget is not None]
+
     def clear(self) -> None:
         """Remove every message (new conversation)."""
         self.workers.cancel_group(self, "response")
+        self._reset()
         self.remove_children()
+
+    def _reset(self) -> None:
+        self._entries = []
+        self._first = 0
+        self._sentinel = None
+        self._scroll_anchor = None
+
+    def _append(self, entry: _Entry, widget: Widget) -> AwaitMount:
+        entry.widget = widget
+        self._entries.append(entry)
+        mounting = self.mount(widget)
+        self._schedule_trim()
+        return mounting
 
     def add_user(self, message: Message) -> UserMessage:
         widget = UserMessage(message)
-        self.mount(widget)
+        self._append(_Entry("user", message), widget)
         return widget
 
     def add_reply(self, message: Message, *, streaming: bool = True) -> AssistantReply:
         reply = AssistantReply(message, streaming=streaming)
-        self._mounting[reply] = self.mount(reply)
+        self._mounting[reply] = self._append(_Entry("reply", message), reply)
         return reply
 
     def add_notice(self, text: str, *, error: bool = False) -> NoticeLine:
         notice = NoticeLine(text, error=error)
-        self.mount(notice)
+        self._append(_Entry("notice", text=text, error=error), notice)
         return notice
+
+    def _widget_for(self, entry: _Entry) -> Widget:
+        widget: Widget
+        if entry.kind == "user":
+            assert entry.message is not None
+            user = UserMessage(entry.message)
+            if entry.unsent:
+                user.mark_unsent()
+            widget = user
+        elif entry.kind == "reply":
+            assert entry.message is not None
+            reply = AssistantReply(entry.message, streaming=False)
+            reply.max_output_tokens = entry.max_out
+            widget = reply
+        else:
+            widget = NoticeLine(entry.text, error=entry.error)
+        entry.widget = widget
+        return widget
+
+    async def show_messages(
+        self, messages: list[Message], *, unsent: set[str] | frozenset[str] = frozenset(), focus: str | None = None
+    ) -> Widget | None:
+        """Replace the transcript with finished ``messages`` (a conversation from the history): the last
+        ``MOUNT_TAIL`` are mounted, the view at the end, or at message ``focus`` (returned if it could be)."""
+        self.workers.cancel_group(self, "response")
+        self._reset()
+        await self.remove_children()
+        self._entries = [_Entry("user" if m.role == "user" else "reply", m, unsent=m.id in unsent) for m in messages]
+        count = len(self._entries)
+        first = max(0, count - MOUNT_TAIL)
+        index = next((i for i, m in enumerate(messages) if m.id == focus), None) if focus else None
+        if index is not None and index < first and count - index <= FOCUS_LIMIT:
+            first = index
+        self._first = first
+        widgets = [self._widget_for(entry) for entry in self._entries[first:]]
+        if first:
+            self._sentinel = EarlierMessages()
+            self._sentinel.set_count(first)
+            widgets.insert(0, self._sentinel)
+        await self.mount_all(widgets)
+        target = self._entries[index].widget if index is not None and index >= first else None
+        if target is None:
+            self.anchor()
+            return None
+        self.anchor(False)
+        self.call_after_refresh(self._scroll_to_focus, target)
+        return target
+
+    def _scroll_to_focus(self, target: Widget) -> None:
+        if target.is_attached:
+            self.scroll_to_widget(target, top=True, animate=False, immediate=True)
+            self._capture_anchor()
+
+    async def load_earlier(self, count: int = LOAD_BATCH) -> int:
+        """Mount up to ``count`` earlier items above the mounted ones, keeping the view where it is."""
+        if self._first == 0 or self._sentinel is None or self._loading:
+            return 0
+        self._loading = True
+        try:
+            start = max(0, self._first - count)
+            widgets = [self._widget_for(entry) for entry in self._entries[start : self._first]]
+            if self._scroll_anchor is None and not self._following():
+                self._capture_anchor()
+            self._first = start
+            await self.mount_all(widgets, after=self._sentinel)
+            if start == 0:
+                sentinel, self._sentinel = self._sentinel, None
+                await sentinel.remove()
+            else:
+                self._sentinel.set_count(start)
+            return len(widgets)
+        finally:
+            self._loading = False
+
+    def _schedule_trim(self) -> None:
+        if not self._trim_pending and len(self._entries) - self._first > MAX_MOUNTED:
+            self._trim_pending = True
+            self.call_after_refresh(self._trim)
+
+    def _trim(self) -> None:
+        """Unmount the oldest items (not a streaming reply) while the pane follows the bottom."""
+        self._trim_pending = False
+        mounted = len(self._entries) - self._first
+        if mounted <= MAX_MOUNTED or not self._following() or self._loading:
+            return
+        drop = mounted - (MAX_MOUNTED - LOAD_BATCH)
+        victims: list[Widget] = []
+        for entry in self._entries[self._first : self._first + drop]:
+            widget = entry.widget
+            if isinstance(widget, AssistantReply) and (widget.body.streaming or widget in self._mounting):
+                break
+            if isinstance(widget, UserMessage):
+                entry.unsent = widget.has_class("-unsent")
+            elif isinstance(widget, AssistantReply):
+                entry.max_out = widget.max_output_tokens
+            if widget is not None:
+                victims.append(widget)
+            entry.widget = None
+            self._first += 1
+        if not victims:
+            return
+        if self._sentinel is None:
+            self._sentinel = EarlierMessages()
+            self.mount(self._sentinel, before=0)
+        self._sentinel.set_count(self._first)
+        self.remove_children(victims)
+
+    # -- scrolling --------------------------------------------------------------------------------------
+
+    def _following(self) -> bool:
+        """The pane sticks to the bottom (anchored and not scrolled away by the user)."""
+        return self.is_anchored and not getattr(self, "_anchor_released", False)
+
+    def _load_margin(self) -> int:
+        return max(self.size.height, 4)
+
+    def _capture_anchor(self) -> None:
+        """Remember the first item on screen and its offset from the top of the view."""
+        top = round(self.scroll_y)
+        for entry in self._entries[self._first :]:
+            widget = entry.widget
+            if widget is None or not widget.is_attached:
+                continue
+            region = widget.virtual_region_with_margin
+            if region.bottom > top:
+                self._scroll_anchor = (widget, region.y - top)
+                return
+        self._scroll_anchor = None
+
+    def _restore_anchor(self) -> None:
+        anchor = self._scroll_anchor
+        if anchor is None or self._following():
+            return
+        widget, offset = anchor
+        if not widget.is_attached:
+            self._scroll_anchor = None
+            return
+        y = widget.virtual_region_with_margin.y - offset
+        if y != round(self.scroll_y) and 0 <= y <= self.max_scroll_y:
+            self.scroll_target_y = self.scroll_y = y
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Called after each layout pass that changed the pane's (virtual) size: keep the view still.
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        if changed:
+            self._restore_anchor()
+            self._check_load()
+        return changed
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) == round(new_value):
+            return
+        if not self._following():
+            self._capture_anchor()
+        self._check_load()
+        if new_value >= self.max_scroll_y:
+            self._schedule_trim()
+
+    def _check_load(self) -> None:
+        if self._first and not self._loading and self._sentinel is not None and self.scroll_y <= self._load_margin():
+            self._loading = True  # one batch at a time; load_earlier clears it
+            self.call_later(self._load_next)
+
+    async def _load_next(self) -> None:
+        self._loading = False
+        await self.load_earlier()
 
     @property
     def replies(self) -> list[AssistantReply]:
@@ -227,12 +511,16 @@ class ConversationPane(VerticalScroll):
         if mounting is not None:
             await mounting  # the reply's widgets exist before the first delta
         started = False
+        header_cost: float | None = None
         parts: list[str] = []
         reasoning: list[str] = []
         max_out: int | None = None
         error: ProxyError | None = None
         status: MessageStatus = "error"
+        saver = request.saver
         try:
+            if saver is not None:
+                await saver.start()  # the prompt is stored before the request goes out
             stream = request.client.stream_response(
                 request.model,
                 request.conversation,
@@ -246,17 +534,23 @@ class ConversationPane(VerticalScroll):
                             message.ttft_s = clock() - start
                         parts.append(delta)
                         reply.append(delta)
+                        if saver is not None:
+                            saver.append(delta)
                     case ReasoningDelta(text=delta):
                         if message.ttft_s is None:
                             message.ttft_s = clock() - start
                         reasoning.append(delta)
                         reply.append_reasoning(delta)
+                        if saver is not None:
+                            saver.append_reasoning(delta)
                     case ResponseStarted():
-                        started = True
-                        self.post_message(ReplyStarted(event))
+                        started, header_cost = True, event.cost
+                        self.post_message(ReplyStarted(event, request.model))
                     case Completed(usage=usage):
+                        usage.cost = reply_cost(header_cost, usage, request.model)
                         status, message.usage = "completed", usage
                     case Incomplete(usage=usage, max_output_tokens=cap):
+                        usage.cost = reply_cost(header_cost, usage, request.model)
                         status, message.usage, max_out = "truncated", usage, cap
                         if cap is None:
                             max_out = usage.output_tokens or None
@@ -295,5 +589,7 @@ class ConversationPane(VerticalScroll):
             message.error = describe_error(
                 error, model=request.model, estimated_tokens=request.conversation.estimated_tokens()
             )
+        if request.saver is not None:
+            request.saver.finish(status)
         request.reply.show_end(message, max_output_tokens=max_out)
         self.post_message(ReplyFinished(message=message, error=error, pre_stream=not started, model=request.model))

@@ -27,8 +27,8 @@ from llmconsole.core.errors import (
 from llmconsole.core.models import human_tokens
 
 if TYPE_CHECKING:
-    from llmconsole.core.conversation import MessageStatus
-    from llmconsole.core.events import Usage
+    from llmconsole.core.conversation import Message, MessageStatus
+    from llmconsole.core.events import Quota, Usage
     from llmconsole.core.models import ModelInfo
 
 _CODE_FENCE = re.compile(r"^(?P<fence>```|~~~)[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -94,14 +94,18 @@ def telemetry_line(
     status: MessageStatus | None,
     max_output_tokens: int | None = None,
 ) -> Content:
-    """``model · in 1.2K (cached 1K) · out 350 · TTFT 0.42s · 85 tok/s · completed``."""
+    """``model · in 1.2K (cached 1K) · out 350 · $0.0012 · TTFT 0.42s · 85 tok/s · completed``.
+
+    The cost is ``usage.cost`` (``cost unknown`` when None, never $0 for an unknown price); a reply without
+    usage (refused before it started, cancelled) shows no cost.
+    """
     pieces: list[str | tuple[str, str]] = [(model_id, "bold")]
     if usage is not None:
         tokens = f"in {usage.input_tokens:,}"
         if usage.cached_tokens:
             tokens += f" (cached {usage.cached_tokens:,})"
         tokens += f" · out {usage.output_tokens:,}"
-        pieces += [" · ", tokens]
+        pieces += [" · ", tokens, " · ", format_cost(usage.cost)]
     if ttft_s is not None:
         pieces += [" · ", f"TTFT {ttft_s:.2f}s"]
         if usage is not None and usage.output_tokens and duration_s is not None:
@@ -152,3 +156,124 @@ def countdown_text(remaining_s: float) -> str:
     if remaining_s <= 0:
         return "ready"
     return f"{math.ceil(remaining_s)}s"
+
+
+# -- cost, quota, key, images ---------------------------------------------------------------------------
+
+
+def format_cost(cost: float | None) -> str:
+    """``$0.0012`` (``$1.23`` from a dollar up, ``<$0.0001`` for a positive crumb); ``cost unknown`` for None."""
+    if cost is None:
+        return "cost unknown"
+    if cost >= 1:
+        return f"${cost:,.2f}"
+    if 0 < cost < 0.00005:
+        return "<$0.0001"
+    return f"${cost:.4f}"
+
+
+def reply_cost(header_cost: float | None, usage: Usage | None, model: ModelInfo | None = None) -> float | None:
+    """The cost of one reply: the proxy's ``x-litellm-response-cost`` when > 0, else the usage's cost when > 0,
+    else the estimate from the model's prices (None when a price is unknown)."""
+    if header_cost is not None and header_cost > 0:
+        return header_cost
+    if usage is None:
+        return None
+    if usage.cost is not None and usage.cost > 0:
+        return usage.cost
+    if model is not None:
+        from llmconsole.core.client import estimate_cost  # httpx: only once a reply has arrived
+
+        return estimate_cost(usage, model)
+    return usage.cost
+
+
+def conversation_cost(messages: Sequence[Message]) -> tuple[float, int, int]:
+    """``(known total, replies with a known cost, replies with an unknown cost)`` over the assistant replies
+    that have usage (a reply refused before it started costs nothing)."""
+    total, known, unknown = 0.0, 0, 0
+    for message in messages:
+        if message.role != "assistant" or message.usage is None:
+            continue
+        if message.usage.cost is None:
+            unknown += 1
+        else:
+            known += 1
+            total += message.usage.cost
+    return total, known, unknown
+
+
+def total_cost_text(total: float, known: int, unknown: int) -> str | None:
+    """``total $0.0123``, ``total ≥ $0.0123`` (some prices unknown), ``total unknown``; None before any reply."""
+    if not known and not unknown:
+        return None
+    if not known:
+        return "total unknown"
+    amount = format_cost(total)
+    return f"total ≥ {amount}" if unknown else f"total {amount}"
+
+
+def quota_text(quota: Quota, elapsed_s: float = 0.0) -> Content | None:
+    """``tokens 42% left · resets 37s`` (requests when the tokens are not given; the reset only when given,
+    counted down by ``elapsed_s`` since the reply). None when the headers say nothing usable."""
+    for kind, remaining, limit, reset in (
+        ("tokens", quota.remaining_tokens, quota.limit_tokens, quota.reset_tokens_s),
+        ("requests", quota.remaining_requests, quota.limit_requests, quota.reset_requests_s),
+    ):
+        if remaining is None:
+            continue
+        remaining = max(remaining, 0)
+        if limit:
+            percent = 100.0 * min(remaining, limit) / limit
+            text = f"{kind} {percent:.0f}% left"
+            style = "$error" if percent < 10 else "$warning" if percent < 25 else "$text-muted"
+        else:
+            text = f"{kind} {remaining:,} left"
+            style = "$error" if remaining == 0 else "$text-muted"
+        if reset is not None:
+            left = reset - max(elapsed_s, 0.0)
+            text += f" · resets {math.ceil(left)}s" if left > 0 else " · window reset"
+        return Content.styled(text, style)
+    return None
+
+
+def key_text(alias: str | None, spend: float | None, max_budget: float | None) -> str | None:
+    """``key demo-key · $0.42 / $10.00`` (the parts that are known); None when nothing is."""
+    parts: list[str] = []
+    if alias:
+        parts.append(f"key {alias}")
+    if spend is not None:
+        money = f"${spend:,.2f}"
+        if max_budget is not None:
+            money += f" / ${max_budget:,.2f}"
+        parts.append(money)
+    elif max_budget is not None:
+        parts.append(f"budget ${max_budget:,.2f}")
+    if not parts:
+        return None
+    if not alias:
+        parts.insert(0, "key")
+    return " · ".join(parts)
+
+
+def human_bytes(size: int) -> str:
+    """``812 B``, ``12 KB``, ``1.5 MB``."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1_048_576:.1f} MB"
+
+
+def data_url_summary(url: str) -> str:
+    """``image/png 12 KB`` for a base64 ``data:`` URL (the size decoded from its length)."""
+    head, _, data = url.partition(",")
+    mime = head.removeprefix("data:").split(";", 1)[0] or "image"
+    size = len(data) * 3 // 4 - data[-2:].count("=") if ";base64" in head else len(data)
+    return f"{mime} {human_bytes(size)}"
+
+
+def images_line(urls: Sequence[str]) -> str:
+    """``▣ 2 images: image/png 12 KB, image/jpeg 80 KB`` for a user message's images."""
+    noun = "image" if len(urls) == 1 else "images"
+    return f"▣ {len(urls)} {noun}: " + ", ".join(data_url_summary(url) for url in urls)

@@ -1,14 +1,23 @@
-"""The multi-line prompt: Enter sends, ctrl+j (or shift+enter) inserts a newline, up/down recall prompts."""
+"""The multi-line prompt (Enter sends, ctrl+j or shift+enter inserts a newline, up/down recall prompts) and
+the line of image attachments above it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.message import Message
-from textual.widgets import TextArea
+from textual.widgets import Static, TextArea
+
+from llmconsole.ui.widgets.formatting import human_bytes
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from llmconsole.core.images import Attachment
 
 
 class PromptInput(TextArea):
@@ -115,3 +124,57 @@ class PromptInput(TextArea):
             return
         self._recall_index = index
         self.set_prompt(self.sent[index])
+
+
+class AttachmentBar(Static):
+    """Images that go with the next prompt: picked ones (f4) and ``@path`` references typed in the prompt.
+
+    Hidden when there are none. Picked images are sent with the next prompt and then forgotten.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's parameter name
+        super().__init__("", id=id, markup=False)
+        self.attachments: list[Attachment] = []
+        """Images picked with the file picker."""
+        self.refs: list[Path] = []
+        """``@path`` references to existing files in the prompt's text."""
+        self.display = False
+
+    def add(self, attachment: Attachment) -> None:
+        if all(a.path != attachment.path for a in self.attachments):
+            self.attachments.append(attachment)
+        self._refresh_line()
+
+    def clear(self) -> None:
+        self.attachments.clear()
+        self.refs.clear()
+        self._refresh_line()
+
+    def set_refs(self, refs: list[Path]) -> None:
+        if refs != self.refs:
+            self.refs = list(refs)
+            self._refresh_line()
+
+    def take(self) -> list[Attachment]:
+        """The picked images (forgotten here)."""
+        picked, self.attachments = self.attachments, []
+        self._refresh_line()
+        return picked
+
+    @property
+    def plain(self) -> str:
+        return self.build().plain
+
+    def build(self) -> Content:
+        chips: list[str | tuple[str, str]] = []
+        for attachment in self.attachments:
+            chips += [(f" ▣ {attachment.path.name} {human_bytes(attachment.size)} ", "reverse $success"), " "]
+        for ref in self.refs:
+            chips += [(f" @{ref.name} ", "reverse $accent"), " "]
+        if not chips:
+            return Content("")
+        return Content.assemble(*chips, ("sent with the next prompt", "$text-muted"))
+
+    def _refresh_line(self) -> None:
+        self.display = bool(self.attachments or self.refs)
+        self.update(self.build())

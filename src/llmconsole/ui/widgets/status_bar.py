@@ -1,29 +1,44 @@
-"""The line above the footer: model and badges, rate-limit state, context use and the last reply's usage."""
+"""The line above the footer: model and badges, rate-limit state, quota gauge, context use, the last reply's
+usage and the conversation's cost."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widgets import Static
 
-from llmconsole.ui.widgets.formatting import model_badges
+from llmconsole.ui.widgets.formatting import format_cost, model_badges, quota_text
 
 if TYPE_CHECKING:
-    from llmconsole.core.events import Usage
+    from textual.timer import Timer
+
+    from llmconsole.core.events import Quota, Usage
     from llmconsole.core.models import ModelInfo
+
+QUOTA_TICK_S = 1.0
+"""How often a quota's reset countdown re-reads the clock."""
 
 
 class StatusBar(Static):
-    """One line of state, rebuilt only when a part changes (the countdown changes it once a second)."""
+    """One line of state, rebuilt only when a part changes (the countdowns change it once a second)."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's parameter name
+    def __init__(self, *, id: str | None = None, clock: Callable[[], float] | None = None) -> None:  # noqa: A002
         super().__init__("", id=id, markup=False)
         self.model: ModelInfo | None = None
         self.usage: Usage | None = None
         self.context_percent: float | None = None
         self.rate_limit: Content | None = None
         self.activity: str = ""
+        self.quota: Quota | None = None
+        """What the last successful reply of the current model said is left (None: nothing said)."""
+        self.quota_at: float = 0.0
+        """``clock()`` when :attr:`quota` arrived (its reset counts down from there)."""
+        self.total_cost: str | None = None
+        """``total $0.0123`` / ``total ≥ $0.0123`` / ``total unknown`` for the conversation."""
+        self.clock: Callable[[], float] | None = clock
+        self._quota_timer: Timer | None = None
 
     def set_model(self, model: ModelInfo | None) -> None:
         self.model = model
@@ -49,6 +64,31 @@ class StatusBar(Static):
             self.activity = activity
             self._rebuild()
 
+    def set_quota(self, quota: Quota | None, received_at: float = 0.0) -> None:
+        """The quota gauge of the current model (None hides it); its reset counts down from ``received_at``."""
+        self.quota, self.quota_at = quota, received_at
+        counting = quota is not None and (quota.reset_tokens_s is not None or quota.reset_requests_s is not None)
+        if counting and self._quota_timer is None and self.clock is not None and self.is_mounted:
+            self._quota_timer = self.set_interval(QUOTA_TICK_S, self._rebuild, name="quota-countdown")
+        elif not counting and self._quota_timer is not None:
+            self._quota_timer.stop()
+            self._quota_timer = None
+        self._rebuild()
+
+    def set_total_cost(self, text: str | None) -> None:
+        """The conversation's cost (None hides it)."""
+        if text != self.total_cost:
+            self.total_cost = text
+            self._rebuild()
+
+    @property
+    def quota_part(self) -> Content | None:
+        """The gauge as it reads now (the reset counted down from the clock)."""
+        if self.quota is None:
+            return None
+        elapsed = self.clock() - self.quota_at if self.clock is not None else 0.0
+        return quota_text(self.quota, elapsed)
+
     @property
     def plain(self) -> str:
         """The status line as plain text (tests and screen readers)."""
@@ -64,6 +104,9 @@ class StatusBar(Static):
             parts.append(self.rate_limit)
         if self.activity:
             parts.append(Content.styled(self.activity, "$accent"))
+        quota = self.quota_part
+        if quota is not None:
+            parts.append(quota)
         if self.context_percent is not None:
             style = "$error" if self.context_percent >= 90 else "$warning" if self.context_percent >= 70 else ""
             parts.append(Content.styled(f"ctx {self.context_percent:.0f}%", style))
@@ -74,8 +117,10 @@ class StatusBar(Static):
                 text += f" ({usage.cached_tokens:,} cached)"
             text += f" out {usage.output_tokens:,}"
             if usage.cost is not None:
-                text += f" ${usage.cost:.4f}"
+                text += f" {format_cost(usage.cost)}"
             parts.append(Content.styled(text, "$text-muted"))
+        if self.total_cost is not None:
+            parts.append(Content.styled(self.total_cost, "$text-muted"))
         return Content(" │ ").join(parts)
 
     def _rebuild(self) -> None:

@@ -1,0 +1,212 @@
+"""Compare mode (issue 6): f3 opens it, 2–4 models answer one prompt side by side, a rate limit stays in its
+column, Escape cancels all, the comparison is stored (kind ``compare``) and one answer can be continued."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from llmconsole.core.history import HistoryStore
+from llmconsole.ui.app import LLMConsoleApp
+from llmconsole.ui.screens.compare import CompareColumn, CompareScreen
+from llmconsole.ui.widgets.prompt import PromptInput
+from tests.ui.helpers import FakeClock, ScriptedDemo, demo_app, type_text, wait_ready, wait_until
+
+SIZE = (150, 40)
+THREE = ["demo-gpt-5", "demo-claude-haiku-4-5", "demo-ratelimited"]
+
+
+async def _open_compare(pilot: Pilot[Any], app: LLMConsoleApp) -> CompareScreen:
+    await wait_ready(pilot, app)
+    await pilot.press("f3")
+    await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+    screen = app.screen
+    assert isinstance(screen, CompareScreen)
+    return screen
+
+
+async def _run_three(pilot: Pilot[Any], app: LLMConsoleApp, prompt: str = "hello there") -> CompareScreen:
+    """f3, pick demo-claude-haiku-4-5 and demo-ratelimited with the keyboard (demo-gpt-5 is preselected),
+    type the prompt, Enter; wait until every column has ended."""
+    screen = await _open_compare(pilot, app)
+    assert screen.selection.selected == ["demo-gpt-5"]  # the current model
+    await pilot.press("shift+tab")  # from the prompt to the model list
+    assert app.focused is screen.selection
+    ids = [m.id for m in screen.models]
+    for model_id in ("demo-claude-haiku-4-5", "demo-ratelimited"):
+        while screen.selection.highlighted is None or ids[screen.selection.highlighted] != model_id:
+            await pilot.press("down")
+        await pilot.press("space")
+    assert screen.selection.selected == THREE
+    await pilot.press("tab")
+    await type_text(pilot, prompt)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: len(screen.columns) == 3 and all(c.finished for c in screen.columns))
+    await pilot.pause()
+    return screen
+
+
+@pytest.mark.anyio
+async def test_three_models_one_rate_limited_others_finish() -> None:
+    app = demo_app(clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _run_three(pilot, app)
+        by_model = {c.model.id: c for c in screen.columns}
+        for model_id in ("demo-gpt-5", "demo-claude-haiku-4-5"):
+            column = by_model[model_id]
+            assert column.message.status == "completed"
+            assert "Welcome to the llmconsole demo" in column.text
+            line = str(column.telemetry.render())
+            assert "TTFT 0.00s" in line and "tok/s" in line and "completed" in line
+            assert "$0.00" in line and "cost unknown" not in line  # the demo's prices
+            assert f"out {column.message.usage.output_tokens:,}" in line  # type: ignore[union-attr]
+        limited = by_model["demo-ratelimited"]
+        assert limited.message.status == "rate_limited"
+        assert limited.text == ""
+        error = str(limited.error_line.render())
+        assert error.startswith("Rate limited:") and "retry after 15 seconds" in error
+        assert "rate limited" in str(limited.telemetry.render())
+        assert limited.border_subtitle == "rate limited"
+        assert "-failed" in limited.classes
+        assert screen.query_one("#compare-setup").display is False
+        # the quota of each answered model reached the main screen
+        main = app.main_screen
+        assert main is not None
+        assert set(main.quotas) == {"demo-gpt-5", "demo-claude-haiku-4-5"}
+
+
+@pytest.mark.anyio
+async def test_escape_cancels_every_column_then_closes() -> None:
+    transport = ScriptedDemo(gated=True)
+    app = demo_app(transport, clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_compare(pilot, app)
+        assert screen.start("hold on", ["demo-gpt-5", "demo-claude-haiku-4-5"])
+        await wait_until(pilot, lambda: len(transport.streams) == 2 and all(c.text for c in screen.columns))
+        assert screen.streaming
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: all(c.finished for c in screen.columns))
+        assert [c.message.status for c in screen.columns] == ["cancelled", "cancelled"]
+        assert all(c.text == "Hello partial" for c in screen.columns)  # the partial text stays
+        assert all(stream.closed for stream in transport.streams)  # the HTTP responses were closed
+        assert app.screen is screen  # the first Escape only cancels
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.main_screen)
+        assert isinstance(app.focused, PromptInput)
+
+
+@pytest.mark.anyio
+async def test_needs_two_to_four_models_and_a_prompt() -> None:
+    app = demo_app(clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_compare(pilot, app)
+        await type_text(pilot, "hi")
+        await pilot.press("enter")  # only the current model is selected
+        await pilot.pause()
+        assert screen.columns == []
+        assert "1 selected (pick 2–4)" in str(screen.query_one("#compare-count").render())
+        five = [m.id for m in screen.models[:5]]
+        assert not screen.start("hi", five)
+        assert not screen.start("   ", five[:2])
+        assert screen.columns == []
+
+
+@pytest.mark.anyio
+async def test_continue_an_answer_as_a_conversation_and_history(tmp_path: Any) -> None:
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    app = demo_app(clock=FakeClock())
+    app.history.history = store
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _run_three(pilot, app, "compare this")
+        haiku = screen.columns[1]
+        assert haiku.model.id == "demo-claude-haiku-4-5"
+        await pilot.press("3")  # the rate-limited column has nothing to continue
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("2")
+        main = app.main_screen
+        assert main is not None
+        await wait_until(pilot, lambda: app.screen is main)
+        assert main.model is not None and main.model.id == "demo-claude-haiku-4-5"
+        roles = [(m.role, m.text) for m in main.conversation.messages]
+        assert roles == [("user", "compare this"), ("assistant", haiku.message.text)]
+        assert main.pane.replies[0].text == haiku.message.text
+        assert "total $0.00" in main.status_bar.plain
+        # and it goes on as a normal conversation with that model
+        await type_text(pilot, "and more")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: len(main.conversation.messages) == 4)
+        await app.history.drain()
+        summaries = store.list_conversations()
+    kinds = sorted((s.kind, s.model) for s in summaries)
+    assert kinds == [
+        ("chat", "demo-claude-haiku-4-5"),
+        ("compare", "demo-claude-haiku-4-5"),
+        ("compare", "demo-gpt-5"),
+        ("compare", "demo-ratelimited"),
+    ]
+    compared = [s for s in summaries if s.kind == "compare"]
+    loaded = store.load(next(s.id for s in compared if s.model == "demo-gpt-5"))
+    assert [m.role for m in loaded.messages] == ["user", "assistant"]
+    assert loaded.messages[0].text == "compare this"
+    assert loaded.messages[1].status == "completed"
+    limited = store.load(next(s.id for s in compared if s.model == "demo-ratelimited"))
+    assert limited.messages[1].status == "rate_limited"
+    chat = store.load(next(s.id for s in summaries if s.kind == "chat"))
+    assert [m.text for m in chat.messages][:2] == ["compare this", haiku.message.text]
+    assert len(chat.messages) == 4
+    store.close()
+
+
+@pytest.mark.anyio
+async def test_enter_on_a_focused_column_continues_it() -> None:
+    app = demo_app(clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_compare(pilot, app)
+        assert screen.start("hi", ["demo-gpt-5", "demo-gemini-2-flash"])
+        await wait_until(pilot, lambda: all(c.finished for c in screen.columns))
+        screen.columns[1].focus()
+        await pilot.press("enter")
+        main = app.main_screen
+        assert main is not None
+        await wait_until(pilot, lambda: app.screen is main)
+        assert main.model is not None and main.model.id == "demo-gemini-2-flash"
+
+
+@pytest.mark.anyio
+async def test_palette_entry_opens_compare() -> None:
+    app = demo_app(clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await type_text(pilot, "compare models")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+
+
+class TestCompareSnapshot:
+    def test_compare_three_columns(self, snap_compare: Any) -> None:
+        """Three columns after the run: two finished demo replies with their telemetry (tokens, cost, TTFT
+        0.00s from the frozen clock, completed) and demo-ratelimited with its rate-limit line."""
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            app = pilot.app
+            assert isinstance(app, LLMConsoleApp)
+            screen = await _open_compare(pilot, app)
+            assert screen.start("hello there", THREE)
+            await wait_until(pilot, lambda: all(c.finished for c in screen.columns))
+            await app.workers.wait_for_complete()
+            app.clear_notifications()
+            screen.columns[0].focus()
+            await pilot.pause()
+
+        assert snap_compare(demo_app(clock=FakeClock()), terminal_size=SIZE, run_before=run_before)
+
+
+def test_column_is_focusable() -> None:
+    assert CompareColumn.can_focus
