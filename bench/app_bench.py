@@ -253,10 +253,10 @@ async def mode_markdown(deltas: int) -> dict[str, Any]:
 
 async def mode_open(base_url: str, conv_id: str, messages: int = 200) -> dict[str, Any]:
     """Open a stored conversation in the app: time from the request to the first frame showing its end."""
-    from llmconsole.core.history import HistoryStore
+    from llmconsole.core.history import AsyncHistory, HistoryStore
 
     frames = FrameProbe()
-    store = HistoryStore()
+    store = AsyncHistory(HistoryStore())  # what `llmconsole` gives the app
     app = _make_app(base_url, "bench-n50", history=store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready_main(app, "bench-n50")
@@ -267,7 +267,9 @@ async def mode_open(base_url: str, conv_id: str, messages: int = 200) -> dict[st
         start = time.perf_counter()
         how = await _open_conversation(app, screen, store, conv_id)
         mounted = time.perf_counter()
-        await wait_for(lambda: len(screen.pane.children) >= messages, 60.0, "the messages")
+        pane = screen.pane
+        count = (lambda: pane.message_count) if hasattr(pane, "message_count") else (lambda: len(pane.children))
+        await wait_for(lambda: count() >= messages, 60.0, "the messages")
         frame_at = await frames.next_frame(frames.frames)
         pane = screen.pane
         try:
@@ -277,6 +279,7 @@ async def mode_open(base_url: str, conv_id: str, messages: int = 200) -> dict[st
         if pane.scroll_y < pane.max_scroll_y - 1:
             frame_at = await frames.next_frame(frames.frames)
         first_paint = frame_at - start
+        shown_last = pane.replies[-1].message.id == screen.conversation.messages[-1].id
         # Let background rendering settle, then read memory.
         for _ in range(200):
             await pilot.pause()
@@ -289,6 +292,7 @@ async def mode_open(base_url: str, conv_id: str, messages: int = 200) -> dict[st
     return {
         "how": how,
         "messages": len(screen.conversation.messages),
+        "last_message_mounted": shown_last,
         "mount_s": mounted - start,
         "first_paint_s": first_paint,
         "settled_s": settled,
@@ -301,7 +305,7 @@ async def mode_open(base_url: str, conv_id: str, messages: int = 200) -> dict[st
 
 async def _open_conversation(app: Any, screen: Any, store: Any, conv_id: str) -> str:
     """Open ``conv_id`` through the app's public way to open a stored conversation, if it has one."""
-    for owner, name in ((screen, "open_conversation"), (app, "open_conversation"), (screen, "load_conversation")):
+    for owner, name in ((app, "open_conversation"), (screen, "open_conversation")):
         method = getattr(owner, name, None)
         if method is not None:
             result = method(conv_id)
@@ -309,7 +313,7 @@ async def _open_conversation(app: Any, screen: Any, store: Any, conv_id: str) ->
                 await result
             return f"{type(owner).__name__}.{name}"
     # No public way yet: load it and mount it through the pane's public methods.
-    conversation = store.load(conv_id)
+    conversation = await store.load(conv_id)
     screen.conversation = conversation
     pane = screen.pane
     for message in conversation.messages:

@@ -229,7 +229,7 @@ class ConversationsScreen(ModalScreen[OpenRequest | None]):
         count = len(self.summaries)
         more = "+" if self._more else ""
         self.state_line.update(
-            f"{count}{more} conversation{'s' if count != 1 else ''}, newest first"
+            f"{count}{more} conversation{'s' if count != 1 else ''}, newest first · enter opens"
             if count
             else "No conversations yet: what you send is saved here."
         )
@@ -267,7 +267,9 @@ class ConversationsScreen(ModalScreen[OpenRequest | None]):
         if hits:
             option_list.highlighted = 0
         count = len(hits)
-        self.state_line.update(f"{count} match{'es' if count != 1 else ''}" if count else "No match.")
+        self.state_line.update(
+            f"{count} match{'es' if count != 1 else ''} · enter opens at the match" if count else "No match."
+        )
 
     @on(OptionList.OptionHighlighted, "#conversations-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:

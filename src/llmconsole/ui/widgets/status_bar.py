@@ -110,6 +110,8 @@ class StatusBar(Static):
         if self.context_percent is not None:
             style = "$error" if self.context_percent >= 90 else "$warning" if self.context_percent >= 70 else ""
             parts.append(Content.styled(f"ctx {self.context_percent:.0f}%", style))
+        if self.total_cost is not None:
+            parts.append(Content.styled(self.total_cost, "$text-muted"))
         if self.usage is not None:
             usage = self.usage
             text = f"last: in {usage.input_tokens:,}"
@@ -119,8 +121,6 @@ class StatusBar(Static):
             if usage.cost is not None:
                 text += f" {format_cost(usage.cost)}"
             parts.append(Content.styled(text, "$text-muted"))
-        if self.total_cost is not None:
-            parts.append(Content.styled(self.total_cost, "$text-muted"))
         return Content(" │ ").join(parts)
 
     def _rebuild(self) -> None:
