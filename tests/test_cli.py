@@ -196,3 +196,13 @@ def test_ctrl_c_exits_130_and_keeps_the_partial_reply_marked_cancelled(tmp_path:
     assert b"Traceback" not in err
     shown = run("history", "show", "last", env={"LLMCONSOLE_DATA_DIR": str(tmp_path)})
     assert shown.returncode == 0 and "cancelled" in shown.stdout
+
+
+def test_prompt_with_an_image(tmp_path: Path) -> None:
+    image = tmp_path / "dot.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    result = run("--demo", "-p", f"what is this @{image}", "--no-history")
+    assert result.returncode == 0, result.stderr
+    assert "received an image of 72 bytes" in result.stdout
+    refused = run("--demo", "-p", f"what is this @{image}", "--model", "demo-llama-3-70b", "--no-history")
+    assert refused.returncode == 2 and "no image input" in refused.stderr

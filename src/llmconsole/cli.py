@@ -376,6 +376,16 @@ async def _stream_one(
     return outcome
 
 
+def _with_images(prompt: str, models: list[ModelInfo]) -> tuple[str, list[str]]:
+    """``@path`` image references in the prompt, checked against every model that will get them."""
+    from llmconsole.core.images import attach_images
+
+    text, attachments = prompt, []
+    for model in models:
+        text, attachments = attach_images(prompt, images_supported=model.images, model_id=model.id)
+    return text, [a.data_url for a in attachments]
+
+
 def _pick_models(client: ProxyClient, wanted: list[str] | None) -> list[ModelInfo]:
     from llmconsole.core.errors import ConfigError, ProxyError
 
@@ -406,7 +416,8 @@ def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
             models = _pick_models(client, args.model)
             if len(models) == 1:
                 conversation = Conversation(system_prompt=args.system, model=models[0].id)
-                conversation.add_user(prompt)
+                text, images = _with_images(prompt, models)
+                conversation.add_user(text, images=images)
                 recorder = _Recorder(not args.no_history, conversation)
                 try:
                     outcome = await _stream_one(
@@ -430,9 +441,10 @@ async def _compare(client: ProxyClient, models: list[ModelInfo], prompt: str, ar
     from llmconsole.core.conversation import Conversation
 
     conversations: list[Conversation] = []
+    text, images = _with_images(prompt, models)
     for model in models:
         conversation = Conversation(system_prompt=args.system, model=model.id)
-        conversation.add_user(prompt)
+        conversation.add_user(text, images=images)
         conversations.append(conversation)
     recorders = [_Recorder(not args.no_history, c, kind="compare") for c in conversations]
     try:
