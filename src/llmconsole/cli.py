@@ -378,9 +378,9 @@ async def _stream_one(
 
 def _with_images(prompt: str, models: list[ModelInfo]) -> tuple[str, list[str]]:
     """``@path`` image references in the prompt, checked against every model that will get them."""
-    from llmconsole.core.images import attach_images
+    from llmconsole.core.images import Attachment, attach_images
 
-    text, attachments = prompt, []
+    text, attachments = prompt, list[Attachment]()
     for model in models:
         text, attachments = attach_images(prompt, images_supported=model.images, model_id=model.id)
     return text, [a.data_url for a in attachments]

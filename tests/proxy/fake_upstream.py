@@ -472,9 +472,7 @@ class _Handler(BaseHTTPRequestHandler):
                 200,
                 {
                     "object": "list",
-                    "data": [
-                        {"id": i, "object": "model", "created": 1700000000, "owned_by": "fake"} for i in ids
-                    ],
+                    "data": [{"id": i, "object": "model", "created": 1700000000, "owned_by": "fake"} for i in ids],
                 },
             )
         else:
@@ -700,9 +698,7 @@ class _Handler(BaseHTTPRequestHandler):
                 else:
                     partial = dict(message_item, status="incomplete")
                     partial["content"] = [{"type": "output_text", "annotations": [], "text": sent}]
-                    emit(
-                        {"type": "response.failed", "response": response_obj("failed", [partial], None, err)}
-                    )
+                    emit({"type": "response.failed", "response": response_obj("failed", [partial], None, err)})
                 self._end_stream()
                 return
             emit(
@@ -847,8 +843,7 @@ class _Handler(BaseHTTPRequestHandler):
             {
                 "object": "list",
                 "data": [
-                    {"object": "embedding", "index": i, "embedding": [0.01 * (i + 1)] * 8}
-                    for i in range(len(items))
+                    {"object": "embedding", "index": i, "embedding": [0.01 * (i + 1)] * 8} for i in range(len(items))
                 ],
                 "model": model,
                 "usage": {"prompt_tokens": n, "total_tokens": n},

@@ -451,8 +451,7 @@ def start_proxy(
     exe = executable or litellm_executable()
     if not exe.exists():
         raise FileNotFoundError(
-            f"LiteLLM proxy executable not found: {exe} "
-            f"(set ${LITELLM_ENV}, or run scripts/start-proxy-venv.sh)"
+            f"LiteLLM proxy executable not found: {exe} (set ${LITELLM_ENV}, or run scripts/start-proxy-venv.sh)"
         )
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "litellm_config.yaml"
@@ -516,6 +515,4 @@ def _wait_ready(proxy: LiteLLMProxy, proc: subprocess.Popen[bytes], timeout: flo
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-    raise RuntimeError(
-        f"LiteLLM proxy not ready after {timeout:.0f}s; log {proxy.log_path}:\n" + proxy.log_tail()
-    )
+    raise RuntimeError(f"LiteLLM proxy not ready after {timeout:.0f}s; log {proxy.log_path}:\n" + proxy.log_tail())
