@@ -109,8 +109,9 @@ def telemetry_line(
     if ttft_s is not None:
         pieces += [" · ", f"TTFT {ttft_s:.2f}s"]
         if usage is not None and usage.output_tokens and duration_s is not None:
-            generating = max(duration_s - ttft_s, 1e-3)
-            pieces += [" · ", f"{usage.output_tokens / generating:,.0f} tok/s"]
+            generating = duration_s - ttft_s
+            if generating >= 0.05:  # shorter than that, a rate says nothing (a reply that came in one burst)
+                pieces += [" · ", f"{usage.output_tokens / generating:,.0f} tok/s"]
     style = "$success" if status == "completed" else "$warning" if status in ("cancelled", "truncated") else "$error"
     pieces += [" · ", (end_label(status, max_output_tokens=max_output_tokens), style)]
     return Content.assemble(*pieces)
