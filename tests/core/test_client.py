@@ -448,3 +448,48 @@ def test_any_stream_ends_with_exactly_one_terminal_event(chunks: list[bytes], re
         assert len(terminals) == 1 and events[-1] is terminals[0]
 
     anyio.run(scenario)
+
+
+# -- the delta fast path agrees with json.loads ------------------------------------------------------------
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(
+    st.text(max_size=40),
+    st.dictionaries(
+        st.sampled_from(["item_id", "logprobs", "model", "x"]),
+        st.text(max_size=8) | st.lists(st.integers(), max_size=2),
+        max_size=3,
+    ),
+    st.booleans(),
+)
+def test_fast_delta_matches_json(text: str, extra: dict[str, Any], delta_first: bool) -> None:
+    from llmconsole.core.client import _fast_delta
+
+    event: dict[str, Any] = {"type": "response.output_text.delta"}
+    if delta_first:
+        event["delta"] = text
+        event.update(extra)
+    else:
+        event.update(extra)
+        event["delta"] = text
+    for ensure_ascii in (True, False):
+        data = json.dumps(event, separators=(",", ":"), ensure_ascii=ensure_ascii).encode()
+        fast = _fast_delta(data)
+        assert fast is None or fast == json.loads(data)["delta"]
+
+
+def test_fast_delta_handles_the_real_litellm_capture() -> None:
+    from pathlib import Path
+
+    from llmconsole.core.client import _fast_delta
+
+    for name in ("litellm_gpt_stream.sse", "litellm_databricks_stream.sse"):
+        fast_hits = 0
+        for line in (Path(__file__).parent.parent / "data" / name).read_bytes().splitlines():
+            if b"output_text.delta" in line:
+                data = line[6:]
+                fast = _fast_delta(data)
+                assert fast is None or fast == json.loads(data)["delta"]
+                fast_hits += fast is not None
+        assert fast_hits > 0  # the real LiteLLM framing takes the fast path

@@ -391,6 +391,13 @@ class ProxyClient:
                         # LiteLLM's end marker: a stream that ends here without a terminal event broke.
                         yield self._interrupted(parts, "the stream ended without completing")
                         return
+                    if data[:_DELTA_PREFIX_LEN] == _DELTA_PREFIX:
+                        text = _fast_delta(data)
+                        if text is not None:
+                            if text:
+                                parts.append(text)
+                                yield TextDelta(text)
+                            continue
                     try:
                         payload = loads(data)
                     except ValueError:
@@ -468,6 +475,31 @@ _BREAK_WORDS = (
     "midstreamfallbackerror",
 )
 _SERVER_CODES = frozenset({"500", "502", "503", "504"})
+
+
+_DELTA_PREFIX = b'{"type":"response.output_text.delta",'
+_DELTA_PREFIX_LEN = len(_DELTA_PREFIX)
+_DELTA_KEY = b',"delta":"'
+
+
+def _fast_delta(data: bytes) -> str | None:
+    """The ``delta`` of a compact ``response.output_text.delta`` event without a full ``json.loads``.
+
+    Sound because an unescaped ``"`` only ever delimits JSON strings: the key is found at the top level
+    (one ``{`` and no ``[`` before it), and a value without a backslash is its own UTF-8 text. Anything
+    unusual returns None and the caller parses the event in full.
+    """
+    key = data.find(_DELTA_KEY, _DELTA_PREFIX_LEN - 1)
+    if key < 0 or data.count(b"{", 0, key) != 1 or b"[" in data[:key]:
+        return None
+    start = key + len(_DELTA_KEY)
+    end = data.find(b'"', start)
+    if end < 0 or data[end + 1 : end + 2] not in (b",", b"}") or b"\\" in data[start:end]:
+        return None
+    try:
+        return data[start:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _is_break(payload: Mapping[str, Any]) -> bool:

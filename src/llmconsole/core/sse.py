@@ -44,6 +44,19 @@ class SSEDecoder:
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         if not chunk:
             return []
+        if (
+            # Fast path: the common chunk is exactly one `data: ...` event (one line, then a blank line).
+            not self._tail
+            and not self._data
+            and not self._pending_cr
+            and chunk[:6] == b"data: "
+            and chunk.find(b"\n") == len(chunk) - 2
+            and chunk[-1:] == b"\n"
+            and b"\r" not in chunk
+            and len(chunk) <= MAX_EVENT_BYTES
+        ):
+            event, self._event = self._event, ""
+            return [ServerSentEvent(event, chunk[6:-2])]
         if self._pending_cr:
             # The previous chunk ended with "\r": a "\n" here belongs to that line ending.
             self._pending_cr = False
