@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from time import perf_counter
 from typing import TYPE_CHECKING, Literal
 
 from textual import work
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 
 REASONING_REFRESH_S = 0.1
 """The reasoning summary is re-rendered at most this often while it streams."""
+WORKER_SLICE_S = 0.002
+"""The streaming worker yields to the event loop after this much work (a burst of buffered events would
+otherwise run for one whole socket read, delaying key presses behind it)."""
 
 
 def _markdown_view(text: str, *, streaming: bool) -> MarkdownView:
@@ -527,7 +531,11 @@ class ConversationPane(VerticalScroll):
                 reasoning_effort=request.reasoning_effort,
                 system_prompt=request.system_prompt,
             )
+            yield_at = perf_counter() + WORKER_SLICE_S
             async for event in stream:
+                if perf_counter() >= yield_at:
+                    await asyncio.sleep(0)
+                    yield_at = perf_counter() + WORKER_SLICE_S
                 match event:
                     case TextDelta(text=delta):
                         if message.ttft_s is None:

@@ -67,12 +67,12 @@ LIST_CHUNK_LINES = 40
 """A tight list longer than this is split at its next top-level item."""
 STRIP_CACHE_SIZE = 400
 """Strips (with selection offsets) kept per view for the lines last painted."""
-SLICE_BUDGET = 0.004
+SLICE_BUDGET = 0.002
 """Seconds of background (re-)rendering per event-loop turn."""
 LAYOUT_INTERVAL = 0.3
 """Seconds between layout refreshes for height corrections of off-screen views (`RENDER_INTERVAL`
 for views on screen)."""
-TICK_BUDGET = 0.008
+TICK_BUDGET = 0.003
 """Seconds of rendering per streaming tick before older finished blocks are left to the background."""
 
 _FENCE_OPEN = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
