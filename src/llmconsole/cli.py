@@ -474,23 +474,15 @@ def run_console(args: argparse.Namespace) -> int:
     settings = _settings(args, need_url=False)
     from llmconsole.ui.app import run_app
 
-    history = None if args.no_history else _open_history()
-    try:
-        return run_app(settings, history=history)
-    finally:
-        if history is not None:
-            history.store.close()
+    # The app opens the history after its first paint (and closes it); a failure is a notification there.
+    return run_app(settings, history_factory=None if args.no_history else _open_history)
 
 
-def _open_history() -> Any:
-    """The console's history (an ``AsyncHistory``: SQLite on its own thread), None when it cannot be opened."""
-    try:
-        from llmconsole.core.history import AsyncHistory, HistoryStore
+async def _open_history() -> Any:
+    """The console's history (an ``AsyncHistory``: SQLite opened and used on its own thread)."""
+    from llmconsole.core.history import AsyncHistory
 
-        return AsyncHistory(HistoryStore())
-    except Exception as exc:  # the history must never stop the console
-        _err(f"llmconsole: history disabled: {exc}")
-        return None
+    return await AsyncHistory.open()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,8 +6,10 @@ needed, so the first screen (with the cached model list) paints as fast as a min
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
@@ -76,13 +78,18 @@ class LLMConsoleApp(App[None]):
         *,
         client: ProxyClient | None = None,
         history: object | None = None,
+        history_factory: Callable[[], Awaitable[object]] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``history``, or a ``history_factory`` that opens one after the first paint (the app closes it)."""
         super().__init__()
         self.settings = settings
         self.client = client
         self.clock = clock
         self.history = HistoryAdapter(history, on_error=self._history_failed)
+        self._history_factory = history_factory
+        self._history_opening: asyncio.Task[None] | None = None
+        self._opened_history: object | None = None
 
     def _history_failed(self, message: str) -> None:
         self.notify(message, severity="warning")
@@ -123,7 +130,24 @@ class LLMConsoleApp(App[None]):
             history=self.history,
         )
         self.push_screen(screen)
-        self.call_after_refresh(self._warm_up)
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        if self._history_factory is not None:
+            # A task, not a worker: it finishes even when the app quits at once (on_unmount awaits it).
+            self._history_opening = asyncio.create_task(self._open_history(self._history_factory))
+            self._history_factory = None
+        self._warm_up()
+
+    async def _open_history(self, factory: Callable[[], Awaitable[object]]) -> None:
+        """Open the history (SQLite: its import and migration stay out of the first paint)."""
+        try:
+            history = await factory()
+        except Exception as exc:  # noqa: BLE001 - the history must never stop the console
+            self.notify(f"History disabled: {exc}", severity="warning")
+            return
+        self._opened_history = history
+        self.history.history = history
 
     def _ensure_client(self) -> ProxyClient:
         """The app's :class:`ProxyClient`, made (and its module imported) on first use."""
@@ -138,7 +162,11 @@ class LLMConsoleApp(App[None]):
         self.run_worker(_warm_up_renderer, thread=True, group="warm-up", exit_on_error=False)
 
     async def on_unmount(self) -> None:
+        if self._history_opening is not None:
+            await self._history_opening
         await self.history.drain()
+        if self._opened_history is not None:
+            await _close_history(self._opened_history)
         if self.client is not None:
             await self.client.aclose()
 
@@ -227,6 +255,13 @@ class LLMConsoleApp(App[None]):
             )
 
 
+async def _close_history(history: object) -> None:
+    close = getattr(history, "close", None)
+    result = close() if callable(close) else None
+    if inspect.isawaitable(result):
+        await result
+
+
 def _warm_up_renderer() -> None:
     from llmconsole.ui.widgets.markdown_view import warm_up
 
@@ -244,8 +279,14 @@ def make_app(
     return LLMConsoleApp(settings, client=client, history=history, clock=clock)
 
 
-def run_app(settings: Settings, *, history: object | None = None) -> int:
-    """Run the console until the user quits; the exit code (0)."""
-    app = make_app(settings, history=history)
+def run_app(
+    settings: Settings,
+    *,
+    history: object | None = None,
+    history_factory: Callable[[], Awaitable[object]] | None = None,
+) -> int:
+    """Run the console until the user quits; the exit code (0). ``history_factory`` opens the history after
+    the first paint (and the app closes it)."""
+    app = LLMConsoleApp(settings, history=history, history_factory=history_factory)
     app.run()
     return app.return_code or 0

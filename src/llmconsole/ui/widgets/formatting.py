@@ -29,7 +29,7 @@ from llmconsole.core.errors import (
 from llmconsole.core.models import human_tokens
 
 if TYPE_CHECKING:
-    from textual.visual import RulesMap
+    from textual.css.styles import RulesMap
 
     from llmconsole.core.conversation import Message, MessageStatus
     from llmconsole.core.events import Quota, Usage
@@ -73,16 +73,21 @@ class ModelPrompt(Content):
         super().__init__(text, spans, cell_length=None, strip_control_codes=False)
         self._widest = widest
         self._lines = text.split("\n")
+        self._measured: tuple[int, bool, int] = (0, False, 0)  # (width, fold, height): the list measures twice
 
     def get_height(self, rules: RulesMap, width: int) -> int:
-        get_rule = rules.get
-        width -= get_rule("line_pad", 0) * 2
-        if get_rule("text_wrap", "wrap") == "nowrap" or width <= 0:
-            return super().get_height(rules, width + get_rule("line_pad", 0) * 2)
+        pad = rules.get("line_pad", 0) * 2
+        if rules.get("text_wrap", "wrap") == "nowrap" or width <= pad:
+            return super().get_height(rules, width)
+        width -= pad
         if self._widest <= width:
             return len(self._lines)
-        fold = get_rule("text_overflow", "fold") == "fold"
-        return sum(len(divide_line(line, width, fold=fold)) + 1 for line in self._lines)
+        fold = rules.get("text_overflow", "fold") == "fold"
+        measured_width, measured_fold, height = self._measured
+        if measured_width != width or measured_fold != fold:
+            height = sum(len(divide_line(line, width, fold=fold)) + 1 for line in self._lines)
+            self._measured = (width, fold, height)
+        return height
 
 
 def model_option_prompt(model: ModelInfo, *, current: bool = False) -> Content:

@@ -23,6 +23,7 @@ Markdown goes through `rich.markdown` only; nothing is ever parsed as console ma
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import io
@@ -61,6 +62,10 @@ __all__ = ["CODE_CHUNK_LINES", "RENDER_INTERVAL", "MarkdownView", "warm_up"]
 
 RENDER_INTERVAL = 0.05
 """Minimum seconds between two renders of the growing tail (at most ~20 renders a second)."""
+BURST_RENDER_INTERVAL = 0.1
+"""The same while a burst arrives (over `BURST_CHARS` since the last render): each render of a growing
+reply relayouts and repaints the pane, which then costs more than the text shown."""
+BURST_CHARS = 2000
 CODE_CHUNK_LINES = 20
 """A fenced code block is cached in chunks of this many lines (~3 ms each to highlight and render)."""
 LIST_CHUNK_LINES = 40
@@ -74,6 +79,10 @@ LAYOUT_INTERVAL = 0.3
 for views on screen)."""
 TICK_BUDGET = 0.003
 """Seconds of rendering per streaming tick before older finished blocks are left to the background."""
+PAINT_BUDGET = 0.003
+"""Seconds of on-demand rendering per event-loop turn for a streaming view's visible stale blocks (a
+reply arriving faster than it renders); beyond it they show their source text until the background
+queue renders them, a few milliseconds later."""
 
 _FENCE_OPEN = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
@@ -546,6 +555,39 @@ def warm_up() -> None:
         console.render_lines(Syntax("x = 1\n", _lexer("python"), theme=theme), console.options)
 
 
+_paint_deadline: float | None = None
+
+
+def _reset_paint_budget() -> None:
+    global _paint_deadline
+    _paint_deadline = None
+
+
+def _paint_fits(block: _Block) -> bool:
+    """True if `block` may be rendered on demand (while painting) in this event-loop turn."""
+    global _paint_deadline
+    if _paint_deadline is None:
+        _paint_deadline = perf_counter() + PAINT_BUDGET
+        try:
+            asyncio.get_running_loop().call_soon(_reset_paint_budget)
+        except RuntimeError:  # no loop: nothing else to keep responsive
+            _paint_deadline = None
+            return True
+    return _fits(block, _paint_deadline)
+
+
+def _placeholder(block: _Block, offset: int, width: int, base: Style | None) -> list[Segment]:
+    """Line `offset` of a block not rendered yet: its source text, wrapped like the height estimate."""
+    y = 0
+    for line in block.source.split("\n"):
+        rows = max(1, -(-len(line) // max(width, 1)))
+        if offset < y + rows:
+            start = (offset - y) * width
+            return [Segment(line[start : start + width], base)]
+        y += rows
+    return [Segment("", base)]
+
+
 def _after_cache() -> None:
     """After caching new strips: collect the young generations, then freeze the survivors."""
     gc.collect(1)
@@ -688,6 +730,7 @@ class MarkdownView(Widget):
         self._render_timer: Timer | None = None
         self._strip_cache: dict[int, tuple[list[Segment] | None, int, Strip]] = {}
         self._last_render = -1.0
+        self._interval = RENDER_INTERVAL
         self._render_context: _RenderContext | None = None
         self.renders = 0
         """How many times pending deltas were rendered (the render rate is bounded by `RENDER_INTERVAL`)."""
@@ -745,6 +788,8 @@ class MarkdownView(Widget):
         self._take_finished()
         self._tail = None
         self.flush()
+        if self.is_mounted:
+            self._schedule_background()
 
     def set_text(self, text: str) -> None:
         """Replace the whole text (as a finished message; rendered lazily)."""
@@ -858,7 +903,7 @@ class MarkdownView(Widget):
     def _schedule_render(self) -> None:
         """Render pending deltas on a later loop turn, no sooner than `RENDER_INTERVAL` after the last."""
         self._render_scheduled = True
-        delay = self._last_render + RENDER_INTERVAL - monotonic()
+        delay = self._last_render + self._interval - monotonic()
         if delay > 0.001:
             self._render_timer = self.set_timer(delay, self._on_render_timer, name="markdown-view-tick")
         else:
@@ -879,6 +924,7 @@ class MarkdownView(Widget):
     def _parse_pending(self) -> None:
         if self._pending:
             pending = self._pending
+            self._interval = BURST_RENDER_INTERVAL if sum(map(len, pending)) > BURST_CHARS else RENDER_INTERVAL
             self._pending = []
             self._splitter.feed("".join(pending))
             self._take_finished()
@@ -989,6 +1035,12 @@ class MarkdownView(Widget):
         block = blocks[index]
         offset = y - self._starts[index]
         if self._width > 0 and not self._is_fresh(block, self._get_context()):
+            if self._streaming and not _paint_fits(block):
+                # Left to the background queue (visible blocks first) not to stall this frame.
+                self._schedule_background()
+                if block.lines is not None and offset < len(block.lines):
+                    return block.lines[offset]
+                return _placeholder(block, offset, self._width, self.rich_style)
             old = self._block_height(block)
             self._render_block_now(block)
             if len(block.lines or ()) != old:
@@ -1050,16 +1102,28 @@ class MarkdownView(Widget):
                 return -1
 
             stale.sort(key=distance)
+            if self._streaming:
+                # While a reply streams faster than it renders, render only what is on screen: the
+                # rest waits for the end of the stream (`finish`) rather than compete with it.
+                stale = [index for index in stale if distance(index) < 0]
+                if not stale:
+                    return False, False
         else:
             stale.reverse()
         old_height = self._height
-        rendered = 0
+        done: list[int] = []
         for index in stale:
-            if rendered and not _fits(blocks[index], deadline):
+            if done and not _fits(blocks[index], deadline):
                 break
             self._render_block_now(blocks[index])
-            rendered += 1
+            done.append(index)
         self._layout_dirty = True
         height_changed = self._total_height() != old_height
-        self.refresh()
-        return rendered < len(stale), height_changed
+        if not height_changed:
+            # Repaint just those blocks (mostly off screen while a fast reply streams: no frame at all).
+            width, starts = self._width, self._starts
+            self.refresh(*[Region(0, starts[i], width, max(len(blocks[i].lines or ()), 1)) for i in done])
+        elif not self._streaming:
+            self.refresh()
+        # else: the queue refreshes the layout (and so repaints) within RENDER_INTERVAL when on screen.
+        return len(done) < len(stale), height_changed
