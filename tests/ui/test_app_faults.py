@@ -1,0 +1,94 @@
+"""Every fault the network or the proxy can throw, through the real app: it stays up, shows one clear
+line, keeps the prompt usable, and the history keeps what was received. Socket-level faults come from
+the local fault server (tests/faultserver.py); the same faults through the real LiteLLM proxy are in
+tests/integration/test_faults.py for the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import anyio
+import pytest
+
+from llmconsole.core.client import ProxyClient
+from llmconsole.core.config import Settings
+from llmconsole.core.history import AsyncHistory, HistoryStore
+from llmconsole.core.secret import Secret
+from llmconsole.ui.app import make_app
+from tests.core.test_faults_local import (
+    KEY,
+    PARTIAL,
+    big_event,
+    echo_key_401,
+    html_502,
+    invalid_json,
+    key_in_stream,
+    reset_after_two,
+    stall_after_two,
+    truncated_json,
+)
+from tests.faultserver import Conn, FaultServer, closed_port
+
+from .helpers import send, wait_ready
+
+SIZE = (120, 40)
+
+# handler, the words the one error line must carry, whether the partial text must survive
+FAULTS: dict[str, tuple[Callable[[Conn], None] | None, tuple[str, ...], bool]] = {
+    "refused": (None, ("cannot connect",), False),
+    "reset": (reset_after_two, ("interrupt",), True),
+    "stall": (stall_after_two, ("idle timeout",), True),
+    "html502": (html_502, ("502",), False),
+    "invalid_json": (invalid_json, ("json",), True),
+    "truncated_json": (truncated_json, ("",), True),
+    "401_echo": (echo_key_401, ("api key",), False),
+    "key_mid_stream": (key_in_stream, ("",), False),
+    "10mb_event": (big_event, ("",), False),
+}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("fault", list(FAULTS))
+async def test_fault_in_the_app(fault: str, tmp_path: Path) -> None:
+    handler, words, keeps_partial = FAULTS[fault]
+    with FaultServer(responses=handler) as server:
+        settings = Settings(base_url=server.base_url, api_key=Secret(KEY), idle_timeout=0.5)
+        client = ProxyClient(settings)
+        history = AsyncHistory(HistoryStore(tmp_path / "history.sqlite3"))
+        app = make_app(settings, client=client, history=history)
+        with anyio.fail_after(60):
+            async with app.run_test(size=SIZE) as pilot:
+                main = await wait_ready(pilot, app)
+                assert main.models, "discovery worked"
+                if handler is None:  # discovery worked; now the proxy is gone
+                    client.settings = Settings(base_url=f"http://127.0.0.1:{closed_port()}", api_key=Secret(KEY))
+                    await client.aclose()
+                    client._http = None  # noqa: SLF001 - point the pooled client at the closed port
+                await send(pilot, app, "tell me")
+                assert app.is_running and app.screen is main
+                reply = main.pane.replies[-1]
+                status = reply.message.status
+                shot = app.export_screenshot()
+                assert KEY not in shot
+                if fault in ("10mb_event", "key_mid_stream"):
+                    assert status in ("completed", "interrupted", "error"), status
+                else:
+                    assert status in ("interrupted", "error"), status
+                    error = reply.message.error or ""
+                    assert error and "\n" not in error and KEY not in error
+                    assert all(w in error.lower() for w in words), error
+                if keeps_partial:
+                    assert reply.message.text.startswith(PARTIAL.strip()[:5])
+    await history.close()
+    with HistoryStore(tmp_path / "history.sqlite3") as store:
+        conversation = store.load(store.resolve("last"))
+    saved = conversation.messages[-1]
+    assert saved.role == "assistant"
+    assert saved.status == reply.message.status
+    assert KEY not in saved.text and KEY not in (saved.error or "")
+    if keeps_partial:
+        assert saved.text == reply.message.text and saved.text
+    for file in tmp_path.rglob("*"):
+        if file.is_file():
+            assert KEY.encode() not in file.read_bytes()
