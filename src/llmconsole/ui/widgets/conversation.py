@@ -80,10 +80,12 @@ class AssistantReply(Vertical):
         self.border_title = message.model or "assistant"
         # Children exist from the start so that a reply finishing before it is mounted still shows its end.
         self._body = _markdown_view(message.text, streaming=streaming)
-        # A finished reply without reasoning (most of a long history) skips the Collapsible's widgets.
+        # A reply without reasoning (most of a long history, and most streaming replies) skips the
+        # Collapsible's widgets: a streaming reply mounts it with its first reasoning delta (after the
+        # reply is mounted), which keeps mounting a new reply (the first frame after Enter) cheap.
         self._reasoning_text: Static | None = None
         self._collapsible: Collapsible | None = None
-        if streaming or self._reasoning_parts:
+        if self._reasoning_parts:
             self._make_collapsible()
         self.max_output_tokens: int | None = None
         """As given to :meth:`show_end` (kept when the pane unmounts and remounts the reply)."""

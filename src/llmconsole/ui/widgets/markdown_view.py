@@ -32,6 +32,7 @@ import weakref
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from time import monotonic, perf_counter
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -60,11 +61,14 @@ if TYPE_CHECKING:
 
 __all__ = ["CODE_CHUNK_LINES", "RENDER_INTERVAL", "MarkdownView", "warm_up"]
 
-RENDER_INTERVAL = 0.05
-"""Minimum seconds between two renders of the growing tail (at most ~20 renders a second)."""
-BURST_RENDER_INTERVAL = 0.1
+RENDER_INTERVAL = 0.1
+"""Minimum seconds between two renders of the growing tail (at most ~10 renders a second). A render that
+adds lines to a reply relayouts and repaints the whole pane (it scrolls): measured at 100 deltas/s, 20
+renders a second used ~27 % of a core, 10 a second ~22 %."""
+BURST_RENDER_INTERVAL = 0.15
 """The same while a burst arrives (over `BURST_CHARS` since the last render): each render of a growing
-reply relayouts and repaints the pane, which then costs more than the text shown."""
+reply relayouts and repaints the pane (~10 ms), which then costs more than the text shown; at 0.1 s a key
+press met such a frame often enough for a p95 latency of ~20-30 ms in a 20,000-delta burst, at 0.15 s ~13 ms."""
 BURST_CHARS = 2000
 CODE_CHUNK_LINES = 20
 """A fenced code block is cached in chunks of this many lines (~3 ms each to highlight and render)."""
@@ -75,8 +79,10 @@ STRIP_CACHE_SIZE = 400
 SLICE_BUDGET = 0.002
 """Seconds of background (re-)rendering per event-loop turn."""
 LAYOUT_INTERVAL = 0.3
-"""Seconds between layout refreshes for height corrections of off-screen views (`RENDER_INTERVAL`
+"""Seconds between layout refreshes for height corrections of off-screen views (`VISIBLE_LAYOUT_INTERVAL`
 for views on screen)."""
+VISIBLE_LAYOUT_INTERVAL = 0.05
+"""Seconds between layout refreshes for height corrections of views on screen (background rendering)."""
 TICK_BUDGET = 0.003
 """Seconds of rendering per streaming tick before older finished blocks are left to the background."""
 PAINT_BUDGET = 0.003
@@ -391,8 +397,28 @@ def _resolve_colors(variables: Mapping[str, str]) -> dict[str, str]:
     return resolved
 
 
+_THEME_COLORS = frozenset(
+    {
+        "background",
+        "foreground",
+        "foreground-muted",
+        "surface",
+        "border",
+        "primary",
+        "secondary",
+        "accent",
+        "text-primary",
+        "text-secondary",
+        "text-accent",
+        *(f"markdown-h{level}-color" for level in range(1, 7)),
+    }
+)
+"""The theme variables `_rich_theme` reads colours from (parsing all of them costs ~17 ms: a value that is
+not a colour makes `Color.parse` look for close matches)."""
+
+
 def _rich_theme(variables: Mapping[str, str]) -> Theme:
-    colors = _resolve_colors(variables)
+    colors = _resolve_colors({name: value for name, value in variables.items() if name in _THEME_COLORS})
 
     def color(*names: str) -> str:
         for name in names:
@@ -602,7 +628,7 @@ class _RenderQueue:
     """Renders stale blocks of views in slices of `SLICE_BUDGET`, one slice per event-loop turn.
 
     Views nearest to the viewport go first. Height changes are batched into one layout refresh every
-    `RENDER_INTERVAL` when a view on screen changed, else every `LAYOUT_INTERVAL` (a layout pass
+    `VISIBLE_LAYOUT_INTERVAL` when a view on screen changed, else every `LAYOUT_INTERVAL` (a layout pass
     over hundreds of widgets costs more than a slice).
     """
 
@@ -644,8 +670,9 @@ class _RenderQueue:
             _after_cache()
         now = monotonic()
         since = now - self._last_layout
+        on_screen = any(self._relayout.values())
         if self._relayout and (
-            not self._views or since >= LAYOUT_INTERVAL or (since >= RENDER_INTERVAL and any(self._relayout.values()))
+            not self._views or since >= LAYOUT_INTERVAL or (since >= VISIBLE_LAYOUT_INTERVAL and on_screen)
         ):
             self._last_layout = now
             for view in self._relayout:
@@ -864,9 +891,13 @@ class MarkdownView(Widget):
         # Offsets metadata lets Textual map the mouse to (x, y) for text selection.
         strip = strip.apply_offsets(0, y)
         if selection is None:
-            if len(self._strip_cache) > STRIP_CACHE_SIZE:
-                self._strip_cache.clear()
-            self._strip_cache[y] = (segments, width, strip)
+            cache = self._strip_cache
+            cache.pop(y, None)  # (re)inserted last: the oldest entries go first
+            if len(cache) >= STRIP_CACHE_SIZE:
+                # Drop the oldest quarter (a growing reply paints ever new rows): the rows on screen stay.
+                for old in list(islice(cache, STRIP_CACHE_SIZE // 4)):
+                    del cache[old]
+            cache[y] = (segments, width, strip)
         return strip
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
@@ -1125,5 +1156,5 @@ class MarkdownView(Widget):
             self.refresh(*[Region(0, starts[i], width, max(len(blocks[i].lines or ()), 1)) for i in done])
         elif not self._streaming:
             self.refresh()
-        # else: the queue refreshes the layout (and so repaints) within RENDER_INTERVAL when on screen.
+        # else: the queue refreshes the layout (and so repaints) within VISIBLE_LAYOUT_INTERVAL when on screen.
         return len(done) < len(stale), height_changed
