@@ -326,3 +326,20 @@ def test_key_is_in_no_file(env: dict[str, str], upstream: FakeUpstream) -> None:
     files = [p for p in home.rglob("*") if p.is_file()]
     assert any(p.name == DB_FILENAME for p in files)
     assert_no_secret([p.read_bytes().decode("latin-1") for p in files], SECRETS)
+
+
+# -- images (issue 6) ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["gpt-5.2", "claude-opus-4-6"])
+def test_image_reaches_the_upstream(env: dict[str, str], upstream: FakeUpstream, model: str, tmp_path: Path) -> None:
+    image = tmp_path / "pixel.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    upstream.script(model, Behaviour.reply("A black pixel."))
+    result = cli("-p", f"What is in @{image} ?", "--model", model, "--no-history", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "A black pixel."
+    (request,) = upstream.requests_for(model)
+    raw = request.raw.decode()
+    assert "data:image/png;base64,iVBORw0KGgo" in raw  # as input_image (native) or image_url (bridged)
+    assert str(image) not in raw  # the @path itself is not sent
