@@ -116,3 +116,24 @@ async def test_key_info_refused_without_database_shows_nothing(proxy: LiteLLMPro
         await send(pilot, app, "hi")  # x-litellm-key-spend is 0.0 on a streamed reply: still nothing
         assert main.key_info is None
         assert main.title == "llmconsole"
+
+
+async def test_image_attached_in_the_app_reaches_the_upstream(
+    proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Any
+) -> None:
+    image = tmp_path / "pixel.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    upstream.script("gpt-5.2", Behaviour.reply("One black pixel."))
+    app = _app(proxy)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        main.prompt.set_prompt(f"what is this @{image}")
+        await pilot.pause()
+        assert "@pixel.png" in main.attachments.plain
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.pane.replies[-1].text == "One black pixel."
+        assert main.conversation.messages[0].images
+    (request,) = upstream.requests_for("gpt-5.2")
+    assert "data:image/png;base64,iVBORw0KGgo" in request.raw.decode()

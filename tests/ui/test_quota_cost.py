@@ -289,3 +289,25 @@ def test_demo_sends_quota_headers() -> None:
 
     response = asyncio.run(run())
     assert response.headers["x-ratelimit-limit-tokens"] == "200000"
+
+
+class TestGaugeCostImageSnapshot:
+    def test_gauge_cost_and_image_chip(
+        self, snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """After one demo reply: the reply line with its cost, the status bar with the quota gauge
+        (`tokens … left · resets …`) and the conversation total, the header with the key's alias, spend and
+        budget; above the prompt, the chip of an image attached with `@dot.png`."""
+        (tmp_path / "dot.png").write_bytes(PNG)
+        monkeypatch.chdir(tmp_path)  # `@dot.png` is relative: the same text in every run
+
+        async def run_before(pilot: Any) -> None:
+            app = pilot.app
+            main = await wait_ready(pilot, app)
+            await send(pilot, app, "hi")
+            main.prompt.set_prompt("and this? @dot.png")
+            await pilot.pause()
+            app.clear_notifications()
+            await pilot.pause()
+
+        assert snap_compare(demo_app(clock=FakeClock()), terminal_size=(120, 40), run_before=run_before)
