@@ -206,3 +206,23 @@ def test_prompt_with_an_image(tmp_path: Path) -> None:
     assert "received an image of 72 bytes" in result.stdout
     refused = run("--demo", "-p", f"what is this @{image}", "--model", "demo-llama-3-70b", "--no-history")
     assert refused.returncode == 2 and "no image input" in refused.stderr
+
+
+def test_help_lists_the_console_keys_that_exist() -> None:
+    """Every key the console's main screen and app bind (shown in the footer) is in --help, and no other."""
+    from llmconsole.cli import EPILOG
+    from llmconsole.ui.app import LLMConsoleApp
+    from llmconsole.ui.screens.main import MainScreen
+
+    keys = {
+        key.strip()
+        for binding in [*MainScreen.BINDINGS, *LLMConsoleApp.BINDINGS]
+        if not isinstance(binding, tuple) and binding.show
+        for key in binding.key.split(",")
+    }
+    section = EPILOG.split("keys in the console")[1].split("examples:")[0]
+    for key in keys:
+        assert key in section, key
+    for word in section.replace("·", " ").split():
+        if word.startswith("ctrl+") or (word[:1] == "f" and word[1:].isdigit()):
+            assert word in keys | {"ctrl+j", "ctrl+p"}, word

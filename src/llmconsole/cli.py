@@ -53,7 +53,8 @@ environment:
 
 keys in the console (F1 shows them all):
   enter send · ctrl+j newline · ctrl+l pick model · escape cancel reply · ctrl+r resend
-  ctrl+n new conversation · ctrl+o conversations · ctrl+y copy reply · ctrl+k copy code
+  ctrl+n new conversation · ctrl+o conversations · ctrl+t copy reply · ctrl+b copy code
+  f2 settings · f3 compare models · f4 attach image · f5 reload models · ctrl+x cancel auto-resend
   ctrl+p command palette · f1 help · ctrl+q quit
 
 examples:
