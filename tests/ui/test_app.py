@@ -442,3 +442,29 @@ async def test_switch_model_from_modal_preselects_haiku_for_opus() -> None:
         assert transport.posts[-1]["model"] == "demo-claude-haiku-4-5", "resent at once to the new model"
         assert main.pane.replies[-1].message.status == "completed"
         assert main.countdown is None
+
+
+async def test_plain_http_to_another_host_warns_in_the_app() -> None:
+    from pydantic import SecretStr
+
+    from llmconsole.core.client import ProxyClient
+    from llmconsole.core.demo import make_demo_transport
+    from llmconsole.ui.app import make_app
+
+    settings = Settings(base_url="http://10.20.30.40:4000", api_key=SecretStr("sk-x"))
+    client = ProxyClient(settings, transport=make_demo_transport(delta_delay=0))
+    app = make_app(settings, client=client, clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.pause()
+        warnings = [n for n in app._notifications if n.severity == "warning"]
+        assert any("unencrypted" in n.message for n in warnings)
+        assert "UNENCRYPTED" in app.sub_title
+    trusted = Settings(base_url="http://127.0.0.1:4000", api_key=SecretStr("sk-x"))
+    app = make_app(
+        trusted, client=ProxyClient(trusted, transport=make_demo_transport(delta_delay=0)), clock=FakeClock()
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.pause()
+        assert not any("unencrypted" in n.message for n in app._notifications)

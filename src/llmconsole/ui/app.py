@@ -133,6 +133,11 @@ class LLMConsoleApp(App[None]):
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        warning = self.settings.insecure_warning()
+        if warning:
+            # The key travels in clear text to another host: say so where the user looks (and in the title).
+            self.notify(warning.removeprefix("warning: "), title="Unencrypted proxy", severity="warning", timeout=15)
+            self.sub_title = f"{self.settings.host} · UNENCRYPTED"
         if self._history_factory is not None:
             # A task, not a worker: it finishes even when the app quits at once (on_unmount awaits it).
             self._history_opening = asyncio.create_task(self._open_history(self._history_factory))
