@@ -226,3 +226,24 @@ def test_help_lists_the_console_keys_that_exist() -> None:
     for word in section.replace("·", " ").split():
         if word.startswith("ctrl+") or (word[:1] == "f" and word[1:].isdigit()):
             assert word in keys | {"ctrl+j", "ctrl+p"}, word
+
+
+def test_console_flags_reach_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    import llmconsole.ui.app as ui_app
+    from llmconsole.cli import main
+
+    seen: dict[str, object] = {}
+
+    def fake_run_app(settings: object, **kwargs: object) -> int:
+        seen["settings"], seen["kwargs"] = settings, kwargs
+        return 0
+
+    monkeypatch.setattr(ui_app, "run_app", fake_run_app)
+    code = main(
+        ["--demo", "--model", "demo-claude-haiku-4-5", "--system", "Be brief.", "--effort", "low", "--no-history"]
+    )
+    assert code == 0
+    settings = seen["settings"]
+    assert settings.default_model == "demo-claude-haiku-4-5"  # type: ignore[attr-defined]
+    assert settings.system_prompt == "Be brief." and settings.reasoning_effort == "low"  # type: ignore[attr-defined]
+    assert seen["kwargs"] == {"history_factory": None}

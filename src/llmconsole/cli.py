@@ -472,7 +472,16 @@ async def _compare(client: ProxyClient, models: list[ModelInfo], prompt: str, ar
 
 
 def run_console(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     settings = _settings(args, need_url=False)
+    # --model, --system and --effort set the console's first model, system prompt and reasoning effort.
+    settings = replace(
+        settings,
+        default_model=args.model[0] if args.model else settings.default_model,
+        system_prompt=args.system if args.system is not None else settings.system_prompt,
+        reasoning_effort=args.effort or settings.reasoning_effort,
+    )
     from llmconsole.ui.app import run_app
 
     # The app opens the history after its first paint (and closes it); a failure is a notification there.
@@ -496,8 +505,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.json and not args.list_models:
         parser.error("--json goes with --list-models")
-    if args.prompt is None and (args.no_history or args.effort or args.system) and not args.list_models:
-        pass  # console options: accepted, used by the console where they apply
 
     def command() -> int:
         if args.list_models:
