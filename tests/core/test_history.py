@@ -277,6 +277,48 @@ def test_delete_zeroes_the_text_in_the_file(store: HistoryStore) -> None:
     assert store.integrity_check() == "ok"
 
 
+def test_delete_message_removes_one_message_and_its_search_entry(store: HistoryStore) -> None:
+    conv = Conversation()
+    replaced = conv.add_user("obsolete walrus question")
+    store.add_message(conv, replaced)
+    conv.messages.remove(replaced)  # replaced before it was answered
+    store.add_message(conv, conv.add_user("the real question"))
+    reply = conv.add_assistant("gpt-test")
+    reply.text, reply.status = "the answer", "completed"
+    store.add_message(conv, reply)
+    other = make_conv(store, "walrus elsewhere", "kept")
+    assert {h.conversation_id for h in store.search("walrus")} == {conv.id, other.id}
+    store.delete_message(conv.id, replaced.id)
+    loaded = store.load(conv.id)
+    assert loaded.title == "the real question"  # the title came from the deleted prompt
+    assert [(m.role, m.text) for m in loaded.messages] == [("user", "the real question"), ("assistant", "the answer")]
+    assert [(h.conversation_id, h.role) for h in store.search("walrus")] == [(other.id, "user")]
+    assert store.search("obsolete") == []
+    assert [h.message_id for h in store.search("real")] == [conv.messages[0].id]
+    with pytest.raises(HistoryNotFoundError):
+        store.delete_message(conv.id, replaced.id)
+    with pytest.raises(HistoryNotFoundError):
+        store.delete_message(other.id, reply.id)  # not that conversation's message
+    assert store.load(other.id).messages[0].text == "walrus elsewhere"
+    store.rename(other.id, "my walrus notes")
+    store.delete_message(other.id, store.load(other.id).messages[0].id)
+    assert store.load(other.id).title == "my walrus notes"  # a renamed title stays
+    assert store.integrity_check() == "ok"
+
+
+@pytest.mark.anyio
+async def test_async_delete_message() -> None:
+    history = await AsyncHistory.open()
+    try:
+        conv = Conversation()
+        await history.add_message(conv, conv.add_user("question"))
+        await history.add_message(conv, conv.add_user("asked again"))
+        await history.delete_message(conv.id, conv.messages[0].id)
+        assert [m.text for m in (await history.load(conv.id)).messages] == ["asked again"]
+    finally:
+        await history.close()
+
+
 # -- search ---------------------------------------------------------------------------------------------------
 
 

@@ -3,16 +3,22 @@ column, Escape cancels all, the comparison is stored (kind ``compare``) and one 
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
+import httpx
 import pytest
 from textual.pilot import Pilot
 
-from llmconsole.core.history import HistoryStore
+from llmconsole.core.history import AsyncHistory, HistoryStore
 from llmconsole.ui.app import LLMConsoleApp
+from llmconsole.ui.persistence import FLUSH_INTERVAL_S
 from llmconsole.ui.screens.compare import CompareColumn, CompareScreen
 from llmconsole.ui.widgets.prompt import PromptInput
-from tests.ui.helpers import FakeClock, ScriptedDemo, demo_app, type_text, wait_ready, wait_until
+from tests.ui.helpers import FakeClock, GatedStream, ScriptedDemo, demo_app, type_text, wait_ready, wait_until
 
 SIZE = (150, 40)
 THREE = ["demo-gpt-5", "demo-claude-haiku-4-5", "demo-ratelimited"]
@@ -211,3 +217,73 @@ class TestCompareSnapshot:
 
 def test_column_is_focusable() -> None:
     assert CompareColumn.can_focus
+
+
+class _SteppedStream(GatedStream):
+    """``Hello``, then (after :attr:`step`) `` partial``, then (after ``release``) `` rest`` and completed."""
+
+    def __init__(self) -> None:
+        super().__init__(["Hello"], [" rest"])
+        self.step = anyio.Event()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._event({"type": "response.output_text.delta", "delta": "Hello"})
+        await self.step.wait()
+        yield self._event({"type": "response.output_text.delta", "delta": " partial"})
+        await self.release.wait()
+        yield self._event({"type": "response.output_text.delta", "delta": " rest"})
+        usage = {"input_tokens": 3, "output_tokens": 5}
+        yield self._event({"type": "response.completed", "response": {"id": "r1", "usage": usage}})
+        yield b"data: [DONE]\n\n"
+
+
+class _SteppedDemo(ScriptedDemo):
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/responses"):
+            self.posts.append(json.loads(request.content))
+            stream = _SteppedStream()
+            self.streams.append(stream)
+            return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=stream)
+        return await super().handle_async_request(request)
+
+
+def _sides(store: HistoryStore) -> dict[str, list[tuple[str, str, str | None]]]:
+    """Each stored compare side by model: (role, text, status) of its messages."""
+    out = {}
+    for summary in store.list_conversations():
+        assert summary.kind == "compare"
+        conv = store.load(summary.id)
+        out[conv.model or ""] = [(m.role, m.text, m.status) for m in conv.messages]
+    return out
+
+
+@pytest.mark.anyio
+async def test_compare_columns_are_saved_while_they_stream(tmp_path: Any) -> None:
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    transport = _SteppedDemo()
+    app = demo_app(transport, clock=FakeClock())
+    app.history.history = AsyncHistory(store)
+    models = ["demo-gpt-5", "demo-claude-haiku-4-5"]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_compare(pilot, app)
+        assert screen.start("slow compare", models)
+        await wait_until(pilot, lambda: len(transport.streams) == 2 and all(c.text for c in screen.columns))
+        # the requests are out: each side's prompt and its streaming reply are rows already
+        await app.history.drain()
+        sides = _sides(store)
+        assert sides == {m: [("user", "slow compare", None), ("assistant", "", "streaming")] for m in models}
+        await asyncio.sleep(FLUSH_INTERVAL_S + 0.05)  # the next delta is due for a write
+        for stream in transport.streams:
+            stream.step.set()  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: all(c.text == "Hello partial" for c in screen.columns))
+        await app.history.drain()
+        assert not any(c.finished for c in screen.columns)
+        sides = _sides(store)
+        assert {m: side[1][1:] for m, side in sides.items()} == {m: ("Hello partial", "streaming") for m in models}
+        for stream in transport.streams:
+            stream.release.set()
+        await wait_until(pilot, lambda: all(c.finished for c in screen.columns))
+        await app.history.drain()
+    sides = _sides(store)
+    assert {m: side[1][1:] for m, side in sides.items()} == {m: ("Hello partial rest", "completed") for m in models}
+    store.close()

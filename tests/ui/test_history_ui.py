@@ -430,3 +430,25 @@ async def test_user_message_unsent_mark_is_kept_when_opened(store: HistoryStore)
         assert [u.has_class("-unsent") for u in users] == [True, False]
         assert [m.text for m in main.conversation.messages] == ["second prompt", "answer"]
         assert isinstance(main.pane.mounted_widgets[-1], AssistantReply)
+
+
+async def test_a_replaced_prompt_leaves_the_history(store: HistoryStore) -> None:
+    transport = ScriptedDemo(connect_error=True)
+    app = history_app(AsyncHistory(store), transport)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        await send(pilot, app, "first try")  # fails before the stream: the prompt stays unanswered
+        await app.history.drain()
+        assert [m.text for m in store.load(main.conversation.id).messages] == ["first try", ""]
+        transport.connect_error = False
+        main.prompt.clear()
+        await send(pilot, app, "second try")  # replaces it
+        await app.history.drain()
+        assert main.pane.query(UserMessage).first().has_class("-unsent")
+        conv_id = main.conversation.id
+    conv = store.load(conv_id)
+    assert [(m.role, m.text) for m in conv.messages][:1] == [("user", "second try")]
+    assert [m.role for m in conv.messages] == ["user", "assistant"]
+    assert conv.messages[1].status == "completed"
+    assert conv.title == "second try"
+    assert store.search("first") == []

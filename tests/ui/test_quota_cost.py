@@ -311,3 +311,27 @@ class TestGaugeCostImageSnapshot:
             await pilot.pause()
 
         assert snap_compare(demo_app(clock=FakeClock()), terminal_size=(120, 40), run_before=run_before)
+
+
+async def test_resend_keeps_the_prompts_images(tmp_path: Path) -> None:
+    image = tmp_path / "cat.png"
+    image.write_bytes(PNG)
+    transport = ScriptedDemo()
+    app = demo_app(transport, clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        main.prompt.set_prompt(f"what is this @{image}")
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        url = "data:image/png;base64," + base64.b64encode(PNG).decode()
+        assert len(transport.posts) == 1 and _image_parts(transport.posts[0]) == [url]
+        await pilot.press("ctrl+r")  # the last prompt again, as a new message
+        await app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: len(main.conversation.messages) == 4)
+        assert len(transport.posts) == 2
+        assert _image_parts(transport.posts[1]) == [url, url]  # the first turn's image and the resent one's
+        users = [m for m in main.conversation.messages if m.role == "user"]
+        assert [(u.text, u.images) for u in users] == [("what is this", [url])] * 2
+        assert "I received an image of 72 bytes" in main.pane.replies[-1].text

@@ -629,6 +629,40 @@ class HistoryStore:
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @_guard
+    def delete_message(self, conv_id: str, message_id: str) -> None:
+        """Delete one message of a conversation (a prompt that was replaced before it was answered). Like
+        :meth:`delete`: the row's pages are zeroed, the FTS index follows (the ``messages_ad`` trigger), the WAL
+        is checkpointed. The conversation itself stays, even when it has no message left. A title that was
+        taken from the deleted prompt (not renamed since) becomes the start of the first prompt left, or empty.
+        """
+        db = self.db
+        db.execute("PRAGMA secure_delete = ON")
+        try:
+            with self._write():
+                row = db.execute(
+                    "SELECT m.role, m.text, c.title FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+                    "WHERE m.id = ? AND m.conversation_id = ?",
+                    (message_id, conv_id),
+                ).fetchone()
+                if row is None:
+                    raise HistoryNotFoundError(f"No message {message_id} in conversation {conv_id}.")
+                role, text, title = row
+                db.execute("DELETE FROM messages WHERE id = ? AND conversation_id = ?", (message_id, conv_id))
+                if role == "user" and title and title == title_from_prompt(text):
+                    first = db.execute(
+                        "SELECT text FROM messages WHERE conversation_id = ? AND role = 'user' ORDER BY seq LIMIT 1",
+                        (conv_id,),
+                    ).fetchone()
+                    title = title_from_prompt(first[0]) if first is not None else ""
+                db.execute(
+                    "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?", (title, time.time(), conv_id)
+                )
+        finally:
+            db.execute("PRAGMA secure_delete = OFF")
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    @_guard
     def compact(self) -> None:
         """Rewrite the search indexes and the file (``optimize`` + ``VACUUM``): words of deleted conversations
         leave the FTS index only when its segments are merged. Slow on a big history (about a second per
@@ -972,6 +1006,9 @@ class AsyncHistory:
 
     async def delete(self, conv_id: str) -> None:
         await self._call("delete", conv_id)
+
+    async def delete_message(self, conv_id: str, message_id: str) -> None:
+        await self._call("delete_message", conv_id, message_id)
 
     async def export_markdown(self, conv_id: str) -> str:
         return cast(str, await self._call("export_markdown", conv_id))

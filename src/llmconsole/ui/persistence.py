@@ -65,12 +65,19 @@ class HistoryAdapter:
     # -- writes ---------------------------------------------------------------------------------------
 
     def reply_saver(
-        self, conversation: Conversation, reply: Message, *, clock: Callable[[], float] | None = None
+        self,
+        conversation: Conversation,
+        reply: Message,
+        *,
+        clock: Callable[[], float] | None = None,
+        kind: str | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> ReplySaver | None:
-        """A saver for a reply about to stream (None without history)."""
+        """A saver for a reply about to stream (None without history). ``kind``/``meta``: the conversation's
+        (``compare`` sides), written with it before the prompt."""
         if self.history is None:
             return None
-        return ReplySaver(self, conversation, reply, clock=clock)
+        return ReplySaver(self, conversation, reply, clock=clock, kind=kind, meta=meta)
 
     def record_turn(self, conversation: Conversation, reply: Message) -> None:
         """Store what of ``conversation`` up to ``reply`` is not stored yet (a fallback: the saver did it)."""
@@ -90,6 +97,13 @@ class HistoryAdapter:
     def adopt(self, conversation: Conversation, stored: list[Message] | None = None) -> None:
         """The conversation was opened from the store: its messages are stored already."""
         self._saved = {m.id for m in (stored if stored is not None else conversation.messages)}
+
+    def forget(self, conversation: Conversation, message: Message) -> None:
+        """``message`` left the conversation (a prompt replaced before it was answered): delete it if stored."""
+        if self.history is None or message.id not in self._saved:
+            return
+        self._saved.discard(message.id)
+        self.call("delete_message", conversation.id, message.id)
 
     def mark_saved(self, message: Message) -> bool:
         """Remember ``message`` as stored; False if it already was."""
@@ -178,6 +192,8 @@ class ReplySaver:
         clock: Callable[[], float] | None = None,
         interval: float = FLUSH_INTERVAL_S,
         min_gap: float = MIN_GAP_S,
+        kind: str | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> None:
         import time
 
@@ -187,6 +203,8 @@ class ReplySaver:
         self.clock = clock or time.monotonic
         self.interval = interval
         self.min_gap = min(min_gap, interval)
+        self.kind = kind
+        self.meta = meta
         self._parts: list[str] = []
         self._reasoning: list[str] = []
         self._last = 0.0
@@ -201,15 +219,18 @@ class ReplySaver:
         prompt's commit (at most ``START_TIMEOUT_S``) so it is stored before the request goes out."""
         conversation, adapter = self.conversation, self.adapter
         last: asyncio.Future[Any] | None = None
+        extra: dict[str, Any] = {} if self.kind is None else {"kind": self.kind}
+        if self.kind is not None:
+            last = adapter.call("save_conversation", conversation, kind=self.kind, meta=self.meta)
         for message in list(conversation.messages):
             if message is self.reply:
                 continue
             if adapter.mark_saved(message):
-                last = adapter.call("add_message", conversation, message) or last
+                last = adapter.call("add_message", conversation, message, **extra) or last
         if self.reply.status is None:
             self.reply.status = "streaming"
         if adapter.mark_saved(self.reply):
-            last = adapter.call("add_message", conversation, self.reply) or last
+            last = adapter.call("add_message", conversation, self.reply, **extra) or last
         self._started = True
         self._last = self.clock()
         self.writes += 1

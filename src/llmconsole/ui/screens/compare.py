@@ -7,6 +7,8 @@ only. Escape cancels every column (a second Escape closes the screen). When a co
 
 History: each model's side is stored as its own conversation of kind ``compare`` (the prompt and that model's
 reply, like ``llmconsole -p … --model A --model B``), the sides linked by ``meta = {"compare_id", "models"}``.
+Each side is written like a normal reply (:class:`~llmconsole.ui.persistence.ReplySaver`): the prompt before its
+request goes out, the reply while it streams, and finally how it ended.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
     from llmconsole.core.client import ProxyClient
     from llmconsole.core.conversation import MessageStatus
     from llmconsole.core.models import ModelInfo
-    from llmconsole.ui.persistence import HistoryAdapter
+    from llmconsole.ui.persistence import HistoryAdapter, ReplySaver
     from llmconsole.ui.widgets.markdown_view import MarkdownView
 
 MIN_MODELS = 2
@@ -100,6 +102,8 @@ class CompareColumn(Vertical, can_focus=True):
         self.conversation = conversation
         self.message = conversation.add_assistant(model.id)
         self.error: ProxyError | None = None
+        self.saver: ReplySaver | None = None
+        """Persists the prompt and this column's reply (None without history)."""
         self.border_title = f"{index} {model.id}"
         self.border_subtitle = "waiting…"
         from llmconsole.ui.widgets.markdown_view import MarkdownView  # rich's Markdown stack: on first use
@@ -164,7 +168,10 @@ class CompareColumn(Vertical, can_focus=True):
         error: ProxyError | None = None
         max_out: int | None = None
         self.border_subtitle = "streaming…"
+        saver = self.saver
         try:
+            if saver is not None:
+                await saver.start()  # the prompt is stored before the request goes out
             stream = request.client.stream_response(
                 model, self.conversation, reasoning_effort=request.reasoning_effort, system_prompt=request.system_prompt
             )
@@ -175,10 +182,14 @@ class CompareColumn(Vertical, can_focus=True):
                             message.ttft_s = clock() - start
                         parts.append(delta)
                         self._view.append(delta)
+                        if saver is not None:
+                            saver.append(delta)
                     case ReasoningDelta(text=delta):
                         if message.ttft_s is None:
                             message.ttft_s = clock() - start
                         reasoning.append(delta)
+                        if saver is not None:
+                            saver.append_reasoning(delta)
                     case ResponseStarted():
                         header_cost = event.cost
                         if request.on_started is not None:
@@ -224,6 +235,8 @@ class CompareColumn(Vertical, can_focus=True):
             )
             self._error_line.update(Content.styled(message.error, "$error"))
             self._error_line.display = True
+        if self.saver is not None:
+            self.saver.finish(status)
         self._view.finish()
         self.border_subtitle = end_label(status, max_output_tokens=max_out)
         self.set_class(status == "completed", "-completed")
@@ -365,10 +378,14 @@ class CompareScreen(Screen[CompareChoice | None]):
         holder = self.query_one("#compare-columns", Horizontal)
         holder.remove_children()
         columns = []
+        meta: dict[str, Any] = {"compare_id": self.compare_id, "models": [m.id for m in models]}
         for index, model in enumerate(models, start=1):
             conversation = Conversation(system_prompt=request.system_prompt, model=model.id)
             conversation.add_user(prompt)
-            columns.append(CompareColumn(model, index, conversation))
+            column = CompareColumn(model, index, conversation)
+            if self.history is not None:
+                column.saver = self.history.reply_saver(conversation, column.message, kind="compare", meta=meta)
+            columns.append(column)
         holder.mount_all(columns)
         self.sub_title = " · ".join(m.id for m in models)
         for column in columns:
@@ -380,13 +397,6 @@ class CompareScreen(Screen[CompareChoice | None]):
 
     @on(CompareColumn.Finished)
     def _column_finished(self, event: CompareColumn.Finished) -> None:
-        column = event.column
-        if self.history is not None and self.compare_id is not None:
-            meta: dict[str, Any] = {"compare_id": self.compare_id, "models": [c.model.id for c in self.columns]}
-            conversation = column.conversation
-            self.history.call("save_conversation", conversation, kind="compare", meta=meta)
-            for message in conversation.messages:
-                self.history.call("add_message", conversation, message, kind="compare")
         if not self.streaming and all(c.finished for c in self.columns):
             self.notify("Comparison done: 1–4 (or Enter on a column) continues an answer; Escape closes.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from llmconsole.core import discovery
-from llmconsole.core.conversation import Conversation, Message
+from llmconsole.core.conversation import Conversation, Message, title_from_prompt
 from llmconsole.core.errors import LLMConsoleError, RateLimitError
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
 from llmconsole.ui.persistence import HistoryAdapter
@@ -134,6 +134,9 @@ class MainScreen(Screen[None]):
         self.countdown: RateLimitCountdown | None = None
         self._tick_timer: Timer | None = None
         self._auto_resends = 0
+        self._empty_failures: list[Message] = []
+        """Replies that failed with nothing received: out of the conversation, still stored, their prompt
+        unanswered (they leave the history with it when it is replaced)."""
         self._rate_limit_modal: RateLimitModal | None = None
         self.quotas: dict[str, tuple[Quota, float]] = {}
         """Model id -> the quota its last successful reply reported and ``clock()`` when it arrived."""
@@ -335,18 +338,27 @@ class MainScreen(Screen[None]):
     def streaming(self) -> bool:
         return self.pane.streaming
 
-    def send_prompt(self, text: str) -> bool:
-        """Send ``text`` as a new user message. False (and the text stays in the prompt) when it can't."""
+    def send_prompt(self, text: str, *, images: Sequence[str] = ()) -> bool:
+        """Send ``text`` as a new user message, with ``images`` (data URLs: a resent prompt's) before its own.
+        False (and the text stays in the prompt) when it can't."""
         if self.model is None:
             self.notify("No model to send to yet (ctrl+l picks one once discovery has run).", severity="warning")
             return False
         if self.streaming:
             self.notify("A reply is still streaming: Escape cancels it.", severity="warning")
             return False
-        images = self._images_for(text)
-        if images is None:
+        if images and not self.model.images:
+            self.notify(
+                f"{self.model.id} has no image input: pick a model with the img badge (ctrl+l).",
+                title="Image not attached",
+                severity="error",
+            )
             return False
-        send_text, urls = images
+        found = self._images_for(text)
+        if found is None:
+            return False
+        send_text, urls = found
+        urls = [*images, *urls]
         if self.prompt.text == text:
             self.prompt.clear()
         self.attachments.clear()
@@ -392,14 +404,23 @@ class MainScreen(Screen[None]):
         return None
 
     def _drop_unanswered(self) -> None:
-        """A new prompt replaces an unanswered one: it leaves the conversation (its widget says so)."""
+        """A new prompt replaces an unanswered one: it leaves the conversation (its widget says so) and the
+        history (with its failed reply), and a title taken from it goes too."""
         unanswered = self._unanswered()
         if unanswered is None:
             return
-        messages = self.conversation.messages
+        conversation = self.conversation
+        messages = conversation.messages
+        dropped: list[Message] = []
         while messages and messages[-1] is not unanswered:
-            messages.pop()
-        messages.pop()
+            dropped.append(messages.pop())
+        dropped.append(messages.pop())
+        for message in [*self._empty_failures, *reversed(dropped)]:
+            self.history.forget(conversation, message)
+        self._empty_failures.clear()
+        if conversation.title == title_from_prompt(unanswered.text):
+            first = next((m for m in messages if m.role == "user"), None)
+            conversation.title = title_from_prompt(first.text) if first is not None else ""
         for widget in self.pane.query(UserMessage):
             if widget.message is unanswered:
                 widget.mark_unsent()
@@ -422,7 +443,7 @@ class MainScreen(Screen[None]):
         if text is None:
             self.notify("Nothing to resend yet.", severity="warning")
             return False
-        return self.send_prompt(text)
+        return self.send_prompt(text, images=last_user.images if last_user is not None else ())
 
     def action_resend(self) -> None:
         """Send the last prompt again."""
@@ -452,7 +473,9 @@ class MainScreen(Screen[None]):
             self.status_bar.set_usage(message.usage)
         if error is not None and not message.text and message in self.conversation.messages:
             self.conversation.messages.remove(message)  # nothing to keep: the prompt stays unanswered
+            self._empty_failures.append(message)
         elif message in self.conversation.messages:
+            self._empty_failures.clear()
             self.history.record_turn(self.conversation, message)
         self._update_context()
         self._update_total_cost()
@@ -573,6 +596,7 @@ class MainScreen(Screen[None]):
         self.pane.clear()
         self.conversation = Conversation(system_prompt=self.system_prompt)
         self.history.new_conversation()
+        self._empty_failures.clear()
         self._clear_countdown()
         self._auto_resends = 0
         self.status_bar.set_usage(None)
@@ -613,6 +637,7 @@ class MainScreen(Screen[None]):
         conv.messages, unsent = continuable(shown)
         self.conversation = conv
         self.history.adopt(conv, shown)
+        self._empty_failures.clear()
         self.system_prompt = conv.system_prompt
         last = next((m for m in reversed(shown) if m.role == "assistant"), None)
         model = self.find_model(last.model) if last is not None and last.model else None
@@ -816,6 +841,7 @@ class MainScreen(Screen[None]):
         self.pane.clear()
         self.conversation = Conversation(system_prompt=choice.system_prompt)
         self.history.new_conversation()
+        self._empty_failures.clear()
         self._clear_countdown()
         self.select_model(choice.model_id)
         user = self.conversation.add_user(choice.prompt)
