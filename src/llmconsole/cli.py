@@ -321,14 +321,12 @@ async def _stream_one(
     if recorder is not None:
         recorder.start_reply(message)
     started = time.monotonic()
-    parts: list[str] = []
     try:
         stream = client.stream_response(model, conversation, reasoning_effort=args.effort, system_prompt=args.system)
         async for event in stream:
             if isinstance(event, TextDelta):
                 if message.ttft_s is None:
                     message.ttft_s = time.monotonic() - started
-                parts.append(event.text)
                 if out is not None:
                     out.write(event.text)
                     out.flush()
@@ -373,17 +371,17 @@ async def _stream_one(
             message.status = "cancelled"
         if recorder is not None:
             recorder.finish(message)
-    outcome.text = "".join(parts)
+    outcome.text = message.text  # the recorder (or the loop) appended every delta to it
     return outcome
 
 
 def _with_images(prompt: str, models: list[ModelInfo]) -> tuple[str, list[str]]:
     """``@path`` image references in the prompt, checked against every model that will get them."""
-    from llmconsole.core.images import Attachment, attach_images
+    from llmconsole.core.images import attach_images
 
-    text, attachments = prompt, list[Attachment]()
-    for model in models:
-        text, attachments = attach_images(prompt, images_supported=model.images, model_id=model.id)
+    # The check needs the first model without image input (if any); the files are read once for all models.
+    judge = next((model for model in models if not model.images), models[0])
+    text, attachments = attach_images(prompt, images_supported=judge.images, model_id=judge.id)
     return text, [a.data_url for a in attachments]
 
 

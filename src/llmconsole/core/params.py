@@ -62,13 +62,6 @@ class LearnedParams:
             except OSError as exc:
                 log.warning("cannot save learned parameters: %s", exc)
 
-    def forget(self, model_id: str) -> None:
-        """Forget what was learned about ``model_id``."""
-        with self._lock:
-            if self._rejected.pop(model_id, None) is not None:
-                data = json.dumps({m: sorted(p) for m, p in sorted(self._rejected.items())}, indent=1)
-                paths.write_private_file(self.path, data)
-
 
 def build_request(
     model: ModelInfo,

@@ -191,13 +191,8 @@ def _word_seconds(number: str, unit: str) -> float | None:
     return total if math.isfinite(total) and total >= 0 else None
 
 
-def _http_date_seconds(value: str, now: float) -> float | None:
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when is None:
-        return None
+def _seconds_until(when: datetime, now: float) -> float | None:
+    """Seconds from ``now`` (a Unix time) to ``when`` (naive means UTC), never negative; None when absurd."""
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     try:
@@ -205,6 +200,16 @@ def _http_date_seconds(value: str, now: float) -> float | None:
     except (OverflowError, OSError, ValueError):
         return None
     return max(0.0, delta) if math.isfinite(delta) else None
+
+
+def _http_date_seconds(value: str, now: float) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
+        return None
+    return _seconds_until(when, now)
 
 
 def _iso_date_seconds(value: str, now: float) -> float | None:
@@ -214,13 +219,7 @@ def _iso_date_seconds(value: str, now: float) -> float | None:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    try:
-        delta = when.timestamp() - now
-    except (OverflowError, OSError, ValueError):
-        return None
-    return max(0.0, delta) if math.isfinite(delta) else None
+    return _seconds_until(when, now)
 
 
 def lower_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
