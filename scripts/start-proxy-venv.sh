@@ -29,4 +29,4 @@ if ! ok; then
   fi
   ok || { echo "start-proxy-venv: $VENV is still incomplete" >&2; exit 1; }
 fi
-echo "$PWD/$VENV/bin/litellm"
+case "$VENV" in /*) echo "$VENV/bin/litellm" ;; *) echo "$PWD/$VENV/bin/litellm" ;; esac
