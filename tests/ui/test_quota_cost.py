@@ -304,6 +304,7 @@ class TestGaugeCostImageSnapshot:
         async def run_before(pilot: Any) -> None:
             app = pilot.app
             main = await wait_ready(pilot, app)
+            main.prompt.cursor_blink = False  # a blink under load would change the snapshot
             await send(pilot, app, "hi")
             main.prompt.set_prompt("and this? @dot.png")
             await pilot.pause()
