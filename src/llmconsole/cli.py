@@ -183,13 +183,8 @@ def printable(text: str) -> str:
     return _UNPRINTABLE_RE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
-def _price_per_million(value: float | None) -> str:
-    return "unknown" if value is None else f"${value * 1_000_000:.2f}"
-
-
 def list_models(args: argparse.Namespace, settings: Settings) -> int:
     from llmconsole.core.client import ProxyClient
-    from llmconsole.core.models import human_tokens
 
     async def run() -> list[ModelInfo]:
         async with ProxyClient(settings) as client:
@@ -200,37 +195,10 @@ def list_models(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         out.write(json.dumps([m.to_json_dict() for m in models], indent=2) + "\n")
         return EXIT_OK
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+    from llmconsole.model_table import render_models, terminal_width
 
-    table = Table(title=f"Models at {settings.host}" + (" (demo)" if settings.demo else ""), title_justify="left")
-    for column in ("model", "context", "max out", "reasoning", "images", "store", "prompt_cache_key"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("$/1M in", justify="right", no_wrap=True)
-    table.add_column("$/1M out", justify="right", no_wrap=True)
-    table.add_column("source", no_wrap=True)
-
-    def yes(flag: bool) -> str:
-        return "yes" if flag else "-"
-
-    for model in models:
-        table.add_row(
-            Text(printable(model.id)),
-            human_tokens(model.context_window),
-            human_tokens(model.max_output_tokens),
-            yes(model.reasoning),
-            yes(model.images),
-            yes(model.supports("store")),
-            yes(model.supports("prompt_cache_key")),
-            _price_per_million(model.input_cost_per_token),
-            _price_per_million(model.output_cost_per_token),
-            model.source,
-        )
-    console = Console(file=out, highlight=False)
-    if not console.is_terminal:
-        console.width = 200  # piped: never squeeze the table
-    console.print(table)
+    title = f"Models at {settings.host}" + (" (demo)" if settings.demo else "")
+    render_models(models, title, out, terminal_width(out))
     if not models:
         _err("llmconsole: the proxy serves no chat models")
     return EXIT_OK
