@@ -247,3 +247,25 @@ def test_console_flags_reach_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.default_model == "demo-claude-haiku-4-5"  # type: ignore[attr-defined]
     assert settings.system_prompt == "Be brief." and settings.reasoning_effort == "low"  # type: ignore[attr-defined]
     assert seen["kwargs"] == {"history_factory": None}
+
+
+def test_forget_learned_for_one_model_then_all_on_the_current_proxy_only() -> None:
+    from llmconsole.core.params import LearnedParams
+
+    learned = LearnedParams()
+    learned.record("https://proxy.example", "gpt-5.2", "reasoning_summary")
+    learned.record("https://proxy.example", "acme", "store")
+    learned.record("https://other.example", "acme", "store")
+    env = {"OPENAI_BASE_URL": "https://user:secret@proxy.example/"}
+    result = run("--forget-learned", "gpt-5.2", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Forgot on https://proxy.example: gpt-5.2: reasoning_summary.\n"
+    assert "secret" not in result.stdout + result.stderr
+    after = LearnedParams(learned.path)
+    assert not after.rejected("https://proxy.example", "gpt-5.2") and after.rejected("https://proxy.example", "acme")
+    result = run("--forget-learned", env=env)
+    assert result.stdout == "Forgot on https://proxy.example: acme: store.\n"
+    assert LearnedParams(learned.path).rejected("https://other.example", "acme") == {"store"}
+    result = run("--forget-learned", env=env)
+    assert result.returncode == 0 and result.stdout == "Nothing learned on https://proxy.example.\n"
+    assert run("--forget-learned").returncode == 2

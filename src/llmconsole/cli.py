@@ -64,6 +64,7 @@ examples:
   git diff | llmconsole -p -              the prompt from stdin
   llmconsole -p "Hi" --model a --model b  compare models side by side
   llmconsole history show last            the last conversation as Markdown
+  llmconsole --forget-learned gpt-5.2     send the fields this proxy's gpt-5.2 once rejected again
 
 exit codes: 0 ok · 2 configuration/usage · 3 rate limited · 4 API or connection error · 130 interrupted"""
 
@@ -91,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--list-models", action="store_true", help="print the proxy's models and capabilities")
     parser.add_argument("--json", action="store_true", help="with --list-models: a JSON array")
+    parser.add_argument(
+        "--forget-learned",
+        nargs="?",
+        const="",
+        metavar="MODEL",
+        help="forget the request fields learned as rejected on this proxy (for MODEL, or for every model)",
+    )
     parser.add_argument("--base-url", metavar="URL", help="the proxy URL (overrides OPENAI_BASE_URL)")
     parser.add_argument("--demo", action="store_true", help="use the built-in demo backend (no proxy, no network)")
     parser.add_argument("--system", metavar="TEXT", help="system prompt for this run")
@@ -170,6 +178,27 @@ def _read_prompt(value: str) -> str:
     if not text.strip():
         raise ConfigError("the prompt is empty")
     return text
+
+
+# -- --forget-learned ---------------------------------------------------------------------------------------
+
+
+def forget_learned(settings: Settings, model: str | None) -> int:
+    """Forget what this proxy's models were learned to reject; one line says what went."""
+    from llmconsole.core.errors import ConfigError
+    from llmconsole.core.params import LearnedParams, proxy_key
+
+    if not settings.base_url:
+        raise ConfigError("--forget-learned forgets for one proxy: set OPENAI_BASE_URL (or --base-url)")
+    where = proxy_key(settings.base_url)
+    gone = LearnedParams().forget(where, model)
+    if not gone:
+        whose = f"for {model} " if model else ""
+        print(f"Nothing learned {whose}on {printable(where)}.")
+        return EXIT_OK
+    parts = "; ".join(f"{printable(m)}: {', '.join(sorted(f))}" for m, f in sorted(gone.items()))
+    print(f"Forgot on {printable(where)}: {parts}.")
+    return EXIT_OK
 
 
 # -- --list-models ----------------------------------------------------------------------------------------
@@ -473,6 +502,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--json goes with --list-models")
 
     def command() -> int:
+        if args.forget_learned is not None:
+            return forget_learned(_settings(args, need_url=False), args.forget_learned or None)
         if args.list_models:
             settings = _settings(args, need_url=True)
             _configure_logging(args.debug, settings.secrets())

@@ -7,11 +7,13 @@ import httpx
 import pytest
 
 from llmconsole.core.client import ProxyClient
+from llmconsole.core.config import ModelOverride
 from llmconsole.core.conversation import Conversation
 from llmconsole.core.errors import (
     AuthenticationError,
     BadRequestError,
     ProxyConnectionError,
+    ProxyError,
     RateLimitError,
     ServerError,
     StreamError,
@@ -19,7 +21,7 @@ from llmconsole.core.errors import (
 )
 from llmconsole.core.events import Completed, Failed, Incomplete, ReasoningDelta, ResponseStarted, TextDelta
 from llmconsole.core.models import ModelInfo
-from llmconsole.core.params import LearnedParams
+from llmconsole.core.params import MAX_REQUESTS_PER_SEND, LearnedParams
 
 from .fakes import KEY, ChunkStream, FakeProxy, settings, sse, text_stream
 
@@ -257,7 +259,7 @@ async def test_rejected_parameter_is_dropped_retried_once_and_remembered() -> No
     assert "prompt_cache_key" in first and "prompt_cache_key" not in second
     assert events[0].dropped_params == ("prompt_cache_key",)
     # remembered across runs
-    assert "prompt_cache_key" in LearnedParams().rejected("acme-large")
+    assert "prompt_cache_key" in LearnedParams().rejected("http://proxy.test", "acme-large")
     client2, (model2,) = await discovered(proxy)
     assert not model2.supports("prompt_cache_key") and model2.sources["prompt_cache_key"] == "learned"
     await collect(client2, model2)
@@ -279,6 +281,129 @@ async def test_rejection_never_loops() -> None:
     with pytest.raises(BadRequestError):
         await collect(client, model)
     assert len(calls) == 2
+    await client.aclose()
+
+
+def refusing(*fields: str, calls: list[dict[str, Any]] | None = None) -> Any:
+    """An upstream that names the first of ``fields`` the body carries (OpenAI's structured 400)."""
+
+    def answer(body: dict[str, Any]) -> httpx.Response:
+        if calls is not None:
+            calls.append(body)
+        for name in fields:
+            head, _, tail = name.partition(".")
+            carried = head in body and (not tail or (isinstance(body[head], dict) and tail in body[head]))
+            if carried:
+                error = {"message": f"Unsupported parameter: '{name}'.", "param": name, "code": "unsupported_parameter"}
+                return httpx.Response(400, json={"error": error})
+        return httpx.Response(200, stream=ChunkStream([text_stream("fine")]))
+
+    return answer
+
+
+async def test_two_rejected_fields_succeed_on_the_first_send_and_both_are_remembered() -> None:
+    proxy = FakeProxy(models=["acme-large"])
+    calls: list[dict[str, Any]] = []
+    proxy.responses.extend([refusing("store", "prompt_cache_key", calls=calls)] * 5)
+    client, (model,) = await discovered(proxy)
+    events = await collect(client, model)
+    assert isinstance(events[-1], Completed) and len(calls) == 3
+    assert set(events[0].dropped_params) == {"store", "prompt_cache_key"}
+    assert LearnedParams().rejected("http://proxy.test", "acme-large") == {"store", "prompt_cache_key"}
+    await client.aclose()
+
+
+async def test_unverified_organisation_drops_only_the_reasoning_summary() -> None:
+    proxy = FakeProxy(models=["gpt-5.2"])
+    unverified = {
+        "message": "Your organization must be verified to generate reasoning summaries.",
+        "type": "invalid_request_error",
+        "param": "reasoning.summary",
+        "code": "unsupported_value",
+    }
+    calls: list[dict[str, Any]] = []
+
+    def openai(body: dict[str, Any]) -> httpx.Response:
+        calls.append(body)
+        if "summary" in body.get("reasoning", {}):
+            return httpx.Response(400, json={"error": unverified})
+        return httpx.Response(200, stream=ChunkStream([text_stream("fine")]))
+
+    proxy.responses.extend([openai] * 3)
+    client, (model,) = await discovered(proxy)
+    events = [e async for e in client.stream_response(model, conversation(), reasoning_effort="high")]
+    assert isinstance(events[-1], Completed)
+    assert [c["reasoning"] for c in calls] == [{"effort": "high", "summary": "auto"}, {"effort": "high"}]
+    assert LearnedParams().rejected("http://proxy.test", "gpt-5.2") == {"reasoning_summary"}
+    # remembered: the next send asks without the summary at once
+    await collect(client, model)
+    assert "summary" not in calls[-1]["reasoning"] and len(calls) == 3
+    await client.aclose()
+
+
+async def test_a_send_makes_at_most_four_requests() -> None:
+    proxy = FakeProxy(models=["gpt-5.2"])
+    calls: list[dict[str, Any]] = []
+    proxy.responses.extend(
+        [refusing("reasoning.summary", "store", "prompt_cache_key", "max_output_tokens", "instructions", calls=calls)]
+        * 8
+    )
+    client, (model,) = await discovered(proxy, system_prompt="Be brief")
+    with pytest.raises(BadRequestError):
+        [e async for e in client.stream_response(model, conversation(), reasoning_effort="low")]
+    assert len(calls) == MAX_REQUESTS_PER_SEND == 4
+    await client.aclose()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"error": {"message": "Invalid model name passed in model=x", "code": "400"}},
+        {"error": {"message": "Unsupported parameter: 'input'.", "param": "input", "code": "unsupported_parameter"}},
+        {"error": {"message": "This model's maximum context length is 8192 tokens", "code": "context_length_exceeded"}},
+        {"error": {"message": "filtered: content management policy", "code": "content_filter", "param": "store"}},
+        {
+            "error": {
+                "message": "Invalid 'input': string too long.",
+                "param": "input",
+                "code": "string_above_max_length",
+            }
+        },
+    ],
+)
+async def test_a_400_that_is_not_about_a_droppable_field_is_never_retried(answer: dict[str, Any]) -> None:
+    proxy = FakeProxy(models=["acme-large"])
+    calls: list[dict[str, Any]] = []
+
+    def refuse(body: dict[str, Any]) -> httpx.Response:
+        calls.append(body)
+        return httpx.Response(400, json=answer)
+
+    proxy.responses.extend([refuse] * 3)
+    client, (model,) = await discovered(proxy)
+    with pytest.raises(ProxyError):
+        await collect(client, model)
+    assert len(calls) == 1 and LearnedParams().rejected("http://proxy.test", "acme-large") == frozenset()
+    await client.aclose()
+
+
+async def test_learned_belongs_to_its_proxy_and_a_config_override_wins() -> None:
+    learned = LearnedParams()
+    learned.record("http://proxy.test", "acme-large", "prompt_cache_key")
+    learned.record("http://other.test", "acme-large", "store")
+    proxy = FakeProxy(models=["acme-large"])
+    proxy.responses.extend([refusing()] * 2)
+    client, (model,) = await discovered(proxy, base_url="http://user:pw@PROXY.test")
+    assert client.proxy_key == "http://proxy.test"
+    assert model.sources["prompt_cache_key"] == "learned" and model.sources["store"] != "learned"
+    await collect(client, model)
+    assert "prompt_cache_key" not in proxy.response_bodies()[-1] and "store" in proxy.response_bodies()[-1]
+    await client.aclose()
+    forced = {"acme-large": ModelOverride(prompt_cache_key=True)}
+    client, (model,) = await discovered(proxy, models=forced)
+    assert model.sources["prompt_cache_key"] == "config"
+    await collect(client, model)
+    assert "prompt_cache_key" in proxy.response_bodies()[-1]
     await client.aclose()
 
 

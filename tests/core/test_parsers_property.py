@@ -18,7 +18,6 @@ from llmconsole.core.http_errors import (
     error_from_event,
     error_from_response,
     extract_error_message,
-    parse_rejected_param,
 )
 from llmconsole.core.ratelimit import (
     RateLimitInfo,
@@ -28,6 +27,7 @@ from llmconsole.core.ratelimit import (
     parse_retry_after,
 )
 from llmconsole.core.redact import one_line, redact
+from llmconsole.core.rejections import rejected_paths, request_field
 
 SETTINGS = settings(max_examples=200, deadline=500, suppress_health_check=[HealthCheck.too_slow])
 SECRET = "sk-prop-test-0123456789"
@@ -220,9 +220,10 @@ def test_error_from_event_shaped_payloads(payload: dict[str, Any]) -> None:
 
 @SETTINGS
 @given(message=st.one_of(_TEXT, BODIES.map(lambda b: b.decode("utf-8", "replace") if isinstance(b, bytes) else b)))
-def test_parse_rejected_param_total(message: str) -> None:
-    name = parse_rejected_param(message)
-    assert name is None or (name.isidentifier() and name.isascii())
+def test_rejected_paths_total(message: str) -> None:
+    for path in rejected_paths(message):
+        field = request_field(path)
+        assert field is None or (field.isidentifier() and field.isascii())
 
 
 @SETTINGS

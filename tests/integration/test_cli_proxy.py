@@ -204,12 +204,19 @@ def test_unknown_model_rejecting_prompt_cache_key_retries_once_and_learns(
 
 
 def test_rejection_of_every_parameter_never_loops(env: dict[str, str], upstream: FakeUpstream) -> None:
-    # 1st request: prompt_cache_key refused -> dropped, retried once; the retry's refusal of store is final.
-    upstream.script("acme-large", Behaviour.reject("prompt_cache_key", times=1), Behaviour.reject("store"))
-    result = ask(env, "acme-large")
+    # Each answer names a new optional field: dropped and retried, until the 4th request's refusal is final.
+    upstream.script("acme-large", Behaviour.reject("prompt_cache_key,store,max_output_tokens,instructions"))
+    result = ask(env, "acme-large", "--system", "Be brief")
     line = assert_one_clean_line(result, 4, secrets=SECRETS)
-    assert "store" in line
-    assert len(upstream.requests_for("acme-large")) == 2
+    assert "instructions" in line
+    sent = upstream.requests_for("acme-large")
+    assert len(sent) == 4
+    assert [sorted(k for k in ("prompt_cache_key", "store", "max_output_tokens") if k in r.body) for r in sent] == [
+        ["max_output_tokens", "prompt_cache_key", "store"],
+        ["max_output_tokens", "store"],
+        ["max_output_tokens"],
+        [],
+    ]
 
 
 # -- rate limits ----------------------------------------------------------------------------------------------

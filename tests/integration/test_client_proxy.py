@@ -97,9 +97,9 @@ async def test_litellm_refusal_is_learned_when_discovery_got_it_wrong(
     events = await stream(client, wrong, reasoning_effort="low")
     assert isinstance(events[-1], Completed) and text_of(events)
     assert isinstance(events[0], ResponseStarted) and param in events[0].dropped_params
-    assert param in client.learned.rejected("claude-opus-4-6")
+    assert param in client.learned.rejected(client.proxy_key, "claude-opus-4-6")
     assert len(upstream.requests_for("claude-opus-4-6")) == 1  # the refused request never reached it
-    assert param in LearnedParams(client.learned.path).rejected("claude-opus-4-6")  # on disk
+    assert param in LearnedParams(client.learned.path).rejected(client.proxy_key, "claude-opus-4-6")  # on disk
 
 
 async def test_upstream_rejection_then_learned(client: ProxyClient, upstream: FakeUpstream) -> None:

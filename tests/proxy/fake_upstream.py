@@ -66,6 +66,75 @@ KEY_PLACEHOLDER = "$KEY"  # the bearer token the upstream received
 
 Body = str | bytes | Mapping[str, Any] | None
 
+RejectStyle = Literal[
+    "databricks", "openai", "openai_unverified", "azure_legacy", "anthropic", "google", "bedrock", "mistral", "vllm"
+]
+
+
+def _rejection(style: RejectStyle, p: str, value: Any) -> tuple[int, Any]:
+    """Status and body a provider answers when it does not accept the request field ``p`` (real wordings)."""
+    if style == "databricks":
+        return 400, {"error_code": "BAD_REQUEST", "message": f"{p}: Extra inputs are not permitted"}
+    if style == "openai":
+        message = f"Unsupported parameter: '{p}' is not supported with this model."
+        return 400, {
+            "error": {"message": message, "type": "invalid_request_error", "param": p, "code": "unsupported_parameter"}
+        }
+    if style == "openai_unverified":
+        message = (
+            "Your organization must be verified to generate reasoning summaries. Please go to: "
+            "https://platform.openai.com/settings/organization/general and click on Verify Organization. If you "
+            "just verified, it can take up to 15 minutes for access to propagate."
+        )
+        return 400, {
+            "error": {"message": message, "type": "invalid_request_error", "param": p, "code": "unsupported_value"}
+        }
+    if style == "azure_legacy":
+        message = f"Unrecognized request argument supplied: {p}"
+        return 400, {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}}
+    if style == "anthropic":
+        message = f"{p}: Extra inputs are not permitted"
+        return 400, {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
+    if style == "google":
+        message = f'Invalid JSON payload received. Unknown name "{p}": Cannot find field.'
+        violation = {
+            "@type": "type.googleapis.com/google.rpc.BadRequest",
+            "fieldViolations": [{"description": message}],
+        }
+        return 400, {"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT", "details": [violation]}}
+    if style == "bedrock":
+        message = (
+            f"Malformed input request: #: extraneous key [{p}] is not permitted, "
+            "please reformat your input and try again."
+        )
+        return 400, {"message": message}
+    detail = {
+        "type": "extra_forbidden",
+        "loc": ["body", *p.split(".")],
+        "msg": "Extra inputs are not permitted",
+        "input": value,
+    }
+    if style == "mistral":
+        return 422, {
+            "object": "error",
+            "message": {"detail": [detail]},
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
+    # vllm: the pydantic errors as a Python repr inside the message
+    detail["loc"] = tuple(detail["loc"])
+    return 400, {"object": "error", "message": repr([detail]), "type": "BadRequestError", "param": None, "code": 400}
+
+
+def _carried(body: Mapping[str, Any], path: str) -> tuple[bool, Any]:
+    node: Any = body
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
 
 @dataclass(frozen=True)
 class Behaviour:
@@ -78,7 +147,8 @@ class Behaviour:
       sent on every answer of this behaviour, success or error).
     Failures:
       status + body (+ content_type): answer every request with this status/body instead of a reply.
-      reject_param (+ reject_style): answer 400 only when the request body has this top-level key.
+      reject_param (+ reject_params, reject_style): answer 400 (422 for Mistral) when the request body
+        carries one of these (dotted) fields, naming the first, in a provider's wording.
       cut_after: after N text deltas close the connection without a terminal event (cut_reset: RST).
       fail_after (+ fail_event): after N deltas send a ``response.failed`` or ``error`` event (chat:
         a ``data: {"error": ...}`` chunk) and end the stream.
@@ -100,7 +170,8 @@ class Behaviour:
     body: Body = None
     content_type: str = "application/json"
     reject_param: str | None = None
-    reject_style: Literal["databricks", "openai"] = "databricks"
+    reject_style: RejectStyle = "databricks"
+    reject_params: tuple[str, ...] = ()
     cut_after: int | None = None
     cut_reset: bool = False
     fail_after: int | None = None
@@ -115,11 +186,14 @@ class Behaviour:
         return cls(text=text, **kw)
 
     @classmethod
-    def reject(
-        cls, param: str = "prompt_cache_key", style: Literal["databricks", "openai"] = "databricks", **kw: Any
-    ) -> Behaviour:
-        """400 when the request carries ``param``; a normal reply otherwise."""
-        return cls(reject_param=param, reject_style=style, **kw)
+    def reject(cls, param: str = "prompt_cache_key", style: RejectStyle = "databricks", **kw: Any) -> Behaviour:
+        """400 when the request carries ``param``; a normal reply otherwise.
+
+        ``param`` may be dotted (``reasoning.summary``) or several, comma-separated (``store,prompt_cache_key``):
+        each answer names the first one the request still carries, in the wording and shape of ``style``
+        (see :data:`REJECT_STYLES`)."""
+        first, *more = [p.strip() for p in param.split(",") if p.strip()]
+        return cls(reject_param=first, reject_params=tuple(more), reject_style=style, **kw)
 
     @classmethod
     def rate_limit(
@@ -510,24 +584,12 @@ class _Handler(BaseHTTPRequestHandler):
                 data = data.replace(MODEL_PLACEHOLDER, model).replace(KEY_PLACEHOLDER, key).encode()
             self._send_bytes(b.status, data or b"", b.content_type, b.headers)
             return True
-        if b.reject_param is not None and b.reject_param in body:
-            p = b.reject_param
-            if b.reject_style == "databricks":
-                err: dict[str, Any] = {
-                    "error_code": "BAD_REQUEST",
-                    "message": f"{p}: Extra inputs are not permitted",
-                }
-            else:
-                err = {
-                    "error": {
-                        "message": f"Unsupported parameter: '{p}' is not supported with this model.",
-                        "type": "invalid_request_error",
-                        "param": p,
-                        "code": "unsupported_parameter",
-                    }
-                }
-            self._send_json(400, err, b.headers)
-            return True
+        for p in (b.reject_param, *b.reject_params) if b.reject_param is not None else ():
+            carried, value = _carried(body, p)
+            if carried:
+                status, err = _rejection(b.reject_style, p, value)
+                self._send_json(status, err, b.headers)
+                return True
         return False
 
     # ---- usage -------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 ``stream_response`` yields :mod:`llmconsole.core.events` values and always ends: a terminal
 ``Completed``/``Incomplete``/``Failed`` is always the last event (a stream that closes without one is an
 interruption carrying the partial text). Errors before the stream starts are raised as typed
-:mod:`llmconsole.core.errors` exceptions. A 400 saying that a parameter is not accepted drops that
-parameter, retries once, and is remembered for the model (never a loop).
+:mod:`llmconsole.core.errors` exceptions. A 400 naming request fields that are not accepted drops them
+and retries while each retry names a new droppable field (at most one retry per field and
+:data:`~llmconsole.core.params.MAX_REQUESTS_PER_SEND` requests per send); they are remembered per proxy and model.
 """
 
 from __future__ import annotations
@@ -21,11 +22,9 @@ from llmconsole.core import discovery
 from llmconsole.core.config import Settings
 from llmconsole.core.conversation import Conversation
 from llmconsole.core.errors import (
-    BadRequestError,
     LLMConsoleError,
     ProxyConnectionError,
     ProxyError,
-    ProxyStatusError,
     ProxyTimeoutError,
     StreamDecodeError,
     StreamError,
@@ -41,9 +40,16 @@ from llmconsole.core.events import (
     TextDelta,
     Usage,
 )
-from llmconsole.core.http_errors import error_from_event, error_from_response, parse_rejected_param
+from llmconsole.core.http_errors import error_from_event, error_from_response
 from llmconsole.core.models import ModelInfo
-from llmconsole.core.params import DROPPABLE_PARAMS, LearnedParams, build_request
+from llmconsole.core.params import (
+    MAX_REQUESTS_PER_SEND,
+    LearnedParams,
+    build_request,
+    configured_params,
+    proxy_key,
+    rejected_fields,
+)
 from llmconsole.core.ratelimit import parse_quota
 from llmconsole.core.redact import one_line, redact
 from llmconsole.core.sse import SSEDecodeError, SSEDecoder
@@ -134,6 +140,8 @@ class ProxyClient:
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self.learned = learned or LearnedParams()
+        self.proxy_key = proxy_key(settings.base_url or "")
+        """Which proxy what is learned belongs to (the base URL without credentials)."""
         self.models: list[ModelInfo] = []
 
     # -- plumbing -----------------------------------------------------------------------------------
@@ -256,7 +264,9 @@ class ProxyClient:
             raise ProxyError("GET /v1/models: the answer has no model list (is OPENAI_BASE_URL a LiteLLM proxy?)")
         info = await self._model_info() if ids else {}
         models = [
-            discovery.build_model(model_id, info.get(model_id, []), self.settings, self.learned.rejected(model_id))
+            discovery.build_model(
+                model_id, info.get(model_id, []), self.settings, self.learned.rejected(self.proxy_key, model_id)
+            )
             for model_id in ids
         ]
         models = [m for m in models if m.is_chat]
@@ -319,16 +329,15 @@ class ProxyClient:
             prompt = self.settings.system_prompt
         override = self.settings.models.get(model.id)
         max_out = override.max_output_tokens if override is not None else None
-        retried = False
-        while True:
-            rejected = self.learned.rejected(model.id)
+        tried: set[str] = set()
+        for attempt in range(MAX_REQUESTS_PER_SEND):
             body, dropped = build_request(
                 model,
                 conversation,
                 system_prompt=prompt,
                 reasoning_effort=effort,
                 max_output_tokens=max_out,
-                rejected=rejected,
+                rejected=self.learned.rejected(self.proxy_key, model.id) - configured_params(override),
             )
             request = self.http.build_request("POST", "/responses", content=json.dumps(body).encode())
             try:
@@ -338,36 +347,20 @@ class ProxyClient:
             try:
                 if response.status_code >= 400:
                     error = await self._error_for(response, model.id)
-                    param = self._rejected_param(error, body)
-                    if param is not None and not retried:
-                        log.info("%s rejects %s: dropping it and retrying once", model.id, param)
-                        self.learned.record(model.id, param)
-                        retried = True
-                        continue
-                    raise error
+                    fresh = [f for f in rejected_fields(error, body) if f not in tried]
+                    fresh = [f for f in fresh if f not in configured_params(override)]
+                    if not fresh or attempt == MAX_REQUESTS_PER_SEND - 1:
+                        raise error
+                    log.info("%s rejects %s: dropping and retrying", model.id, ", ".join(fresh))
+                    for field in fresh:
+                        self.learned.record(self.proxy_key, model.id, field)
+                    tried.update(fresh)
+                    continue
                 async for event in self._events(response, model, dropped, body.get("max_output_tokens")):
                     yield event
                 return
             finally:
                 await response.aclose()
-
-    @staticmethod
-    def _rejected_param(error: ProxyError, body: Mapping[str, Any]) -> str | None:
-        if not isinstance(error, BadRequestError):
-            return None
-        candidates = [error.message]
-        if isinstance(error, ProxyStatusError) and error.body:
-            candidates.append(error.body)
-        reasoning = body.get("reasoning")
-        if isinstance(reasoning, dict) and "summary" in reasoning:
-            # LiteLLM's chat bridge (e.g. Databricks) refuses {"effort", "summary"}: "Unmapped reasoning effort".
-            if any("unmapped reasoning effort" in text.lower() for text in candidates):
-                return "reasoning_summary"
-        for text in candidates:
-            param = parse_rejected_param(text)
-            if param in DROPPABLE_PARAMS and param in body:
-                return param
-        return None
 
     async def _events(
         self, response: httpx.Response, model: ModelInfo, dropped: tuple[str, ...], max_out: Any

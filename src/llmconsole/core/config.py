@@ -51,6 +51,8 @@ class ModelOverride:
     """Force sending (true) or leaving out (false) ``store``."""
     prompt_cache_key: bool | None = None
     """Force sending (true) or leaving out (false) ``prompt_cache_key``."""
+    reasoning_summary: bool | None = None
+    """Force asking for (true) or leaving out (false) ``reasoning.summary``."""
     max_output_tokens: int | None = None
     """The ``max_output_tokens`` every request to this model carries."""
     context_window: int | None = None
@@ -245,6 +247,7 @@ def _model_override(where: str, value: object) -> ModelOverride:
     return ModelOverride(
         store=_opt_bool(f"{where}.store", data.get("store")),
         prompt_cache_key=_opt_bool(f"{where}.prompt_cache_key", data.get("prompt_cache_key")),
+        reasoning_summary=_opt_bool(f"{where}.reasoning_summary", data.get("reasoning_summary")),
         max_output_tokens=_opt_positive_int(f"{where}.max_output_tokens", data.get("max_output_tokens")),
         context_window=_opt_positive_int(f"{where}.context_window", data.get("context_window")),
         reasoning=_opt_bool(f"{where}.reasoning", data.get("reasoning")),

@@ -24,6 +24,7 @@ from llmconsole.core import paths
 from llmconsole.core.capabilities import pattern_capabilities
 from llmconsole.core.config import Settings
 from llmconsole.core.models import FieldSource, ModelInfo
+from llmconsole.core.params import configured_params
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def build_model(
 
     override = settings.models.get(model_id)
     if override is not None:
-        for field in ("store", "prompt_cache_key"):
+        for field in ("store", "prompt_cache_key", "reasoning_summary"):
             value = getattr(override, field)
             if value is not None:
                 params[field] = value
@@ -181,11 +182,9 @@ def build_model(
             reasoning, sources["reasoning"] = override.reasoning, "config"
         if override.images is not None:
             images, sources["images"] = override.images, "config"
-    for param in rejected:
-        configured_on = override is not None and getattr(override, param, None) is True
-        if not configured_on:
-            params[param] = False
-            sources[param] = "learned"
+    for param in rejected - configured_params(override):
+        params[param] = False
+        sources[param] = "learned"
     return ModelInfo(
         id=model_id,
         reasoning=bool(reasoning),

@@ -43,7 +43,6 @@ __all__ = [
     "error_from_event",
     "error_from_response",
     "extract_error_message",
-    "parse_rejected_param",
 ]
 
 _SERVER_PART = 220
@@ -421,66 +420,3 @@ def error_from_event(payload: Mapping[str, Any], *, model: str | None, secrets: 
     else:
         message = f"The server reported an error mid-stream ({code_text or 'no details'})"
     return StreamError(one_line(_scrub(message, secrets), 1000))
-
-
-# --------------------------------------------------------------------------------------------------
-# "This parameter is not accepted"
-
-_NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
-_REJECTED_PATTERNS = (
-    # FastAPI/pydantic: {"type": "extra_forbidden", "loc": ["body", "X"], "msg": "Extra inputs ..."}
-    # (as text; parsed bodies are read as JSON first)
-    re.compile(rf"""['"]loc['"]\s*:\s*[\[(]\s*['"]body['"]\s*,\s*['"]({_NAME})['"][^}}]*extra""", re.IGNORECASE),
-    # "X: Extra inputs are not permitted", pydantic's "X\n  Extra inputs are not permitted"
-    re.compile(rf"""(?<![\w.\\])({_NAME})['"`]?\s*:?\s+Extra inputs are not permitted"""),
-    re.compile(rf"""(?<![\w.\\])({_NAME})['"`]?:\s*Extra inputs are not permitted"""),
-    re.compile(rf"""does not support parameters?:?\s*[\[({{]?\s*['"]?({_NAME})"""),
-    re.compile(rf"""Unrecognized request arguments? supplied:?\s*['"`]?({_NAME})"""),
-    re.compile(rf"""Unsupported parameter:?\s*['"`]({_NAME})['"`]"""),
-    re.compile(rf"""Unknown parameter:?\s*['"`]({_NAME})['"`]"""),
-    re.compile(rf"""Unknown name\s*\\*['"]({_NAME})\\*['"]"""),
-)
-_ESCAPED_WHITESPACE_RE = re.compile(r"\\+[nrt]")
-_IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NOT_PARAMS = frozenset({"msg", "message", "detail", "error", "type", "loc", "body", "input", "ctx", "url"})
-
-
-def parse_rejected_param(message: str) -> str | None:
-    """The name of the request parameter a 400 says is not accepted, or None.
-
-    Understands ``X: Extra inputs are not permitted`` (and pydantic's ``loc``), ``does not support
-    parameters: ['X']``, ``Unrecognized request argument supplied: X``, ``Unsupported parameter: 'X'``,
-    ``Unknown parameter: 'X'`` and ``Unknown name "X"`` — also escaped inside LiteLLM's own message.
-    A dotted name gives its top-level parameter (``reasoning.effort`` -> ``reasoning``).
-    """
-    if not isinstance(message, str) or not message:
-        return None
-    if "xtra" in message:
-        body = analyse(message)
-        for d in body.top_dicts + body.embedded_dicts:
-            if d.get("type") != "extra_forbidden" and "Extra inputs" not in str(d.get("msg", "")):
-                continue
-            loc = d.get("loc")
-            if isinstance(loc, list | tuple):
-                parts = [str(p) for p in loc]
-                if parts and parts[0] == "body":
-                    parts = parts[1:]
-                name = _param_name(parts[0]) if parts else None
-                if name:
-                    return name
-    text = _ESCAPED_WHITESPACE_RE.sub(" ", search_text(message))
-    for pattern in _REJECTED_PATTERNS:
-        for match in pattern.finditer(text):
-            name = _param_name(match.group(1))
-            if name:
-                return name
-    return None
-
-
-def _param_name(name: str) -> str | None:
-    if name.startswith("body."):
-        name = name[5:]
-    top = name.split(".", 1)[0]
-    if top and top not in _NOT_PARAMS and _IDENTIFIER_RE.fullmatch(top):
-        return top
-    return None

@@ -3,64 +3,174 @@
 Optional parameters (``store``, ``prompt_cache_key``, ``reasoning``, ``max_output_tokens``,
 ``instructions``) go out only where the model supports them (:class:`ModelInfo.params`, from patterns,
 ``/model/info`` and the config) and where the backend has not been seen rejecting them
-(:class:`LearnedParams`, a small JSON file in the user cache directory).
+(:class:`LearnedParams`, a small JSON file in the user cache directory, per proxy and model).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from llmconsole.core import paths
 from llmconsole.core.conversation import Conversation
-from llmconsole.core.models import ModelInfo
+from llmconsole.core.errors import (
+    AuthenticationError,
+    ContextOverflowError,
+    NotFoundError,
+    ProxyError,
+    ProxyStatusError,
+    RateLimitError,
+)
+from llmconsole.core.rejections import is_not_about_a_field, rejected_paths, request_field
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from llmconsole.core.config import ModelOverride
+    from llmconsole.core.models import ModelInfo
 
 log = logging.getLogger(__name__)
 
-DROPPABLE_PARAMS = frozenset(
-    {"store", "prompt_cache_key", "reasoning", "reasoning_summary", "max_output_tokens", "instructions"}
-)
-"""Parameters the client adds on its own and may leave out when a backend rejects them.
-``reasoning_summary`` stands for ``reasoning.summary`` (LiteLLM's chat bridge refuses it)."""
+REQUIRED_FIELDS = frozenset({"model", "input", "stream"})
+"""Fields of our request that are never dropped: a 400 about one of them is not retried."""
+MAX_REQUESTS_PER_SEND = 4
+"""Requests one send may make while dropping rejected fields (the first one and at most three retries)."""
+_NOT_FIELD_ERRORS = (AuthenticationError, NotFoundError, ContextOverflowError, RateLimitError)
+
+
+def carries(body: Mapping[str, Any], field: str) -> bool:
+    """Whether the request ``body`` carries ``field`` (``reasoning_summary`` is ``reasoning.summary``)."""
+    if field == "reasoning_summary":
+        reasoning = body.get("reasoning")
+        return isinstance(reasoning, dict) and "summary" in reasoning
+    return field in body
+
+
+def rejected_fields(error: ProxyError, body: Mapping[str, Any]) -> list[str]:
+    """The optional fields of ``body`` that ``error`` says are not accepted (droppable, in order).
+
+    Only a 400/422 (or LiteLLM's UnsupportedParamsError, which some versions send as a 500) counts, and
+    never one about the model, the context window, the content policy or a required field.
+    """
+    if not isinstance(error, ProxyStatusError) or isinstance(error, _NOT_FIELD_ERRORS):
+        return []
+    text = error.body or error.message
+    litellm_refusal = "does not support parameter" in text
+    if error.status not in (400, 422) and not (error.status == 500 and litellm_refusal):
+        return []
+    if is_not_about_a_field(text):
+        return []
+    fields: list[str] = []
+    for path in rejected_paths(text) or rejected_paths(error.message):
+        field = request_field(path)
+        if field and field not in REQUIRED_FIELDS and field not in fields and carries(body, field):
+            fields.append(field)
+    return fields
+
+
+def configured_params(override: ModelOverride | None) -> frozenset[str]:
+    """The fields a config override (``[models."id"]``) turns on: these win over what was learned."""
+    if override is None:
+        return frozenset()
+    on = {name for name in ("store", "prompt_cache_key", "reasoning_summary") if getattr(override, name) is True}
+    if override.max_output_tokens is not None:
+        on.add("max_output_tokens")
+    if override.reasoning is True:
+        on.add("reasoning")
+    return frozenset(on)
+
+
+def proxy_key(base_url: str) -> str:
+    """The proxy a learned rejection belongs to: scheme, host, port and path, without credentials or query."""
+    try:
+        parts = urlsplit(base_url.strip())
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return _strip_credentials(base_url)
+    if not host:
+        return _strip_credentials(base_url)
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port else host
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _strip_credentials(url: str) -> str:
+    """``url`` without anything between ``//`` and ``@`` (a key or a password)."""
+    return re.sub(r"(?<=//)[^/@\s]*@", "", url.strip())
 
 
 class LearnedParams:
-    """Parameters a backend rejected, per model, remembered across runs (``learned_params.json``)."""
+    """Fields a backend rejected, per proxy and model, remembered across runs (``learned_params.json``).
+
+    The file is ``{"version": 2, "proxies": {proxy_key: {model: [field, ...]}}}``; a config override
+    (``[models."id"]``) wins over what is learned, and ``llmconsole --forget-learned [MODEL]`` forgets it.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.cache_dir() / "learned_params.json"
         self._lock = threading.Lock()
-        self._rejected: dict[str, set[str]] = self._read()
+        self._rejected: dict[str, dict[str, set[str]]] = self._read()
 
-    def _read(self) -> dict[str, set[str]]:
+    def _read(self) -> dict[str, dict[str, set[str]]]:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return {}
-        if not isinstance(raw, dict):
-            return {}
+        proxies = raw.get("proxies") if isinstance(raw, dict) and raw.get("version") == 2 else None
+        if not isinstance(proxies, dict):
+            return {}  # the first format had no proxy: its entries cannot be trusted for any one proxy
         return {
-            str(model): {str(p) for p in params if isinstance(p, str)}
-            for model, params in raw.items()
-            if isinstance(params, list)
+            str(proxy): {
+                str(model): {str(p) for p in fields if isinstance(p, str)}
+                for model, fields in models.items()
+                if isinstance(fields, list)
+            }
+            for proxy, models in proxies.items()
+            if isinstance(models, dict)
         }
 
-    def rejected(self, model_id: str) -> frozenset[str]:
-        """The parameters ``model_id`` is known to reject."""
-        return frozenset(self._rejected.get(model_id, ()))
+    def _write(self) -> None:
+        proxies = {
+            proxy: {m: sorted(f) for m, f in sorted(models.items()) if f}
+            for proxy, models in sorted(self._rejected.items())
+        }
+        data = json.dumps({"version": 2, "proxies": {p: m for p, m in proxies.items() if m}}, indent=1)
+        try:
+            paths.write_private_file(self.path, data)
+        except OSError as exc:
+            log.warning("cannot save learned parameters: %s", exc)
 
-    def record(self, model_id: str, param: str) -> None:
-        """Remember that ``model_id`` rejects ``param`` (written at once; failures to write are logged)."""
+    def rejected(self, proxy: str, model_id: str) -> frozenset[str]:
+        """The fields ``model_id`` behind ``proxy`` (a :func:`proxy_key`) is known to reject."""
         with self._lock:
-            self._rejected.setdefault(model_id, set()).add(param)
-            data = json.dumps({m: sorted(p) for m, p in sorted(self._rejected.items())}, indent=1)
-            try:
-                paths.write_private_file(self.path, data)
-            except OSError as exc:
-                log.warning("cannot save learned parameters: %s", exc)
+            return frozenset(self._rejected.get(proxy, {}).get(model_id, ()))
+
+    def record(self, proxy: str, model_id: str, field: str) -> None:
+        """Remember that ``model_id`` behind ``proxy`` rejects ``field`` (written at once; failures are logged)."""
+        with self._lock:
+            self._rejected.setdefault(proxy, {}).setdefault(model_id, set()).add(field)
+            self._write()
+
+    def forget(self, proxy: str, model_id: str | None = None) -> dict[str, frozenset[str]]:
+        """Forget what was learned behind ``proxy`` (for one model, or all); returns what was forgotten."""
+        with self._lock:
+            models = self._rejected.get(proxy, {})
+            if model_id is None:
+                gone = {m: frozenset(f) for m, f in models.items() if f}
+                self._rejected.pop(proxy, None)
+            else:
+                fields = models.pop(model_id, set())
+                gone = {model_id: frozenset(fields)} if fields else {}
+            if gone:
+                self._write()
+            return gone
 
 
 def build_request(

@@ -319,7 +319,7 @@ def embedded_objects(text: str) -> list[dict[str, Any]]:
         if unescaped == variant:
             break
         variant = unescaped
-    if not found and "{'" in text:
+    if "{'" in text and not any(found):
         found.extend(_scan_repr(text))
     return found
 
