@@ -15,7 +15,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -45,8 +45,11 @@ EPILOG = """\
 environment:
   OPENAI_BASE_URL        the LiteLLM proxy, e.g. https://litellm.example.com (with or without /v1)
   OPENAI_API_KEY         the proxy key (never printed, logged or stored; no flag takes it)
+  LLMCONSOLE_PROFILE     a [profiles.NAME] of config.toml (base_url plus api_key_env or
+                         api_key_command); --profile wins, OPENAI_BASE_URL wins over default_profile
   HTTPS_PROXY, NO_PROXY  honoured for the connection to the proxy
-  SSL_CERT_FILE          a CA bundle, e.g. for a corporate TLS-inspecting proxy
+  SSL_CERT_FILE/_DIR     CA certificates trusted on top of the system trust store
+                         (e.g. a corporate TLS-inspecting proxy's CA)
   LLMCONSOLE_DATA_DIR    where the history lives (default: the user data directory)
   LLMCONSOLE_CONFIG_DIR  where config.toml is read from (default model, system prompt,
                          per-model overrides such as prompt_cache_key = false)
@@ -65,6 +68,7 @@ examples:
   llmconsole -p "Hi" --model a --model b  compare models side by side
   llmconsole history show last            the last conversation as Markdown
   llmconsole --forget-learned gpt-5.2     send the fields this proxy's gpt-5.2 once rejected again
+  llmconsole doctor --probe               why it cannot connect: DNS, proxy, TLS, key, models
 
 exit codes: 0 ok · 2 configuration/usage · 3 rate limited · 4 API or connection error · 130 interrupted"""
 
@@ -100,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="forget the request fields learned as rejected on this proxy (for MODEL, or for every model)",
     )
     parser.add_argument("--base-url", metavar="URL", help="the proxy URL (overrides OPENAI_BASE_URL)")
+    parser.add_argument(
+        "--profile", metavar="NAME", help="use [profiles.NAME] of config.toml (overrides LLMCONSOLE_PROFILE)"
+    )
     parser.add_argument("--demo", action="store_true", help="use the built-in demo backend (no proxy, no network)")
     parser.add_argument("--system", metavar="TEXT", help="system prompt for this run")
     parser.add_argument(
@@ -126,27 +133,31 @@ def _settings(args: argparse.Namespace, *, need_url: bool) -> Settings:
     from llmconsole.core.config import load_settings
     from llmconsole.core.errors import ConfigError
 
-    settings = load_settings(base_url=args.base_url, demo=args.demo)
+    settings = load_settings(base_url=args.base_url, demo=args.demo, profile=args.profile)
     if need_url and not settings.demo:
         if not settings.base_url:
             raise ConfigError(
                 "OPENAI_BASE_URL is not set: export OPENAI_BASE_URL=https://your-litellm-proxy "
                 "(or try llmconsole --demo)"
             )
-        if not settings.api_key.get_secret_value():
-            raise ConfigError("OPENAI_API_KEY is not set: export OPENAI_API_KEY=<your proxy key>")
+        if settings.key_command is not None:
+            settings.key_command.key()  # a failing command is one line and exit 2 before any request
+        elif not settings.api_key.get_secret_value():
+            where = f" (profile {settings.profile!r})" if settings.profile else ""
+            raise ConfigError(f"{settings.key_env} is not set{where}: export {settings.key_env}=<your proxy key>")
     warning = settings.insecure_warning()
     if warning:
         _err(f"llmconsole: {warning}")
     return settings
 
 
-def _configure_logging(debug: bool, secrets: Sequence[str]) -> None:
+def _configure_logging(debug: bool, secrets: Sequence[str] | Callable[[], Sequence[str]]) -> None:
+    """Log to stderr, redacted (``secrets`` may be a function: keys from a command change while running)."""
     from llmconsole.core.redact import redact
 
     class _Redact(logging.Filter):
         def filter(self, record: logging.LogRecord) -> bool:
-            record.msg = redact(record.getMessage(), secrets)
+            record.msg = redact(record.getMessage(), secrets() if callable(secrets) else secrets)
             record.args = None
             return True
 
@@ -496,6 +507,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from llmconsole.history_cli import main as history_main
 
         return _guard(lambda: history_main(argv[1:]), debug="--debug" in argv)
+    if argv[:1] == ["doctor"]:
+        from llmconsole.doctor import main as doctor_main
+
+        return _guard(lambda: doctor_main(argv[1:]), debug="--debug" in argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.json and not args.list_models:
@@ -506,11 +521,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return forget_learned(_settings(args, need_url=False), args.forget_learned or None)
         if args.list_models:
             settings = _settings(args, need_url=True)
-            _configure_logging(args.debug, settings.secrets())
+            _configure_logging(args.debug, settings.secrets)
             return list_models(args, settings)
         if args.prompt is not None:
             settings = _settings(args, need_url=True)
-            _configure_logging(args.debug, settings.secrets())
+            _configure_logging(args.debug, settings.secrets)
             return prompt_once(args, settings)
         return run_console(args)
 

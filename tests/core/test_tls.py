@@ -1,14 +1,11 @@
-"""TLS is verified by default, and SSL_CERT_FILE (a corporate CA) is honoured."""
+"""TLS: verified against the OS trust store (truststore) plus SSL_CERT_FILE / SSL_CERT_DIR, with a throwaway CA."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,75 +15,91 @@ from llmconsole.core.config import Settings
 from llmconsole.core.errors import ProxyConnectionError
 from llmconsole.core.secret import Secret
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
-
-
-class Models(BaseHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802
-        body = json.dumps({"data": [{"id": "tls-model"}]}).encode() if self.path == "/v1/models" else b"{}"
-        self.send_response(200 if self.path == "/v1/models" else 404)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+# -- the system trust store (truststore) plus SSL_CERT_FILE / SSL_CERT_DIR, with a throwaway CA -----------------
 
 
 @pytest.fixture
-def https_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Models)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{httpd.server_address[1]}", cert
-    httpd.shutdown()
-    httpd.server_close()
+def throwaway(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    from tests.netservers import OpenAIServer, throwaway_ca
+
+    with throwaway_ca(tmp_path) as (_ca, pem, server_context), OpenAIServer(["ca-model"], tls=server_context) as srv:
+        yield srv.url, pem
+
+
+def test_the_context_is_the_system_trust_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    import truststore
+
+    from llmconsole.core.trust import ssl_context
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    context = ssl_context()
+    assert isinstance(context, truststore.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
 
 
 @pytest.mark.anyio
-async def test_self_signed_certificate_is_refused(
-    https_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+async def test_unknown_ca_refused_then_trusted_through_ssl_cert_file(
+    throwaway: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url, _ = https_server
+    url, pem = throwaway
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     async with ProxyClient(Settings(base_url=url, api_key=Secret("sk-tls"))) as client:
-        with pytest.raises(ProxyConnectionError, match="(?i)certificate"):
+        with pytest.raises(ProxyConnectionError, match="(?i)certificate verify failed"):
             await client.discover()
+    monkeypatch.setenv("SSL_CERT_FILE", str(pem))
+    async with ProxyClient(Settings(base_url=url, api_key=Secret("sk-tls"))) as client:
+        assert [m.id for m in await client.discover()] == ["ca-model"]
 
 
 @pytest.mark.anyio
-async def test_ssl_cert_file_is_honoured(https_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    url, cert = https_server
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command for the subject hash")
+async def test_ssl_cert_dir_is_honoured(
+    throwaway: tuple[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url, pem = throwaway
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    subject_hash = subprocess.run(
+        ["openssl", "x509", "-hash", "-noout", "-in", str(pem)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (folder / f"{subject_hash}.0").write_bytes(pem.read_bytes())
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("SSL_CERT_DIR", str(folder))
     async with ProxyClient(Settings(base_url=url, api_key=Secret("sk-tls"))) as client:
-        models = await client.discover()
-    assert [m.id for m in models] == ["tls-model"]
+        assert [m.id for m in await client.discover()] == ["ca-model"]
+
+
+@pytest.mark.anyio
+async def test_ssl_cert_file_adds_to_the_system_bundle(
+    throwaway: tuple[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """OpenSSL lets SSL_CERT_FILE replace the system bundle; here it is added to it (server by the "system" CA)."""
+    import trustme
+
+    from llmconsole.core import trust
+
+    url, system_pem = throwaway  # this CA plays the system bundle
+    other = trustme.CA()
+    other_pem = tmp_path / "other-ca.pem"
+    other.cert_pem.write_to_path(str(other_pem))
+    monkeypatch.setattr(trust, "_system_bundle", lambda: str(system_pem))
+    monkeypatch.setattr(trust.sys, "platform", "linux")
+    monkeypatch.setenv("SSL_CERT_FILE", str(other_pem))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    async with ProxyClient(Settings(base_url=url, api_key=Secret("sk-tls"))) as client:
+        assert [m.id for m in await client.discover()] == ["ca-model"]
+
+
+def test_a_missing_ssl_cert_file_is_one_config_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from llmconsole.core.errors import ConfigError
+    from llmconsole.core.trust import ssl_context
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(ConfigError, match=r"SSL_CERT_FILE=.*missing\.pem does not exist"):
+        ssl_context()
+    (tmp_path / "garbage.pem").write_text("not a certificate")
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "garbage.pem"))
+    with pytest.raises(ConfigError, match="cannot be used as CA certificates"):
+        ssl_context()

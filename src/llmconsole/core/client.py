@@ -53,6 +53,7 @@ from llmconsole.core.params import (
 from llmconsole.core.ratelimit import parse_quota
 from llmconsole.core.redact import one_line, redact
 from llmconsole.core.sse import SSEDecodeError, SSEDecoder
+from llmconsole.core.trust import network_options
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ class ProxyClient:
 
     @property
     def http(self) -> httpx.AsyncClient:
-        """The pooled client, made on first use (TLS verified; proxies and SSL_CERT_FILE from the environment)."""
+        """The pooled client, made on first use (see :func:`~llmconsole.core.trust.network_options`)."""
         if self._http is None:
             timeout = httpx.Timeout(
                 connect=self.settings.connect_timeout,
@@ -158,14 +159,14 @@ class ProxyClient:
             )
             headers = {"Content-Type": "application/json", "User-Agent": "llmconsole"}
             key = self.settings.api_key.get_secret_value()
-            if key:
+            if key and self.settings.key_command is None:
                 headers["Authorization"] = f"Bearer {key}"
             self._http = httpx.AsyncClient(
                 base_url=self.settings.v1_url,
                 headers=headers,
                 timeout=timeout,
                 transport=self._transport,
-                trust_env=True,
+                **network_options(self.settings, self._transport),
                 follow_redirects=False,
                 limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             )

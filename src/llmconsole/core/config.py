@@ -15,12 +15,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from llmconsole.core import paths
 from llmconsole.core.errors import ConfigError
 from llmconsole.core.secret import Secret
+
+if TYPE_CHECKING:
+    from llmconsole.core.keycommand import KeyCommand
+    from llmconsole.core.profiles import Profile
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 REASONING_EFFORTS: tuple[ReasoningEffort, ...] = get_args(ReasoningEffort)
@@ -85,6 +89,10 @@ class FileConfig:
     """Silence the warning for a plain ``http://`` proxy on a non-loopback host (trusted networks)."""
     models: dict[str, ModelOverride] = field(default_factory=dict)
     """Per-model overrides."""
+    default_profile: str | None = None
+    """The profile used when neither ``--profile``, ``LLMCONSOLE_PROFILE`` nor ``OPENAI_BASE_URL`` says otherwise."""
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    """``[profiles.NAME]``: named proxies (see :mod:`llmconsole.core.profiles`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +119,16 @@ class Settings:
     models: dict[str, ModelOverride] = field(default_factory=dict)
     config_path: Path | None = None
     """The config file that was read, if any."""
+    profile: str | None = None
+    """The profile in use (None: the plain environment or ``--base-url``)."""
+    profiles: tuple[str, ...] = ()
+    """Every profile in the config file (for the console's palette)."""
+    source: str = "environment"
+    """What chose the proxy: ``--base-url``, ``--profile``, ``LLMCONSOLE_PROFILE``, ``default_profile``, ..."""
+    key_env: str = "OPENAI_API_KEY"
+    """The variable the key was read from (when it does not come from a command)."""
+    key_command: KeyCommand | None = None
+    """The profile's ``api_key_command``: the key is fetched on first use and again after a 401."""
 
     def __post_init__(self) -> None:
         key: object = self.api_key
@@ -141,10 +159,16 @@ class Settings:
             return "not connected"
         return urlsplit(self.base_url).netloc or self.base_url
 
+    @property
+    def label(self) -> str:
+        """The profile and host for titles (``work · proxy.corp``), or the host alone."""
+        return f"{self.profile} · {self.host}" if self.profile and not self.demo else self.host
+
     def secrets(self) -> tuple[str, ...]:
         """Strings that must be redacted from anything shown or stored."""
         key = self.api_key.get_secret_value()
-        return (key,) if key else ()
+        keys = (key,) if key else ()
+        return keys + self.key_command.secrets() if self.key_command is not None else keys
 
     def insecure_warning(self) -> str | None:
         """A warning when the key would travel unencrypted to a non-loopback host, else None."""
@@ -267,7 +291,16 @@ def parse_file_config(data: Mapping[str, Any]) -> FileConfig:
         str(name): _model_override(f"models.{name}", value)
         for name, value in _table("models", data.get("models", {})).items()
     }
+    from llmconsole.core.profiles import ProfileInvalid, parse_profiles
+
+    try:
+        profiles = parse_profiles(data.get("profiles"))
+    except ProfileInvalid as exc:
+        raise _Invalid(exc.where, exc.msg) from None
+    default_profile = _opt_str("default_profile", data.get("default_profile"))
     return FileConfig(
+        default_profile=default_profile,
+        profiles=profiles,
         default_model=_opt_str("default_model", data.get("default_model")),
         system_prompt=_opt_str("system_prompt", data.get("system_prompt")),
         reasoning_effort=effort,
@@ -304,8 +337,13 @@ def load_settings(
     demo: bool = False,
     environ: Mapping[str, str] | None = None,
     config_path: Path | None = None,
+    profile: str | None = None,
 ) -> Settings:
-    """Build :class:`Settings` from flags (``base_url``, ``demo``), the environment and the config file.
+    """Build :class:`Settings` from flags (``base_url``, ``demo``, ``profile``), the environment and the config file.
+
+    The proxy comes from ``--profile``, else ``LLMCONSOLE_PROFILE``, else ``--base-url``/``OPENAI_BASE_URL``,
+    else the file's ``default_profile`` (``--base-url`` with a profile replaces only its URL). An unknown
+    profile is a :class:`ConfigError` listing the known ones.
 
     A missing ``OPENAI_BASE_URL`` is not an error here (the app shows how to connect); callers that
     need it use :attr:`Settings.v1_url`, which raises :class:`ConfigError` naming the variable.
@@ -313,18 +351,21 @@ def load_settings(
     env = os.environ if environ is None else environ
     path = config_path or config_file_path()
     file_config = read_config_file(path)
+    from llmconsole.core.profiles import choose_profile
+
+    choice = choose_profile(file_config, flag=profile, base_url=base_url, environ=env, demo=demo, path=path)
     if demo:
         url: str | None = DEMO_BASE_URL
         key = "demo-key"
     else:
-        raw_url = base_url if base_url is not None else env.get("OPENAI_BASE_URL")
+        raw_url = base_url if base_url is not None else choice.base_url
         url = normalize_base_url(raw_url) if raw_url else None
-        key = env.get("OPENAI_API_KEY", "")
+        key = env.get(choice.key_env, "") if choice.key_command is None else ""
     return Settings(
         base_url=url,
         api_key=Secret(key),
         demo=demo,
-        default_model=file_config.default_model,
+        default_model=choice.default_model or file_config.default_model,
         system_prompt=file_config.system_prompt,
         reasoning_effort=file_config.reasoning_effort,
         idle_timeout=file_config.idle_timeout,
@@ -332,4 +373,9 @@ def load_settings(
         allow_insecure_http=file_config.allow_insecure_http,
         models=dict(file_config.models),
         config_path=path if path.exists() else None,
+        profile=None if demo else choice.name,
+        profiles=tuple(file_config.profiles),
+        source=choice.source,
+        key_env=choice.key_env,
+        key_command=None if demo else choice.key_command,
     )

@@ -12,7 +12,6 @@ the client learned from rejections.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -201,8 +200,7 @@ def build_model(
 
 
 def _cache_path(settings: Settings) -> Path:
-    digest = hashlib.sha256((settings.base_url or "").encode()).hexdigest()[:16]
-    return paths.cache_dir() / f"models-{digest}.json"
+    return paths.proxy_file("models", settings.base_url)
 
 
 def save_cache(settings: Settings, models: list[ModelInfo]) -> None:

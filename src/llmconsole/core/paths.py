@@ -37,6 +37,14 @@ def cache_dir() -> Path:
     return Path(data_override) / "cache" if data_override else _platform_dir("cache")
 
 
+def proxy_file(stem: str, base_url: str | None) -> Path:
+    """``<cache>/<stem>-<digest of base_url>.json``: a file kept per proxy (model list, learned parameters)."""
+    import hashlib
+
+    digest = hashlib.sha256((base_url or "").encode()).hexdigest()[:16]
+    return cache_dir() / f"{stem}-{digest}.json"
+
+
 def config_dir() -> Path:
     """The optional ``config.toml``. ``LLMCONSOLE_CONFIG_DIR`` overrides it."""
     override = os.environ.get("LLMCONSOLE_CONFIG_DIR")

@@ -95,7 +95,7 @@ class LLMConsoleApp(App[None]):
         self.notify(message, severity="warning")
 
     def on_mount(self) -> None:
-        self.sub_title = self.settings.host
+        self.sub_title = self.settings.label
         if self.settings.base_url is None and not self.settings.demo and self.client is None:
             from llmconsole.ui.screens.welcome import WelcomeScreen
 
@@ -122,15 +122,52 @@ class LLMConsoleApp(App[None]):
 
     def _start_main(self) -> None:
         # The client (httpx and the error parsers) is made on first use, after the first paint.
-        screen = MainScreen(
+        self.push_screen(self._new_main_screen())
+        self.call_after_refresh(self._after_first_paint)
+
+    def _new_main_screen(self) -> MainScreen:
+        return MainScreen(
             self.client,
             settings=self.settings,
             client_factory=self._ensure_client,
             clock=self.clock,
             history=self.history,
         )
-        self.push_screen(screen)
-        self.call_after_refresh(self._after_first_paint)
+
+    async def switch_profile(self, name: str) -> bool:
+        """Talk to profile ``name``'s proxy from now on: a fresh main screen with its models, quota and key.
+
+        The system prompt and reasoning effort carry over; the conversation on screen stays in the history.
+        Returns False (with a notification) when the profile cannot be loaded.
+        """
+        from dataclasses import replace
+
+        from llmconsole.core.config import load_settings
+        from llmconsole.core.errors import LLMConsoleError
+
+        main = self.main_screen
+        try:
+            settings = load_settings(profile=name)
+        except LLMConsoleError as exc:
+            self.notify(exc.message, title="Profile not switched", severity="error")
+            return False
+        if main is not None:
+            settings = replace(settings, system_prompt=main.system_prompt, reasoning_effort=main.reasoning_effort)
+        old_client, self.client, self.settings = self.client, None, settings
+        if main is not None and self.screen is main:
+            await self.switch_screen(self._new_main_screen())
+        elif main is not None:
+            self.notify("Close the open dialog first.", title="Profile not switched", severity="warning")
+            return False
+        else:
+            self._start_main()
+        if old_client is not None:
+            await old_client.aclose()
+        warning = settings.insecure_warning()
+        if warning:
+            self.notify(warning.removeprefix("warning: "), title="Unencrypted proxy", severity="warning", timeout=15)
+        self.notify(f"Profile {name}: {settings.host}", title="Profile switched")
+        return True
 
     def _after_first_paint(self) -> None:
         warning = self.settings.insecure_warning()
@@ -198,6 +235,9 @@ class LLMConsoleApp(App[None]):
             return False
         return await main.open_conversation(conv_id, message_id)
 
+    def _switch_soon(self, name: str) -> None:
+        self.run_worker(self.switch_profile(name), group="switch-profile", exit_on_error=False)
+
     def open_conversation_soon(self, conv_id: str) -> None:
         """:meth:`open_conversation` in a worker (for the command palette)."""
         self.run_worker(self.open_conversation(conv_id), group="open-conversation", exit_on_error=False)
@@ -229,6 +269,11 @@ class LLMConsoleApp(App[None]):
             "Conversations: list", "Open, search, rename, delete or export one (ctrl+o)", main.action_conversations
         )
         yield SystemCommand("Model: pick", "Open the model picker (ctrl+l)", main.action_pick_model)
+        for name in self.settings.profiles:
+            if name != self.settings.profile:
+                yield SystemCommand(
+                    f"profile: {name}", f"Switch to the proxy of profile {name}", partial(self._switch_soon, name)
+                )
         yield SystemCommand(
             "Compare: models side by side", "One prompt to 2–4 models, replies in columns (f3)", main.action_compare
         )

@@ -284,7 +284,7 @@ class MainScreen(Screen[None]):
         self._update_context()
 
     def _update_title(self) -> None:
-        host = self.settings.host
+        host = self.settings.label  # the profile's name too
         key = self.key_info
         key_part = key_text(key.alias, key.spend, key.max_budget) if key is not None else None
         self.title = f"llmconsole · {key_part}" if key_part else "llmconsole"

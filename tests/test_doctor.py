@@ -1,0 +1,169 @@
+"""``llmconsole doctor`` against real servers: a closed port, a TLS server with an unknown CA, a bare
+OpenAI-compatible server, a real forward proxy (proxy.py) in HTTPS_PROXY. (The LiteLLM proxy: tests/integration.)"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from llmconsole.cli import main
+from tests.faultserver import closed_port
+from tests.netservers import ForwardProxy, OpenAIServer, throwaway_ca
+
+KEY = "sk-doctor-secret-0123456789"
+PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
+PROXY_VARS += tuple(name.lower() for name in PROXY_VARS)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in (*PROXY_VARS, "SSL_CERT_FILE", "SSL_CERT_DIR", "LLMCONSOLE_PROFILE", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("LLMCONSOLE_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("LLMCONSOLE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LLMCONSOLE_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def tls(tmp_path: Path) -> Iterator[tuple[OpenAIServer, Path]]:
+    with throwaway_ca(tmp_path) as (_ca, pem, context), OpenAIServer(["m-1", "m-2"], tls=context) as server:
+        yield server, pem
+
+
+def doctor(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, str], str]:
+    """Exit code, {check name: its line}, all output. Asserts one line per check and no key anywhere."""
+    code = main(["doctor", *args])
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
+    assert KEY not in out and "Traceback" not in out
+    lines: dict[str, str] = {}
+    for line in captured.out.splitlines():
+        status, rest = line[:12].strip(), line[13:]
+        name = rest[:20].strip()
+        assert status in {"ok", "fail", "warn", "not offered", "skip", "info", "done"}, line
+        lines[name or status] = line
+    return code, lines, out
+
+
+def test_closed_port_fails_at_tcp_connect(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{closed_port()}")
+    code, lines, _ = doctor(capsys)
+    assert code == 4
+    assert lines["configuration"].startswith("ok") and "OPENAI_BASE_URL" in lines["configuration"]
+    assert lines["key"].startswith("ok") and "OPENAI_API_KEY" in lines["key"]
+    assert lines["TCP connect"].startswith("fail") and "Connection refused" in lines["TCP connect"]
+    assert "fix: nothing listens" in lines["TCP connect"]
+    assert lines["/v1/models"].startswith("skip")
+    assert "1 failed (TCP connect)" in lines["done"]
+
+
+def test_unknown_ca_names_the_failure_and_the_fix(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tls: tuple[OpenAIServer, Path]
+) -> None:
+    server, pem = tls
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+    code, lines, _ = doctor(capsys)
+    assert code == 4
+    assert lines["TCP connect"].startswith("ok")
+    line = lines["TLS handshake"]
+    assert line.startswith("fail") and "certificate verify failed" in line
+    assert "unable to get local issuer certificate" in line or "self-signed" in line
+    assert "SSL_CERT_FILE" in line and "system trust store" in line
+    assert server.paths == []  # nothing was sent over an unverified connection
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(pem))
+    code, lines, _ = doctor(capsys)
+    assert code == 0, lines
+    assert lines["TLS handshake"].startswith("ok") and f"SSL_CERT_FILE={pem}" in lines["TLS handshake"]
+    assert lines["/v1/models"].startswith("ok") and "2 models (m-1, m-2)" in lines["/v1/models"]
+    # a plain OpenAI-compatible server: the optional endpoints are not offered, not failures
+    for name in ("/model/info", "/key/info", "/utils/token_counter"):
+        assert lines[name].startswith("not offered"), lines[name]
+
+
+def test_a_real_forward_proxy_in_https_proxy(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tls: tuple[OpenAIServer, Path],
+    tmp_path: Path,
+) -> None:
+    server, pem = tls
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+    monkeypatch.setenv("SSL_CERT_FILE", str(pem))
+    # A proxy that is down: the doctor connects to the proxy, not to the server.
+    dead = f"http://127.0.0.1:{closed_port()}"
+    monkeypatch.setenv("HTTPS_PROXY", dead)
+    code, lines, _ = doctor(capsys)
+    assert code == 4
+    assert lines["proxy"].startswith("ok") and f"via {dead} (HTTPS_PROXY" in lines["proxy"]
+    assert lines["TCP connect"].startswith("fail") and "HTTPS_PROXY" in lines["TCP connect"]
+    assert server.paths == []
+
+    with ForwardProxy(tmp_path) as forward:
+        monkeypatch.setenv("HTTPS_PROXY", forward.url)
+        code, lines, _ = doctor(capsys)
+        assert code == 0, (lines, forward.log())
+        assert f"via {forward.url} (HTTPS_PROXY; NO_PROXY not set)" in lines["proxy"]
+        assert "resolved by the proxy" in lines["DNS"]
+        assert lines["TCP connect"].startswith("ok") and f":{forward.port}" in lines["TCP connect"]
+        assert lines["TLS handshake"].startswith("ok")
+        assert lines["/v1/models"].startswith("ok")
+
+    # NO_PROXY covering the host: direct again (the proxy is gone, and it still works)
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    code, lines, _ = doctor(capsys)
+    assert code == 0 and lines["proxy"].startswith("ok") and "direct: NO_PROXY=localhost,127.0.0.1" in lines["proxy"]
+
+
+def test_a_refused_key_is_explained(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with OpenAIServer(["m"], key="sk-the-right-one-000") as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        code, lines, _ = doctor(capsys)
+    assert code == 4
+    line = lines["/v1/models"]
+    assert line.startswith("fail") and "401" in line and "OPENAI_API_KEY" in line and "expired" in line
+
+
+def test_unknown_profile_is_a_configuration_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text(
+        '[profiles.a]\nbase_url = "http://127.0.0.1:1"\n[profiles.b]\nbase_url = "http://127.0.0.1:2"\n'
+    )
+    code, lines, _ = doctor(capsys, "--profile", "c")
+    assert code == 2 and "known profiles" in lines["configuration"] and "a, b" in lines["configuration"]
+
+
+def test_a_failing_key_command_is_a_configuration_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    helper = tmp_path / "helper.py"
+    helper.write_text(f"import sys\nprint({KEY!r})\nsys.stderr.write('session expired for {KEY}')\nsys.exit(1)\n")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text(
+        f'[profiles.work]\nbase_url = "http://127.0.0.1:{closed_port()}"\n'
+        f"api_key_command = '{sys.executable} {helper}'\n"
+    )
+    monkeypatch.setenv("LLMCONSOLE_PROFILE", "work")
+    code, lines, out = doctor(capsys)
+    assert code == 2
+    assert "profile 'work' (LLMCONSOLE_PROFILE)" in lines["configuration"]
+    assert lines["key"].startswith("fail") and "session expired for [REDACTED]" in lines["key"]
+    assert lines["TCP connect"].startswith("fail")  # the network checks still run
+
+
+def test_help_documents_the_checks_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["doctor", "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for word in ("--probe", "HTTPS_PROXY", "TLS", "/key/info", "not offered", "exit codes", "--profile"):
+        assert word in text
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "llmconsole doctor" in capsys.readouterr().out
