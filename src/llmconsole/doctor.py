@@ -662,6 +662,11 @@ async def _check_model_info(report: Report, client: ProxyClient, settings: Setti
         report.add(Check("/model/info", "warn", _server_message(last, settings)))
 
 
+def _no_database(text: str) -> bool:
+    """LiteLLM without a database: "Database not connected. Connect a database…" / "No connected db." """
+    return ("database" in text or " db" in text) and ("not connected" in text or "no connected" in text)
+
+
 def _money(value: float) -> str:
     return f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.4f}"
 
@@ -676,7 +681,7 @@ async def _check_key_info(report: Report, client: ProxyClient, settings: Setting
     if status >= 400:
         if _not_offered(status):
             report.add(Check("/key/info", "not offered", "no key information at this server"))
-        elif "db" in text and ("not connected" in text or "no connected" in text or "database" in text):
+        elif _no_database(text):
             report.add(Check("/key/info", "not offered", "the proxy has no database (no budgets, no key info)"))
         elif status in (401, 403):
             report.add(Check("/key/info", "not offered", f"not for this key (HTTP {status})"))
@@ -765,7 +770,7 @@ async def _probe(report: Report, client: ProxyClient, models: list[ModelInfo], w
         for model_id in wanted:
             model = by_id.get(model_id)
             if model is None:
-                report.add(Check(f"probe {model_id}", "fail", "not served by this proxy", "llmconsole --list-models"))
+                report.add(Check("probe", "fail", f"{model_id}: not served by this proxy", "llmconsole --list-models"))
             else:
                 targets.append(model)
     else:
@@ -800,15 +805,17 @@ async def _probe(report: Report, client: ProxyClient, models: list[ModelInfo], w
                 elif isinstance(event, Failed):
                     failed = event
         except LLMConsoleError as exc:
-            return Check(f"probe {model.id}", "fail", exc.message, _probe_fix(exc))
+            return Check("probe", "fail", f"{model.id}: {exc.message}", _probe_fix(exc))
         total = time.monotonic() - started
         if failed is not None:
-            return Check(f"probe {model.id}", "fail", failed.error.message, _probe_fix(failed.error))
+            return Check("probe", "fail", f"{model.id}: {failed.error.message}", _probe_fix(failed.error))
         learned = sorted(client.learned.rejected(client.proxy_key, model.id) - before)
         learned_text = f"learned: drops {', '.join(learned)}" if learned else "nothing learned"
         ttft = f"first token {first * 1000:.0f} ms, " if first is not None else ""
         return Check(
-            f"probe {model.id}", "ok", f"/v1/{endpoint}: {outcome}; {ttft}total {total * 1000:.0f} ms; {learned_text}"
+            "probe",
+            "ok",
+            f"{model.id}: /v1/{endpoint}, {outcome}; {ttft}total {total * 1000:.0f} ms; {learned_text}",
         )
 
     semaphore = asyncio.Semaphore(4)

@@ -1,0 +1,192 @@
+"""Issue 13 §2 and §4 through the real LiteLLM proxy: profiles, a key command that hands out a stale key first,
+and ``llmconsole doctor`` (healthy proxy, --probe).
+
+The stale-key tests run a second LiteLLM proxy with a ``custom_auth`` hook (a rotating token: only the current
+one is accepted, anything else is LiteLLM's 401 "Authentication Error"). The shared proxy has no database, so
+there a wrong key is a 400 "No connected db", not the 401 a rotating token gets in real deployments.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.faultserver import assert_no_secret, cli_env, closed_port, run_cli, write_config
+from tests.proxy import litellm_proxy as lp
+from tests.proxy.fake_upstream import FakeUpstream
+from tests.proxy.litellm_proxy import MASTER_KEY, UPSTREAM_KEY, LiteLLMProxy
+
+GOOD_TOKEN = "sk-rotated-good-token-4242"
+STALE_TOKEN = "sk-rotated-stale-token-0001"
+SECRETS = (MASTER_KEY, UPSTREAM_KEY, GOOD_TOKEN, STALE_TOKEN)
+
+CUSTOM_AUTH = f"""
+from fastapi import Request
+from litellm.proxy._types import UserAPIKeyAuth
+
+
+async def user_api_key_auth(request: Request, api_key: str) -> UserAPIKeyAuth:
+    token = api_key.removeprefix("Bearer ").strip()
+    if token == {GOOD_TOKEN!r}:
+        return UserAPIKeyAuth(api_key=token)
+    raise Exception("token expired")
+"""
+
+
+def cli(*args: str, env: dict[str, str], timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    result = run_cli(*args, env=env, timeout=timeout)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert_no_secret((result.stdout, result.stderr), SECRETS)
+    return result
+
+
+def doctor_lines(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """{check name: line}; a probe's name is "probe <model>"."""
+    lines: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        name = line[13:33].strip() or line[:12].strip()
+        if name == "probe":
+            name = f"probe {line[34:].split(': ')[0]}"
+        lines[name] = line
+    return lines
+
+
+@pytest.fixture(scope="module")
+def rotating_proxy(fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiteLLMProxy]:
+    if not lp.litellm_executable().exists():
+        pytest.skip("LiteLLM proxy not installed")
+    workdir = tmp_path_factory.mktemp("litellm-rotating")
+    (workdir / "rotating_auth.py").write_text(CUSTOM_AUTH, encoding="utf-8")
+    original = lp.build_config
+
+    def with_custom_auth(*args: object, **kwargs: object) -> dict[str, object]:
+        config = original(*args, **kwargs)  # type: ignore[arg-type]
+        config["general_settings"]["custom_auth"] = "rotating_auth.user_api_key_auth"
+        return config
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lp, "build_config", with_custom_auth)
+        proxy = lp.start_proxy(fake_upstream, workdir)
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+def key_script(tmp_path: Path, *tokens: str) -> tuple[Path, Path]:
+    """A key command printing ``tokens`` one per call (the last one again and again); its call counter."""
+    counter = tmp_path / "calls"
+    script = tmp_path / "print_token.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        f"tokens = {list(tokens)!r}\n"
+        f"counter = Path({str(counter)!r})\n"
+        "n = int(counter.read_text()) if counter.exists() else 0\n"
+        "counter.write_text(str(n + 1))\n"
+        "print(tokens[min(n, len(tokens) - 1)])\n",
+        encoding="utf-8",
+    )
+    return script, counter
+
+
+def profile_env(tmp_path: Path, base_url: str, script: Path) -> dict[str, str]:
+    env = cli_env(tmp_path, None, None)
+    env.pop("OPENAI_BASE_URL", None)
+    env.pop("OPENAI_API_KEY", None)
+    write_config(
+        tmp_path,
+        f'default_profile = "rotating"\n\n[profiles.rotating]\nbase_url = "{base_url}"\n'
+        f"api_key_command = '{sys.executable} {script}'\n\n"
+        f'[profiles.down]\nbase_url = "http://127.0.0.1:{closed_port()}"\napi_key_env = "DOWN_KEY"\n',
+    )
+    return env
+
+
+def test_a_stale_key_from_the_command_is_replaced_once_on_401(
+    rotating_proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    script, counter = key_script(tmp_path, STALE_TOKEN, GOOD_TOKEN)
+    env = profile_env(tmp_path, rotating_proxy.base_url, script)
+    result = cli("-p", "Say hello", "--model", "gpt-5.2", "--no-history", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert counter.read_text() == "2"  # the stale token, then one fresh one after the 401
+    assert len(upstream.requests_for("gpt-5.2", "responses")) == 1
+
+
+def test_a_key_refused_after_the_refresh_is_one_line(
+    rotating_proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    script, counter = key_script(tmp_path, STALE_TOKEN)
+    env = profile_env(tmp_path, rotating_proxy.base_url, script)
+    result = cli("--list-models", env=env)
+    assert result.returncode == 4
+    assert len(result.stderr.splitlines()) == 1 and "401" in result.stderr
+    assert counter.read_text() == "2"  # fetched again once, never in a loop
+
+
+def test_doctor_with_a_rotating_key(rotating_proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path) -> None:
+    script, counter = key_script(tmp_path, STALE_TOKEN, GOOD_TOKEN)
+    env = profile_env(tmp_path, rotating_proxy.base_url, script)
+    result = cli("doctor", env=env)
+    lines = doctor_lines(result)
+    assert result.returncode == 0, result.stdout
+    assert "profile 'rotating' (default_profile" in lines["configuration"]
+    assert lines["key"].startswith("ok") and "api_key_command (python" in lines["key"]
+    assert lines["/v1/models"].startswith("ok")
+
+
+def test_profiles_select_and_an_unknown_one_lists_the_known(proxy: LiteLLMProxy, tmp_path: Path) -> None:
+    env = cli_env(tmp_path, None, None)
+    env.pop("OPENAI_BASE_URL", None)
+    env.update({"LOCAL_KEY": proxy.master_key, "LLMCONSOLE_PROFILE": "local"})
+    write_config(
+        tmp_path,
+        f'[profiles.local]\nbase_url = "{proxy.base_url}/v1"\napi_key_env = "LOCAL_KEY"\n\n'
+        f'[profiles.down]\nbase_url = "http://127.0.0.1:{closed_port()}"\napi_key_env = "LOCAL_KEY"\n',
+    )
+    result = cli("--list-models", "--json", env=env)
+    assert result.returncode == 0 and '"gpt-5.2"' in result.stdout
+    result = cli("--list-models", "--profile", "down", env=env)
+    assert result.returncode == 4 and "cannot connect" in result.stderr
+    result = cli("--list-models", "--profile", "nope", env=env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"llmconsole: unknown profile 'nope' (from --profile); known profiles in {tmp_path / 'config' / 'config.toml'}"
+        ": down, local"
+    ]
+    env.pop("LOCAL_KEY")
+    result = cli("--list-models", env=env)
+    assert result.returncode == 2 and "LOCAL_KEY is not set (profile 'local')" in result.stderr
+
+
+def test_doctor_against_the_healthy_proxy(proxy: LiteLLMProxy, tmp_path: Path) -> None:
+    env = cli_env(tmp_path, proxy.base_url, proxy.master_key)
+    result = cli("doctor", env=env)
+    lines = doctor_lines(result)
+    assert result.returncode == 0, result.stdout
+    for name in ("configuration", "key", "URL", "proxy", "DNS", "TCP connect", "/v1/models"):
+        assert lines[name].startswith("ok"), lines[name]
+    assert lines["TLS handshake"].startswith("skip")  # plain http on loopback
+    assert lines["/model/info"].startswith("ok")
+    assert lines["/key/info"].startswith("not offered") and "no database" in lines["/key/info"]
+    assert lines["/utils/token_counter"].startswith("ok")
+    assert "every required one passed" in lines["done"]
+
+
+def test_doctor_probe(proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path) -> None:
+    env = cli_env(tmp_path, proxy.base_url, proxy.master_key)
+    result = cli("doctor", "--probe", "gpt-5.2", "claude-opus-4-6", env=env)
+    lines = doctor_lines(result)
+    assert result.returncode == 0, result.stdout
+    for model in ("gpt-5.2", "claude-opus-4-6"):
+        line = lines[f"probe {model}"]
+        assert line.startswith("ok") and "/v1/responses" in line and "total" in line and "ms" in line
+    sent = upstream.last_for("gpt-5.2", "responses").body
+    assert sent["max_output_tokens"] == 16
+
+    result = cli("doctor", "--probe", "no-such-model", env=env)
+    assert result.returncode == 4 and doctor_lines(result)["probe no-such-model"].startswith("fail")
