@@ -1,6 +1,6 @@
 """The ``llmconsole`` command: the app, ``--list-models``, ``-p`` and ``history``.
 
-Exit codes (every command): 0 success (a truncated reply too, with one line on stderr); 2 configuration
+Exit codes (every command): 0 success (a truncated or refused reply too, with one line on stderr); 2 configuration
 or usage error; 3 rate limited; 4 any other API or connection error; 130 on Ctrl+C.
 """
 
@@ -320,6 +320,7 @@ async def _stream_one(
         Failed,
         Incomplete,
         ReasoningDelta,
+        RefusalDelta,
         ResponseStarted,
         TextDelta,
     )
@@ -332,7 +333,7 @@ async def _stream_one(
     try:
         stream = client.stream_response(model, conversation, reasoning_effort=args.effort, system_prompt=args.system)
         async for event in stream:
-            if isinstance(event, TextDelta):
+            if isinstance(event, TextDelta | RefusalDelta):  # a refusal is the reply
                 if message.ttft_s is None:
                     message.ttft_s = time.monotonic() - started
                 if out is not None:
@@ -347,16 +348,12 @@ async def _stream_one(
             elif isinstance(event, ResponseStarted):
                 continue
             elif isinstance(event, Completed):
-                message.status, message.usage = "completed", event.usage
+                message.status, message.usage = ("refused" if event.refused else "completed"), event.usage
+                if event.refused:
+                    outcome.messages.append("llmconsole: the model refused (its refusal is the reply)")
             elif isinstance(event, Incomplete):
-                message.usage = event.usage
-                message.status = "truncated"
-                cap = event.max_output_tokens or event.usage.output_tokens
-                outcome.messages.append(
-                    f"llmconsole: the reply was truncated at {cap} output tokens ({event.reason})"
-                    if event.reason == "max_output_tokens"
-                    else f"llmconsole: the reply ended early ({event.reason})"
-                )
+                message.usage, message.status, message.end_reason = event.usage, "truncated", event.reason
+                outcome.messages.append(f"llmconsole: reply {event.describe()}")
             elif isinstance(event, Failed):
                 message.usage = event.usage
                 message.error = event.error.message
@@ -470,7 +467,11 @@ async def _compare(client: ProxyClient, models: list[ModelInfo], prompt: str, ar
         sys.stdout.write(f"## {outcome.model_id}\n\n{outcome.text.rstrip()}\n")
         sys.stdout.flush()
         for line in outcome.messages:
-            _err(line if line.startswith("llmconsole:") else f"[{outcome.model_id}]\n{line}")
+            prefix = "llmconsole: "
+            if line.startswith(prefix):  # name the model: several replies end here
+                _err(f"{prefix}{outcome.model_id}: {line.removeprefix(prefix)}")
+            else:
+                _err(f"[{outcome.model_id}]\n{line}")
     return max(outcome.code for outcome in outcomes)
 
 

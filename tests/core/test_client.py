@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import httpx
@@ -19,7 +20,17 @@ from llmconsole.core.errors import (
     StreamError,
     UnknownModelError,
 )
-from llmconsole.core.events import Completed, Failed, Incomplete, ReasoningDelta, ResponseStarted, TextDelta
+from llmconsole.core.events import (
+    MAX_TOKEN_COUNT,
+    Completed,
+    Failed,
+    Incomplete,
+    ReasoningDelta,
+    RefusalDelta,
+    ResponseStarted,
+    TextDelta,
+    Usage,
+)
 from llmconsole.core.models import ModelInfo
 from llmconsole.core.params import MAX_REQUESTS_PER_SEND, LearnedParams
 
@@ -533,6 +544,44 @@ from hypothesis import HealthCheck, given  # noqa: E402
 from hypothesis import settings as hsettings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+_HOSTILE_NUMBERS = [b"1e999", b"-1e999", b"-5", b"1" + b"0" * 400, b"0.5", b"NaN", b"-Infinity", b"true", b'"12"']
+_HOSTILE_VALUES = [*_HOSTILE_NUMBERS, b"null", b"[]", b"{}", b'"x"', b'[{"type":"message","content":[1,null]}]']
+_TEMPLATES = [
+    b'{"type":"response.completed","response":{"usage":{"input_tokens":N,"output_tokens":N,'
+    b'"input_tokens_details":{"cached_tokens":N},"output_tokens_details":{"reasoning_tokens":N},"cost":N}}}',
+    b'{"type":"response.incomplete","response":{"incomplete_details":{"reason":N},"usage":{"output_tokens":N}}}',
+    b'{"type":"response.completed","response":{"status":"incomplete","incomplete_details":N,"usage":N}}',
+    b'{"type":"response.completed","response":{"output":N,"id":N}}',
+    b'{"type":"response.failed","response":{"error":{"code":N,"message":N},"usage":{"output_tokens":N}}}',
+    b'{"error":{"code":N,"message":"x","retry_after":N}}',
+    b'{"type":"error","code":N,"message":N}',
+    b'{"type":"response.output_text.done","text":N}',
+    b'{"type":"response.refusal.delta","delta":N}',
+    b'{"type":"response.refusal.done","refusal":N}',
+    b'{"type":"response.output_text.delta","delta":N}',
+]
+
+
+def _frame(payload: bytes) -> bytes:
+    return b"data: " + payload + b"\n\n"
+
+
+_hostile_events = st.builds(
+    lambda template, value: _frame(template.replace(b"N", value)),
+    st.sampled_from(_TEMPLATES),
+    st.sampled_from(_HOSTILE_VALUES),
+)
+# Nesting deep enough that json.loads raises RecursionError, as a whole payload or inside an event.
+_nested_events = st.builds(
+    lambda depth, inside: _frame(
+        b'{"type":"response.completed","response":' + b'{"a":' * depth + b"1" + b"}" * depth + b"}"
+        if inside
+        else b"[" * depth + b"]" * depth
+    ),
+    st.sampled_from([10, 1_000, 100_000]),
+    st.booleans(),
+)
+_non_objects = st.sampled_from([_frame(b'"a string"'), _frame(b"42"), _frame(b"[1, 2]"), _frame(b"null")])
 _events = st.one_of(
     st.binary(max_size=200),
     st.sampled_from(
@@ -547,12 +596,25 @@ _events = st.one_of(
             b'data: {"type":["list"]}\n\n',
         ]
     ),
+    _hostile_events,
+    _nested_events,
+    _non_objects,
 )
 
 
-@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _sane(usage: Usage | None) -> bool:
+    if usage is None:
+        return True
+    counts = (usage.input_tokens, usage.cached_tokens, usage.output_tokens, usage.reasoning_tokens)
+    cost_ok = usage.cost is None or (math.isfinite(usage.cost) and usage.cost >= 0)
+    return all(type(n) is int and 0 <= n < MAX_TOKEN_COUNT for n in counts) and cost_ok
+
+
+@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_events, max_size=12), st.booleans())
 def test_any_stream_ends_with_exactly_one_terminal_event(chunks: list[bytes], reset: bool) -> None:
+    """Hostile numbers (1e999, 10**400, NaN, negatives), deep nesting and non-object payloads never escape as
+    untyped exceptions; the stream ends with exactly one terminal event whose usage is sane."""
     import anyio
 
     from llmconsole.core.errors import LLMConsoleError
@@ -561,7 +623,7 @@ def test_any_stream_ends_with_exactly_one_terminal_event(chunks: list[bytes], re
         proxy = FakeProxy()
         proxy.responses.append(lambda body: httpx.Response(200, stream=ChunkStream(chunks, fail_after=reset)))
         client = ProxyClient(settings(), transport=proxy.transport(), learned=LearnedParams())
-        client.models = [ModelInfo(id="gpt-5.2")]
+        client.models = [ModelInfo(id="gpt-5.2", input_cost_per_token=1e-6, output_cost_per_token=1e-5)]
         try:
             with anyio.fail_after(5):
                 events = await collect(client, client.models[0])
@@ -571,6 +633,8 @@ def test_any_stream_ends_with_exactly_one_terminal_event(chunks: list[bytes], re
             await client.aclose()
         terminals = [e for e in events if isinstance(e, Completed | Incomplete | Failed)]
         assert len(terminals) == 1 and events[-1] is terminals[0]
+        assert all(_sane(e.usage) for e in terminals)
+        assert all(isinstance(e.text, str) and e.text for e in events if isinstance(e, TextDelta | RefusalDelta))
 
     anyio.run(scenario)
 

@@ -619,19 +619,30 @@ def test_sync_methods_refuse_an_async_store(store: HistoryStore) -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "error", "usage", "note"),
+    ("status", "error", "reason", "usage", "note"),
     [
-        ("completed", None, None, None),
-        ("cancelled", None, None, "_(cancelled)_"),
-        ("error", "HTTP 502 from the gateway", None, "_(error: HTTP 502 from the gateway)_"),
-        ("rate_limited", "retry in 20 s", None, "_(rate limited: retry in 20 s)_"),
-        ("truncated", None, Usage(output_tokens=1200), "_(truncated at 1,200 output tokens)_"),
-        ("truncated", None, None, "_(truncated)_"),
-        ("streaming", None, None, "_(still streaming — partial reply)_"),
+        ("completed", None, None, None, None),
+        ("cancelled", None, None, None, "_(cancelled)_"),
+        ("error", "HTTP 502 from the gateway", None, None, "_(error: HTTP 502 from the gateway)_"),
+        ("rate_limited", "retry in 20 s", None, None, "_(rate limited: retry in 20 s)_"),
+        ("truncated", None, "max_output_tokens", Usage(output_tokens=1200), "_(truncated at 1,200 output tokens)_"),
+        # A row written before the reason was kept: truncated at its output tokens, as it was then.
+        ("truncated", None, None, Usage(output_tokens=1200), "_(truncated at 1,200 output tokens)_"),
+        ("truncated", None, None, None, "_(truncated at the output limit)_"),
+        ("truncated", None, "content_filter", Usage(output_tokens=6), "_(stopped by the content filter)_"),
+        ("truncated", None, "recitation", None, "_(stopped early: recitation)_"),
+        ("truncated", None, "", Usage(output_tokens=6), "_(stopped early (no reason given))_"),
+        ("refused", None, None, None, "_(the model refused)_"),
+        ("streaming", None, None, None, "_(still streaming — partial reply)_"),
     ],
 )
 def test_export_marks_how_replies_ended(
-    store: HistoryStore, status: str, error: str | None, usage: Usage | None, note: str | None
+    store: HistoryStore,
+    status: str,
+    error: str | None,
+    reason: str | None,
+    usage: Usage | None,
+    note: str | None,
 ) -> None:
     conv = Conversation(system_prompt="You are terse.")
     store.add_message(conv, conv.add_user("Explain", images=["data:image/png;base64,AA"]))
@@ -639,6 +650,7 @@ def test_export_marks_how_replies_ended(
     reply.text = "Here:\n```python\nprint(1)"  # an unclosed fence
     reply.status = status  # type: ignore[assignment]
     reply.error = error
+    reply.end_reason = reason
     reply.usage = usage
     store.add_message(conv, reply)
     md = store.export_markdown(conv.id)
@@ -656,7 +668,38 @@ def test_export_marks_how_replies_ended(
         assert note in lines
         assert lines.index(note) > lines.index("print(1)")
     if usage is not None:
-        assert "_Usage: 0 in · 1,200 out_" in lines
+        assert f"_Usage: 0 in · {usage.output_tokens:,} out_" in lines
+
+
+@pytest.mark.parametrize("reason", ["content_filter", "max_output_tokens", ""])
+def test_incomplete_reason_round_trips_and_is_not_an_error(store: HistoryStore, reason: str) -> None:
+    conv = Conversation()
+    store.add_message(conv, conv.add_user("hi"))
+    reply = conv.add_assistant("gpt-test")
+    store.add_message(conv, reply)
+    reply.text, reply.status, reply.end_reason = "partial", "truncated", reason
+    reply.usage = Usage(output_tokens=6)
+    store.update_message(conv.id, reply)
+    loaded = store.load(conv.id).messages[-1]
+    assert (loaded.status, loaded.end_reason, loaded.error) == ("truncated", reason, None)
+
+
+def test_refused_reply_round_trips_with_its_text(store: HistoryStore) -> None:
+    conv = Conversation()
+    store.add_message(conv, conv.add_user("hi"))
+    reply = conv.add_assistant("gpt-test")
+    store.add_message(conv, reply)
+    reply.text, reply.status = "I can't help with that.", "refused"
+    store.update_message(conv.id, reply)
+    loaded = store.load(conv.id).messages[-1]
+    assert (loaded.status, loaded.text, loaded.error, loaded.end_reason) == (
+        "refused",
+        "I can't help with that.",
+        None,
+        None,
+    )
+    summary = store.list_conversations()[0]
+    assert summary.last_status == "refused"
 
 
 def test_export_usage_line(store: HistoryStore) -> None:

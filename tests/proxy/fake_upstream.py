@@ -154,6 +154,15 @@ class Behaviour:
         a ``data: {"error": ...}`` chunk) and end the stream.
       stall_after: after N deltas send nothing until :meth:`FakeUpstream.release` or stall_timeout,
         then finish normally.
+    Other endings:
+      refusal: the model refuses with this text (Responses: a ``refusal`` content part streamed as
+        ``response.refusal.delta``; chat: ``delta.refusal`` chunks).
+      incomplete: the reply stops early for this reason (``max_output_tokens``, ``content_filter``, …):
+        Responses: a ``response.incomplete`` event (or, with ``incomplete_via="response.completed"``, a
+        ``response.completed`` whose ``response.status`` is ``incomplete``); chat: finish_reason ``length``
+        for ``max_output_tokens``, else the reason itself (``content_filter``).
+      text_deltas=False: no ``response.output_text.delta`` events; the text arrives only in
+        ``response.output_text.done`` and the final response (chat: one chunk).
     times: apply this behaviour to the next N matching requests only (then the next script, or the default).
     """
 
@@ -179,6 +188,10 @@ class Behaviour:
     stall_after: int | None = None
     stall_timeout: float = 60.0
     times: int | None = None
+    refusal: str | None = None
+    incomplete: str | None = None
+    incomplete_via: Literal["response.incomplete", "response.completed"] = "response.incomplete"
+    text_deltas: bool = True
 
     # ---- factories ---------------------------------------------------------------------------------
     @classmethod
@@ -272,6 +285,16 @@ class Behaviour:
     ) -> Behaviour:
         kw.setdefault("deltas", max(after + 2, 4))
         return cls(fail_after=after, fail_event=event, **kw)
+
+    @classmethod
+    def refuse(cls, text: str = "I'm sorry, but I can't help with that.", **kw: Any) -> Behaviour:
+        """The model refuses: the refusal text is the whole reply."""
+        return cls(refusal=text, **kw)
+
+    @classmethod
+    def truncated(cls, reason: str = "max_output_tokens", **kw: Any) -> Behaviour:
+        """The reply stops early for ``reason`` (see ``incomplete`` above)."""
+        return cls(incomplete=reason, **kw)
 
     @classmethod
     def stall(cls, after: int = 2, timeout: float = 60.0, **kw: Any) -> Behaviour:
@@ -619,6 +642,7 @@ class _Handler(BaseHTTPRequestHandler):
         created = _now()
 
         def response_obj(status: str, output: list[Any], usage_: Any, error: Any = None) -> dict[str, Any]:
+            details = {"reason": b.incomplete} if status == "incomplete" else None
             return {
                 "id": resp_id,
                 "object": "response",
@@ -626,7 +650,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "status": status,
                 "background": False,
                 "error": error,
-                "incomplete_details": None,
+                "incomplete_details": details,
                 "instructions": body.get("instructions"),
                 "max_output_tokens": body.get("max_output_tokens"),
                 "model": model,
@@ -654,17 +678,24 @@ class _Handler(BaseHTTPRequestHandler):
                 "type": "reasoning",
                 "summary": [{"type": "summary_text", "text": b.reasoning}],
             }
+        refusal = b.refusal
+        final_part: dict[str, Any] = (
+            {"type": "refusal", "refusal": refusal}
+            if refusal is not None
+            else {"type": "output_text", "annotations": [], "logprobs": [], "text": b.text}
+        )
         message_item = {
             "id": msg_id,
             "type": "message",
-            "status": "completed",
+            "status": "incomplete" if b.incomplete else "completed",
             "role": "assistant",
-            "content": [{"type": "output_text", "annotations": [], "logprobs": [], "text": b.text}],
+            "content": [final_part],
         }
         final_output = [i for i in (reasoning_item, message_item) if i is not None]
+        final_status = "incomplete" if b.incomplete else "completed"
 
         if not body.get("stream"):
-            self._send_json(200, response_obj("completed", final_output, usage), b.headers)
+            self._send_json(200, response_obj(final_status, final_output, usage), b.headers)
             return
 
         self._start_stream(b.headers)
@@ -748,9 +779,45 @@ class _Handler(BaseHTTPRequestHandler):
                 "item_id": msg_id,
                 "output_index": msg_index,
                 "content_index": 0,
-                "part": {"type": "output_text", "annotations": [], "logprobs": [], "text": ""},
+                "part": {"type": "refusal", "refusal": ""}
+                if refusal is not None
+                else {"type": "output_text", "annotations": [], "logprobs": [], "text": ""},
             }
         )
+        if refusal is not None:
+            for piece in _split(refusal, b.deltas):
+                self._sleep(b.delay)
+                emit(
+                    {
+                        "type": "response.refusal.delta",
+                        "item_id": msg_id,
+                        "output_index": msg_index,
+                        "content_index": 0,
+                        "delta": piece,
+                    }
+                )
+            emit(
+                {
+                    "type": "response.refusal.done",
+                    "item_id": msg_id,
+                    "output_index": msg_index,
+                    "content_index": 0,
+                    "refusal": refusal,
+                }
+            )
+            emit(
+                {
+                    "type": "response.content_part.done",
+                    "item_id": msg_id,
+                    "output_index": msg_index,
+                    "content_index": 0,
+                    "part": final_part,
+                }
+            )
+            emit({"type": "response.output_item.done", "output_index": msg_index, "item": message_item})
+            emit({"type": "response.completed", "response": response_obj("completed", final_output, usage)})
+            self._end_stream()
+            return
         sent = ""
         for i, piece in enumerate(self._deltas(b)):
             if i == b.fail_after:
@@ -763,6 +830,8 @@ class _Handler(BaseHTTPRequestHandler):
                     emit({"type": "response.failed", "response": response_obj("failed", [partial], None, err)})
                 self._end_stream()
                 return
+            if not b.text_deltas:
+                continue
             emit(
                 {
                     "type": "response.output_text.delta",
@@ -795,7 +864,8 @@ class _Handler(BaseHTTPRequestHandler):
             }
         )
         emit({"type": "response.output_item.done", "output_index": msg_index, "item": message_item})
-        emit({"type": "response.completed", "response": response_obj("completed", final_output, usage)})
+        final_event = b.incomplete_via if b.incomplete else "response.completed"
+        emit({"type": final_event, "response": response_obj(final_status, final_output, usage)})
         self._end_stream()
 
     def _deltas(self, b: Behaviour) -> Iterator[str]:
@@ -846,7 +916,7 @@ class _Handler(BaseHTTPRequestHandler):
                         {
                             "index": 0,
                             "message": {"role": "assistant", "content": content},
-                            "finish_reason": "stop",
+                            "finish_reason": self._finish_reason(b),
                         }
                     ],
                     "usage": usage,
@@ -878,7 +948,16 @@ class _Handler(BaseHTTPRequestHandler):
                 if j == len(pieces) - 1:
                     summ["signature"] = "sig"
                 chunk({"content": [{"type": "reasoning", "summary": [summ]}]})
-        for i, piece in enumerate(self._deltas(b)):
+        if b.refusal is not None:
+            for piece in _split(b.refusal, b.deltas):
+                chunk({"refusal": piece})
+            chunk({}, self._finish_reason(b), usage)
+            self._chunk(b"data: [DONE]\n\n")
+            self._end_stream()
+            return
+        if not b.text_deltas:
+            chunk({"content": b.text})
+        for i, piece in enumerate(self._deltas(b) if b.text_deltas else ()):
             if i == b.fail_after:
                 err = {
                     "error": {
@@ -891,9 +970,15 @@ class _Handler(BaseHTTPRequestHandler):
                 self._end_stream()
                 return
             chunk({"content": piece})
-        chunk({}, "stop", usage)
+        chunk({}, self._finish_reason(b), usage)
         self._chunk(b"data: [DONE]\n\n")
         self._end_stream()
+
+    @staticmethod
+    def _finish_reason(b: Behaviour) -> str:
+        if b.incomplete is None:
+            return "stop"
+        return "length" if b.incomplete == "max_output_tokens" else b.incomplete
 
     # ---- Embeddings --------------------------------------------------------------------------------
     def _embeddings(self, body: dict[str, Any], model: str, b: Behaviour) -> None:

@@ -226,7 +226,11 @@ async def test_truncated_reply_says_at_how_many_tokens() -> None:
         await send(pilot, app, "truncate please")
         reply = main.pane.replies[0]
         assert reply.message.status == "truncated"
-        assert "truncated" in str(reply.telemetry.render())
+        assert reply.message.end_reason == "max_output_tokens"
+        tokens = reply.message.usage.output_tokens if reply.message.usage else 0
+        assert tokens > 0
+        assert str(reply.telemetry.render()).endswith(f"· truncated at {tokens:,} output tokens")
+        assert f"last reply truncated at {tokens:,} output tokens" in main.status_bar.plain
 
 
 async def test_model_id_is_shown_literally() -> None:

@@ -31,10 +31,12 @@ from llmconsole.core.errors import (
     UnknownModelError,
 )
 from llmconsole.core.events import (
+    MAX_TOKEN_COUNT,
     Completed,
     Failed,
     Incomplete,
     ReasoningDelta,
+    RefusalDelta,
     ResponseStarted,
     StreamEvent,
     TextDelta,
@@ -79,7 +81,9 @@ def _usage_from(payload: Any, model: ModelInfo) -> Usage:
         return usage
 
     def number(value: Any) -> int:
-        return int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 else 0
+        # A broken proxy may send 1e999 (inf), NaN, negative or absurd counts: they read as unknown (0).
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < MAX_TOKEN_COUNT
+        return int(value) if ok else 0
 
     usage.input_tokens = number(payload.get("input_tokens", payload.get("prompt_tokens")))
     usage.output_tokens = number(payload.get("output_tokens", payload.get("completion_tokens")))
@@ -90,7 +94,7 @@ def _usage_from(payload: Any, model: ModelInfo) -> Usage:
     if isinstance(out_details, dict):
         usage.reasoning_tokens = number(out_details.get("reasoning_tokens"))
     cost = payload.get("cost")
-    if isinstance(cost, int | float) and not isinstance(cost, bool) and cost >= 0:
+    if isinstance(cost, int | float) and not isinstance(cost, bool) and 0 <= cost < MAX_TOKEN_COUNT:
         usage.cost = float(cost)
     else:
         usage.cost = estimate_cost(usage, model)
@@ -237,7 +241,7 @@ class ProxyClient:
             )
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ProxyError(
                 f"GET {path}: the proxy answered {response.status_code} with something that is not JSON"
             ) from None
@@ -375,6 +379,9 @@ class ProxyClient:
         )
         decoder = SSEDecoder()
         parts: list[str] = []
+        refusal: list[str] = []
+        collected = {"response.output_text.done": parts, "response.refusal.done": refusal}
+        at_done = dict.fromkeys(collected, 0)  # pieces counted at the last `*.done` event of each kind
         loads = json.loads
         secrets = self.settings.secrets()
         try:
@@ -394,12 +401,12 @@ class ProxyClient:
                             continue
                     try:
                         payload = loads(data)
-                    except ValueError:
+                    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
                         raise StreamDecodeError(
                             f"{model.id}: the proxy sent an event that is not JSON: {one_line(repr(data[:80]), 120)}"
                         ) from None
                     if not isinstance(payload, dict):
-                        continue
+                        continue  # a JSON list, string or number is not an event
                     kind = payload.get("type")
                     if not isinstance(kind, str) or not kind:
                         kind = sse.event or None
@@ -412,22 +419,41 @@ class ProxyClient:
                         delta = payload.get("delta")
                         if isinstance(delta, str) and delta:
                             yield ReasoningDelta(delta)
-                    elif kind == "response.completed":
-                        resp = payload.get("response")
-                        usage = _usage_from(resp.get("usage") if isinstance(resp, dict) else None, model)
-                        rid = resp.get("id") if isinstance(resp, dict) else None
-                        yield Completed(usage=usage, response_id=rid if isinstance(rid, str) else None)
-                        return
-                    elif kind == "response.incomplete":
+                    elif kind == _REFUSAL_DELTA:
+                        delta = payload.get("delta")
+                        if isinstance(delta, str) and delta:
+                            refusal.append(delta)
+                            yield RefusalDelta(delta)
+                    elif kind in collected:  # the whole text of a part: used when no delta of it arrived
+                        got = collected[kind]
+                        text = payload.get("text" if got is parts else "refusal")
+                        if isinstance(text, str) and text and len(got) == at_done[kind]:
+                            got.append(text)
+                            yield TextDelta(text) if got is parts else RefusalDelta(text)
+                        at_done[kind] = len(got)
+                    elif kind in ("response.completed", "response.incomplete"):
                         resp = payload.get("response")
                         resp = resp if isinstance(resp, dict) else {}
-                        details = resp.get("incomplete_details")
-                        reason = details.get("reason") if isinstance(details, dict) else None
-                        yield Incomplete(
-                            reason=reason if isinstance(reason, str) else "unknown",
-                            usage=_usage_from(resp.get("usage"), model),
-                            max_output_tokens=max_out if isinstance(max_out, int) else None,
-                        )
+                        final_text, final_refusal = _output_of(resp)
+                        if final_text and not parts:
+                            parts.append(final_text)
+                            yield TextDelta(final_text)
+                        if final_refusal and not refusal:
+                            refusal.append(final_refusal)
+                            yield RefusalDelta(final_refusal)
+                        usage = _usage_from(resp.get("usage"), model)
+                        cap = max_out if isinstance(max_out, int) and not isinstance(max_out, bool) else None
+                        if kind == "response.incomplete" or resp.get("status") == "incomplete":
+                            # LiteLLM's chat bridge ends a truncated reply with `response.completed`,
+                            # status "incomplete" and no incomplete_details.
+                            yield Incomplete(
+                                reason=_incomplete_reason(resp, usage, cap), usage=usage, max_output_tokens=cap
+                            )
+                        else:
+                            rid = resp.get("id")
+                            yield Completed(
+                                usage=usage, response_id=rid if isinstance(rid, str) else None, refused=bool(refusal)
+                            )
                         return
                     elif kind in ("response.failed", "error") or (kind is None and "error" in payload):
                         # LiteLLM reports a mid-stream failure as a bare `data: {"error": {...}}` line.
@@ -456,6 +482,37 @@ class ProxyClient:
     @staticmethod
     def _interrupted(parts: list[str], why: str) -> Failed:
         return Failed(error=StreamError(f"interrupted: {why}"), partial_text="".join(parts), interrupted=True)
+
+
+_REFUSAL_DELTA = "response.refusal.delta"
+
+
+def _output_of(response: Mapping[str, Any]) -> tuple[str, str]:
+    """The text and the refusal in a final response's ``output`` message items (``""`` when none)."""
+    text: list[str] = []
+    refusal: list[str] = []
+    output = response.get("output")
+    for item in output if isinstance(output, list) else ():
+        content = item.get("content") if isinstance(item, dict) and item.get("type") == "message" else None
+        for part in content if isinstance(content, list) else ():
+            if not isinstance(part, dict):
+                continue
+            if part.get("type") == "output_text" and isinstance(part.get("text"), str):
+                text.append(part["text"])
+            elif part.get("type") == "refusal" and isinstance(part.get("refusal"), str):
+                refusal.append(part["refusal"])
+    return "".join(text), "".join(refusal)
+
+
+def _incomplete_reason(response: Mapping[str, Any], usage: Usage, cap: int | None) -> str:
+    """``incomplete_details.reason``; when missing, ``max_output_tokens`` if the output reached the cap, else ""."""
+    details = response.get("incomplete_details")
+    reason = details.get("reason") if isinstance(details, dict) else None
+    if isinstance(reason, str) and reason.strip():
+        return reason.strip()
+    if cap is not None and usage.output_tokens >= cap:
+        return "max_output_tokens"
+    return ""
 
 
 _BREAK_WORDS = (
@@ -496,15 +553,29 @@ def _fast_delta(data: bytes) -> str | None:
         return None
 
 
+def _error_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The error of a failure event: ``response.error``, ``error``, or the ``error`` event's own fields.
+
+    Only these are read: a failure event also echoes the request (``response.instructions``, the input),
+    whose words must not change the verdict.
+    """
+    response = payload.get("response")
+    error = response.get("error") if isinstance(response, Mapping) else None
+    if not isinstance(error, Mapping):
+        error = payload.get("error")
+    if not isinstance(error, Mapping):
+        error = payload
+    return {key: error.get(key) for key in ("code", "type", "message", "param")}
+
+
 def _is_break(payload: Mapping[str, Any]) -> bool:
     """A ``response.failed``/``error`` that reports a server-side break (not a refusal) is an interruption.
 
     LiteLLM reports any upstream failure mid-stream as ``{"error": {..., "code": "500"}}``: a 5xx code is a break.
     """
-    text = json.dumps(payload, default=str)[:2000].lower()
+    fields = _error_fields(payload)
+    text = " ".join(str(value) for value in fields.values() if isinstance(value, str | int))[:2000].lower()
     if any(word in text for word in _BREAK_WORDS):
         return True
-    response = payload.get("response")
-    error = response.get("error") if isinstance(response, Mapping) else payload.get("error")
-    code = error.get("code") if isinstance(error, Mapping) else None
+    code = fields["code"]
     return isinstance(code, int | str) and not isinstance(code, bool) and str(code).strip() in _SERVER_CODES

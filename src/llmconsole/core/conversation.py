@@ -33,6 +33,9 @@ class Message:
     """The reasoning summary (shown, never sent back)."""
     error: str | None = None
     """One-line error for replies that ended in error."""
+    end_reason: str | None = None
+    """Why a ``truncated`` reply stopped (``incomplete_details.reason``: ``max_output_tokens``,
+    ``content_filter``, …; ``""`` when the proxy gave none; None when unknown, e.g. older history)."""
     images: list[str] = field(default_factory=list)
     """Data URLs of images attached to a user message."""
     created_at: float = field(default_factory=time.time)

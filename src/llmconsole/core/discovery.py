@@ -22,6 +22,7 @@ from typing import Any
 from llmconsole.core import paths
 from llmconsole.core.capabilities import pattern_capabilities
 from llmconsole.core.config import Settings
+from llmconsole.core.events import MAX_TOKEN_COUNT
 from llmconsole.core.models import FieldSource, ModelInfo
 from llmconsole.core.params import configured_params
 
@@ -49,13 +50,16 @@ def _positive_int(value: Any) -> int | None:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     number = int(value)
-    return number if number > 0 else None
+    return number if 0 < number < MAX_TOKEN_COUNT else None
 
 
 def _price(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range
+        return None
     return number if math.isfinite(number) and number >= 0 else None
 
 

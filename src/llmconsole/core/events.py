@@ -1,8 +1,9 @@
 """Typed events yielded by :meth:`llmconsole.core.client.ProxyClient.stream_response`.
 
 A stream yields, in order: one :class:`ResponseStarted` (headers parsed: quota, cost, spend),
-any number of :class:`TextDelta` / :class:`ReasoningDelta`, and exactly one terminal event:
-:class:`Completed`, :class:`Incomplete` (e.g. truncated at max_output_tokens) or :class:`Failed`
+any number of :class:`TextDelta` / :class:`RefusalDelta` / :class:`ReasoningDelta`, and exactly one terminal
+event: :class:`Completed` (``refused`` when the model refused: the refusal text is the reply),
+:class:`Incomplete` (stopped early: ``reason`` says why, see :func:`incomplete_text`) or :class:`Failed`
 (mid-stream failure or interruption; carries the partial text and a typed error).
 Errors *before* the stream starts are raised as :mod:`llmconsole.core.errors` exceptions.
 
@@ -17,8 +18,12 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from llmconsole.core.errors import ProxyError
 
-EndReason = Literal["completed", "truncated", "cancelled", "interrupted", "error", "rate_limited"]
-"""How a reply ended; stored in the history and shown on the reply's telemetry line."""
+EndReason = Literal["completed", "refused", "truncated", "cancelled", "interrupted", "error", "rate_limited"]
+"""How a reply ended; stored in the history and shown on the reply's telemetry line. ``refused``: the model
+declined (its refusal text is the reply); ``truncated``: the reply stopped early (any incomplete reason)."""
+
+MAX_TOKEN_COUNT = 10**12
+"""Token counts at or above this (or not finite) are nonsense from a broken proxy and read as unknown."""
 
 
 @dataclass(slots=True)
@@ -73,6 +78,14 @@ class TextDelta:
 
 
 @dataclass(slots=True)
+class RefusalDelta:
+    """A piece of the model's refusal (``response.refusal.delta``): shown as the reply, which ends refused."""
+
+    text: str
+    type: Literal["refusal"] = "refusal"
+
+
+@dataclass(slots=True)
 class ReasoningDelta:
     """A piece of the reasoning summary."""
 
@@ -86,18 +99,34 @@ class Completed:
 
     usage: Usage = field(default_factory=Usage)
     response_id: str | None = None
+    refused: bool = False
+    """The model refused (the reply's text came as :class:`RefusalDelta`)."""
     type: Literal["completed"] = "completed"
 
 
 @dataclass(slots=True)
 class Incomplete:
-    """The reply stopped early on the server's side (``reason``: e.g. ``max_output_tokens``)."""
+    """The reply stopped early on the server's side.
+
+    ``reason`` is ``incomplete_details.reason`` (``max_output_tokens``, ``content_filter``, or any other name),
+    or ``max_output_tokens`` inferred when the proxy gave none and the output reached the cap, else ``""``
+    (no reason given: LiteLLM's chat bridge drops it). :func:`incomplete_text` puts it in words.
+    """
 
     reason: str
     usage: Usage = field(default_factory=Usage)
     max_output_tokens: int | None = None
-    """The cap the request carried, for the "truncated at N output tokens" line."""
+    """The cap the request carried (the "truncated at N output tokens" line when usage has no count)."""
     type: Literal["incomplete"] = "incomplete"
+
+    @property
+    def output_tokens(self) -> int | None:
+        """The output tokens the reply stopped at: the usage's count, else the request's cap."""
+        return self.usage.output_tokens or self.max_output_tokens
+
+    def describe(self) -> str:
+        """Why the reply stopped, in words (:func:`incomplete_text`)."""
+        return incomplete_text(self.reason, self.output_tokens)
 
 
 @dataclass(slots=True)
@@ -112,5 +141,31 @@ class Failed:
     type: Literal["failed"] = "failed"
 
 
-StreamEvent = ResponseStarted | TextDelta | ReasoningDelta | Completed | Incomplete | Failed
+StreamEvent = ResponseStarted | TextDelta | RefusalDelta | ReasoningDelta | Completed | Incomplete | Failed
 TerminalEvent = Completed | Incomplete | Failed
+
+
+def incomplete_text(reason: str | None, output_tokens: int | None = None) -> str:
+    """Why a reply stopped early, in words: ``truncated at 512 output tokens``, ``stopped by the content
+    filter``, ``stopped early: <reason>`` for any other reason, ``stopped early (no reason given)``."""
+    reason = " ".join((reason or "").split())[:60]
+    if reason == "max_output_tokens":
+        return f"truncated at {output_tokens:,} output tokens" if output_tokens else "truncated at the output limit"
+    if reason == "content_filter":
+        return "stopped by the content filter"
+    if not reason:
+        return "stopped early (no reason given)"
+    printable = "".join(c if c.isprintable() else "?" for c in reason)
+    return f"stopped early: {printable}"
+
+
+def end_text(status: str | None, *, reason: str | None = None, output_tokens: int | None = None) -> str:
+    """How a reply ended, in words, for every place that shows it (reply line, status bar, history, ``-p``).
+
+    A ``truncated`` reply without a stored reason (older history) reads as truncated at its output tokens.
+    """
+    if status == "truncated":
+        return incomplete_text(reason if reason is not None else "max_output_tokens", output_tokens)
+    if status == "rate_limited":
+        return "rate limited"
+    return str(status or "")

@@ -47,7 +47,7 @@ from typing import Any, Final, ParamSpec, TypeVar, cast
 from llmconsole.core import paths
 from llmconsole.core.conversation import Conversation, Message, MessageStatus, title_from_prompt
 from llmconsole.core.errors import LLMConsoleError
-from llmconsole.core.events import Usage
+from llmconsole.core.events import Usage, end_text
 
 __all__ = [
     "DB_FILENAME",
@@ -310,6 +310,11 @@ def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
 # Helpers
 
 
+def _error_column(message: Message) -> str | None:
+    """The ``error`` column: a truncated reply (which has no error) keeps its incomplete reason there."""
+    return message.end_reason if message.status == "truncated" else message.error
+
+
 def _usage_to_json(usage: Usage | None) -> str | None:
     return None if usage is None else json.dumps(dataclasses.asdict(usage), separators=(",", ":"))
 
@@ -553,7 +558,7 @@ class HistoryStore:
                     message.status,
                     _usage_to_json(message.usage),
                     message.reasoning,
-                    message.error,
+                    _error_column(message),
                     json.dumps(message.images),
                     message.created_at,
                     message.ttft_s,
@@ -585,7 +590,7 @@ class HistoryStore:
                     message.status,
                     _usage_to_json(message.usage),
                     message.reasoning,
-                    message.error,
+                    _error_column(message),
                     message.ttft_s,
                     message.duration_s,
                     pid,
@@ -754,6 +759,7 @@ class HistoryStore:
         )
         for r in rows:
             status = self._effective_status(r[4], r[12], r[13], cache)
+            truncated = status == "truncated"
             conv.messages.append(
                 Message(
                     role=r[1],
@@ -763,7 +769,8 @@ class HistoryStore:
                     status=cast("MessageStatus | None", status),
                     usage=_usage_from_json(r[5]),
                     reasoning=r[6] or "",
-                    error=r[7],
+                    error=None if truncated else r[7],
+                    end_reason=r[7] if truncated else None,
                     images=_images_from_json(r[8]),
                     created_at=r[9],
                     ttft_s=r[10],
@@ -896,7 +903,9 @@ def end_note(message: Message) -> str | None:
         return "_(cancelled)_"
     if status == "truncated":
         tokens = message.usage.output_tokens if message.usage and message.usage.output_tokens else None
-        return f"_(truncated at {tokens:,} output tokens)_" if tokens else "_(truncated)_"
+        return f"_({end_text(status, reason=message.end_reason, output_tokens=tokens)})_"
+    if status == "refused":
+        return "_(the model refused)_"
     if status == "rate_limited":
         return f"_(rate limited: {_collapse(message.error)})_" if message.error else "_(rate limited)_"
     if status == "error":

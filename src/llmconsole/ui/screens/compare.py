@@ -30,8 +30,16 @@ from textual.widgets.selection_list import Selection
 from textual.worker import WorkerState
 
 from llmconsole.core.conversation import Conversation, Message, new_id
-from llmconsole.core.errors import LLMConsoleError, ProxyError, RateLimitError
-from llmconsole.core.events import Completed, Failed, Incomplete, ReasoningDelta, ResponseStarted, TextDelta
+from llmconsole.core.errors import LLMConsoleError, ProxyError, RateLimitError, StreamError
+from llmconsole.core.events import (
+    Completed,
+    Failed,
+    Incomplete,
+    ReasoningDelta,
+    RefusalDelta,
+    ResponseStarted,
+    TextDelta,
+)
 from llmconsole.ui.widgets.formatting import describe_error, end_label, reply_cost, telemetry_line
 
 if TYPE_CHECKING:
@@ -177,7 +185,7 @@ class CompareColumn(Vertical, can_focus=True):
             )
             async for event in stream:
                 match event:
-                    case TextDelta(text=delta):
+                    case TextDelta(text=delta) | RefusalDelta(text=delta):  # a refusal is the reply
                         if message.ttft_s is None:
                             message.ttft_s = clock() - start
                         parts.append(delta)
@@ -194,12 +202,13 @@ class CompareColumn(Vertical, can_focus=True):
                         header_cost = event.cost
                         if request.on_started is not None:
                             request.on_started(event, model)
-                    case Completed(usage=usage):
+                    case Completed(usage=usage, refused=refused):
                         usage.cost = reply_cost(header_cost, usage, model)
-                        status, message.usage = "completed", usage
-                    case Incomplete(usage=usage, max_output_tokens=cap):
+                        status, message.usage = ("refused" if refused else "completed"), usage
+                    case Incomplete(usage=usage, reason=reason):
                         usage.cost = reply_cost(header_cost, usage, model)
-                        status, message.usage, max_out = "truncated", usage, cap or usage.output_tokens or None
+                        status, message.usage, message.end_reason = "truncated", usage, reason
+                        max_out = event.output_tokens
                     case Failed(error=failure, usage=usage, interrupted=interrupted):
                         error, message.usage = failure, usage
                         if isinstance(failure, RateLimitError):
@@ -212,6 +221,9 @@ class CompareColumn(Vertical, can_focus=True):
         except LLMConsoleError as exc:
             error = exc if isinstance(exc, ProxyError) else ProxyError(str(exc))
             status = "rate_limited" if isinstance(exc, RateLimitError) else "error"
+        except Exception as exc:  # a bug must not leave the column "streaming": it ends as an error, logged
+            self.log.error(f"compare worker failed: {exc!r}")
+            error, status = StreamError(f"unexpected {type(exc).__name__}: {exc}"), "error"
         self._finish(parts, reasoning, status, error, max_out, clock() - start)
 
     def _finish(
@@ -238,7 +250,7 @@ class CompareColumn(Vertical, can_focus=True):
         if self.saver is not None:
             self.saver.finish(status)
         self._view.finish()
-        self.border_subtitle = end_label(status, max_output_tokens=max_out)
+        self.border_subtitle = end_label(status, max_output_tokens=max_out, reason=message.end_reason)
         self.set_class(status == "completed", "-completed")
         self.set_class(status == "cancelled", "-cancelled")
         self.set_class(status in ("error", "rate_limited", "interrupted"), "-failed")
@@ -250,6 +262,7 @@ class CompareColumn(Vertical, can_focus=True):
                 duration_s=message.duration_s,
                 status=status,
                 max_output_tokens=max_out,
+                reason=message.end_reason,
             )
         )
         self._telemetry.display = True

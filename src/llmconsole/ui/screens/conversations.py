@@ -45,6 +45,7 @@ STATUS_MARKS: dict[str, tuple[str, str]] = {
     "rate_limited": ("! rate limited", "$error"),
     "cancelled": ("× cancelled", "$warning"),
     "truncated": ("… truncated", "$warning"),
+    "refused": ("⊘ refused", "$warning"),
     "streaming": ("⋯ streaming", "$accent"),
 }
 """How the last reply's status is marked in the list (nothing for ``completed``)."""

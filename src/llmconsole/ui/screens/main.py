@@ -27,6 +27,7 @@ from llmconsole.ui.widgets.formatting import (
     describe_error,
     key_text,
     last_code_block,
+    reply_ending,
     total_cost_text,
 )
 from llmconsole.ui.widgets.prompt import AttachmentBar, PromptInput
@@ -469,6 +470,7 @@ class MainScreen(Screen[None]):
     def _reply_finished(self, event: ReplyFinished) -> None:
         message, error = event.message, event.error
         self.status_bar.set_activity("")
+        self.status_bar.set_ending(reply_ending(message))
         if message.usage is not None:
             self.status_bar.set_usage(message.usage)
         if error is not None and not message.text and message in self.conversation.messages:

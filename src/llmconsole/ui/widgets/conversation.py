@@ -24,8 +24,16 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Collapsible, Static
 from textual.worker import WorkerState
 
-from llmconsole.core.errors import LLMConsoleError, ProxyError, RateLimitError
-from llmconsole.core.events import Completed, Failed, Incomplete, ReasoningDelta, ResponseStarted, TextDelta
+from llmconsole.core.errors import LLMConsoleError, ProxyError, RateLimitError, StreamError
+from llmconsole.core.events import (
+    Completed,
+    Failed,
+    Incomplete,
+    ReasoningDelta,
+    RefusalDelta,
+    ResponseStarted,
+    TextDelta,
+)
 from llmconsole.ui.messages import ReplyFinished, ReplyStarted
 from llmconsole.ui.widgets.formatting import describe_error, images_line, reply_cost, telemetry_line
 
@@ -88,7 +96,8 @@ class AssistantReply(Vertical):
         if self._reasoning_parts:
             self._make_collapsible()
         self.max_output_tokens: int | None = None
-        """As given to :meth:`show_end` (kept when the pane unmounts and remounts the reply)."""
+        """As given to :meth:`show_end`: the output tokens a truncated reply stopped at (kept when the pane
+        unmounts and remounts the reply)."""
         self._error_line = Static("", markup=False, classes="reply-error")
         self._error_line.display = False
         self._telemetry = Static("", markup=False, classes="telemetry")
@@ -158,6 +167,7 @@ class AssistantReply(Vertical):
         self._body.finish()
         self.max_output_tokens = max_output_tokens
         self.set_class(message.status == "cancelled", "-cancelled")
+        self.set_class(message.status in ("refused", "truncated"), "-caveat")
         self.set_class(message.status in ("error", "rate_limited", "interrupted"), "-failed")
         if message.error:
             self.error_line.update(Content.styled(message.error, "$error"))
@@ -171,6 +181,7 @@ class AssistantReply(Vertical):
                 duration_s=message.duration_s,
                 status=message.status,
                 max_output_tokens=max_output_tokens,
+                reason=message.end_reason,
             )
         )
         telemetry.display = True
@@ -539,7 +550,7 @@ class ConversationPane(VerticalScroll):
                     await asyncio.sleep(0)
                     yield_at = perf_counter() + WORKER_SLICE_S
                 match event:
-                    case TextDelta(text=delta):
+                    case TextDelta(text=delta) | RefusalDelta(text=delta):  # a refusal is the reply
                         if message.ttft_s is None:
                             message.ttft_s = clock() - start
                         parts.append(delta)
@@ -556,14 +567,13 @@ class ConversationPane(VerticalScroll):
                     case ResponseStarted():
                         started, header_cost = True, event.cost
                         self.post_message(ReplyStarted(event, request.model))
-                    case Completed(usage=usage):
+                    case Completed(usage=usage, refused=refused):
                         usage.cost = reply_cost(header_cost, usage, request.model)
-                        status, message.usage = "completed", usage
-                    case Incomplete(usage=usage, max_output_tokens=cap):
+                        status, message.usage = ("refused" if refused else "completed"), usage
+                    case Incomplete(usage=usage, reason=reason):
                         usage.cost = reply_cost(header_cost, usage, request.model)
-                        status, message.usage, max_out = "truncated", usage, cap
-                        if cap is None:
-                            max_out = usage.output_tokens or None
+                        status, message.usage, message.end_reason = "truncated", usage, reason
+                        max_out = event.output_tokens
                     case Failed(error=failure, usage=usage, interrupted=interrupted):
                         error, message.usage = failure, usage
                         if isinstance(failure, RateLimitError):
@@ -577,6 +587,9 @@ class ConversationPane(VerticalScroll):
         except LLMConsoleError as exc:
             error = exc if isinstance(exc, ProxyError) else ProxyError(str(exc))
             status = "rate_limited" if isinstance(exc, RateLimitError) else "error"
+        except Exception as exc:  # a bug must not leave the reply "streaming": it ends as an error, logged
+            self.log.error(f"reply worker failed: {exc!r}")
+            error, status = StreamError(f"unexpected {type(exc).__name__}: {exc}"), "error"
         self._finish(request, parts, reasoning, status, error, started, max_out, start)
 
     def _finish(

@@ -26,6 +26,7 @@ from llmconsole.core.errors import (
     ServerError,
     StreamError,
 )
+from llmconsole.core.events import end_text
 from llmconsole.core.models import human_tokens
 
 if TYPE_CHECKING:
@@ -126,13 +127,9 @@ def filter_models(models: Sequence[ModelInfo], query: str) -> list[ModelInfo]:
     return [m for m in models if all(term in m.id.lower() for term in terms)]
 
 
-def end_label(status: MessageStatus | None, *, max_output_tokens: int | None = None) -> str:
-    """How a reply ended, in words."""
-    if status == "truncated":
-        return f"truncated at {max_output_tokens} output tokens" if max_output_tokens else "truncated"
-    if status == "rate_limited":
-        return "rate limited"
-    return str(status or "")
+def end_label(status: MessageStatus | None, *, max_output_tokens: int | None = None, reason: str | None = None) -> str:
+    """How a reply ended, in words (``max_output_tokens``: the output tokens a truncated reply stopped at)."""
+    return end_text(status, reason=reason, output_tokens=max_output_tokens)
 
 
 def telemetry_line(
@@ -143,6 +140,7 @@ def telemetry_line(
     duration_s: float | None,
     status: MessageStatus | None,
     max_output_tokens: int | None = None,
+    reason: str | None = None,
 ) -> Content:
     """``model · in 1.2K (cached 1K) · out 350 · $0.0012 · TTFT 0.42s · 85 tok/s · completed``.
 
@@ -162,9 +160,22 @@ def telemetry_line(
             generating = duration_s - ttft_s
             if generating >= 0.05:  # shorter than that, a rate says nothing (a reply that came in one burst)
                 pieces += [" · ", f"{usage.output_tokens / generating:,.0f} tok/s"]
-    style = "$success" if status == "completed" else "$warning" if status in ("cancelled", "truncated") else "$error"
-    pieces += [" · ", (end_label(status, max_output_tokens=max_output_tokens), style)]
+    warn = ("cancelled", "truncated", "refused")
+    style = "$success" if status == "completed" else "$warning" if status in warn else "$error"
+    if status == "truncated" and not max_output_tokens and usage is not None:
+        max_output_tokens = usage.output_tokens or None
+    pieces += [" · ", (end_label(status, max_output_tokens=max_output_tokens, reason=reason), style)]
     return Content.assemble(*pieces)
+
+
+def reply_ending(message: Message) -> str | None:
+    """How a reply ended, for the status bar, when it is a success with a caveat (refused, truncated)."""
+    if message.status == "refused":
+        return "last reply refused"
+    if message.status == "truncated":
+        tokens = message.usage.output_tokens if message.usage is not None else None
+        return "last reply " + end_text("truncated", reason=message.end_reason, output_tokens=tokens)
+    return None
 
 
 def describe_error(error: BaseException, *, model: ModelInfo | None = None, estimated_tokens: int = 0) -> str:

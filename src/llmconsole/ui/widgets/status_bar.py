@@ -31,6 +31,8 @@ class StatusBar(Static):
         self.context_percent: float | None = None
         self.rate_limit: Content | None = None
         self.activity: str = ""
+        self.ending: str | None = None
+        """How the last reply ended when it was not a plain success (``refused``, ``truncated at …``)."""
         self.quota: Quota | None = None
         """What the last successful reply of the current model said is left (None: nothing said)."""
         self.quota_at: float = 0.0
@@ -62,6 +64,14 @@ class StatusBar(Static):
         """``streaming…`` while a reply arrives, else empty."""
         if activity != self.activity:
             self.activity = activity
+            if activity:
+                self.ending = None  # a new reply: the last one's ending no longer applies
+            self._rebuild()
+
+    def set_ending(self, ending: str | None) -> None:
+        """How the last reply ended, when worth a word (refused, truncated and why); None hides it."""
+        if ending != self.ending:
+            self.ending = ending
             self._rebuild()
 
     def set_quota(self, quota: Quota | None, received_at: float = 0.0) -> None:
@@ -104,6 +114,8 @@ class StatusBar(Static):
             parts.append(self.rate_limit)
         if self.activity:
             parts.append(Content.styled(self.activity, "$accent"))
+        if self.ending:
+            parts.append(Content.styled(self.ending, "$warning"))
         quota = self.quota_part
         if quota is not None:
             parts.append(quota)

@@ -1,0 +1,241 @@
+"""Every way a stream ends: refusals, incomplete replies and their reasons, text that arrives only at the end,
+hostile shapes, and failure classification that reads only the error fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from llmconsole.core.client import ProxyClient
+from llmconsole.core.conversation import Conversation
+from llmconsole.core.errors import StreamDecodeError
+from llmconsole.core.events import (
+    Completed,
+    Failed,
+    Incomplete,
+    RefusalDelta,
+    TextDelta,
+    Usage,
+    end_text,
+    incomplete_text,
+)
+from llmconsole.core.models import ModelInfo
+
+from .fakes import ChunkStream, FakeProxy, settings, sse
+
+pytestmark = pytest.mark.anyio
+
+REFUSAL = "I'm sorry, but I can't help with that."
+
+
+async def events_of(raw: bytes, *, max_output_tokens: int | None = None) -> list[Any]:
+    proxy = FakeProxy()
+    proxy.responses.append(lambda body: httpx.Response(200, stream=ChunkStream([raw])))
+    client = ProxyClient(settings(), transport=proxy.transport())
+    client.models = [ModelInfo(id="gpt-5.2", max_output_tokens=max_output_tokens or 4096)]
+    conv = Conversation()
+    conv.add_user("hi")
+    try:
+        return [e async for e in client.stream_response(client.models[0], conv)]
+    finally:
+        await client.aclose()
+
+
+def texts(events: list[Any], kind: type) -> str:
+    return "".join(e.text for e in events if isinstance(e, kind))
+
+
+def message_output(*parts: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"type": "message", "role": "assistant", "content": list(parts)}]
+
+
+# -- refusals -------------------------------------------------------------------------------------------------
+
+
+async def test_streamed_refusal_is_the_reply_and_ends_refused() -> None:
+    raw = sse(
+        {"type": "response.content_part.added", "part": {"type": "refusal", "refusal": ""}},
+        {"type": "response.refusal.delta", "delta": "I'm sorry, but "},
+        {"type": "response.refusal.delta", "delta": "I can't help with that."},
+        {"type": "response.refusal.done", "refusal": REFUSAL},
+        {
+            "type": "response.completed",
+            "response": {"status": "completed", "output": message_output({"type": "refusal", "refusal": REFUSAL})},
+        },
+    )
+    events = await events_of(raw)
+    assert texts(events, RefusalDelta) == REFUSAL  # once: the done event and the final output add nothing
+    assert texts(events, TextDelta) == ""
+    assert isinstance(events[-1], Completed) and events[-1].refused
+
+
+async def test_refusal_only_in_the_done_event() -> None:
+    raw = sse({"type": "response.refusal.done", "refusal": REFUSAL}, {"type": "response.completed", "response": {}})
+    events = await events_of(raw)
+    assert texts(events, RefusalDelta) == REFUSAL
+    assert isinstance(events[-1], Completed) and events[-1].refused
+
+
+async def test_refusal_only_in_the_final_response() -> None:
+    output = message_output({"type": "refusal", "refusal": REFUSAL})
+    raw = sse({"type": "response.completed", "response": {"status": "completed", "output": output}})
+    events = await events_of(raw)
+    assert texts(events, RefusalDelta) == REFUSAL
+    assert isinstance(events[-1], Completed) and events[-1].refused
+
+
+async def test_a_plain_reply_is_not_refused() -> None:
+    raw = sse(
+        {"type": "response.output_text.delta", "delta": "Hi"},
+        {"type": "response.completed", "response": {"output": message_output({"type": "output_text", "text": "Hi"})}},
+    )
+    events = await events_of(raw)
+    assert texts(events, TextDelta) == "Hi"
+    assert isinstance(events[-1], Completed) and not events[-1].refused
+
+
+# -- text that arrives only at the end ------------------------------------------------------------------------
+
+
+async def test_text_only_in_output_text_done() -> None:
+    raw = sse(
+        {"type": "response.output_text.done", "text": "Only in done"},
+        {"type": "response.completed", "response": {}},
+    )
+    events = await events_of(raw)
+    assert texts(events, TextDelta) == "Only in done"
+
+
+async def test_text_only_in_the_final_response() -> None:
+    output = message_output({"type": "output_text", "text": "Only "}, {"type": "output_text", "text": "at the end"})
+    raw = sse({"type": "response.completed", "response": {"output": output}})
+    events = await events_of(raw)
+    assert texts(events, TextDelta) == "Only at the end"
+
+
+async def test_deltas_are_not_doubled_by_the_done_event_or_the_final_output() -> None:
+    output = message_output({"type": "output_text", "text": "Hello world"})
+    raw = sse(
+        {"type": "response.output_text.delta", "delta": "Hello"},
+        {"type": "response.output_text.delta", "delta": " world"},
+        {"type": "response.output_text.done", "text": "Hello world"},
+        {"type": "response.output_text.done", "text": "A second part without deltas"},
+        {"type": "response.completed", "response": {"output": output}},
+    )
+    events = await events_of(raw)
+    assert texts(events, TextDelta) == "Hello worldA second part without deltas"
+
+
+# -- incomplete replies and their reasons ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["response.incomplete", "response.completed"])
+@pytest.mark.parametrize("reason", ["max_output_tokens", "content_filter", "recitation"])
+async def test_incomplete_reason_is_kept(kind: str, reason: str) -> None:
+    response = {"status": "incomplete", "incomplete_details": {"reason": reason}, "usage": {"output_tokens": 6}}
+    raw = sse({"type": "response.output_text.delta", "delta": "part"}, {"type": kind, "response": response})
+    events = await events_of(raw)
+    last = events[-1]
+    assert isinstance(last, Incomplete) and last.reason == reason and last.output_tokens == 6
+    assert texts(events, TextDelta) == "part"
+
+
+@pytest.mark.parametrize(
+    ("output_tokens", "reason"),
+    [(50, "max_output_tokens"), (60, "max_output_tokens"), (6, "")],
+)
+async def test_litellm_chat_bridge_incomplete_without_details(output_tokens: int, reason: str) -> None:
+    """LiteLLM's chat bridge: ``response.completed``, status incomplete, ``incomplete_details: null``."""
+    response = {"status": "incomplete", "incomplete_details": None, "usage": {"output_tokens": output_tokens}}
+    raw = sse(
+        {"type": "response.output_text.delta", "delta": "part"}, {"type": "response.completed", "response": response}
+    )
+    last = (await events_of(raw, max_output_tokens=50))[-1]
+    assert isinstance(last, Incomplete) and last.reason == reason and last.max_output_tokens == 50
+
+
+@pytest.mark.parametrize(
+    ("reason", "tokens", "words"),
+    [
+        ("max_output_tokens", 1200, "truncated at 1,200 output tokens"),
+        ("max_output_tokens", None, "truncated at the output limit"),
+        ("content_filter", 6, "stopped by the content filter"),
+        ("recitation", 6, "stopped early: recitation"),
+        ("", 6, "stopped early (no reason given)"),
+        (None, None, "stopped early (no reason given)"),
+        ("bad\x1b[31mred\nreason", None, "stopped early: bad?[31mred reason"),
+    ],
+)
+def test_incomplete_words(reason: str | None, tokens: int | None, words: str) -> None:
+    assert incomplete_text(reason, tokens) == words
+
+
+def test_end_text_for_every_status() -> None:
+    assert end_text("truncated", reason="content_filter", output_tokens=6) == "stopped by the content filter"
+    assert end_text("truncated", reason=None, output_tokens=6) == "truncated at 6 output tokens"  # older history
+    assert end_text("refused") == "refused"
+    assert end_text("rate_limited") == "rate limited"
+    assert end_text("completed") == "completed"
+
+
+def test_incomplete_event_describes_itself() -> None:
+    event = Incomplete(reason="max_output_tokens", usage=Usage(output_tokens=0), max_output_tokens=512)
+    assert event.describe() == "truncated at 512 output tokens"
+    event = Incomplete(reason="content_filter", usage=Usage(output_tokens=6), max_output_tokens=512)
+    assert event.describe() == "stopped by the content filter"
+
+
+# -- hostile shapes -------------------------------------------------------------------------------------------
+
+
+async def test_non_object_payloads_are_skipped() -> None:
+    raw = sse('"a string"', "42", "[1, 2]", "null", {"type": "response.output_text.delta", "delta": "ok"}, done=False)
+    raw += sse({"type": "response.completed", "response": {}})
+    events = await events_of(raw)
+    assert texts(events, TextDelta) == "ok" and isinstance(events[-1], Completed)
+
+
+async def test_deeply_nested_event_is_a_typed_decode_failure() -> None:
+    depth = 100_000
+    raw = sse({"type": "response.output_text.delta", "delta": "ok"}, "[" * depth + "]" * depth, done=False)
+    last = (await events_of(raw))[-1]
+    assert isinstance(last, Failed) and isinstance(last.error, StreamDecodeError)
+    assert last.partial_text == "ok"
+
+
+async def test_out_of_range_usage_reads_as_unknown() -> None:
+    usage = '{"input_tokens":1e999,"output_tokens":-3,"input_tokens_details":{"cached_tokens":1' + "0" * 400 + "}"
+    usage += ',"output_tokens_details":{"reasoning_tokens":NaN},"cost":1e999}'
+    raw = sse('{"type":"response.completed","response":{"usage":' + usage + "}}")
+    last = (await events_of(raw))[-1]
+    assert isinstance(last, Completed)
+    assert last.usage.input_tokens == last.usage.output_tokens == last.usage.cached_tokens == 0
+    assert last.usage.reasoning_tokens == 0 and last.usage.cost in (None, 0.0)
+
+
+# -- mid-stream failures: only the error fields decide -----------------------------------------------------------
+
+
+def failed_event(instructions: str, code: str, message: str) -> dict[str, Any]:
+    return {
+        "type": "response.failed",
+        "response": {
+            "status": "failed",
+            "instructions": instructions,
+            "error": {"code": code, "message": message},
+            "output": message_output({"type": "output_text", "text": "echo: internal connection timeout"}),
+        },
+    }
+
+
+@pytest.mark.parametrize("instructions", ["", "You are an internal tool. Mention connection timeouts."])
+async def test_failure_verdict_ignores_echoed_request_content(instructions: str) -> None:
+    content = failed_event(instructions, "invalid_prompt", "The prompt was flagged.")
+    last = (await events_of(sse({"type": "response.output_text.delta", "delta": "x"}, content)))[-1]
+    assert isinstance(last, Failed) and not last.interrupted
+
+    server = failed_event(instructions, "server_error", "The model produced invalid content.")
+    last = (await events_of(sse({"type": "response.output_text.delta", "delta": "x"}, server)))[-1]
+    assert isinstance(last, Failed) and last.interrupted
