@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from llmconsole.core.errorbody import extract_error_message
 from llmconsole.core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -19,7 +20,6 @@ from llmconsole.core.errors import (
 from llmconsole.core.http_errors import (
     error_from_event,
     error_from_response,
-    extract_error_message,
 )
 from llmconsole.core.rejections import rejected_paths, request_field
 
@@ -288,7 +288,7 @@ def test_rate_limit_error_carries_info_and_summary() -> None:
     )
     error = error_from_response(429, {"retry-after": "60"}, body, model="databricks-claude-opus-4-6", secrets=[])
     assert isinstance(error, RateLimitError) and error.exit_code == 3 and error.status == 429
-    assert error.info.source == "embedded" and error.info.retry_after == 15.0
+    assert error.info.retry_after == 15.0
     assert str(error) == (
         "HTTP 429: Rate limit exceeded (input tokens per minute; 200150 of 200000; retry after 15 seconds)"
     )
@@ -337,14 +337,14 @@ def test_event_rate_limit_is_rate_limit_error() -> None:
     }
     error = error_from_event(payload, model="m", secrets=[])
     assert isinstance(error, RateLimitError) and error.status == 429
-    assert error.info.source == "stream" and error.info.message == "Too fast"
+    assert error.info.message == "Too fast"
     assert str(error) == "Rate limited mid-stream: Too fast"
 
 
 def test_event_error_type_with_nested_error_and_litellm_code() -> None:
     payload = {"error": {"message": "litellm.RateLimitError: busy", "type": "None", "param": None, "code": "429"}}
     error = error_from_event(payload, model=None, secrets=[])
-    assert isinstance(error, RateLimitError) and error.info.source == "stream"
+    assert isinstance(error, RateLimitError)
     other: dict[str, object] = {
         "type": "error",
         "error": {"type": "invalid_request_error", "message": "bad", "code": None},

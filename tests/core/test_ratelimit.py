@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +14,6 @@ from llmconsole.core.ratelimit import (
     format_rate_limit,
     parse_quota,
     parse_rate_limit,
-    parse_retry_after,
 )
 
 STRUCTURED = {
@@ -58,7 +58,6 @@ def test_structured_body() -> None:
         limit=200000,
         current=200150,
         retry_after=15.0,
-        source="structured",
     )
 
 
@@ -67,8 +66,7 @@ def test_structured_fields_at_top_level_under_detail_or_error(wrap: object) -> N
     assert callable(wrap)
     info = parse_rate_limit(429, {}, json.dumps(wrap(STRUCTURED)))
     assert info is not None
-    assert (info.source, info.limit_type, info.limit, info.current, info.retry_after) == (
-        "structured",
+    assert (info.limit_type, info.limit, info.current, info.retry_after) == (
         "input_tokens_per_minute",
         200000,
         200150,
@@ -78,7 +76,7 @@ def test_structured_fields_at_top_level_under_detail_or_error(wrap: object) -> N
 
 def test_structured_body_is_a_rate_limit_whatever_the_status() -> None:
     info = parse_rate_limit(400, {}, json.dumps({"error": STRUCTURED}))
-    assert info is not None and info.source == "structured"
+    assert info is not None
 
 
 def test_structured_body_as_bytes() -> None:
@@ -103,7 +101,6 @@ def test_litellm_wrapped_escaped_json() -> None:
         limit=200000,
         current=200150,
         retry_after=15.0,
-        source="embedded",
     )
 
 
@@ -114,8 +111,7 @@ def test_litellm_wrapped_doubly_escaped_json() -> None:
     message = "litellm.RateLimitError: RateLimitError: DatabricksException - " + json.dumps(inner)
     info = parse_rate_limit(429, {}, litellm_error(message))
     assert info is not None
-    assert (info.source, info.limit_type, info.limit, info.current) == (
-        "embedded",
+    assert (info.limit_type, info.limit, info.current) == (
         "output_tokens_per_minute",
         20000,
         None,
@@ -130,7 +126,7 @@ def test_litellm_wrapped_python_repr_from_the_openai_sdk() -> None:
     )
     info = parse_rate_limit(429, {}, litellm_error(message))
     assert info is not None
-    assert info.source == "embedded"
+    assert info is not None
     assert (info.limit, info.current, info.retry_after) == (5000, 5012, 2.5)
     assert info.message == "Output tokens per minute: it's over"
 
@@ -138,12 +134,12 @@ def test_litellm_wrapped_python_repr_from_the_openai_sdk() -> None:
 def test_embedded_json_in_a_plain_text_body() -> None:
     text = "upstream said: " + json.dumps({"error": STRUCTURED}) + " (trailing text)"
     info = parse_rate_limit(429, {}, text)
-    assert info is not None and info.source == "embedded" and info.current == 200150
+    assert info is not None and info.current == 200150
 
 
 def test_embedded_with_non_429_status_needs_the_structure() -> None:
     info = parse_rate_limit(500, {}, litellm_error(json.loads(LITELLM_WRAPPED)["error"]["message"], "500"))
-    assert info is not None and info.source == "embedded"
+    assert info is not None
 
 
 # ---------------------------------------------------------------------------------------------- 3.
@@ -154,7 +150,6 @@ def test_databricks_request_limit_exceeded() -> None:
     assert info == RateLimitInfo(
         message="Exceeded Databricks workspace rate limit",
         limit_type="input_tokens_per_minute",
-        source="databricks",
         model="databricks-claude-opus-4-6",
     )
 
@@ -170,7 +165,7 @@ def test_databricks_output_tokens_embedded_in_litellm_message_with_headers() -> 
     body = litellm_error(f"litellm.RateLimitError: DatabricksException - {inner}")
     info = parse_rate_limit(429, {"llm_provider-retry-after": "12"}, body)
     assert info is not None
-    assert info.source == "databricks"
+    assert info is not None
     assert info.limit_type == "output_tokens_per_minute"
     assert info.model == "databricks-claude-sonnet-4-5"
     assert info.retry_after == 12.0
@@ -186,12 +181,12 @@ def test_databricks_queries_per_hour_on_a_non_429_status() -> None:
     )
     info = parse_rate_limit(400, {}, body)
     assert info is not None
-    assert (info.limit_type, info.model, info.source) == ("queries_per_hour", "gpt-5.2", "databricks")
+    assert (info.limit_type, info.model) == ("queries_per_hour", "gpt-5.2")
 
 
 def test_databricks_without_a_limit_type() -> None:
     info = parse_rate_limit(429, {}, "REQUEST_LIMIT_EXCEEDED: Exceeded workspace rate limit.")
-    assert info is not None and info.limit_type is None and info.model is None and info.source == "databricks"
+    assert info is not None and info.limit_type is None and info.model is None
 
 
 # ---------------------------------------------------------------------------------------------- 4.
@@ -212,7 +207,6 @@ def test_litellm_parallel_request_limiter_rpm() -> None:
         limit=2,
         current=2,
         retry_after=42.5,
-        source="litellm",
     )
 
 
@@ -242,11 +236,10 @@ def test_litellm_max_parallel_request_limit_reached_with_a_zero_limit() -> None:
     )
     info = parse_rate_limit(429, {}, litellm_error(message))
     assert info is not None
-    assert (info.limit_type, info.limit, info.current, info.source) == (
+    assert (info.limit_type, info.limit, info.current) == (
         "tokens_per_minute",
         0,
         None,
-        "litellm",
     )
     assert info.message == "Exceeded the LiteLLM proxy's rate limit for this user"
     info = parse_rate_limit(429, {}, litellm_error("Max parallel request limit reached"))
@@ -265,7 +258,6 @@ def test_litellm_v3_limiter() -> None:
         limit_type="tokens_per_minute",
         limit=1000,
         retry_after=60.0,
-        source="litellm",
     )
 
 
@@ -280,25 +272,45 @@ def test_litellm_v3_max_parallel_requests() -> None:
     assert info.message == "Exceeded the LiteLLM proxy's rate limit for this model on this API key"
 
 
-def test_litellm_batch_limiter() -> None:
-    message = (
-        "Batch rate limit exceeded for api_key: abc. Batch contains 5000 tokens but only 100 tokens "
-        "remaining out of 1000 TPM limit. Limit resets at: 2026-01-01 10:00:00 UTC"
-    )
+@pytest.mark.parametrize(
+    "message",
+    [
+        # the older wordings of the parallel request limiter, and any capitalisation
+        "LiteLLM Rate Limit Handler: Crossed TPM, RPM Limit. current rpm: 10, rpm limit: 10, current tpm: 5, "
+        "tpm limit: 1000",
+        "LiteLLM Rate Limit Handler for rate limit type = key. Crossed TPM, RPM Limit. current rpm: 10, "
+        "rpm limit: 10, current tpm: 5, tpm limit: 1000",
+        "LITELLM RATE LIMIT HANDLER FOR RATE LIMIT TYPE = KEY. CROSSED TPM / RPM / MAX PARALLEL REQUEST LIMIT. "
+        "CURRENT RPM: 10, RPM LIMIT: 10, CURRENT TPM: 5, TPM LIMIT: 1000, CURRENT MAX_PARALLEL_REQUESTS: 0, "
+        "MAX_PARALLEL_REQUESTS: 100",
+    ],
+)
+def test_litellm_parallel_limiter_in_older_wording_and_any_case(message: str) -> None:
     info = parse_rate_limit(429, {}, litellm_error(message))
     assert info is not None
-    assert (info.limit_type, info.limit, info.current, info.source) == (
-        "tokens_per_minute",
-        1000,
-        5000,
-        "litellm",
+    assert (info.limit_type, info.limit, info.current) == ("requests_per_minute", 10, 10)
+    assert info.message is not None and info.message.startswith("Exceeded the LiteLLM proxy's rate limit")
+
+
+def test_litellm_v3_limit_resets_at_gives_the_wait_when_no_header_does() -> None:
+    message = (
+        "rate limit exceeded for api_key: abc. limit type: requests. current limit: 5, remaining: 0. "
+        "Limit resets at: 2026-01-01 10:00:42 UTC"
     )
+    now = datetime(2026, 1, 1, 10, 0, 0, tzinfo=UTC).timestamp()
+    info = parse_rate_limit(429, {}, litellm_error(message), now=now)
+    assert info is not None and (info.limit_type, info.limit, info.retry_after) == ("requests_per_minute", 5, 42.0)
+    info = parse_rate_limit(429, {"retry-after": "7"}, litellm_error(message), now=now)
+    assert info is not None and info.retry_after == 7.0  # a header wins
+    later = datetime(2026, 1, 1, 11, 0, 0, tzinfo=UTC).timestamp()
+    info = parse_rate_limit(429, {}, litellm_error(message), now=later)
+    assert info is not None and info.retry_after is None  # already past: not a wait
 
 
 def test_litellm_dynamic_limiters() -> None:
     v1 = "Key=hashed over available TPM=0. Model TPM=1000, Active keys=3"
     info = parse_rate_limit(429, {}, litellm_error(v1))
-    assert info is not None and (info.limit_type, info.source) == ("tokens_per_minute", "litellm")
+    assert info is not None and info.limit_type == "tokens_per_minute"
     v3 = (
         "Priority-based rate limit exceeded. Model: gpt-4o, Priority: low, Rate limit type: requests, "
         "Model TPM: not configured, Model RPM: 60, Remaining: 0, Model saturation: 95.0%"
@@ -340,7 +352,7 @@ def test_litellm_dynamic_limiter_fallback_detail() -> None:
         }
     )
     info = parse_rate_limit(429, {}, body)
-    assert info is not None and (info.limit_type, info.source) == ("requests_per_minute", "litellm")
+    assert info is not None and info.limit_type == "requests_per_minute"
 
 
 def test_litellm_router_cooldown() -> None:
@@ -350,7 +362,7 @@ def test_litellm_router_cooldown() -> None:
     )
     info = parse_rate_limit(429, {}, litellm_error(message))
     assert info is not None
-    assert (info.retry_after, info.model, info.source) == (5.0, "claude-haiku-4.5", "litellm")
+    assert (info.retry_after, info.model) == (5.0, "claude-haiku-4.5")
 
 
 # ---------------------------------------------------------------------------------------------- 5.
@@ -358,7 +370,7 @@ def test_litellm_router_cooldown() -> None:
 
 def test_headers_when_the_body_says_nothing() -> None:
     info = parse_rate_limit(429, {"Retry-After": "30"}, "")
-    assert info == RateLimitInfo(message="Rate limit exceeded", retry_after=30.0, source="headers")
+    assert info == RateLimitInfo(message="Rate limit exceeded", retry_after=30.0)
 
 
 def test_body_retry_after_wins_over_headers() -> None:
@@ -408,20 +420,22 @@ def test_header_retry_after_fills_a_body_without_one() -> None:
 )
 def test_parse_retry_after(headers: dict[str, str], expected: float | None) -> None:
     now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
-    result = parse_retry_after(headers, now=now)
+    info = parse_rate_limit(429, headers, None, now=now)
+    result = info.retry_after if info is not None else None
     if expected is None:
         assert result is None
     else:
         assert result == pytest.approx(expected)
 
 
-def test_parse_retry_after_none_headers() -> None:
-    assert parse_retry_after(None) is None
+def test_retry_after_without_headers() -> None:
+    info = parse_rate_limit(429, None, None)
+    assert info is not None and info.retry_after is None
 
 
 def test_garbage_header_retry_after_is_ignored_in_a_rate_limit() -> None:
     info = parse_rate_limit(429, {"retry-after": "NaN"}, "")
-    assert info is not None and info.retry_after is None and info.source == "generic"
+    assert info is not None and info.retry_after is None
 
 
 # ---------------------------------------------------------------------------------------------- 6.
@@ -433,20 +447,20 @@ def test_stream_response_failed_with_rate_limit_code() -> None:
         "response": {"error": {"code": "rate_limit_exceeded", "message": "Rate limit reached, slow down"}},
     }
     info = parse_rate_limit(None, None, json.dumps(event))
-    assert info == RateLimitInfo(message="Rate limit reached, slow down", source="stream")
+    assert info == RateLimitInfo(message="Rate limit reached, slow down")
 
 
 def test_stream_error_event_with_top_level_code() -> None:
     event = {"type": "error", "code": "rate_limit_exceeded", "message": "Too many tokens", "param": None}
     info = parse_rate_limit(None, None, json.dumps(event))
-    assert info is not None and info.source == "stream" and info.message == "Too many tokens"
+    assert info is not None and info.message == "Too many tokens"
 
 
 def test_stream_litellm_error_chunk_with_embedded_structure() -> None:
     chunk = json.loads(LITELLM_WRAPPED)
     info = parse_rate_limit(None, None, json.dumps(chunk))
     assert info is not None
-    assert (info.source, info.limit, info.retry_after) == ("stream", 200000, 15.0)
+    assert (info.limit, info.retry_after) == (200000, 15.0)
 
 
 def test_stream_failure_without_rate_limit_signal_is_none() -> None:
@@ -477,7 +491,7 @@ def test_stream_failure_without_rate_limit_signal_is_none() -> None:
 )
 def test_any_other_429_is_generic(body: str, message: str) -> None:
     info = parse_rate_limit(429, {}, body)
-    assert info == RateLimitInfo(message=message, source="generic")
+    assert info == RateLimitInfo(message=message)
 
 
 def test_openai_upstream_text_carries_numbers() -> None:
@@ -519,7 +533,7 @@ def test_not_a_rate_limit(status: int | None, body: str) -> None:
 
 def test_litellm_rate_limit_error_prefix_is_a_signal() -> None:
     info = parse_rate_limit(500, {}, litellm_error("litellm.RateLimitError: upstream busy", "500"))
-    assert info is not None and info.source == "generic"
+    assert info is not None
 
 
 # ---------------------------------------------------------------------------------------------- format
@@ -586,7 +600,6 @@ def test_format_keeps_zero_and_formats_fractional_seconds() -> None:
         limit=0,
         current=0,
         retry_after=2.25,
-        source="databricks",
     )
     lines = format_rate_limit(info, "m", databricks=True).split("\n")
     assert lines[2] == "Exceeded Databricks workspace rate limit"

@@ -16,15 +16,13 @@
         └── StreamError              the stream broke or reported a failure after it started
             └── StreamDecodeError    bytes that are not valid SSE/JSON where JSON was required
 
-Messages are always one line, already redacted (no API key), and safe to print.
+Messages are always one line, already redacted (no API key), and safe to print. This module imports
+no other module of the core (every other one may import it).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from llmconsole.core.ratelimit import RateLimitInfo
+from dataclasses import dataclass
 
 __all__ = [
     "AuthenticationError",
@@ -38,6 +36,7 @@ __all__ = [
     "ProxyStatusError",
     "ProxyTimeoutError",
     "RateLimitError",
+    "RateLimitInfo",
     "ServerError",
     "StreamDecodeError",
     "StreamError",
@@ -112,6 +111,24 @@ class BadRequestError(ProxyStatusError):
 
 class ContextOverflowError(BadRequestError):
     """The conversation does not fit the model's context window."""
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitInfo:
+    """What a rate-limit answer told us. Every field is optional: each shape carries a different subset."""
+
+    message: str | None = None
+    """A human message (the server's, or e.g. "Exceeded Databricks workspace rate limit")."""
+    limit_type: str | None = None
+    """``input_tokens_per_minute``, ``output_tokens_per_minute``, ``requests_per_minute``, ``tokens`` ..."""
+    limit: int | float | None = None
+    """The limit that was hit."""
+    current: int | float | None = None
+    """The usage the server counted against it."""
+    retry_after: float | None = None
+    """Seconds to wait (>= 0)."""
+    model: str | None = None
+    """The model named in the error text, when there is one."""
 
 
 class RateLimitError(ProxyStatusError):

@@ -7,8 +7,8 @@
 - the same JSON embedded, escaped once or twice (or as a Python dict repr), inside LiteLLM's own
   ``error.message`` (``litellm.RateLimitError: ... - {...}``);
 - Databricks' ``REQUEST_LIMIT_EXCEEDED`` text;
-- the messages of LiteLLM's own limiters (parallel request limiter v2/v3, dynamic limiter, batch
-  limiter, router cooldown);
+- the messages of LiteLLM's own limiters, in any capitalisation (parallel request limiter, also its older
+  ``Crossed TPM, RPM Limit``; v3 with its ``Limit resets at …``; dynamic limiter v1/v3; router cooldown);
 - the headers ``Retry-After`` (seconds or HTTP date), ``retry-after-ms``, ``llm_provider-retry-after``
   (-ms) and ``x-ratelimit-reset-*`` / ``llm_provider-x-ratelimit-reset-*``;
 - a mid-stream ``response.failed`` / ``error`` event with a rate-limit code;
@@ -22,110 +22,53 @@ Everything here is pure, never raises on bad input, and imports neither textual 
 
 from __future__ import annotations
 
-import ast
 import email.utils
-import json
 import math
 import re
 import time
-from collections import deque
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
+from llmconsole.core.errorbody import (
+    Body,
+    analyse,
+    event_error,
+    lower_headers,
+    message_from_body,
+    message_of,
+    search_text,
+    strip_wrappers,
+    to_text,
+)
+from llmconsole.core.errors import RateLimitInfo
 from llmconsole.core.events import Quota
 from llmconsole.core.redact import one_line
 
 __all__ = [
     "RateLimitInfo",
-    "RateLimitSource",
     "describe_limit_type",
     "format_rate_limit",
     "parse_quota",
     "parse_rate_limit",
-    "parse_retry_after",
+    "rate_limit_from_body",
+    "rate_limit_summary",
+    "seconds_text",
 ]
-
-RateLimitSource = Literal["structured", "embedded", "databricks", "litellm", "headers", "stream", "generic"]
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimitInfo:
-    """What a rate-limit answer told us. Every field is optional: each shape carries a different subset."""
-
-    message: str | None = None
-    """A human message (the server's, or e.g. "Exceeded Databricks workspace rate limit")."""
-    limit_type: str | None = None
-    """``input_tokens_per_minute``, ``output_tokens_per_minute``, ``requests_per_minute``, ``tokens`` ..."""
-    limit: int | float | None = None
-    """The limit that was hit."""
-    current: int | float | None = None
-    """The usage the server counted against it."""
-    retry_after: float | None = None
-    """Seconds to wait (>= 0)."""
-    source: RateLimitSource = "generic"
-    """Which shape the details came from."""
-    model: str | None = None
-    """The model named in the error text, when there is one."""
 
 
 # --------------------------------------------------------------------------------------------------
 # Small, total conversions
 
 
-_MAX_SCAN = 200_000
-"""Characters of a body that are searched at all (bodies on error paths; HTML pages can be big)."""
-_MAX_DECODE_FAILURES = 64
-"""Failed ``raw_decode`` attempts per text before giving up on finding embedded JSON."""
-_MAX_REPR_CANDIDATES = 8
-_MAX_REPR_LENGTH = 20_000
-_MAX_NODES = 4_000
-"""JSON nodes visited when walking a parsed body."""
-_MAX_EMBED_DEPTH = 3
 _UNLIMITED = 2**62
 """LiteLLM reports "no limit" as ``sys.maxsize``: numbers this large are not limits."""
 
-_DECODER = json.JSONDecoder()
-_UNESCAPE_RE = re.compile(r"\\([\"\\/])")
 _DURATION_PART_RE = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)")
 _DURATION_RE = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|us|µs|ns|h|m|s))+")
 _UNIT_SECONDS = {"ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "h": 3600.0, "m": 60.0, "s": 1.0}
 _WORD_UNIT_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(milliseconds?|msecs?|seconds?|secs?|minutes?|mins?|hours?|hrs?)\.?")
 _WORD_UNIT_SECONDS = {"ms": 1e-3, "mi": 60.0, "se": 1.0, "ho": 3600.0, "hr": 3600.0}
-
-
-def to_text(body: str | bytes | None) -> str:
-    """Any body as text (bytes decoded as UTF-8, undecodable bytes replaced)."""
-    if body is None:
-        return ""
-    if isinstance(body, str):
-        return body
-    if isinstance(body, bytes | bytearray | memoryview):
-        return bytes(body).decode("utf-8", "replace")
-    return str(body)
-
-
-def load_json(text: str) -> Any:
-    """``json.loads`` of a body that looks like a JSON object or array, else None (never raises)."""
-    stripped = text.strip()
-    if not stripped or stripped[0] not in "{[":
-        return None
-    try:
-        return json.loads(stripped)
-    except (ValueError, RecursionError):
-        return None
-
-
-def _unescape(text: str) -> str:
-    """Undo one level of JSON string escaping of quotes and backslashes."""
-    return _UNESCAPE_RE.sub(r"\1", text) if "\\" in text else text
-
-
-def search_text(text: str) -> str:
-    """``text`` with up to two levels of ``\\"`` escaping undone, for pattern matching."""
-    text = text[:_MAX_SCAN]
-    return _unescape(_unescape(text))
 
 
 def _number(value: Any) -> int | float | None:
@@ -222,159 +165,6 @@ def _iso_date_seconds(value: str, now: float) -> float | None:
     return _seconds_until(when, now)
 
 
-def lower_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
-    """Header names lower-cased, values as stripped strings (any Mapping; bytes decoded)."""
-    if not headers:
-        return {}
-    out: dict[str, str] = {}
-    for key, value in headers.items():
-        name = key.decode("latin-1") if isinstance(key, bytes) else key
-        if not isinstance(name, str):
-            continue
-        text = value.decode("latin-1") if isinstance(value, bytes) else value
-        if not isinstance(text, str):
-            text = str(text)
-        out[name.strip().lower()] = text.strip()
-    return out
-
-
-# --------------------------------------------------------------------------------------------------
-# Finding JSON inside text
-
-
-def _scan_json(text: str) -> Iterator[dict[str, Any]]:
-    """Every JSON object that starts at some ``{`` of ``text`` (outermost ones; bounded work)."""
-    failures = 0
-    index = text.find("{")
-    while index != -1 and failures < _MAX_DECODE_FAILURES:
-        try:
-            obj, end = _DECODER.raw_decode(text, index)
-        except (ValueError, RecursionError):
-            failures += 1
-            index = text.find("{", index + 1)
-            continue
-        if isinstance(obj, dict):
-            yield obj
-        index = text.find("{", max(end, index + 1))
-
-
-def _balanced_end(text: str, start: int) -> int | None:
-    """The end of the bracketed Python literal starting at ``start`` (quote-aware), or None."""
-    depth = 0
-    quote = ""
-    index = start
-    stop = min(len(text), start + _MAX_REPR_LENGTH)
-    while index < stop:
-        char = text[index]
-        if quote:
-            if char == "\\":
-                index += 2
-                continue
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char in "{[(":
-            depth += 1
-        elif char in "}])":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-        index += 1
-    return None
-
-
-def _scan_repr(text: str) -> Iterator[dict[str, Any]]:
-    """Python dict reprs (``Error code: 429 - {'error': {...}}``, as the OpenAI SDK formats errors)."""
-    tried = 0
-    index = text.find("{'")
-    while index != -1 and tried < _MAX_REPR_CANDIDATES:
-        tried += 1
-        end = _balanced_end(text, index)
-        if end is None:
-            index = text.find("{'", index + 2)
-            continue
-        try:
-            obj = ast.literal_eval(text[index:end])
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            index = text.find("{'", index + 2)
-            continue
-        if isinstance(obj, dict):
-            yield obj
-        index = text.find("{'", end)
-
-
-def embedded_objects(text: str) -> list[dict[str, Any]]:
-    """JSON objects (or Python dict reprs) embedded in ``text``, escaped zero, one or two times."""
-    if "{" not in text:
-        return []
-    text = text[:_MAX_SCAN]
-    found: list[dict[str, Any]] = []
-    variant = text
-    for _level in range(3):
-        found.extend(_scan_json(variant))
-        if found:
-            break
-        unescaped = _unescape(variant)
-        if unescaped == variant:
-            break
-        variant = unescaped
-    if "{'" in text and not any(found):
-        found.extend(_scan_repr(text))
-    return found
-
-
-def walk(obj: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every dict and every string inside a parsed JSON value (breadth first, bounded)."""
-    dicts: list[dict[str, Any]] = []
-    strings: list[str] = []
-    queue: deque[tuple[Any, int]] = deque([(obj, 0)])
-    visited = 0
-    while queue and visited < _MAX_NODES:
-        node, depth = queue.popleft()
-        visited += 1
-        if isinstance(node, dict):
-            dicts.append(node)
-            if depth < 32:
-                queue.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list | tuple):
-            if depth < 32:
-                queue.extend((v, depth + 1) for v in node)
-        elif isinstance(node, str):
-            strings.append(node)
-    return dicts, strings
-
-
-@dataclass(slots=True)
-class Body:
-    """A body taken apart once: the parsed top level, the dicts in it and the dicts embedded in its text."""
-
-    text: str
-    top: Any
-    top_dicts: list[dict[str, Any]]
-    embedded_dicts: list[dict[str, Any]]
-
-
-def analyse(text: str, top: Any = None, *, parsed: bool = False) -> Body:
-    """Parse ``text`` (unless ``parsed``: then ``top`` is the parsed value) and find embedded JSON."""
-    if not parsed:
-        top = load_json(text)
-    top_dicts, strings = walk(top) if top is not None else ([], [text])
-    embedded: list[dict[str, Any]] = []
-    pending = [s for s in strings if "{" in s]
-    for _depth in range(_MAX_EMBED_DEPTH):
-        if not pending or len(embedded) > 64:
-            break
-        next_pending: list[str] = []
-        for string in pending[:16]:
-            for obj in embedded_objects(string):
-                dicts, inner = walk(obj)
-                embedded.extend(dicts)
-                next_pending.extend(s for s in inner if "{" in s)
-        pending = next_pending
-    return Body(text=text, top=top, top_dicts=top_dicts, embedded_dicts=embedded)
-
-
 # --------------------------------------------------------------------------------------------------
 # Rate-limit parsing
 
@@ -392,11 +182,16 @@ _DB_TOKENS_RE = re.compile(r"\b(input|output)[ _]tokens?[ _]per[ _]minute", re.I
 _DB_QUERIES_RE = re.compile(r"\b(?:queries|requests)[ _]per[ _](hour|minute)", re.IGNORECASE)
 _DB_ABBR_RE = re.compile(r"\b(ITPM|OTPM|QPH|QPM|TPM|RPM)\b")
 
-_CROSSED = "Crossed TPM / RPM / Max Parallel Request Limit"
-_V2_SCOPE_RE = re.compile(r"rate limit type = ([\w-]+)")
-_V2_HIT_SCOPE_RE = re.compile(r"Hit limit for ([\w-]+)")
+# LiteLLM's limiters, in any capitalisation (proxies and versions differ); read in litellm/proxy/hooks/ of 1.99.4
+# and, for the older "Crossed TPM, RPM Limit", of the parallel_request_limiter.py it replaced.
+_I = re.IGNORECASE
+_CROSSED_RE = re.compile(
+    r"Crossed TPM(?:, | / )RPM(?: / Max Parallel Request)? Limit|Max parallel request limit reached", _I
+)
+_V2_SCOPE_RE = re.compile(r"rate limit type = ([\w-]+)", _I)
+_V2_HIT_SCOPE_RE = re.compile(r"Hit limit for ([\w-]+)", _I)
 _V2_NUMBER_RES = {
-    name: re.compile(rf"(?<!current )(?<![\w]){re.escape(name)}: (\d+(?:\.\d+)?)")
+    name: re.compile(rf"(?<!current )(?<![\w]){re.escape(name)}: (\d+(?:\.\d+)?)", _I)
     for name in (
         "current rpm",
         "rpm limit",
@@ -410,22 +205,19 @@ _V2_NUMBER_RES = {
 }
 _V3_RE = re.compile(
     r"Rate limit exceeded for ([\w:.-]+): .*?Limit type: (\w+)\. Current limit: (\d+), Remaining: (-?\d+)",
-    re.DOTALL,
+    re.DOTALL | _I,
 )
-_BATCH_RE = re.compile(
-    r"Batch rate limit exceeded for ([\w:.-]+): .*?Batch contains (\d+) (requests|tokens) but only (-?\d+) "
-    r"\w+ remaining out of (\d+) (RPM|TPM) limit",
-    re.DOTALL,
-)
-_DYNAMIC_RE = re.compile(r"over available (TPM|RPM)=(-?\d+)\. Model (?:TPM|RPM)=(\w+)")
+_DYNAMIC_RE = re.compile(r"over available (TPM|RPM)=(-?\d+)\. Model (?:TPM|RPM)=(\w+)", _I)
 _DYNAMIC_V3_RE = re.compile(
     r"(?:Model capacity reached for (?P<model1>[^\s.]+(?:\.[^\s.]+)*)\.|Priority-based rate limit exceeded\. "
     r"Model: (?P<model2>[^,]+),).*?Rate limit type: (?P<type>\w+), Model TPM: (?P<tpm>\w[\w ]*?), "
     r"Model RPM: (?P<rpm>\w[\w ]*?), Remaining: (?P<remaining>-?\d+)",
-    re.DOTALL,
+    re.DOTALL | _I,
 )
-_COOLDOWN_RE = re.compile(r"No deployments available for selected model")
-_PASSED_MODEL_RE = re.compile(r"Passed model=([^\s.,]+(?:\.[^\s.,]+)*)")
+_COOLDOWN_RE = re.compile(r"No deployments available for selected model", _I)
+_PASSED_MODEL_RE = re.compile(r"Passed model=([^\s.,]+(?:\.[^\s.,]+)*)", _I)
+_RESETS_AT_RE = re.compile(r"Limit resets at:?\s*(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)(?:\s*UTC)?", _I)
+"""The v3 limiter's reset time (``%Y-%m-%d %H:%M:%S UTC``): used when no header gives the wait."""
 _RETRY_TEXT_RE = re.compile(
     r"(?:try again|retry(?: again)?)\s+(?:in|after)\s+"
     r"(\d+(?:\.\d+)?(?:(?:ms|h|m|s)(?:\d+(?:\.\d+)?(?:ms|h|m|s))*)?)"
@@ -506,14 +298,6 @@ def _fields(d: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def _message_of(d: Mapping[str, Any]) -> str | None:
-    message = d.get("message")
-    if isinstance(message, str):
-        text = one_line(message)
-        return text or None
-    return None
-
-
 def _databricks(search: str) -> dict[str, Any] | None:
     if "REQUEST_LIMIT_EXCEEDED" not in search:
         return None
@@ -553,7 +337,7 @@ def _v2_numbers(search: str) -> dict[str, int | float]:
 
 def _litellm(search: str) -> dict[str, Any] | None:
     """Fields from the messages of LiteLLM's own limiters (see the module docstring)."""
-    if _CROSSED in search or "Max parallel request limit reached" in search:
+    if _CROSSED_RE.search(search):
         numbers = _v2_numbers(search)
         scope_match = _V2_SCOPE_RE.search(search) or _V2_HIT_SCOPE_RE.search(search)
         scope = scope_match.group(1) if scope_match else None
@@ -592,7 +376,7 @@ def _litellm(search: str) -> dict[str, Any] | None:
         return fields
     match = _V3_RE.search(search)
     if match:
-        scope, kind, limit = match.group(1), match.group(2), _number(match.group(3))
+        scope, kind, limit = match.group(1), match.group(2).lower(), _number(match.group(3))
         fields = {
             "message": f"Exceeded the LiteLLM proxy's rate limit for {_scope_words(scope)}",
             "limit_type": _V3_LIMIT_TYPES.get(kind, kind),
@@ -600,21 +384,9 @@ def _litellm(search: str) -> dict[str, Any] | None:
         if limit is not None:
             fields["limit"] = limit
         return fields
-    match = _BATCH_RE.search(search)
-    if match:
-        scope = match.group(1)
-        fields = {
-            "message": f"Exceeded the LiteLLM proxy's batch rate limit for {_scope_words(scope)}",
-            "limit_type": "requests_per_minute" if match.group(3) == "requests" else "tokens_per_minute",
-        }
-        for key, group in (("current", 2), ("limit", 5)):
-            value = _number(match.group(group))
-            if value is not None:
-                fields[key] = value
-        return fields
     match = _DYNAMIC_V3_RE.search(search)
     if match:
-        kind = match.group("type")
+        kind = match.group("type").lower()
         fields = {
             "message": "The model's capacity on the LiteLLM proxy is reached for this priority",
             "limit_type": _V3_LIMIT_TYPES.get(kind, kind),
@@ -630,7 +402,7 @@ def _litellm(search: str) -> dict[str, Any] | None:
     if match:
         return {
             "message": "This key's share of the model's capacity on the LiteLLM proxy is used up",
-            "limit_type": "tokens_per_minute" if match.group(1) == "TPM" else "requests_per_minute",
+            "limit_type": "tokens_per_minute" if match.group(1).upper() == "TPM" else "requests_per_minute",
         }
     return None
 
@@ -673,6 +445,15 @@ def _retry_from_text(search: str) -> float | None:
     if match.group(2):
         return _word_seconds(match.group(1), match.group(2))
     return _duration(match.group(1))
+
+
+def _resets_at(search: str, now: float | None) -> float | None:
+    """Seconds until LiteLLM's "Limit resets at: 2025-01-01 12:00:00 UTC"; None when absent or already past."""
+    match = _RESETS_AT_RE.search(search)
+    if not match:
+        return None
+    seconds = _iso_date_seconds(match.group(1).replace(" ", "T"), time.time() if now is None else now)
+    return seconds if seconds else None
 
 
 def _reset_seconds(value: str, now: float) -> float | None:
@@ -722,17 +503,6 @@ def _retry_from_headers(h: Mapping[str, str], now: float | None) -> float | None
     return None
 
 
-def parse_retry_after(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait according to the headers, or None.
-
-    In order: ``retry-after-ms``, ``retry-after`` (seconds or HTTP date, counted from ``now``),
-    the same with LiteLLM's ``llm_provider-`` prefix (the upstream's), then the
-    ``x-ratelimit-reset-{requests,tokens}`` values (``15s``, ``1m30s``, ``20ms``, seconds).
-    Negative, NaN, infinite and unreadable values are ignored.
-    """
-    return _retry_from_headers(lower_headers(headers), now)
-
-
 def parse_rate_limit(
     status: int | None,
     headers: Mapping[str, str] | None,
@@ -770,7 +540,7 @@ def rate_limit_from_body(
         litellm_fields = _cooldown(search)
 
     fields: dict[str, Any] = {}
-    source: RateLimitSource | None = None
+    specific = False  # a structured dict, Databricks' text or a LiteLLM limiter said what the limit is
 
     # 1/2. A structured dict (top level or embedded): the one carrying most fields.
     best: tuple[int, int, dict[str, Any]] | None = None
@@ -786,37 +556,37 @@ def rate_limit_from_body(
     if best is not None:
         d = best[2]
         fields.update(_fields(d))
-        message = _message_of(d)
+        message = message_of(d)
         if message:
-            fields["message"] = message
+            fields["message"] = one_line(message)
         model = d.get("model")
         if isinstance(model, str) and model.strip():
             fields["model"] = one_line(model, 120)
-        source = "structured" if best[1] == 1 else "embedded"
+        specific = True
 
     # 3. Databricks' REQUEST_LIMIT_EXCEEDED text.
     databricks = _databricks(search)
     if databricks is not None:
         for key, value in databricks.items():
             fields.setdefault(key, value)
-        source = source or "databricks"
+        specific = True
 
     # 4. LiteLLM's own limiters (and the header they set: rate_limit_type).
     if litellm_fields is not None:
         for key, value in litellm_fields.items():
             fields.setdefault(key, value)
-        source = source or "litellm"
+        specific = True
     header_type = h.get("rate_limit_type")
     if header_type and "limit_type" not in fields:
         mapped = _V3_LIMIT_TYPES.get(header_type.lower())
         if mapped:
             fields["limit_type"] = mapped
-            source = source or "litellm"
+            specific = True
     for d in all_dicts:  # the dynamic limiter's fallback detail {"error": ..., "rate_limit_type": ...}
         kind = d.get("rate_limit_type")
         if isinstance(kind, str) and kind.lower() in _V3_LIMIT_TYPES:
             fields.setdefault("limit_type", _V3_LIMIT_TYPES[kind.lower()])
-            source = source or "litellm"
+            specific = True
             break
 
     # OpenAI/Azure's text carries the numbers too.
@@ -833,23 +603,22 @@ def rate_limit_from_body(
     header_retry = _retry_from_headers(h, now)
     if "retry_after" not in fields and header_retry is not None:
         fields["retry_after"] = header_retry
+    if "retry_after" not in fields:
+        resets_at = _resets_at(search, now)
+        if resets_at is not None:
+            fields["retry_after"] = resets_at
 
-    # 6. A mid-stream event.
+    # 6. A mid-stream event: its own message; 7. anything else: a generic rate limit with the server's message.
     top = body.top
+    stream = False
     if status is None and isinstance(top, dict):
-        event_type = top.get("type")
-        if (isinstance(event_type, str) and event_type in _STREAM_TYPES) or isinstance(top.get("error"), dict):
-            source = "stream"
-            if "message" not in fields:
-                message = _stream_message(top)
-                if message:
-                    fields["message"] = message
-
-    # 7. Anything else: a generic rate limit with the server's message.
-    if source is None:
-        has_ratelimit_headers = header_retry is not None or any(k.startswith("x-ratelimit") for k in h)
-        source = "headers" if has_ratelimit_headers else "generic"
-    if "message" not in fields and source in ("generic", "headers", "stream"):
+        kind = top.get("type")
+        stream = (isinstance(kind, str) and kind in _STREAM_TYPES) or isinstance(top.get("error"), dict)
+    if stream and "message" not in fields and isinstance(top, dict):
+        message = message_of(event_error(top))
+        if message:
+            fields["message"] = one_line(message)
+    if "message" not in fields and (stream or not specific):
         fields["message"] = _generic_message(body)
 
     return RateLimitInfo(
@@ -858,26 +627,12 @@ def rate_limit_from_body(
         limit=fields.get("limit"),
         current=fields.get("current"),
         retry_after=fields.get("retry_after"),
-        source=source,
         model=fields.get("model"),
     )
 
 
-_WRAPPER_PREFIX_RE = re.compile(r"^(?:\s*(?:litellm\.)?[A-Za-z_]*(?:Error|Exception)\s*(?::|-)\s*)+")
-
-
-def _stream_message(top: Mapping[str, Any]) -> str | None:
-    response = top.get("response")
-    error = response.get("error") if isinstance(response, dict) else None
-    if not isinstance(error, dict):
-        error = top.get("error") if isinstance(top.get("error"), dict) else top
-    return _message_of(error) if isinstance(error, dict) else None
-
-
 def _generic_message(body: Body) -> str:
-    from llmconsole.core.http_errors import message_from_body  # http_errors imports this module
-
-    server = _WRAPPER_PREFIX_RE.sub("", message_from_body(body))
+    server = strip_wrappers(message_from_body(body))
     boring = re.sub(r"^(?:http\s*)?429\s*:?\s*", "", server.lower()).rstrip(".!")
     if not boring or boring in {"rate limit exceeded", "too many requests", "429"}:
         return "Rate limit exceeded"
@@ -909,10 +664,26 @@ def describe_limit_type(limit_type: str) -> str:
     return " ".join(_ABBREVIATIONS.get(w.lower(), w) for w in words if w)
 
 
-def _seconds_text(seconds: float) -> str:
+def seconds_text(seconds: float) -> str:
+    """``15`` for whole seconds, else one decimal (never below 0.1)."""
     if float(seconds).is_integer():
         return str(int(seconds))
     return f"{max(seconds, 0.1):.1f}"
+
+
+def rate_limit_summary(info: RateLimitInfo) -> str:
+    """One line: the message and, in parentheses, the limit type, usage and retry-after it carries."""
+    details: list[str] = []
+    if info.limit_type:
+        details.append(describe_limit_type(info.limit_type))
+    if info.limit is not None and info.current is not None:
+        details.append(f"{info.current} of {info.limit}")
+    elif info.limit is not None:
+        details.append(f"limit {info.limit}")
+    if info.retry_after:
+        details.append(f"retry after {seconds_text(info.retry_after)} seconds")
+    summary = info.message or "Rate limit exceeded"
+    return f"{summary} ({'; '.join(details)})" if details else summary
 
 
 def format_rate_limit(info: RateLimitInfo, model_id: str, *, databricks: bool) -> str:
@@ -928,10 +699,10 @@ def format_rate_limit(info: RateLimitInfo, model_id: str, *, databricks: bool) -
     if info.limit is not None and info.current is not None:
         lines.append(f"Limit: {info.limit} | Current: {info.current}")
     if info.retry_after:
-        lines.append(f"Retry After: {_seconds_text(info.retry_after)} seconds")
+        lines.append(f"Retry After: {seconds_text(info.retry_after)} seconds")
     lines.append("")
     lines.append("What to do:")
-    wait = _seconds_text(info.retry_after) if info.retry_after else "60"
+    wait = seconds_text(info.retry_after) if info.retry_after else "60"
     lines.append(f"  • Wait {wait} seconds before retrying")
     lines.append("  • Switch to a smaller model (e.g., haiku instead of opus)")
     lines.append("  • Reduce prompt length or max_tokens")

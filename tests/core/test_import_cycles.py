@@ -1,0 +1,68 @@
+"""No import cycle among the core modules: every import counts (top level, in functions, under TYPE_CHECKING)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import llmconsole.core
+
+CORE = Path(llmconsole.core.__file__).parent
+PREFIX = "llmconsole.core."
+
+
+def imports_of(path: Path) -> set[str]:
+    """The core modules ``path`` imports, by short name (``errors``, ``ratelimit`` ...)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name.removeprefix(PREFIX).split(".")[0] for a in node.names if a.name.startswith(PREFIX))
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "llmconsole.core":
+                found.update(a.name for a in node.names)
+            elif node.module.startswith(PREFIX):
+                found.add(node.module.removeprefix(PREFIX).split(".")[0])
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    modules = {p.stem: p for p in CORE.glob("*.py") if p.stem != "__init__"}
+    modules.update({p.name: p / "__init__.py" for p in CORE.iterdir() if (p / "__init__.py").is_file()})
+    return {name: imports_of(path) & set(modules) - {name} for name, path in modules.items()}
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    found: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                found.append([*path[path.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt)
+        path.pop()
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node)
+    return found
+
+
+def test_the_finder_finds_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_core_modules_import_each_other_without_a_cycle() -> None:
+    edges = graph()
+    assert {"errors", "ratelimit", "http_errors", "events", "errorbody"} <= set(edges)
+    assert cycles(edges) == []
+
+
+def test_errors_imports_no_other_core_module() -> None:
+    assert graph()["errors"] == set()
