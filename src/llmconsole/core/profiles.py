@@ -23,12 +23,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from llmconsole.core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from llmconsole.core.config import FileConfig
     from llmconsole.core.keycommand import KeyCommand
 
 __all__ = [
@@ -142,8 +141,18 @@ class ProfileChoice:
     default_model: str | None = None
 
 
+class ProfilesConfig(Protocol):
+    """What :func:`choose_profile` reads of the config file (``FileConfig``; no import of config: no cycle)."""
+
+    @property
+    def profiles(self) -> Mapping[str, Profile]: ...
+
+    @property
+    def default_profile(self) -> str | None: ...
+
+
 def choose_profile(
-    file_config: FileConfig,
+    file_config: ProfilesConfig,
     *,
     flag: str | None,
     base_url: str | None,
