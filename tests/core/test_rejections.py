@@ -188,6 +188,14 @@ def test_droppable_fields_are_the_named_ones_the_body_carries() -> None:
     assert rejected_fields(two, BODY) == ["store", "max_output_tokens"]
     assert rejected_fields(bad_request("Unsupported parameter: 'temperature'"), BODY) == []  # not sent
     assert carries(BODY, "reasoning_summary") and not carries({"reasoning": {"effort": "low"}}, "reasoning_summary")
+    chat = {
+        "model": "m",
+        "messages": [],
+        "max_completion_tokens": 10,
+        "reasoning_effort": {"effort": "low", "summary": "auto"},
+    }
+    assert carries(chat, "max_output_tokens") and carries(chat, "reasoning") and carries(chat, "reasoning_summary")
+    assert rejected_fields(bad_request("Unsupported parameter: 'max_completion_tokens'"), chat) == ["max_output_tokens"]
 
 
 @pytest.mark.parametrize(
@@ -222,6 +230,16 @@ def test_litellm_unsupported_params_as_a_500_is_a_field() -> None:
         ),
     )
     assert rejected_fields(error, BODY) == ["store"]
+
+
+def test_echoed_request_content_never_changes_the_verdict() -> None:
+    vllm = (
+        "{'object': 'error', 'message': \"[{'type': 'extra_forbidden', 'loc': ('body', 'instructions'), "
+        "'msg': 'Extra inputs are not permitted', 'input': 'Mind the context window and the content "
+        "management policy'}]\", 'type': 'BadRequestError', 'param': None, 'code': 400}"
+    )
+    assert not is_not_about_a_field(vllm)
+    assert rejected_fields(bad_request(vllm), {**BODY, "instructions": "Mind the context window"}) == ["instructions"]
 
 
 def test_not_about_a_field() -> None:

@@ -148,7 +148,7 @@ def build_model(
         sources["mode"] = "model_info"
 
     params = dict(pattern.params)
-    sources["store"] = sources["prompt_cache_key"] = "pattern"
+    sources["store"] = sources["prompt_cache_key"] = sources["reasoning_summary"] = "pattern"
     if any("databricks" in p for p in providers):
         params["prompt_cache_key"] = False
         sources["prompt_cache_key"] = "model_info"

@@ -43,12 +43,21 @@ MAX_REQUESTS_PER_SEND = 4
 _NOT_FIELD_ERRORS = (AuthenticationError, NotFoundError, ContextOverflowError, RateLimitError)
 
 
+_CARRIED_AS = {
+    "max_output_tokens": ("max_output_tokens", "max_tokens", "max_completion_tokens"),
+    "reasoning": ("reasoning", "reasoning_effort"),
+}
+"""Where a Responses field sits in a Chat Completions body."""
+
+
 def carries(body: Mapping[str, Any], field: str) -> bool:
-    """Whether the request ``body`` carries ``field`` (``reasoning_summary`` is ``reasoning.summary``)."""
+    """Whether the request ``body`` (Responses, or Chat Completions) carries ``field``.
+
+    ``reasoning_summary`` is ``reasoning.summary`` (or a ``reasoning_effort`` object's ``summary``).
+    """
     if field == "reasoning_summary":
-        reasoning = body.get("reasoning")
-        return isinstance(reasoning, dict) and "summary" in reasoning
-    return field in body
+        return any(isinstance(body.get(k), dict) and "summary" in body[k] for k in ("reasoning", "reasoning_effort"))
+    return any(name in body for name in _CARRIED_AS.get(field, (field,)))
 
 
 def rejected_fields(error: ProxyError, body: Mapping[str, Any]) -> list[str]:

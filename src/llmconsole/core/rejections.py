@@ -41,6 +41,9 @@ _NOT_FIELD_CODES = frozenset(
     }
 )
 """Codes that say a 400 is about something else than a field (never retried)."""
+_TEXT_KEYS = ("message", "msg", "detail", "error", "error_description")
+_NESTED_RE = re.compile(r"[\[{].*[\]}]", re.DOTALL)
+"""A structure inside a message: read as its own dict, so its strings (maybe echoed input) are not read here."""
 _NOT_FIELD_WORDS = (
     "content management policy",
     "content_policy",
@@ -312,11 +315,19 @@ def request_field(path: str) -> str | None:
 
 
 def is_not_about_a_field(text: str) -> bool:
-    """Whether an error body says it is about something else (context, content policy, model, quota)."""
-    for d in _dicts(text):
+    """Whether an error body says it is about something else (context, content policy, model, quota).
+
+    Only the error's own fields count (code, type, message, msg, detail), never echoed request content:
+    pydantic's ``input`` (the rejected value, e.g. a system prompt) and anything nested inside a message
+    (read as its own dict) are left out.
+    """
+    body = analyse(text)
+    strings: list[str] = [] if body.top is not None else [text]
+    for d in body.top_dicts + body.embedded_dicts:
         for key in ("code", "type"):
             value = d.get(key)
             if isinstance(value, str) and value.lower() in _NOT_FIELD_CODES:
                 return True
-    lowered = search_text(text).lower()
+        strings.extend(v for k in _TEXT_KEYS if isinstance(v := d.get(k), str))
+    lowered = " ".join(_NESTED_RE.sub(" ", search_text(s)) for s in strings).lower()
     return any(words in lowered for words in _NOT_FIELD_WORDS)
