@@ -138,14 +138,23 @@ class LLMConsoleApp(App[None]):
         """Talk to profile ``name``'s proxy from now on: a fresh main screen with its models, quota and key.
 
         The system prompt and reasoning effort carry over; the conversation on screen stays in the history.
-        Returns False (with a notification) when the profile cannot be loaded.
+        Returns False (with a notification) when the profile cannot be loaded or a dialog is open.
         """
         from dataclasses import replace
+
+        from textual.command import CommandPalette
 
         from llmconsole.core.config import load_settings
         from llmconsole.core.errors import LLMConsoleError
 
+        for _ in range(100):  # the palette that ran this command is still closing
+            if not isinstance(self.screen, CommandPalette):
+                break
+            await asyncio.sleep(0.01)
         main = self.main_screen
+        if main is not None and self.screen is not main:
+            self.notify("Close the open dialog first.", title="Profile not switched", severity="warning")
+            return False
         try:
             settings = load_settings(profile=name)
         except LLMConsoleError as exc:
@@ -154,11 +163,9 @@ class LLMConsoleApp(App[None]):
         if main is not None:
             settings = replace(settings, system_prompt=main.system_prompt, reasoning_effort=main.reasoning_effort)
         old_client, self.client, self.settings = self.client, None, settings
-        if main is not None and self.screen is main:
-            await self.switch_screen(self._new_main_screen())
-        elif main is not None:
-            self.notify("Close the open dialog first.", title="Profile not switched", severity="warning")
-            return False
+        if main is not None:
+            await self.pop_screen()  # first: the new screen takes the same id
+            await self.push_screen(self._new_main_screen())
         else:
             self._start_main()
         if old_client is not None:
@@ -236,7 +243,13 @@ class LLMConsoleApp(App[None]):
         return await main.open_conversation(conv_id, message_id)
 
     def _switch_soon(self, name: str) -> None:
-        self.run_worker(self.switch_profile(name), group="switch-profile", exit_on_error=False)
+        self.run_worker(self._switch_or_say_why(name), group="switch-profile", exit_on_error=False)
+
+    async def _switch_or_say_why(self, name: str) -> None:
+        try:
+            await self.switch_profile(name)
+        except Exception as exc:  # noqa: BLE001 - one notification, the console carries on
+            self.notify(f"{type(exc).__name__}: {exc}", title="Profile not switched", severity="error")
 
     def open_conversation_soon(self, conv_id: str) -> None:
         """:meth:`open_conversation` in a worker (for the command palette)."""
