@@ -40,9 +40,18 @@ def throwaway_ca(tmp_path: Path) -> Iterator[tuple[trustme.CA, Path, ssl.SSLCont
 class OpenAIServer:
     """A plain OpenAI-compatible server: ``GET /v1/models`` answers, everything else is 404."""
 
-    def __init__(self, models: list[str], *, tls: ssl.SSLContext | None = None, key: str | None = None) -> None:
+    def __init__(
+        self,
+        models: list[str],
+        *,
+        tls: ssl.SSLContext | None = None,
+        key: str | None = None,
+        routes: dict[str, tuple[int, object]] | None = None,
+    ) -> None:
+        """``routes``: more answers, ``path -> (status, JSON payload)``, for GET and POST alike."""
         self.models = models
         self.key = key
+        self.routes = dict(routes or {})
         self.paths: list[str] = []
         outer = self
 
@@ -62,6 +71,8 @@ class OpenAIServer:
                 outer.paths.append(self.path)
                 if outer.key is not None and self.headers.get("authorization") != f"Bearer {outer.key}":
                     self._answer(401, {"error": {"message": "Incorrect API key provided", "code": "invalid_api_key"}})
+                elif self.path in outer.routes:
+                    self._answer(*outer.routes[self.path])
                 elif self.path == "/v1/models":
                     self._answer(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in outer.models]})
                 else:
@@ -71,7 +82,7 @@ class OpenAIServer:
                 length = int(self.headers.get("content-length") or 0)
                 self.rfile.read(length)
                 outer.paths.append(self.path)
-                self._answer(404, {"error": {"message": f"no route {self.path}"}})
+                self._answer(*outer.routes.get(self.path, (404, {"error": {"message": f"no route {self.path}"}})))
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         if tls is not None:
@@ -101,8 +112,9 @@ def free_port() -> int:
 class ForwardProxy:
     """``python -m proxy`` (proxy.py) on 127.0.0.1: a real HTTP forward proxy with CONNECT."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, basic_auth: str | None = None) -> None:
         self.port = free_port()
+        self.basic_auth = basic_auth
         self.log_path = workdir / "proxy-py.log"
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -114,7 +126,8 @@ class ForwardProxy:
         with open(self.log_path, "wb") as log:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", str(self.port)]
-                + ["--num-workers", "1", "--num-acceptors", "1", "--log-level", "WARNING"],
+                + ["--num-workers", "1", "--num-acceptors", "1", "--log-level", "WARNING"]
+                + (["--basic-auth", self.basic_auth] if self.basic_auth else []),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -119,6 +119,93 @@ def test_a_real_forward_proxy_in_https_proxy(
     assert code == 0 and lines["proxy"].startswith("ok") and "direct: NO_PROXY=localhost,127.0.0.1" in lines["proxy"]
 
 
+def test_key_info_budget_left_and_exhausted(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    info = {"info": {"key_alias": "team-a", "spend": 1.25, "max_budget": 10.0}}
+    model_info = {"data": [{"model_name": "m", "model_info": {"max_input_tokens": 1000}}]}
+    routes: dict[str, tuple[int, object]] = {"/key/info": (200, info), "/v1/model/info": (200, model_info)}
+    with OpenAIServer(["m"], routes=routes) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        code, lines, _ = doctor(capsys)
+        assert code == 0
+        assert (
+            lines["/key/info"].startswith("ok")
+            and "key 'team-a': spent $1.25 of $10.00, $8.75 left" in lines["/key/info"]
+        )
+        assert lines["/model/info"].startswith("ok")
+        server.routes["/key/info"] = (200, {"info": {"spend": 10.5, "max_budget": 10.0}})
+        code, lines, _ = doctor(capsys)
+    assert code == 4
+    assert lines["/key/info"].startswith("fail") and "budget exhausted" in lines["/key/info"]
+    assert "max_budget" in lines["/key/info"]
+
+
+def test_a_forbidden_model_list_is_explained(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    routes: dict[str, tuple[int, object]] = {"/v1/models": (403, {"error": {"message": "key not allowed"}})}
+    with OpenAIServer(["m"], routes=routes) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        code, lines, _ = doctor(capsys)
+    assert code == 4
+    assert lines["/v1/models"].startswith("fail") and "403" in lines["/v1/models"]
+    assert "ask the proxy's admin" in lines["/v1/models"]
+
+
+def test_a_certificate_for_another_name(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    pem = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(pem))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("proxy.example.test").configure_cert(context)
+    with OpenAIServer(["m"], tls=context) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        monkeypatch.setenv("SSL_CERT_FILE", str(pem))
+        code, lines, _ = doctor(capsys)
+    assert code == 4
+    line = lines["TLS handshake"]
+    assert line.startswith("fail") and "mismatch" in line and "not for 127.0.0.1" in line
+
+
+def test_a_forward_proxy_that_wants_a_password(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tls: tuple[OpenAIServer, Path], tmp_path: Path
+) -> None:
+    server, pem = tls
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+    monkeypatch.setenv("SSL_CERT_FILE", str(pem))
+    with ForwardProxy(tmp_path, basic_auth="alice:s3cret-pw") as forward:
+        monkeypatch.setenv("HTTPS_PROXY", forward.url)
+        code, lines, out = doctor(capsys)
+        assert code == 4
+        assert lines["TLS handshake"].startswith("fail") and "407" in lines["TLS handshake"]
+        assert "http://user:password@host:port" in lines["TLS handshake"]
+        monkeypatch.setenv("HTTPS_PROXY", f"http://alice:s3cret-pw@127.0.0.1:{forward.port}")
+        code, lines, out = doctor(capsys)
+    assert code == 0, lines
+    assert f"via http://***@127.0.0.1:{forward.port}" in lines["proxy"]
+    assert "s3cret-pw" not in out
+
+
+def test_proxy_variables_that_cannot_work(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://proxy.example.test")
+    monkeypatch.setenv("HTTPS_PROXY", "ftp://proxy.corp:21")
+    code, lines, _ = doctor(capsys)
+    assert code == 2 and lines["proxy"].startswith("fail") and "ftp:// proxies are not supported" in lines["proxy"]
+    if importlib.util.find_spec("socksio") is None:
+        monkeypatch.setenv("HTTPS_PROXY", "socks5://proxy.corp:1080")
+        code, lines, _ = doctor(capsys)
+        assert code == 2 and "needs the socksio package" in lines["proxy"]
+
+
 def test_a_refused_key_is_explained(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     with OpenAIServer(["m"], key="sk-the-right-one-000") as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)

@@ -345,6 +345,20 @@ def _check_proxy_vars(report: Report, base_url: str) -> _ProxyCheck | None:
             )
         )
         return _ProxyCheck("fail", None)
+    if proxy_scheme.startswith("socks"):
+        import importlib.util
+
+        if importlib.util.find_spec("socksio") is None:
+            report.add(
+                Check(
+                    "proxy",
+                    "fail",
+                    f"{variable}={shown}: a SOCKS proxy needs the socksio package",
+                    "pip install socksio (into llmconsole's environment), or use an http:// proxy",
+                    config_error=True,
+                )
+            )
+            return _ProxyCheck("fail", None)
     report.add(Check("proxy", "ok", f"via {_hide_password(proxy_url)} ({variable}; {no_proxy_text})"))
     return _ProxyCheck("ok", proxy_url)
 
@@ -789,12 +803,13 @@ async def _probe(report: Report, client: ProxyClient, models: list[ModelInfo], w
         started = time.monotonic()
         first: float | None = None
         outcome = "no answer"
-        endpoint = getattr(model, "endpoint", "responses")
+        endpoint = str(getattr(model, "endpoint", "responses"))
         failed: Failed | None = None
         try:
             stream = client.stream_response(model, conversation, reasoning_effort="low")
             async for event in stream:
                 if isinstance(event, ResponseStarted):
+                    endpoint = str(getattr(event, "endpoint", endpoint))  # the API that answered
                     continue
                 if isinstance(event, TextDelta) and first is None:
                     first = time.monotonic() - started
@@ -815,7 +830,8 @@ async def _probe(report: Report, client: ProxyClient, models: list[ModelInfo], w
         return Check(
             "probe",
             "ok",
-            f"{model.id}: /v1/{endpoint}, {outcome}; {ttft}total {total * 1000:.0f} ms; {learned_text}",
+            f"{model.id}: {_ENDPOINT_PATHS.get(endpoint, endpoint)}, {outcome}; "
+            f"{ttft}total {total * 1000:.0f} ms; {learned_text}",
         )
 
     semaphore = asyncio.Semaphore(4)
@@ -826,6 +842,9 @@ async def _probe(report: Report, client: ProxyClient, models: list[ModelInfo], w
 
     for check in await asyncio.gather(*(limited(m) for m in targets)):
         report.add(check)
+
+
+_ENDPOINT_PATHS = {"responses": "/v1/responses", "chat": "/v1/chat/completions"}
 
 
 def _probe_fix(error: LLMConsoleError) -> str:

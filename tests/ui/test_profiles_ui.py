@@ -76,3 +76,33 @@ async def test_palette_switches_the_proxy_and_everything_per_profile(
         third = await wait_ready(pilot, app)
         assert [m.id for m in third.models] == ["alpha-1", "alpha-2"]
     assert len(list((tmp_path / "cache").glob("models-*.json"))) == 2  # one model cache per proxy
+
+
+async def test_the_console_takes_a_rotating_key_from_a_command(
+    two_proxies: tuple[OpenAIServer, OpenAIServer], tmp_path: Path
+) -> None:
+    """The stale key is refused (401), the command runs once more off the event loop, discovery succeeds."""
+    import sys
+
+    a, _ = two_proxies
+    counter = tmp_path / "calls"
+    script = tmp_path / "token.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        f"c = Path({str(counter)!r})\n"
+        "n = int(c.read_text()) if c.exists() else 0\n"
+        "c.write_text(str(n + 1))\n"
+        f"print('sk-stale-rotated-token' if n == 0 else {KEY_A!r})\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "config" / "config.toml"
+    config.write_text(
+        config.read_text() + f"\n[profiles.c]\nbase_url = \"{a.url}\"\napi_key_command = '{sys.executable} {script}'\n"
+    )
+    app = LLMConsoleApp(load_settings(profile="c"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await wait_ready(pilot, app)
+        assert [m.id for m in main.models] == ["alpha-1", "alpha-2"]
+        assert app.sub_title.startswith("c · ")
+    assert counter.read_text() == "2"
+    assert a.paths.count("/v1/models") == 2  # the stale key once, then the fresh one
