@@ -104,3 +104,19 @@ def test_insecure_warning_can_be_silenced(tmp_path: Path) -> None:
     path.write_text("allow_insecure_http = true\n")
     settings = load_settings(environ={"OPENAI_BASE_URL": "http://10.0.0.5"}, config_path=path)
     assert settings.insecure_warning() is None
+
+
+def test_keys_table_remaps_by_binding_id(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[keys]\ncopy-code = "ctrl+g"\ntoggle-sidebar = " f7 , ctrl+y "\n')
+    settings = load_settings(environ={}, config_path=path)
+    assert settings.keys == {"copy-code": "ctrl+g", "toggle-sidebar": "f7,ctrl+y"}
+
+
+@pytest.mark.parametrize("text", ["[keys]\ncopy-code = 3\n", '[keys]\ncopy-code = ""\n', 'keys = "ctrl+g"\n'])
+def test_bad_keys_table_is_one_clear_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ={}, config_path=path)
+    assert "keys" in str(info.value) and "\n" not in str(info.value)

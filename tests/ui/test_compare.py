@@ -38,8 +38,7 @@ async def _run_three(pilot: Pilot[Any], app: LLMConsoleApp, prompt: str = "hello
     type the prompt, Enter; wait until every column has ended."""
     screen = await _open_compare(pilot, app)
     assert screen.selection.selected == ["demo-gpt-5"]  # the current model
-    await pilot.press("shift+tab")  # from the prompt to the model list
-    assert app.focused is screen.selection
+    assert app.focused is screen.selection  # one model preselected: picking comes first, not the prompt
     ids = [m.id for m in screen.models]
     for model_id in ("demo-claude-haiku-4-5", "demo-ratelimited"):
         while screen.selection.highlighted is None or ids[screen.selection.highlighted] != model_id:
@@ -109,6 +108,7 @@ async def test_needs_two_to_four_models_and_a_prompt() -> None:
     app = demo_app(clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open_compare(pilot, app)
+        await pilot.press("tab")  # from the model list to the prompt
         await type_text(pilot, "hi")
         await pilot.press("enter")  # only the current model is selected
         await pilot.pause()

@@ -43,7 +43,8 @@ class TestMainScreen:
         assert snap_compare(_app(), terminal_size=(120, 40), run_before=run_before)
 
     def test_small_terminal_80x24(self, snap_compare: Any) -> None:
-        """At 80x24 everything still fits: sidebar, conversation, prompt, status bar and footer."""
+        """At 80x24 the sidebar starts hidden (f6 shows it): the reply has the full width, and the status bar
+        keeps the model with its badges; conversation, prompt, status bar and footer all fit."""
 
         async def run_before(pilot: Pilot[Any]) -> None:
             await _ready(pilot)

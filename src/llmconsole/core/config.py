@@ -93,6 +93,8 @@ class FileConfig:
     """The profile used when neither ``--profile``, ``LLMCONSOLE_PROFILE`` nor ``OPENAI_BASE_URL`` says otherwise."""
     profiles: dict[str, Profile] = field(default_factory=dict)
     """``[profiles.NAME]``: named proxies (see :mod:`llmconsole.core.profiles`)."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """``[keys]``: binding id -> keys (``"ctrl+g"``, ``"f7,ctrl+y"``), remapping the console's keys."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,8 @@ class Settings:
     connect_timeout: float = 10.0
     allow_insecure_http: bool = False
     models: dict[str, ModelOverride] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    """Binding id -> keys from ``[keys]`` (the UI checks the ids)."""
     config_path: Path | None = None
     """The config file that was read, if any."""
     profile: str | None = None
@@ -298,6 +302,11 @@ def parse_file_config(data: Mapping[str, Any]) -> FileConfig:
     except ProfileInvalid as exc:
         raise _Invalid(exc.where, exc.msg) from None
     default_profile = _opt_str("default_profile", data.get("default_profile"))
+    keys: dict[str, str] = {}
+    for binding_id, value in _table("keys", data.get("keys", {})).items():
+        if not isinstance(value, str) or not value.strip():
+            raise _Invalid(f"keys.{binding_id}", 'Input should be keys such as "ctrl+g" or "f7,ctrl+y"')
+        keys[str(binding_id)] = ",".join(k.strip() for k in value.split(",") if k.strip())
     return FileConfig(
         default_profile=default_profile,
         profiles=profiles,
@@ -308,6 +317,7 @@ def parse_file_config(data: Mapping[str, Any]) -> FileConfig:
         discovery_timeout=_positive_float("discovery_timeout", data.get("discovery_timeout", 3.0)),
         allow_insecure_http=bool(allow),
         models=models,
+        keys=keys,
     )
 
 
@@ -372,6 +382,7 @@ def load_settings(
         discovery_timeout=file_config.discovery_timeout,
         allow_insecure_http=file_config.allow_insecure_http,
         models=dict(file_config.models),
+        keys=dict(file_config.keys),
         config_path=path if path.exists() else None,
         profile=None if demo else choice.name,
         profiles=tuple(file_config.profiles),

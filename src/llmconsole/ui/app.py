@@ -14,12 +14,14 @@ from functools import partial
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 
 from llmconsole.ui.commands import ModelCommands
 from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.main import MainScreen
+from llmconsole.ui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -42,6 +44,9 @@ def _styles_dir() -> Path:
 STYLES_DIR = _styles_dir()
 """Where the ``.tcss`` files were found (resolved once, at import)."""
 
+NARROW_WIDTH = 100
+"""Below this many columns the sidebar starts hidden (f6 shows it): the conversation gets the width."""
+
 
 def _conversation_commands() -> type[Provider]:
     from llmconsole.ui.screens.conversations import ConversationCommands  # imported when the palette opens
@@ -55,6 +60,7 @@ class LLMConsoleApp(App[None]):
     | Key | Action |
     | :- | :- |
     | f1 | Help: every key. |
+    | f6 | Show or hide the model sidebar (hidden at first below 100 columns). |
     | ctrl+p | Command palette. |
     | ctrl+q | Quit. |
     """
@@ -66,9 +72,18 @@ class LLMConsoleApp(App[None]):
         STYLES_DIR / "compare.tcss",
     ]
     TITLE = "llmconsole"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
     COMMANDS = App.COMMANDS | {ModelCommands, _conversation_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", tooltip="Show every key", id="help"),
+        Binding(
+            "f6",
+            "toggle_sidebar",
+            "Sidebar",
+            tooltip="Show or hide the model sidebar",
+            id="toggle-sidebar",
+            priority=True,  # over the prompt's own f6 (select line)
+        ),
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit llmconsole", id="quit", priority=True),
     ]
 
@@ -91,11 +106,72 @@ class LLMConsoleApp(App[None]):
         self._history_opening: asyncio.Task[None] | None = None
         self._opened_history: object | None = None
 
+    @on(PromptInput.ScrollRequested)
+    def _scroll_conversation(self, event: PromptInput.ScrollRequested) -> None:
+        """PageUp/PageDown/ctrl+home/ctrl+end typed in the prompt scroll the conversation."""
+        main = self.main_screen
+        if main is None:
+            return
+        pane = main.pane
+        if event.where == "page_up":
+            pane.scroll_page_up()
+        elif event.where == "page_down":
+            pane.scroll_page_down()
+        elif event.where == "home":
+            pane.scroll_home()
+        else:
+            pane.scroll_end()
+
+    # -- narrow terminals ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_sidebar":
+            return isinstance(self.screen, MainScreen)  # elsewhere the key goes on to the focused widget
+        return True
+
+    def action_toggle_sidebar(self) -> None:
+        """Show or hide the model sidebar (the status bar keeps showing the model and its badges).
+
+        Below :data:`NARROW_WIDTH` columns the screen has the ``-narrow`` class and the sidebar starts hidden
+        (styles/main.tcss); once toggled, the user's choice holds at any width."""
+        main = self.main_screen
+        if main is None:
+            return
+        sidebar = main.sidebar
+        shown = not sidebar.display
+        if not shown and sidebar.has_focus_within:
+            main.prompt.focus()
+        main.set_class(shown, "-sidebar-shown")
+        main.set_class(not shown, "-sidebar-hidden")
+        if shown:
+            sidebar.filter_input.focus()
+
+    # -- keys ------------------------------------------------------------------------------------------
+
+    def _apply_keymap(self) -> None:
+        """``[keys]`` of config.toml: binding id -> keys. Unknown ids get one line and change nothing."""
+        wanted = dict(self.settings.keys)
+        if not wanted:
+            return
+        from llmconsole.ui.keys import binding_ids
+
+        known = binding_ids()
+        unknown = sorted(set(wanted) - set(known))
+        if unknown:
+            self.notify(
+                f"config.toml [keys]: unknown binding id {', '.join(unknown)} (F1 lists the ids)",
+                title="Keys not changed",
+                severity="warning",
+                timeout=15,
+            )
+        self.set_keymap({k: v for k, v in wanted.items() if k in known})
+
     def _history_failed(self, message: str) -> None:
         self.notify(message, severity="warning")
 
     def on_mount(self) -> None:
         self.sub_title = self.settings.label
+        self._apply_keymap()
         if self.settings.base_url is None and not self.settings.demo and self.client is None:
             from llmconsole.ui.screens.welcome import WelcomeScreen
 
@@ -258,11 +334,16 @@ class LLMConsoleApp(App[None]):
     # -- help and palette -----------------------------------------------------------------------------
 
     def all_bindings(self) -> list[Binding]:
-        """The main screen's bindings then the app's (for the help screen)."""
+        """The main screen's bindings, the prompt's, then the app's, with ``[keys]`` applied (for F1)."""
         bindings: list[Binding] = []
-        for source in (MainScreen.BINDINGS, self.BINDINGS):
+        for source in (MainScreen.BINDINGS, PromptInput.BINDINGS, self.BINDINGS):
             bindings.extend(b for b in source if isinstance(b, Binding))
-        return bindings
+        return [self.current_binding(b) for b in bindings]
+
+    def current_binding(self, binding: Binding) -> Binding:
+        """``binding`` with the keys ``[keys]`` gave it."""
+        keys = self._keymap.get(binding.id) if binding.id else None
+        return binding.with_key(keys) if keys else binding
 
     def action_help(self) -> None:
         from llmconsole.ui.screens.help import HelpScreen
@@ -271,16 +352,35 @@ class LLMConsoleApp(App[None]):
             return
         self.push_screen(HelpScreen(self.all_bindings()))
 
+    def export_current_conversation(self) -> None:
+        """Ask for a path and export the conversation on the main screen (as ctrl+s does in the list)."""
+        from llmconsole.ui.screens.conversations import ask_and_export
+
+        main = self.main_screen
+        if main is None:
+            return
+        if not self.history.enabled:
+            self.notify("History is off (started with --no-history): nothing stored to export.", severity="warning")
+            return
+        if not main.conversation.messages:
+            self.notify("Nothing to export yet: this conversation is empty.", severity="warning")
+            return
+        ask_and_export(self, self.history, main.conversation.id)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main_screen
-        yield SystemCommand("Help: keys", "Every key of the console", self.action_help)
+        yield SystemCommand("Help: keys", "Every key of the console (f1)", self.action_help)
         if main is None:
             return
         yield SystemCommand("Conversation: new", "Start a new conversation (ctrl+n)", main.action_new_conversation)
         yield SystemCommand(
             "Conversations: list", "Open, search, rename, delete or export one (ctrl+o)", main.action_conversations
         )
+        yield SystemCommand(
+            "Conversation: export as Markdown", "Write this conversation to a file", self.export_current_conversation
+        )
+        yield SystemCommand("Sidebar: show or hide", "The model list on the left (f6)", self.action_toggle_sidebar)
         yield SystemCommand("Model: pick", "Open the model picker (ctrl+l)", main.action_pick_model)
         for name in self.settings.profiles:
             if name != self.settings.profile:

@@ -25,7 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, SelectionList, Static
+from textual.widgets import Header, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 from textual.worker import WorkerState
 
@@ -40,6 +40,7 @@ from llmconsole.core.events import (
     ResponseStarted,
     TextDelta,
 )
+from llmconsole.ui.widgets.footer import ConsoleFooter
 from llmconsole.ui.widgets.formatting import describe_error, end_label, reply_cost, telemetry_line
 
 if TYPE_CHECKING:
@@ -80,7 +81,14 @@ class CompareColumn(Vertical, can_focus=True):
     """One model's reply: a scrolling MarkdownView, an error line and the telemetry line."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "continue", "Continue this", tooltip="Continue this answer as a conversation", show=False),
+        Binding(
+            "enter",
+            "continue",
+            "Continue this",
+            tooltip="Continue this answer as a conversation",
+            show=False,
+            id="compare-continue-this",
+        ),
     ]
 
     @dataclass
@@ -284,10 +292,12 @@ class CompareScreen(Screen[CompareChoice | None]):
         Binding(
             "escape", "cancel", "Cancel / close", tooltip="Cancel all replies; again to close", id="compare-cancel"
         ),
-        Binding("1", "continue_with(1)", "Continue 1–4", tooltip="Continue an answer as a conversation"),
-        Binding("2", "continue_with(2)", "Continue 2", show=False),
-        Binding("3", "continue_with(3)", "Continue 3", show=False),
-        Binding("4", "continue_with(4)", "Continue 4", show=False),
+        Binding(
+            "1", "continue_with(1)", "Continue 1–4", tooltip="Continue an answer as a conversation", id="compare-1"
+        ),
+        Binding("2", "continue_with(2)", "Continue 2", show=False, id="compare-2"),
+        Binding("3", "continue_with(3)", "Continue 3", show=False, id="compare-3"),
+        Binding("4", "continue_with(4)", "Continue 4", show=False, id="compare-4"),
     ]
 
     def __init__(
@@ -323,17 +333,17 @@ class CompareScreen(Screen[CompareChoice | None]):
                     yield Static("", id="compare-count")
         yield Static("", id="compare-prompt-line", markup=False)
         yield Horizontal(id="compare-columns")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.title = "llmconsole · compare"
         self.sub_title = f"{len(self.models)} models"
         self.query_one("#compare-prompt-line").display = False
         self._update_count()
-        if self.preselected:
+        if len(self.preselected) >= 2:
             self.query_one("#compare-prompt", Input).focus()
         else:
-            self.selection.focus()
+            self.selection.focus()  # models to pick first (the current one is preselected)
 
     # -- widgets ------------------------------------------------------------------------------------
 

@@ -22,13 +22,15 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from llmconsole.ui.persistence import HistoryAdapter
+from llmconsole.ui.widgets.footer import ConsoleFooter
 
 if TYPE_CHECKING:
     from textual import events
+    from textual.dom import DOMNode
 
     from llmconsole.core.history import ConversationSummary, SearchHit
     from llmconsole.ui.screens.main import MainScreen
@@ -181,7 +183,7 @@ class ConversationsScreen(ModalScreen[OpenRequest | None]):
             yield Input(placeholder="type to search every conversation", id="conversations-search")
             yield OptionList(id="conversations-list")
             yield Static("", id="conversations-state", markup=False)
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def search_input(self) -> Input:
@@ -394,35 +396,39 @@ class ConversationsScreen(ModalScreen[OpenRequest | None]):
         selected = self.selected
         if selected is None:
             return
-        conv_id = selected.conv_id
-        default = f"~/llmconsole-{conv_id[:8]}.md"
+        ask_and_export(self, self.history, selected.conv_id)
 
-        def chosen(path: str | None) -> None:
-            if path and path.strip():
-                self._export(conv_id, path.strip(), overwrite=False)
 
-        self.app.push_screen(TextPromptModal("Export to a Markdown file", default), chosen)
+def ask_and_export(node: DOMNode, history: HistoryAdapter, conv_id: str) -> None:
+    """Ask for a path (a default in the home folder), then write conversation ``conv_id`` there as Markdown
+    (0600; asks before overwriting). Used by ctrl+s in the list and by the command palette."""
+    default = f"~/llmconsole-{conv_id[:8]}.md"
 
-    @work(group="conversation-edit", exit_on_error=False)
-    async def _export(self, conv_id: str, path_text: str, *, overwrite: bool) -> None:
+    async def export(path_text: str, overwrite: bool) -> None:
         import asyncio
 
         path = Path(path_text).expanduser()
         try:
-            text = await self.history.export_markdown(conv_id)
+            text = await history.export_markdown(conv_id)
             written = await asyncio.to_thread(write_export, path, text, overwrite=overwrite)
         except FileExistsError:
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
-                    self._export(conv_id, path_text, overwrite=True)
+                    node.run_worker(export(path_text, True), group="conversation-edit", exit_on_error=False)
 
-            self.app.push_screen(ConfirmModal(f"{path} exists. Overwrite it?", confirm="Overwrite"), confirmed)
+            node.app.push_screen(ConfirmModal(f"{path} exists. Overwrite it?", confirm="Overwrite"), confirmed)
             return
         except Exception as exc:  # noqa: BLE001 - shown, never raised
-            self.notify(f"Export failed: {exc}", severity="error")
+            node.app.notify(f"Export failed: {exc}", severity="error")
             return
-        self.notify(f"Exported to {written}.")
+        node.app.notify(f"Exported to {written}.")
+
+    def chosen(path: str | None) -> None:
+        if path and path.strip():
+            node.run_worker(export(path.strip(), False), group="conversation-edit", exit_on_error=False)
+
+    node.app.push_screen(TextPromptModal("Export to a Markdown file", default), chosen)
 
 
 def write_export(path: Path, text: str, *, overwrite: bool = False) -> Path:
@@ -451,11 +457,11 @@ class TextPromptModal(ModalScreen[str | None]):
     """One line of text (a title, a path). Enter accepts, Escape cancels."""
 
     DEFAULT_CSS = """
-    TextPromptModal, ConfirmModal {
+    TextPromptModal {
         align: center middle;
         background: $background 60%;
     }
-    TextPromptModal > Vertical, ConfirmModal > Vertical {
+    TextPromptModal > Vertical {
         width: 70;
         max-width: 95%;
         height: auto;
@@ -463,7 +469,7 @@ class TextPromptModal(ModalScreen[str | None]):
         background: $surface;
         padding: 0 1;
     }
-    TextPromptModal .modal-title, ConfirmModal .modal-title {
+    TextPromptModal .modal-title {
         text-style: bold;
         color: $accent;
         margin: 0 0 1 0;
@@ -503,7 +509,26 @@ class TextPromptModal(ModalScreen[str | None]):
 class ConfirmModal(ModalScreen[bool]):
     """A yes/no question. ``y`` or the confirm button says yes; ``n``, Escape or Cancel says no."""
 
+    # Its own frame and centring: it used to borrow TextPromptModal's rules, which are only loaded once a
+    # TextPromptModal has been shown, so a first delete confirmation sat unframed in the top-left corner.
     DEFAULT_CSS = """
+    ConfirmModal {
+        align: center middle;
+        background: $background 60%;
+    }
+    ConfirmModal > Vertical {
+        width: 70;
+        max-width: 95%;
+        height: auto;
+        border: thick $error;
+        background: $surface;
+        padding: 0 1;
+    }
+    ConfirmModal .modal-title {
+        text-style: bold;
+        color: $accent;
+        margin: 0 0 1 0;
+    }
     ConfirmModal Horizontal {
         height: auto;
         margin: 1 0 0 0;

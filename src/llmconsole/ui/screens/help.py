@@ -14,7 +14,6 @@ from textual.widgets import Static
 
 EXTRA_KEYS: tuple[tuple[str, str], ...] = (
     ("enter", "Send the prompt"),
-    ("ctrl+j / shift+enter", "Newline in the prompt"),
     ("up / down", "Recall earlier prompts (at the first / last line of the prompt)"),
     ("tab / shift+tab", "Move focus (prompt, sidebar, conversation)"),
     ("ctrl+p", "Command palette (every action, and model: <id>)"),
@@ -23,16 +22,22 @@ EXTRA_KEYS: tuple[tuple[str, str], ...] = (
 
 
 def key_table(bindings: Iterable[Binding]) -> Content:
-    """Two aligned columns: keys and what they do (with the tooltip when there is one)."""
-    rows: list[tuple[str, str]] = []
+    """Aligned columns: keys, what they do (the tooltip when there is one) and the binding id that
+    ``[keys]`` in config.toml remaps. One line per key: a narrow screen cuts it with "…", never wraps it."""
+    rows: list[tuple[str, str, str]] = []
     for binding in bindings:
         if not binding.description:
             continue
         keys = " / ".join(key.strip() for key in binding.key.split(","))
-        rows.append((keys, binding.tooltip or binding.description))
-    rows.extend(EXTRA_KEYS)
-    width = max(len(keys) for keys, _ in rows)
-    lines = [Content.assemble((keys.ljust(width), "bold $accent"), "  ", text) for keys, text in rows]
+        rows.append((keys, binding.tooltip or binding.description, binding.id or ""))
+    rows.extend((keys, text, "") for keys, text in EXTRA_KEYS)
+    width = max(len(keys) for keys, _, _ in rows)
+    lines = [
+        Content.assemble(
+            (keys.ljust(width), "bold $accent"), "  ", text, (f"  [{binding_id}]" if binding_id else "", "$text-muted")
+        )
+        for keys, text, binding_id in rows
+    ]
     return Content("\n").join(lines)
 
 
@@ -49,7 +54,12 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
-            yield Static(Content.styled("llmconsole keys", "bold"), id="help-title")
+            yield Static(
+                Content.assemble(
+                    ("llmconsole keys", "bold"), ("  · remap any in config.toml [keys] by its id", "$text-muted")
+                ),
+                id="help-title",
+            )
             with VerticalScroll(id="help-body"):
                 yield Static(self._table, id="help-keys")
             yield Static("esc closes", id="help-hint")

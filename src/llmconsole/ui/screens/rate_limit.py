@@ -108,11 +108,12 @@ class RateLimitCountdown:
         return f"Limit: {_number(limit)} | Current: {_number(current)}"
 
     def status(self, now: float) -> Content:
-        """The status-bar part: ``rate limit: input tokens per minute 200000/250000 · 14s · resend ^x cancels``."""
+        """The status-bar part: ``rate limit: input tokens per minute 250000 of 200000 · 14s · auto-resend
+        (ctrl+x cancels)`` (current of limit, as the providers' messages say it)."""
         remaining = self.remaining(now)
         pieces: list[str | tuple[str, str]] = [("rate limit", "$error bold"), f": {self.limit_words()}"]
         if self.info.limit is not None or self.info.current is not None:
-            pieces.append(f" {_number(self.info.limit)}/{_number(self.info.current)}")
+            pieces.append(f" {_number(self.info.current)} of {_number(self.info.limit)}")
         countdown = countdown_text(remaining)
         if self.estimate and remaining > 0:
             countdown += " (est.)"
@@ -141,6 +142,7 @@ class RateLimitModal(ModalScreen[RateLimitChoice]):
     | :- | :- |
     | s | Switch to a smaller model now. |
     | a | Toggle the automatic resend at zero. |
+    | ctrl+x | Cancel the automatic resend (as on the main screen). |
     | escape | Close (the countdown and the pending resend stay in the status bar). |
     """
 
@@ -148,6 +150,14 @@ class RateLimitModal(ModalScreen[RateLimitChoice]):
         Binding("escape", "close", "Close", tooltip="Close; the countdown stays in the status bar", id="rl-close"),
         Binding("s", "switch", "Switch model", tooltip="Pick a smaller model of the same family", id="rl-switch"),
         Binding("a", "toggle_auto", "Auto-resend", tooltip="Resend automatically at zero", id="rl-auto"),
+        Binding(
+            "ctrl+x",
+            "cancel_resend",
+            "Cancel resend",
+            tooltip="Cancel the automatic resend (the dialog stays)",
+            id="rl-cancel-resend",
+            priority=True,
+        ),
     ]
 
     def __init__(self, countdown: RateLimitCountdown, clock: Callable[[], float]) -> None:
@@ -216,6 +226,17 @@ class RateLimitModal(ModalScreen[RateLimitChoice]):
     @on(Button.Pressed, "#rl-close")
     def action_close(self) -> None:
         self.dismiss("close")
+
+    def action_cancel_resend(self) -> None:
+        """ctrl+x: no resend at zero (the main screen's own action: status bar, prompt and notice)."""
+        checkbox = self.query_one("#rl-auto", Checkbox)
+        with checkbox.prevent(Checkbox.Changed):
+            checkbox.value = False
+        self.countdown.auto_resend = False
+        main = getattr(self.app, "main_screen", None)
+        cancel = getattr(main, "action_cancel_resend", None)
+        if callable(cancel):
+            cancel()
 
     def action_toggle_auto(self) -> None:
         checkbox = self.query_one("#rl-auto", Checkbox)

@@ -29,11 +29,58 @@ class PromptInput(TextArea):
     | ctrl+j, shift+enter | Insert a newline. |
     | up (first line) | Recall the previous prompt. |
     | down (last line) | Recall the next prompt (or the draft). |
+    | pageup, pagedown, ctrl+home, ctrl+end | Scroll the conversation. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+j,shift+enter", "newline", "Newline", show=False, id="prompt-newline"),
+        Binding(
+            "ctrl+j,shift+enter", "newline", "Newline", tooltip="Newline in the prompt", show=False, id="prompt-newline"
+        ),
+        Binding(
+            "pageup",
+            "scroll_conversation('page_up')",
+            "Page up",
+            tooltip="Scroll the conversation up a page (the prompt keeps focus)",
+            show=False,
+            id="scroll-page-up",
+        ),
+        Binding(
+            "pagedown",
+            "scroll_conversation('page_down')",
+            "Page down",
+            tooltip="Scroll the conversation down a page",
+            show=False,
+            id="scroll-page-down",
+        ),
+        Binding(
+            "ctrl+home",
+            "scroll_conversation('home')",
+            "Top",
+            tooltip="Scroll to the start of the conversation",
+            show=False,
+            id="scroll-top",
+        ),
+        Binding(
+            "ctrl+end",
+            "scroll_conversation('end')",
+            "Bottom",
+            tooltip="Scroll to the end of the conversation",
+            show=False,
+            id="scroll-bottom",
+        ),
     ]
+
+    @dataclass
+    class ScrollRequested(Message):
+        """PageUp/PageDown/ctrl+home/ctrl+end in the prompt: the conversation scrolls (the prompt keeps focus)."""
+
+        prompt: PromptInput
+        where: str
+        """``page_up``, ``page_down``, ``home`` or ``end``."""
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
 
     @dataclass
     class Submitted(Message):
@@ -68,7 +115,18 @@ class PromptInput(TextArea):
             event.prevent_default()
             self.action_submit()
             return
+        if not event.is_printable and await self.app._check_bindings(event.key):
+            # Textual runs non-priority bindings only once the key has bubbled up to the app, after this
+            # widget has already inserted the printable keys that followed it in the same read ("aaa",
+            # ctrl+j, "bbb" became "aaabbb\n"). Running the binding here keeps a burst of keys in order.
+            event.stop()
+            event.prevent_default()
+            return
         await super()._on_key(event)
+
+    def action_scroll_conversation(self, where: str) -> None:
+        """Ask the screen to scroll the conversation (see :class:`ScrollRequested`)."""
+        self.post_message(self.ScrollRequested(self, where))
 
     def action_submit(self) -> None:
         """Send the text (ignored when blank)."""

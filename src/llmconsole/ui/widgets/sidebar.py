@@ -100,8 +100,11 @@ class ModelSidebar(Vertical):
         self.apply_filter(self.filter_input.value)
 
     def set_current(self, model_id: str) -> None:
-        """Mark ``model_id`` as the current model."""
+        """Mark ``model_id`` as the current model; a filter that would hide it is cleared."""
         previous, self.current_id = self.current_id, model_id
+        query = self.filter_input.value
+        if query and model_id not in {m.id for m in filter_models(self.models, query)}:
+            self.clear_filter()
         for changed in (previous, model_id):
             if changed is None:
                 continue
@@ -113,6 +116,12 @@ class ModelSidebar(Vertical):
             if changed in self._shown:
                 self.option_list.replace_option_prompt(changed, option.prompt)
         self._highlight_current()
+
+    def clear_filter(self) -> None:
+        """Empty the filter: every model is listed again."""
+        with self.filter_input.prevent(Input.Changed):
+            self.filter_input.value = ""
+        self.apply_filter("")
 
     def apply_filter(self, query: str) -> None:
         """Show the models whose id contains every term of ``query``."""
@@ -142,12 +151,15 @@ class ModelSidebar(Vertical):
         option = self.option_list.highlighted_option
         if option is not None and option.id is not None:
             self.post_message(self.ModelSelected(self, option.id))
+            self.clear_filter()  # picked: the filter's job is done (it would hide the current model later)
 
     @on(OptionList.OptionSelected, "#model-list")
     def _option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id is not None:
             self.post_message(self.ModelSelected(self, event.option.id))
+            if self.filter_input.value:
+                self.clear_filter()
 
     def on_key(self, event: events.Key) -> None:
         """Up/down in the filter move the list's highlight."""

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 QUOTA_TICK_S = 1.0
 """How often a quota's reset countdown re-reads the clock."""
 
+DROP_ORDER: tuple[str, ...] = ("usage", "cost", "quota", "context", "ending", "activity", "badges", "rate-limit")
+"""Parts of the status line left out first when it does not fit (the model id always stays)."""
+
 
 class StatusBar(Static):
     """One line of state, rebuilt only when a part changes (the countdowns change it once a second)."""
@@ -43,6 +46,8 @@ class StatusBar(Static):
         self._quota_timer: Timer | None = None
 
     def set_model(self, model: ModelInfo | None) -> None:
+        if (model.id if model else None) != (self.model.id if self.model else None):
+            self.usage = None  # the last reply's figures belong to the previous model
         self.model = model
         self._rebuild()
 
@@ -104,26 +109,28 @@ class StatusBar(Static):
         """The status line as plain text (tests and screen readers)."""
         return self.build().plain
 
-    def build(self) -> Content:
-        parts: list[Content] = []
+    def parts(self) -> list[tuple[str, Content]]:
+        """The named parts of the line, in display order (see :data:`DROP_ORDER` for the names)."""
+        parts: list[tuple[str, Content]] = []
         if self.model is None:
-            parts.append(Content.styled("no model", "$text-muted"))
+            parts.append(("model", Content.styled("no model", "$text-muted")))
         else:
-            parts.append(Content.assemble((self.model.id, "bold"), " ", model_badges(self.model)))
+            parts.append(("model", Content.styled(self.model.id, "bold")))
+            parts.append(("badges", model_badges(self.model)))
         if self.rate_limit is not None:
-            parts.append(self.rate_limit)
+            parts.append(("rate-limit", self.rate_limit))
         if self.activity:
-            parts.append(Content.styled(self.activity, "$accent"))
+            parts.append(("activity", Content.styled(self.activity, "$accent")))
         if self.ending:
-            parts.append(Content.styled(self.ending, "$warning"))
+            parts.append(("ending", Content.styled(self.ending, "$warning")))
         quota = self.quota_part
         if quota is not None:
-            parts.append(quota)
+            parts.append(("quota", quota))
         if self.context_percent is not None:
             style = "$error" if self.context_percent >= 90 else "$warning" if self.context_percent >= 70 else ""
-            parts.append(Content.styled(f"ctx {self.context_percent:.0f}%", style))
+            parts.append(("context", Content.styled(f"ctx {self.context_percent:.0f}%", style)))
         if self.total_cost is not None:
-            parts.append(Content.styled(self.total_cost, "$text-muted"))
+            parts.append(("cost", Content.styled(self.total_cost, "$text-muted")))
         if self.usage is not None:
             usage = self.usage
             text = f"last: in {usage.input_tokens:,}"
@@ -132,8 +139,34 @@ class StatusBar(Static):
             text += f" out {usage.output_tokens:,}"
             if usage.cost is not None:
                 text += f" {format_cost(usage.cost)}"
-            parts.append(Content.styled(text, "$text-muted"))
-        return Content(" │ ").join(parts)
+            parts.append(("usage", Content.styled(text, "$text-muted")))
+        return parts
+
+    def build(self, width: int | None = None) -> Content:
+        """The line; with ``width``, the least useful parts (:data:`DROP_ORDER`) are left out until it fits,
+        so no part is ever cut in the middle (the model id is never left out)."""
+        parts = self.parts()
+
+        def join(kept: list[tuple[str, Content]]) -> Content:
+            pieces: list[Content] = []
+            for index, (name, content) in enumerate(kept):
+                if index:
+                    pieces.append(Content(" " if name == "badges" else " │ "))
+                pieces.append(content)
+            return Content.assemble(*pieces)
+
+        line = join(parts)
+        for name in DROP_ORDER:
+            if width is None or line.cell_length <= width:
+                break
+            if any(part == name for part, _ in parts):
+                parts = [(part, content) for part, content in parts if part != name]
+                line = join(parts)
+        return line
+
+    def on_resize(self) -> None:
+        self._rebuild()
 
     def _rebuild(self) -> None:
-        self.update(self.build())
+        width = self.content_region.width if self.is_mounted and self.size.width else None
+        self.update(self.build(width))

@@ -1,0 +1,234 @@
+"""Issue 12: narrow terminals, keys that always work (bursts, paging, remapping), the palette, small fixes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from textual._xterm_parser import XTermParser
+from textual.command import CommandPalette
+from textual.containers import Vertical
+from textual.widgets import Checkbox
+
+from llmconsole.core.events import Usage
+from llmconsole.ui.app import LLMConsoleApp
+from llmconsole.ui.screens.conversations import ConfirmModal
+from llmconsole.ui.screens.help import HelpScreen
+from llmconsole.ui.screens.main import MainScreen
+from llmconsole.ui.screens.rate_limit import RateLimitModal
+from llmconsole.ui.widgets.prompt import PromptInput
+from llmconsole.ui.widgets.status_bar import DROP_ORDER, StatusBar
+from tests.ui.helpers import FakeClock, ScriptedDemo, demo_app, demo_settings, send, type_text, wait_ready, wait_until
+
+pytestmark = pytest.mark.anyio
+
+
+def feed(app: LLMConsoleApp, chunk: str) -> None:
+    """Deliver ``chunk`` as the terminal driver does with one read: parsed, then every event posted at once."""
+    for event in XTermParser().feed(chunk):
+        app.post_message(event)
+
+
+async def test_a_burst_of_keys_in_one_read_keeps_its_order() -> None:
+    """ "aaa", ctrl+j (LF), "bbb", backspace, "c" in one chunk: a newline between, the backspace in its place."""
+    app = demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = await wait_ready(pilot, app)
+        feed(app, "aaa\nbbb\x7fc")
+        await wait_until(pilot, lambda: main.prompt.text.endswith("c"))
+        await pilot.pause()
+        assert main.prompt.text == "aaa\nbbc"
+
+
+async def test_page_keys_scroll_the_conversation_while_the_prompt_has_focus() -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await wait_ready(pilot, app)
+        await send(pilot, app, "please show a table")
+        await send(pilot, app, "long please")
+        pane = main.pane
+        assert pane.max_scroll_y > 20
+        bottom = pane.scroll_y
+        await pilot.press("ctrl+home")
+        await wait_until(pilot, lambda: pane.scroll_y == 0)
+        await pilot.press("pagedown")
+        await wait_until(pilot, lambda: pane.scroll_y > 0)
+        await pilot.press("ctrl+end")
+        await wait_until(pilot, lambda: pane.scroll_y == bottom)
+        await pilot.press("pageup")
+        await wait_until(pilot, lambda: pane.scroll_y < bottom)
+        assert isinstance(app.focused, PromptInput)
+        assert main.prompt.text == ""
+
+
+async def test_ctrl_x_cancels_the_automatic_resend_while_the_dialog_is_open() -> None:
+    clock = FakeClock()
+    transport = ScriptedDemo(rate_limited=["demo-gpt-5"])
+    app = demo_app(transport, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await wait_ready(pilot, app)
+        await send(pilot, app, "hello")
+        await wait_until(pilot, lambda: isinstance(app.screen, RateLimitModal))
+        modal = app.screen
+        assert isinstance(modal, RateLimitModal)
+        await pilot.press("ctrl+x")
+        await pilot.pause()
+        assert app.screen is modal, "the dialog stays open"
+        assert main.countdown is not None and not main.countdown.auto_resend
+        assert modal.query_one("#rl-auto", Checkbox).value is False
+        clock.advance(16)
+        main.tick()
+        await pilot.pause()
+        assert len(transport.posts) == 1, "no automatic resend after ctrl+x"
+        assert "of 200000" in main.status_bar.plain and "200150 of" in main.status_bar.plain  # current of limit
+
+
+async def test_keys_remapped_in_config_by_binding_id() -> None:
+    settings = replace(demo_settings(), keys={"new-conversation": "ctrl+g", "copy-code": "f7", "no-such-id": "f9"})
+    app = demo_app(settings=settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await wait_ready(pilot, app)
+        await send(pilot, app, "hi")
+        assert main.conversation.messages
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: not main.conversation.messages)
+        warnings = [n for n in app._notifications if "no-such-id" in n.message]
+        assert len(warnings) == 1 and "[keys]" in warnings[0].message
+        help_keys = {b.id: b.key for b in app.all_bindings() if b.id}
+        assert help_keys["new-conversation"] == "ctrl+g" and help_keys["copy-code"] == "f7"
+
+
+async def test_every_binding_has_an_id_and_ids_are_unique() -> None:
+    from llmconsole.ui.keys import all_console_bindings
+
+    bindings = all_console_bindings()
+    assert all(b.id for b in bindings), [b.key for b in bindings if not b.id]
+    # one id, one meaning: the same id may appear on several screens only for the same action
+    by_id: dict[str, set[str]] = {}
+    for b in bindings:
+        by_id.setdefault(b.id or "", set()).add(b.action)
+    assert all(len(actions) == 1 for actions in by_id.values()), by_id
+
+
+async def test_sidebar_starts_hidden_below_100_columns_and_f6_toggles_it() -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await wait_ready(pilot, app)
+        await pilot.pause()
+        assert not main.sidebar.display
+        assert main.pane.size.width >= 70  # the conversation has the width
+        assert main.status_bar.plain.startswith("demo-gpt-5 think img 200K")  # model and badges stay in view
+        await pilot.press("f6")
+        await pilot.pause()
+        assert main.sidebar.display and main.sidebar.filter_input.has_focus
+        await pilot.press("f6")
+        await pilot.pause()
+        assert not main.sidebar.display and isinstance(app.focused, PromptInput)
+    wide = demo_app()
+    async with wide.run_test(size=(120, 40)) as pilot:
+        main = await wait_ready(pilot, wide)
+        assert main.sidebar.display
+        await pilot.press("f6")
+        await pilot.pause()
+        assert not main.sidebar.display
+
+
+async def test_status_bar_drops_the_least_useful_parts_never_cuts_one() -> None:
+    from llmconsole.core.models import ModelInfo
+
+    model = ModelInfo(id="demo-gpt-5", reasoning=True, images=True, context_window=200_000)
+    bar = StatusBar()
+    bar.model = model
+    bar.context_percent = 12
+    bar.total_cost = "total $0.0123"
+    bar.usage = Usage(input_tokens=1234, output_tokens=5678, cost=0.0123)
+    full = bar.build()
+    assert "last: in 1,234" in full.plain and "total $0.0123" in full.plain
+    for width in (120, 80, 60, 40, 20):
+        line = bar.build(width).plain
+        assert line.startswith(model.id)
+        shown = [part for part in ("last:", "total", "ctx") if part in line]
+        dropped = [p for p in ("last:", "total", "ctx") if p not in shown]
+        # parts go whole, in DROP_ORDER: never "…", never a part without the ones less useful gone first
+        assert "…" not in line
+        order = {
+            "last:": DROP_ORDER.index("usage"),
+            "total": DROP_ORDER.index("cost"),
+            "ctx": DROP_ORDER.index("context"),
+        }
+        assert all(order[d] < order[s] for d in dropped for s in shown)
+        assert len(line) <= width or line == model.id
+
+
+async def test_last_usage_goes_with_a_model_switch() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await wait_ready(pilot, app)
+        await send(pilot, app, "hi")
+        assert "last: in" in main.status_bar.plain
+        assert main.select_model("demo-claude-haiku-4-5")
+        assert "last:" not in main.status_bar.plain
+
+
+async def test_sidebar_filter_is_cleared_after_picking() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await wait_ready(pilot, app)
+        main.sidebar.filter_input.focus()
+        await type_text(pilot, "haiku")
+        assert main.sidebar.shown_ids == ["demo-claude-haiku-4-5"]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: main.model is not None and main.model.id == "demo-claude-haiku-4-5")
+        assert main.sidebar.filter_input.value == ""
+        assert "demo-gpt-5" in main.sidebar.shown_ids
+        # a filter that would hide the model picked elsewhere (ctrl+l) is cleared too
+        main.sidebar.filter_input.value = "llama"
+        await pilot.pause()
+        assert main.select_model("demo-gpt-5")
+        await pilot.pause()
+        assert "demo-gpt-5" in main.sidebar.shown_ids
+
+
+async def test_palette_offers_every_main_action_and_finds_export() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await wait_ready(pilot, app)
+        helps = " ".join(f"{c.title} {c.help}" for c in app.get_system_commands(main))
+        for binding in [*MainScreen.BINDINGS, *LLMConsoleApp.BINDINGS]:
+            assert not isinstance(binding, tuple)
+            if binding.id in ("cancel-resend", "quit"):  # only while a resend is pending / Textual's own "Quit"
+                continue
+            key = app.current_binding(binding).key.split(",")[0]
+            assert f"({key})" in helps, f"{binding.id} ({key}) is not in the palette"
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await type_text(pilot, "export")
+        await pilot.pause(0.5)
+        texts = " ".join(str(o.prompt) for o in app.screen.query_one("CommandList").options)  # type: ignore[attr-defined]
+        assert "xport" in texts
+
+
+async def test_help_lists_binding_ids_one_line_per_key() -> None:
+    app = demo_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        keys = app.screen.query_one("#help-keys")
+        text = str(keys.render())
+        assert "[new-conversation]" in text and "[toggle-sidebar]" in text and "[scroll-page-up]" in text
+        assert keys.styles.text_wrap == "nowrap" and keys.styles.text_overflow == "ellipsis"
+        assert keys.virtual_size.height == len(text.splitlines())  # no row wraps under its first column
+
+
+async def test_delete_confirmation_is_framed_and_centred() -> None:
+    app = demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(pilot, app)
+        app.push_screen(ConfirmModal("Delete it?", confirm="Delete"))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.pause()
+        box = app.screen.query_one(Vertical)
+        assert box.styles.border_top[0] != ""  # framed
+        region = box.region
+        assert region.x > 5 and abs((region.x + region.width / 2) - 50) <= 2  # centred, not in the corner
