@@ -56,3 +56,34 @@ def test_no_image_input_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_prompt_without_refs_is_untouched() -> None:
     assert attach_images("email me @ noon", images_supported=False, model_id="m") == ("email me @ noon", [])
+
+
+@pytest.mark.parametrize("ref", ["@gone.png", "@gone.JPG", '@"my gone.webp"', "@gone.png,"])
+def test_a_missing_image_is_an_error_naming_it(tmp_path: Path, ref: str) -> None:
+    with pytest.raises(ImageError) as caught:
+        attach_images(f"what is in {ref} here", images_supported=True, model_id="m", base=tmp_path)
+    assert "gone" in caught.value.message and "no such file" in caught.value.message
+    assert caught.value.exit_code == 2
+
+
+def test_an_unreadable_image_is_an_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "folder.png").mkdir()
+    with pytest.raises(ImageError, match=r"folder\.png: not a file"):
+        attach_images("see @folder.png", images_supported=True, model_id="m", base=tmp_path)
+    broken = tmp_path / "link.png"
+    broken.symlink_to(tmp_path / "nowhere.png")
+    with pytest.raises(ImageError, match=r"link\.png: no such file"):
+        attach_images("see @link.png", images_supported=True, model_id="m", base=tmp_path)
+
+
+def test_other_at_words_stay_text(tmp_path: Path) -> None:
+    prompt = "ping @alice about @decorator and @notes.txt"
+    assert attach_images(prompt, images_supported=True, model_id="m", base=tmp_path) == (prompt, [])
+    # the chip line (no include_missing) never lists a file that is not there
+    assert extract_image_refs("see @gone.png", tmp_path) == ("see @gone.png", [])
+
+
+def test_punctuation_after_an_existing_image_is_kept_as_text(tmp_path: Path) -> None:
+    (tmp_path / "shot.png").write_bytes(PNG)
+    text, attached = attach_images("look at @shot.png, please", images_supported=True, model_id="m", base=tmp_path)
+    assert text == "look at , please" and [a.path.name for a in attached] == ["shot.png"]

@@ -4,7 +4,8 @@
 * ``litellm_proxy`` (session): a :class:`~tests.proxy.litellm_proxy.LiteLLMProxy` — ``.base_url``,
   ``.master_key``, ``.upstream``, ``.log_path``, ``.start_seconds``, ``.client()``, ``.auth_headers``.
   Started once per session (per xdist worker, each on its own ports; ~5 s, ~300 MB RSS each).
-  If the ``litellm`` executable is missing: FAIL when ``$CI`` is set, skip otherwise.
+  If the ``litellm`` executable is missing the tests FAIL, saying how to install it (never a silent skip;
+  ``-m "not proxy"`` leaves them out on purpose).
 * ``upstream`` (function): the fake upstream, reset (scripts, records, stalls) before and after the test.
 * ``proxy`` (function): ``litellm_proxy`` with the upstream reset — the usual fixture for a proxy test.
 
@@ -13,7 +14,6 @@ Every test collected under ``tests/integration/`` gets the ``proxy`` marker.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +25,12 @@ if _REPO not in sys.path:  # `tests.proxy` is imported as a package from the rep
     sys.path.insert(0, _REPO)
 
 from tests.proxy.fake_upstream import FakeUpstream  # noqa: E402
-from tests.proxy.litellm_proxy import LITELLM_ENV, LiteLLMProxy, litellm_executable, start_proxy  # noqa: E402
+from tests.proxy.litellm_proxy import (  # noqa: E402
+    LiteLLMProxy,
+    litellm_executable,
+    missing_proxy_message,
+    start_proxy,
+)
 
 _HERE = Path(__file__).resolve().parent
 
@@ -46,13 +51,7 @@ def fake_upstream() -> Iterator[FakeUpstream]:
 def litellm_proxy(fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiteLLMProxy]:
     exe = litellm_executable()
     if not exe.exists():
-        msg = (
-            f"LiteLLM proxy not installed: {exe} does not exist. Run scripts/start-proxy-venv.sh "
-            f"(creates .venv-proxy with litellm[proxy]==1.99.4 and prisma) or set ${LITELLM_ENV}."
-        )
-        if os.environ.get("CI"):
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
+        pytest.fail(missing_proxy_message(exe), pytrace=False)  # never a silent skip
     workdir = tmp_path_factory.mktemp("litellm-proxy")
     try:
         proxy = start_proxy(fake_upstream, workdir)

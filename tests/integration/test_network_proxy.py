@@ -57,7 +57,7 @@ def doctor_lines(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def rotating_proxy(fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiteLLMProxy]:
     if not lp.litellm_executable().exists():
-        pytest.skip("LiteLLM proxy not installed")
+        pytest.fail(lp.missing_proxy_message(), pytrace=False)  # never a silent skip
     workdir = tmp_path_factory.mktemp("litellm-rotating")
     (workdir / "rotating_auth.py").write_text(CUSTOM_AUTH, encoding="utf-8")
     original = lp.build_config

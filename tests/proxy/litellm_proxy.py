@@ -261,6 +261,17 @@ def litellm_executable() -> Path:
     return Path(env) if env else REPO_ROOT / ".venv-proxy" / "bin" / "litellm"
 
 
+def missing_proxy_message(exe: Path | None = None) -> str:
+    """Why the proxy tests cannot run and how to fix it (they fail with this; they never skip silently)."""
+    exe = exe or litellm_executable()
+    return (
+        f"LiteLLM proxy not installed: {exe} does not exist. Fix: run `bash scripts/start-proxy-venv.sh` "
+        f"(creates .venv-proxy with litellm[proxy]==1.99.4; its last line is the path to export), then "
+        f"`export {LITELLM_ENV}=/path/to/.venv-proxy/bin/litellm`. To run without the proxy tests: "
+        "pytest -m 'not proxy'."
+    )
+
+
 def build_config(upstream_base: str, master_key: str = MASTER_KEY) -> dict[str, Any]:
     """The proxy config: every model points at the fake upstream (``upstream_base`` = ``http://127.0.0.1:P``)."""
     openai_base = f"{upstream_base}/v1"

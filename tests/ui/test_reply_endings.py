@@ -120,3 +120,24 @@ async def test_an_unexpected_exception_in_the_stream_ends_the_reply_as_an_error(
         assert reply.text == "half" and reply.has_class("-failed")
         assert not main.pane.streaming and app.is_running
         assert "streaming" not in main.status_bar.plain
+
+
+async def test_an_unreadable_image_keeps_the_prompt_and_sends_nothing(tmp_path: Any) -> None:
+    from .helpers import ScriptedDemo, type_text
+
+    transport = ScriptedDemo()
+    app = demo_app(transport)
+    missing = tmp_path / "gone.png"
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        main.prompt.set_prompt(f"what is this @{missing}")
+        await pilot.pause()
+        await type_text(pilot, " ok")
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert transport.posts == []
+        assert main.prompt.text == f"what is this @{missing} ok"
+        assert main.pane.replies == []
+        messages = [n.message for n in app._notifications]
+        assert any(f"cannot attach {missing}: no such file" in m for m in messages), messages

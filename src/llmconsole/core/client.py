@@ -59,6 +59,8 @@ from llmconsole.core.trust import network_options
 
 log = logging.getLogger(__name__)
 
+WRITE_TIMEOUT_S = 60.0
+"""Seconds allowed to send a request body (large images on a slow uplink)."""
 MAX_ERROR_BODY = 256 * 1024
 """Bytes of an error body read before giving up on the rest."""
 
@@ -158,15 +160,19 @@ class ProxyClient:
             timeout = httpx.Timeout(
                 connect=self.settings.connect_timeout,
                 read=self.settings.idle_timeout,
-                write=60.0,
+                write=WRITE_TIMEOUT_S,
                 pool=self.settings.connect_timeout,
             )
             headers = {"Content-Type": "application/json", "User-Agent": "llmconsole"}
             key = self.settings.api_key.get_secret_value()
             if key and self.settings.key_command is None:
                 headers["Authorization"] = f"Bearer {key}"
+            # A user:password from the URL is basic auth, and only without a key (both use Authorization).
+            user, _, password = self.settings.url_credentials.get_secret_value().partition(":")
+            basic = httpx.BasicAuth(user, password) if user and not key and self.settings.key_command is None else None
             self._http = httpx.AsyncClient(
                 base_url=self.settings.v1_url,
+                auth=basic,
                 headers=headers,
                 timeout=timeout,
                 transport=self._transport,
@@ -193,16 +199,24 @@ class ProxyClient:
     def _connection_error(self, exc: httpx.HTTPError, what: str) -> ProxyError:
         where = self.settings.host
         if isinstance(exc, httpx.TimeoutException):
-            if isinstance(exc, httpx.ReadTimeout):
-                return ProxyTimeoutError(
-                    f"{what}: no data from {where} for {self.settings.idle_timeout:g} s (idle timeout)"
-                )
-            return ProxyTimeoutError(f"{what}: timed out connecting to {where}")
+            return ProxyTimeoutError(f"{what}: {self._timeout_words(exc, where)}")
         if isinstance(exc, httpx.ConnectError):
             reason = one_line(self._redact(str(exc)) or type(exc).__name__, 160)
             return ProxyConnectionError(f"{what}: cannot connect to {where} ({reason}) — is OPENAI_BASE_URL right?")
         reason = one_line(self._redact(str(exc)) or type(exc).__name__, 160)
         return ProxyConnectionError(f"{what}: connection to {where} failed ({reason})")
+
+    def _timeout_words(self, exc: httpx.TimeoutException, where: str) -> str:
+        """Which phase timed out, and after how long (the read timeout is the stream's idle timeout)."""
+        settings = self.settings
+        if isinstance(exc, httpx.ReadTimeout):
+            idle = settings.idle_timeout
+            return f"no data from {where} for {idle:g} s (read timeout: the idle timeout, idle_timeout in config.toml)"
+        if isinstance(exc, httpx.WriteTimeout):
+            return f"sending the request to {where} took over {WRITE_TIMEOUT_S:g} s (write timeout)"
+        if isinstance(exc, httpx.PoolTimeout):
+            return f"no free connection to {where} within {settings.connect_timeout:g} s (pool timeout)"
+        return f"no connection to {where} within {settings.connect_timeout:g} s (connect timeout)"
 
     async def _error_for(self, response: httpx.Response, model: str | None) -> ProxyError:
         body = bytearray()

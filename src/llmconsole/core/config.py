@@ -133,6 +133,9 @@ class Settings:
     """The variable the key was read from (when it does not come from a command)."""
     key_command: KeyCommand | None = None
     """The profile's ``api_key_command``: the key is fetched on first use and again after a 401."""
+    url_credentials: Secret = Secret("")
+    """A ``user:password`` the configured URL carried (kept out of :attr:`base_url`, so never shown, logged
+    or cached; sent as HTTP basic auth only when there is no API key, which would otherwise replace it)."""
 
     def __post_init__(self) -> None:
         key: object = self.api_key
@@ -143,7 +146,15 @@ class Settings:
                 key = Secret(str(key.get_secret_value()))  # type: ignore[attr-defined]
             else:
                 raise TypeError(f"api_key must be a str or a Secret, not {type(key).__name__}")
+        value = key.get_secret_value()
+        if value != value.strip():  # `export OPENAI_API_KEY=$(cat key.txt)` keeps a newline: never sent
+            key = Secret(value.strip())
+        if key is not self.api_key:
             object.__setattr__(self, "api_key", key)
+        if self.base_url and "@" in urlsplit(self.base_url).netloc:  # built by hand: keep the password out
+            base, credentials = split_base_url(self.base_url)
+            object.__setattr__(self, "base_url", base)
+            object.__setattr__(self, "url_credentials", Secret(credentials))
         if self.reasoning_effort not in REASONING_EFFORTS:
             raise ValueError(f"reasoning_effort must be one of {', '.join(REASONING_EFFORTS)}")
 
@@ -161,7 +172,7 @@ class Settings:
             return "demo"
         if not self.base_url:
             return "not connected"
-        return urlsplit(self.base_url).netloc or self.base_url
+        return urlsplit(self.base_url).netloc.rpartition("@")[2] or self.base_url
 
     @property
     def label(self) -> str:
@@ -171,7 +182,11 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """Strings that must be redacted from anything shown or stored."""
         key = self.api_key.get_secret_value()
-        keys = (key,) if key else ()
+        keys: tuple[str, ...] = (key,) if key else ()
+        credentials = self.url_credentials.get_secret_value()
+        if credentials:  # the whole user:password, and the password alone
+            password = credentials.partition(":")[2]
+            keys += (credentials, password) if password else (credentials,)
         return keys + self.key_command.secrets() if self.key_command is not None else keys
 
     def insecure_warning(self) -> str | None:
@@ -197,22 +212,67 @@ class Settings:
         )
 
 
-def normalize_base_url(url: str) -> str:
-    """``https://h/``, ``https://h/v1`` and ``https://h/v1/`` all become ``https://h``."""
+_URL_PROBLEMS = (
+    ("port out of range", "the port is out of range (1-65535)"),
+    ("port could not be cast", "the port is not a number"),
+    ("invalid ipv6 url", "the [IPv6 address] is not closed"),
+    ("does not appear to be an ipv4 or ipv6 address", "the address in [ ] is not an IPv6 address"),
+)
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@`` (safe to show)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, tail = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}{sep}{authority}{slash}{tail}"
+
+
+def split_base_url(url: str, *, name: str = "OPENAI_BASE_URL") -> tuple[str, str]:
+    """The normalised proxy URL (see :func:`normalize_base_url`) and the ``user:password`` it carried ("").
+
+    Any malformed URL is a :class:`ConfigError` of one line naming ``name`` and what is wrong; the line never
+    shows the ``user:password@`` part.
+    """
     cleaned = url.strip()
     if not cleaned:
-        raise ConfigError("OPENAI_BASE_URL is empty: export OPENAI_BASE_URL=https://your-proxy")
+        raise ConfigError(f"{name} is empty: export OPENAI_BASE_URL=https://your-proxy")
+    shown = repr(without_userinfo(cleaned))
+    if any(ch.isspace() or not ch.isprintable() for ch in cleaned):
+        raise ConfigError(f"{name} contains a space or a control character: {shown}")
     if "://" not in cleaned:
-        raise ConfigError(f"OPENAI_BASE_URL must start with http:// or https:// (got {cleaned!r})")
+        raise ConfigError(f"{name} must start with http:// or https:// (got {shown})")
     scheme = cleaned.split("://", 1)[0].lower()
     if scheme not in ("http", "https"):
-        raise ConfigError(f"OPENAI_BASE_URL must start with http:// or https:// (got {scheme}://)")
-    cleaned = cleaned.rstrip("/")
-    while cleaned.lower().endswith("/v1"):
-        cleaned = cleaned[:-3].rstrip("/")
-    if not urlsplit(cleaned).netloc:
-        raise ConfigError(f"OPENAI_BASE_URL has no host: {url!r}")
-    return cleaned
+        raise ConfigError(f"{name} must start with http:// or https:// (got {without_userinfo(scheme)}://)")
+    try:
+        parts = urlsplit(cleaned)
+        port = parts.port
+        host = parts.hostname
+    except ValueError as exc:
+        text = str(exc).lower()
+        why = next((words for key, words in _URL_PROBLEMS if key in text), "it is not a valid URL")
+        raise ConfigError(f"{name} is malformed ({why}): {shown}") from None
+    if not host:
+        raise ConfigError(f"{name} has no host: {shown}")
+    if port == 0:
+        raise ConfigError(f"{name} is malformed (the port is out of range (1-65535)): {shown}")
+    if parts.query or parts.fragment or cleaned.endswith(("?", "#")):
+        raise ConfigError(f"{name} must not carry a ?query or #fragment: {shown}")
+    credentials, _, netloc = parts.netloc.rpartition("@")
+    base = f"{parts.scheme.lower()}://{netloc}{parts.path}".rstrip("/")
+    while base.lower().endswith("/v1"):
+        base = base[:-3].rstrip("/")
+    return base, credentials
+
+
+def normalize_base_url(url: str, *, name: str = "OPENAI_BASE_URL") -> str:
+    """``https://h/``, ``https://h/v1`` and ``https://h/v1/`` all become ``https://h``; a ``user:password@``
+    is left out (:func:`split_base_url` returns it). Anything malformed is a one-line :class:`ConfigError`."""
+    return split_base_url(url, name=name)[0]
 
 
 def config_file_path() -> Path:
@@ -364,13 +424,17 @@ def load_settings(
     from llmconsole.core.profiles import choose_profile
 
     choice = choose_profile(file_config, flag=profile, base_url=base_url, environ=env, demo=demo, path=path)
+    credentials = ""
     if demo:
         url: str | None = DEMO_BASE_URL
         key = "demo-key"
     else:
         raw_url = base_url if base_url is not None else choice.base_url
-        url = normalize_base_url(raw_url) if raw_url else None
-        key = env.get(choice.key_env, "") if choice.key_command is None else ""
+        where = "--base-url" if base_url is not None else "OPENAI_BASE_URL"
+        if base_url is None and choice.name:
+            where = f"base_url of profile {choice.name!r}"
+        url, credentials = split_base_url(raw_url, name=where) if raw_url else (None, "")
+        key = env.get(choice.key_env, "").strip() if choice.key_command is None else ""
     return Settings(
         base_url=url,
         api_key=Secret(key),
@@ -389,4 +453,5 @@ def load_settings(
         source=choice.source,
         key_env=choice.key_env,
         key_command=None if demo else choice.key_command,
+        url_credentials=Secret(credentials),
     )

@@ -24,6 +24,9 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 
 _AT_PATH = re.compile(r"(?:(?<=\s)|^)@(\"[^\"]+\"|'[^']+'|\S+)")
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
+"""An ``@name`` with one of these endings is meant as an image: when it cannot be read, the prompt is not sent."""
+_TRAILING = ".,;:!?)]}"
 
 
 class ImageError(LLMConsoleError):
@@ -76,22 +79,33 @@ def load_image(path: Path | str) -> Attachment:
     return Attachment(path=file, mime=mime, size=size, data_url=url)
 
 
-def extract_image_refs(prompt: str, base: Path | None = None) -> tuple[str, list[Path]]:
+def extract_image_refs(
+    prompt: str, base: Path | None = None, *, include_missing: bool = False
+) -> tuple[str, list[Path]]:
     """Split ``@path`` references to existing files out of a prompt.
 
-    ``@word`` that is not an existing file stays in the text (it may be a handle or a decorator).
-    Quotes allow spaces: ``@"my shot.png"``.
+    ``@word`` that is not an existing file stays in the text (it may be a handle or a decorator), unless
+    ``include_missing`` and it ends like an image (``@shot.png``): then it is taken too, so that loading it
+    fails with a line naming the file instead of the prompt going out without it. Punctuation right after
+    the name (``@shot.png,``) is not part of it. Quotes allow spaces: ``@"my shot.png"``.
     """
     paths: list[Path] = []
     root = base or Path.cwd()
 
+    def resolve(raw: str) -> Path:
+        candidate = Path(raw).expanduser()
+        return candidate if candidate.is_absolute() else root / candidate
+
     def take(match: re.Match[str]) -> str:
         raw = match.group(1).strip("\"'")
-        candidate = Path(raw).expanduser()
-        if not candidate.is_absolute():
-            candidate = root / candidate
-        if candidate.is_file():
-            paths.append(candidate)
+        for name in dict.fromkeys((raw, raw.rstrip(_TRAILING))):
+            candidate = resolve(name)
+            if candidate.is_file():
+                paths.append(candidate)
+                return match.group(0)[len(name) + 1 :] if name != raw else ""
+        name = raw.rstrip(_TRAILING)
+        if include_missing and name and Path(name).suffix.lower() in IMAGE_SUFFIXES:
+            paths.append(resolve(name))
             return ""
         return match.group(0)
 
@@ -103,7 +117,7 @@ def attach_images(
     prompt: str, *, images_supported: bool, model_id: str, base: Path | None = None
 ) -> tuple[str, list[Attachment]]:
     """The prompt without its ``@image`` references, and the loaded images (checked against the model)."""
-    text, paths = extract_image_refs(prompt, base)
+    text, paths = extract_image_refs(prompt, base, include_missing=True)
     if not paths:
         return prompt, []
     if not images_supported:
