@@ -132,6 +132,21 @@ def test_a_failing_command_shows_its_stderr_redacted(tmp_path: Path) -> None:
     assert "sk-half-issued-key" not in message
 
 
+def test_token_like_text_in_stderr_is_redacted_too(tmp_path: Path) -> None:
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtZSJ9.c2lnbmF0dXJl"
+    body = (
+        "import sys\n"
+        f"sys.stderr.write('refresh failed: Authorization: Bearer abc.def-123 old sk-previous-key-987654 {jwt}')\n"
+        "sys.exit(1)\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        KeyCommand(script(tmp_path, body)).key()
+    message = info.value.message
+    assert "refresh failed" in message
+    for secret in ("abc.def-123", "sk-previous-key-987654", jwt):
+        assert secret not in message
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [

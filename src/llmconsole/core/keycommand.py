@@ -12,6 +12,7 @@ request is sent again once.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -20,7 +21,7 @@ from collections.abc import AsyncGenerator, Generator, Mapping
 import httpx
 
 from llmconsole.core.errors import ConfigError
-from llmconsole.core.redact import one_line, redact
+from llmconsole.core.redact import REDACTED, one_line, redact
 
 __all__ = ["KEY_COMMAND_TIMEOUT", "CommandAuth", "KeyCommand"]
 
@@ -77,7 +78,8 @@ class KeyCommand:
             return self._key
 
     def _fail(self, what: str, stderr: bytes = b"") -> ConfigError:
-        detail = one_line(redact(stderr.decode("utf-8", "replace"), self._seen), 200)
+        text = redact(stderr.decode("utf-8", "replace"), self._seen)
+        detail = one_line(_TOKEN_LIKE.sub(REDACTED, text), 200)
         tail = f": {detail}" if detail else ""
         return ConfigError(f"{self.label} ({self.program}) {what}{tail}")
 
@@ -112,6 +114,14 @@ class KeyCommand:
         if not key:
             raise self._fail("printed no key (the first line of its output is empty)", stderr)
         return key
+
+
+_TOKEN_LIKE = re.compile(
+    r"(?<=[Bb]earer )\S+"  # Authorization headers
+    r"|\bsk-[A-Za-z0-9_\-]{8,}"  # OpenAI/LiteLLM-style keys
+    r"|\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"  # JWTs
+)
+"""Anything in a failing command's stderr that looks like a token (it may be an older key: not one we know)."""
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
