@@ -21,14 +21,6 @@ from llmconsole.core.http_errors import (
     error_from_event,
     error_from_response,
 )
-from llmconsole.core.rejections import rejected_paths, request_field
-
-
-def parse_rejected_param(message: str) -> str | None:
-    """The first field a message names as rejected, as the field of our request it stands for."""
-    paths = rejected_paths(message)
-    return request_field(paths[0]) if paths else None
-
 
 KEY = "sk-live-0123456789abcdefXYZ"
 
@@ -360,72 +352,6 @@ def test_event_message_is_redacted() -> None:
     payload = {"type": "error", "code": "server_error", "message": f"leaked {KEY}"}
     error = error_from_event(payload, model=None, secrets=[KEY])
     assert KEY not in str(error) and KEY not in repr(error) and "[REDACTED]" in str(error)
-
-
-# ------------------------------------------------------------------------------------- rejected params
-
-
-@pytest.mark.parametrize(
-    ("message", "param"),
-    [
-        ("prompt_cache_key: Extra inputs are not permitted", "prompt_cache_key"),
-        (
-            "1 validation error for ResponsesRequest\nprompt_cache_key\n"
-            "  Extra inputs are not permitted [type=extra_forbidden]",
-            "prompt_cache_key",
-        ),
-        (
-            "litellm.UnsupportedParamsError: databricks does not support parameters: "
-            "['prompt_cache_key', 'store'], for model=databricks-claude. "
-            "To drop these, set `litellm.drop_params=True`",
-            "prompt_cache_key",
-        ),
-        ("Unrecognized request argument supplied: prompt_cache_key", "prompt_cache_key"),
-        ("Unsupported parameter: 'max_tokens' is not supported with this model.", "max_output_tokens"),
-        ("Unsupported parameter: 'reasoning.effort' is not supported with this model.", "reasoning"),
-        ("Unknown parameter: 'store'.", "store"),
-        (
-            'Invalid JSON payload received. Unknown name "prompt_cache_key": Cannot find field.',
-            "prompt_cache_key",
-        ),
-        ('Unknown name "store"', "store"),
-        (
-            '{"detail":[{"type":"extra_forbidden","loc":["body","prompt_cache_key"],'
-            '"msg":"Extra inputs are not permitted","input":"c1"}]}',
-            "prompt_cache_key",
-        ),
-        ("body.prompt_cache_key: Extra inputs are not permitted", "prompt_cache_key"),
-        (databricks_wrapped("prompt_cache_key: Extra inputs are not permitted"), "prompt_cache_key"),
-        (
-            # Gemini's text, escaped by Vertex inside LiteLLM's message, escaped again in the body.
-            json.dumps(
-                {
-                    "error": {
-                        "message": "litellm.BadRequestError: VertexAIException - "
-                        + json.dumps(
-                            {
-                                "error": {
-                                    "code": 400,
-                                    "message": 'Invalid JSON payload received. Unknown name "store": '
-                                    "Cannot find field.",
-                                }
-                            }
-                        ),
-                        "code": "400",
-                    }
-                }
-            ),
-            "store",
-        ),
-        (
-            "Error code: 400 - {'detail': [{'type': 'extra_forbidden', 'loc': ('body', 'prompt_cache_key'), "
-            "'msg': 'Extra inputs are not permitted'}]}",
-            "prompt_cache_key",
-        ),
-    ],
-)
-def test_parse_rejected_param(message: str, param: str) -> None:
-    assert parse_rejected_param(message) == param
 
 
 def test_wrong_key_on_a_proxy_without_database_is_an_authentication_error() -> None:

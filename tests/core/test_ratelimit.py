@@ -686,3 +686,20 @@ def test_quota_accepts_any_mapping_case_insensitively() -> None:
 
     quota = parse_quota(Headers({"X-RATELIMIT-REMAINING-REQUESTS": "3"}))
     assert quota == Quota(remaining_requests=3)
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "Rate limit exceeded for x: ",
+        "Model capacity reached for a.",
+        "Priority-based rate limit exceeded. Model: ",
+        "Rate limit reached for m in organization o on ",
+        "LiteLLM Rate Limit Handler for rate limit type = ",
+        "Limit resets at: 2026-01-01 ",
+    ],
+)
+def test_a_huge_repeated_limiter_prefix_is_read_in_bounded_time_and_claims_nothing(prefix: str) -> None:
+    """Every limiter pattern is bounded: 200,000 characters of a repeated prefix (no quadratic backtracking)."""
+    info = parse_rate_limit(429, {}, prefix * (200_000 // len(prefix)))
+    assert info is not None and (info.limit, info.current, info.retry_after) == (None, None, None)

@@ -17,6 +17,12 @@ def litellm(message: str, code: str = "400") -> str:
     return json.dumps({"error": {"message": message + tail, "type": None, "param": None, "code": code}})
 
 
+def databricks_wrapped(message: str) -> str:
+    """Databricks' error body, wrapped by LiteLLM."""
+    inner = json.dumps({"error_code": "BAD_REQUEST", "message": message})
+    return litellm("litellm.BadRequestError: DatabricksException - " + inner)
+
+
 # ------------------------------------------------------------------------------------------- the table
 
 
@@ -246,3 +252,80 @@ def test_not_about_a_field() -> None:
     assert is_not_about_a_field('{"error": {"code": "context_length_exceeded", "param": "input"}}')
     assert is_not_about_a_field("The response was filtered due to Azure OpenAI's content management policy")
     assert not is_not_about_a_field(json.dumps(UNVERIFIED))
+
+
+# ------------------------------------------------------------------- more wordings, as one field each
+
+
+@pytest.mark.parametrize(
+    ("message", "param"),
+    [
+        ("prompt_cache_key: Extra inputs are not permitted", "prompt_cache_key"),
+        (
+            "1 validation error for ResponsesRequest\nprompt_cache_key\n"
+            "  Extra inputs are not permitted [type=extra_forbidden]",
+            "prompt_cache_key",
+        ),
+        (
+            "litellm.UnsupportedParamsError: databricks does not support parameters: "
+            "['prompt_cache_key', 'store'], for model=databricks-claude. "
+            "To drop these, set `litellm.drop_params=True`",
+            "prompt_cache_key",
+        ),
+        ("Unrecognized request argument supplied: prompt_cache_key", "prompt_cache_key"),
+        ("Unsupported parameter: 'max_tokens' is not supported with this model.", "max_output_tokens"),
+        ("Unsupported parameter: 'reasoning.effort' is not supported with this model.", "reasoning"),
+        ("Unknown parameter: 'store'.", "store"),
+        (
+            'Invalid JSON payload received. Unknown name "prompt_cache_key": Cannot find field.',
+            "prompt_cache_key",
+        ),
+        ('Unknown name "store"', "store"),
+        (
+            '{"detail":[{"type":"extra_forbidden","loc":["body","prompt_cache_key"],'
+            '"msg":"Extra inputs are not permitted","input":"c1"}]}',
+            "prompt_cache_key",
+        ),
+        ("body.prompt_cache_key: Extra inputs are not permitted", "prompt_cache_key"),
+        (databricks_wrapped("prompt_cache_key: Extra inputs are not permitted"), "prompt_cache_key"),
+        (
+            # Gemini's text, escaped by Vertex inside LiteLLM's message, escaped again in the body.
+            json.dumps(
+                {
+                    "error": {
+                        "message": "litellm.BadRequestError: VertexAIException - "
+                        + json.dumps(
+                            {
+                                "error": {
+                                    "code": 400,
+                                    "message": 'Invalid JSON payload received. Unknown name "store": '
+                                    "Cannot find field.",
+                                }
+                            }
+                        ),
+                        "code": "400",
+                    }
+                }
+            ),
+            "store",
+        ),
+        (
+            "Error code: 400 - {'detail': [{'type': 'extra_forbidden', 'loc': ('body', 'prompt_cache_key'), "
+            "'msg': 'Extra inputs are not permitted'}]}",
+            "prompt_cache_key",
+        ),
+    ],
+)
+def test_first_named_field(message: str, param: str) -> None:
+    paths = rejected_paths(message)
+    assert paths and request_field(paths[0]) == param
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["{", "[{", "Unmapped reasoning effort: {", "does not support parameters: {", "{'a': ", "#: ", 'Unknown name "'],
+)
+def test_a_huge_repeated_prefix_is_read_in_bounded_time_and_names_nothing(prefix: str) -> None:
+    """Every wording row and the not-a-field check are bounded (no quadratic backtracking on 200,000 characters)."""
+    body = prefix * (200_000 // len(prefix))
+    assert rejected_paths(body) == [] and not is_not_about_a_field(body)

@@ -204,14 +204,14 @@ _V2_NUMBER_RES = {
     )
 }
 _V3_RE = re.compile(
-    r"Rate limit exceeded for ([\w:.-]+): .*?Limit type: (\w+)\. Current limit: (\d+), Remaining: (-?\d+)",
+    r"Rate limit exceeded for ([\w:.-]+): .{0,400}?Limit type: (\w+)\. Current limit: (\d+), Remaining: (-?\d+)",
     re.DOTALL | _I,
 )
 _DYNAMIC_RE = re.compile(r"over available (TPM|RPM)=(-?\d+)\. Model (?:TPM|RPM)=(\w+)", _I)
 _DYNAMIC_V3_RE = re.compile(
     r"(?:Model capacity reached for (?P<model1>[^\s.]+(?:\.[^\s.]+)*)\.|Priority-based rate limit exceeded\. "
-    r"Model: (?P<model2>[^,]+),).*?Rate limit type: (?P<type>\w+), Model TPM: (?P<tpm>\w[\w ]*?), "
-    r"Model RPM: (?P<rpm>\w[\w ]*?), Remaining: (?P<remaining>-?\d+)",
+    r"Model: (?P<model2>[^,]{1,200}),).{0,400}?Rate limit type: (?P<type>\w+), Model TPM: (?P<tpm>\w[\w ]{0,40}?), "
+    r"Model RPM: (?P<rpm>\w[\w ]{0,40}?), Remaining: (?P<remaining>-?\d+)",
     re.DOTALL | _I,
 )
 _COOLDOWN_RE = re.compile(r"No deployments available for selected model", _I)
@@ -226,7 +226,7 @@ _RETRY_TEXT_RE = re.compile(
 )
 _OPENAI_RE = re.compile(
     r"Rate limit reached for (?:(?:requests|tokens) )?(?:for )?(?P<model>[\w.:/-]+)? ?"
-    r"in (?:organization|project) \S+ on (?P<what>[\w ]+?) \((?P<abbr>[A-Z]+)\): "
+    r"in (?:organization|project) \S+ on (?P<what>[\w ]{1,60}?) \((?P<abbr>[A-Z]{2,5})\): "
     r"Limit (?P<limit>\d+(?:,\d{3})*)"
     r"(?:, Used (?P<used>\d+(?:,\d{3})*))?(?:, Requested (?P<requested>\d+(?:,\d{3})*))?"
 )

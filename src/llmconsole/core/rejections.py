@@ -42,8 +42,9 @@ _NOT_FIELD_CODES = frozenset(
 )
 """Codes that say a 400 is about something else than a field (never retried)."""
 _TEXT_KEYS = ("message", "msg", "detail", "error", "error_description")
-_NESTED_RE = re.compile(r"[\[{].*[\]}]", re.DOTALL)
-"""A structure inside a message: read as its own dict, so its strings (maybe echoed input) are not read here."""
+_NESTED_RE = re.compile(r"[\[{]")
+"""Where a structure starts inside a message: it is read as its own dict, so its strings (maybe echoed
+input) are not read as part of the message."""
 _NOT_FIELD_WORDS = (
     "content management policy",
     "content_policy",
@@ -141,7 +142,7 @@ WORDINGS: tuple[Wording, ...] = (
     Wording(
         "LiteLLM UnsupportedParamsError (chat and Responses paths)",
         re.compile(
-            r"does not support parameters?:?\s*"
+            r"does not support parameters?(?!\w):?\s*"
             r"(?P<names>\{.{0,600}?\}(?=,?\s*for model)|\[[^\]]{0,400}\]|\{[^}]{0,400}\}|['\"`]?[\w.]+)"
         ),
         "BerriAI/litellm litellm/utils.py and litellm/responses/utils.py (1.99.4)",
@@ -158,7 +159,7 @@ WORDINGS: tuple[Wording, ...] = (
     ),
     Wording(
         "LiteLLM chat bridge (Anthropic/Databricks): reasoning.summary has no mapping",
-        re.compile(r"Unmapped reasoning effort:\s*\{[^}]*['\"](?P<names>summary)['\"]"),
+        re.compile(r"Unmapped reasoning effort:\s*\{[^}]{0,300}?['\"](?P<names>summary)['\"]"),
         "BerriAI/litellm litellm/llms/anthropic/chat/transformation.py (1.99.4)",
         "litellm.BadRequestError: Unmapped reasoning effort: {'effort': 'low', 'summary': 'auto'}. Must be one of: ...",
         ("reasoning.summary",),
@@ -329,5 +330,5 @@ def is_not_about_a_field(text: str) -> bool:
             if isinstance(value, str) and value.lower() in _NOT_FIELD_CODES:
                 return True
         strings.extend(v for k in _TEXT_KEYS if isinstance(v := d.get(k), str))
-    lowered = " ".join(_NESTED_RE.sub(" ", search_text(s)) for s in strings).lower()
+    lowered = " ".join(_NESTED_RE.split(search_text(s), 1)[0] for s in strings).lower()
     return any(words in lowered for words in _NOT_FIELD_WORDS)
