@@ -170,13 +170,14 @@ class ProxyClient:
             # A user:password from the URL is basic auth, and only without a key (both use Authorization).
             user, _, password = self.settings.url_credentials.get_secret_value().partition(":")
             basic = httpx.BasicAuth(user, password) if user and not key and self.settings.key_command is None else None
+            options = network_options(self.settings, self._transport)  # TLS trust, proxies, a key command
+            options.setdefault("auth", basic)
             self._http = httpx.AsyncClient(
                 base_url=self.settings.v1_url,
-                auth=basic,
                 headers=headers,
                 timeout=timeout,
                 transport=self._transport,
-                **network_options(self.settings, self._transport),
+                **options,
                 follow_redirects=False,
                 limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             )
