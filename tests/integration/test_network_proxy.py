@@ -105,38 +105,40 @@ def profile_env(tmp_path: Path, base_url: str, script: Path) -> dict[str, str]:
     return env
 
 
-def test_a_stale_key_from_the_command_is_replaced_once_on_401(
+def test_a_rotating_token_from_a_key_command(
     rotating_proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path
 ) -> None:
-    script, counter = key_script(tmp_path, STALE_TOKEN, GOOD_TOKEN)
-    env = profile_env(tmp_path, rotating_proxy.base_url, script)
+    """One test (one extra proxy per xdist worker at most): -p, a token refused twice, doctor."""
+    # -p: the stale token is refused (401), the command runs once more, the request is sent again once
+    home = tmp_path / "stale-first"
+    home.mkdir()
+    script, counter = key_script(home, STALE_TOKEN, GOOD_TOKEN)
+    env = profile_env(home, rotating_proxy.base_url, script)
     result = cli("-p", "Say hello", "--model", "gpt-5.2", "--no-history", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
     assert counter.read_text() == "2"  # the stale token, then one fresh one after the 401
     assert len(upstream.requests_for("gpt-5.2", "responses")) == 1
 
-
-def test_a_key_refused_after_the_refresh_is_one_line(
-    rotating_proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path
-) -> None:
-    script, counter = key_script(tmp_path, STALE_TOKEN)
-    env = profile_env(tmp_path, rotating_proxy.base_url, script)
-    result = cli("--list-models", env=env)
-    assert result.returncode == 4
-    assert len(result.stderr.splitlines()) == 1 and "401" in result.stderr
-    assert counter.read_text() == "2"  # fetched again once, never in a loop
-
-
-def test_doctor_with_a_rotating_key(rotating_proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path) -> None:
-    script, counter = key_script(tmp_path, STALE_TOKEN, GOOD_TOKEN)
-    env = profile_env(tmp_path, rotating_proxy.base_url, script)
-    result = cli("doctor", env=env)
+    # doctor with the same kind of command: the key line, then /v1/models after the refresh
+    home = tmp_path / "doctor"
+    home.mkdir()
+    script, counter = key_script(home, STALE_TOKEN, GOOD_TOKEN)
+    result = cli("doctor", env=profile_env(home, rotating_proxy.base_url, script))
     lines = doctor_lines(result)
     assert result.returncode == 0, result.stdout
     assert "profile 'rotating' (default_profile" in lines["configuration"]
     assert lines["key"].startswith("ok") and "api_key_command (python" in lines["key"]
     assert lines["/v1/models"].startswith("ok")
+
+    # a command that only has stale tokens: fetched again once, never in a loop; one line, exit 4
+    home = tmp_path / "always-stale"
+    home.mkdir()
+    script, counter = key_script(home, STALE_TOKEN)
+    result = cli("--list-models", env=profile_env(home, rotating_proxy.base_url, script))
+    assert result.returncode == 4
+    assert len(result.stderr.splitlines()) == 1 and "401" in result.stderr
+    assert counter.read_text() == "2"
 
 
 def test_profiles_select_and_an_unknown_one_lists_the_known(proxy: LiteLLMProxy, tmp_path: Path) -> None:
