@@ -16,6 +16,7 @@ CORE_MODULES = [
     "llmconsole.core.params",
     "llmconsole.core.history",
     "llmconsole.core.demo",
+    "llmconsole.core.chat.session",
     "llmconsole.cli",
 ]
 

@@ -417,7 +417,10 @@ async def test_rate_limit_without_retry_after_counts_60s_estimate() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot, app)
         await send(pilot, app, "hello")
-        await wait_until(pilot, lambda: isinstance(app.screen, RateLimitModal))
+        # the modal is pushed before it composes: wait for its countdown line
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, RateLimitModal) and bool(app.screen.query("#rl-countdown"))
+        )
         modal = app.screen
         assert isinstance(modal, RateLimitModal)
         line = str(modal.countdown_line.render())

@@ -22,6 +22,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
+from llmconsole.core.chat.session import continuable as continuable  # re-exported for the UI
+
 if TYPE_CHECKING:
     from llmconsole.core.conversation import Conversation, Message, MessageStatus
     from llmconsole.core.events import Usage
@@ -300,35 +302,3 @@ class ReplySaver:
         self._dirty = False
         self.writes += 1
         self.adapter.call("update_message", self.conversation.id, reply)
-
-
-FAILED_REPLIES = ("error", "rate_limited", "interrupted")
-
-
-def continuable(messages: list[Message]) -> tuple[list[Message], set[str]]:
-    """What of a stored conversation is sent when it continues, and the ids of prompts that left it.
-
-    The same rules as live: a prompt replaced by a new one before it got an answer, and a failed reply
-    followed by a retry, leave the conversation; a failed reply with no text is dropped.
-    """
-    kept: list[Message] = []
-    unsent: set[str] = set()
-
-    def drop_unanswered() -> None:
-        if kept and kept[-1].role == "user":
-            unsent.add(kept.pop().id)
-        elif len(kept) >= 2 and kept[-1].status in FAILED_REPLIES and kept[-2].role == "user":
-            kept.pop()
-            unsent.add(kept.pop().id)
-
-    for message in messages:
-        if message.role == "user":
-            drop_unanswered()
-            kept.append(message)
-            continue
-        if message.status in FAILED_REPLIES and not message.text:
-            continue
-        if kept and kept[-1].role == "assistant" and kept[-1].status in FAILED_REPLIES:
-            kept.pop()  # retried in place
-        kept.append(message)
-    return kept, unsent

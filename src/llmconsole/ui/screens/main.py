@@ -16,11 +16,12 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from llmconsole.core import discovery
-from llmconsole.core.conversation import Conversation, Message, title_from_prompt
+from llmconsole.core.chat.session import ChatSession, PromptDropped, ReplyEnded, SessionEvent
+from llmconsole.core.conversation import Conversation, Message
 from llmconsole.core.errors import LLMConsoleError, RateLimitError
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
 from llmconsole.ui.persistence import HistoryAdapter
-from llmconsole.ui.screens.rate_limit import MAX_AUTO_RESENDS, RateLimitChoice, RateLimitCountdown, RateLimitModal
+from llmconsole.ui.screens.rate_limit import RateLimitChoice, RateLimitCountdown, RateLimitModal
 from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest, UserMessage
 from llmconsole.ui.widgets.formatting import (
     conversation_cost,
@@ -48,8 +49,6 @@ if TYPE_CHECKING:
 
 TICK_S = 0.25
 """How often the rate-limit countdown re-reads the clock."""
-
-FAILED = ("error", "rate_limited", "interrupted")
 
 
 class MainScreen(Screen[None]):
@@ -129,15 +128,18 @@ class MainScreen(Screen[None]):
         self.history = history or HistoryAdapter(None)
         self.models: list[ModelInfo] = []
         self.model: ModelInfo | None = None
-        self.system_prompt: str | None = settings.system_prompt
         self.reasoning_effort: ReasoningEffort = settings.reasoning_effort
-        self.conversation = Conversation(system_prompt=self.system_prompt)
+        self.session = ChatSession(
+            clock=clock,
+            recorder=self.history,
+            system_prompt=settings.system_prompt,
+            reasoning_effort=settings.reasoning_effort,
+            listener=self._session_event,
+            describe_error=describe_error,
+        )
+        """The conversation flow (sending, retries, resends, drops, saving); this screen shows it."""
         self.countdown: RateLimitCountdown | None = None
         self._tick_timer: Timer | None = None
-        self._auto_resends = 0
-        self._empty_failures: list[Message] = []
-        """Replies that failed with nothing received: out of the conversation, still stored, their prompt
-        unanswered (they leave the history with it when it is replaced)."""
         self._rate_limit_modal: RateLimitModal | None = None
         self.quotas: dict[str, tuple[Quota, float]] = {}
         """Model id -> the quota its last successful reply reported and ``clock()`` when it arrived."""
@@ -195,6 +197,31 @@ class MainScreen(Screen[None]):
             assert self._client_factory is not None
             self._client = self._client_factory()
         return self._client
+
+    @property
+    def conversation(self) -> Conversation:
+        """The session's conversation."""
+        return self.session.conversation
+
+    @conversation.setter
+    def conversation(self, conversation: Conversation) -> None:
+        self.session.conversation = conversation
+
+    @property
+    def system_prompt(self) -> str | None:
+        return self.session.system_prompt
+
+    @system_prompt.setter
+    def system_prompt(self, value: str | None) -> None:
+        self.session.system_prompt = value
+
+    def _session_event(self, event: SessionEvent) -> None:
+        """What the session reports outside a reply."""
+        match event:
+            case PromptDropped(message=dropped):
+                for widget in self.pane.query(UserMessage):
+                    if widget.message is dropped:
+                        widget.mark_unsent()
 
     def on_mount(self) -> None:
         self.prompt.focus()
@@ -363,83 +390,36 @@ class MainScreen(Screen[None]):
         if self.prompt.text == text:
             self.prompt.clear()
         self.attachments.clear()
-        self._drop_unanswered()
         self._clear_countdown()
-        self._auto_resends = 0
-        message = self.conversation.add_user(send_text, images=urls)
+        message = self.session.add_prompt(send_text, images=urls)
         self.pane.add_user(message)
         self._start_reply()
         return True
 
     def _start_reply(self) -> None:
         assert self.model is not None
-        message = self.conversation.add_assistant(self.model.id)
-        reply = self.pane.add_reply(message)
+        self.session.reasoning_effort = self.reasoning_effort
+        run = self.session.start_reply(self.client, self.model)
+        reply = self.pane.add_reply(run.message)
         self.pane.anchor()
         self.status_bar.set_activity("streaming…")
         self._update_context()
-        self.pane.stream_reply(
-            ReplyRequest(
-                client=self.client,
-                model=self.model,
-                conversation=self.conversation,
-                message=message,
-                reply=reply,
-                reasoning_effort=self.reasoning_effort,
-                system_prompt=self.system_prompt,
-                clock=self.clock,
-                saver=self.history.reply_saver(self.conversation, message),
-            )
-        )
+        self.pane.stream_reply(ReplyRequest(run=run, reply=reply))
 
     def _unanswered(self) -> Message | None:
-        """The last user message when it has no successful reply (it can be sent again)."""
-        messages = self.conversation.messages
-        if not messages:
-            return None
-        last = messages[-1]
-        if last.role == "user":
-            return last
-        if last.status in FAILED and len(messages) >= 2 and messages[-2].role == "user":
-            return messages[-2]
-        return None
-
-    def _drop_unanswered(self) -> None:
-        """A new prompt replaces an unanswered one: it leaves the conversation (its widget says so) and the
-        history (with its failed reply), and a title taken from it goes too."""
-        unanswered = self._unanswered()
-        if unanswered is None:
-            return
-        conversation = self.conversation
-        messages = conversation.messages
-        dropped: list[Message] = []
-        while messages and messages[-1] is not unanswered:
-            dropped.append(messages.pop())
-        dropped.append(messages.pop())
-        for message in [*self._empty_failures, *reversed(dropped)]:
-            self.history.forget(conversation, message)
-        self._empty_failures.clear()
-        if conversation.title == title_from_prompt(unanswered.text):
-            first = next((m for m in messages if m.role == "user"), None)
-            conversation.title = title_from_prompt(first.text) if first is not None else ""
-        for widget in self.pane.query(UserMessage):
-            if widget.message is unanswered:
-                widget.mark_unsent()
+        return self.session.unanswered()
 
     def _retry_last(self) -> bool:
         """Send the unanswered prompt again (in place), else the last prompt as a new message."""
         if self.streaming or self.model is None:
             return False
-        unanswered = self._unanswered()
+        unanswered = self.session.rewind_to_unanswered()  # its failed reply stays on screen
         if unanswered is not None:
-            messages = self.conversation.messages
-            while messages and messages[-1] is not unanswered:
-                messages.pop()  # the failed reply stays on screen but leaves the conversation
             if self.prompt.text.strip() == unanswered.text.strip():
                 self.prompt.clear()
             self._start_reply()
             return True
-        last_user = next((m for m in reversed(self.conversation.messages) if m.role == "user"), None)
+        last_user = self.session.last_prompt()
         text = last_user.text if last_user is not None else (self.prompt.sent[-1] if self.prompt.sent else None)
         if text is None:
             self.notify("Nothing to resend yet.", severity="warning")
@@ -473,12 +453,7 @@ class MainScreen(Screen[None]):
         self.status_bar.set_ending(reply_ending(message))
         if message.usage is not None:
             self.status_bar.set_usage(message.usage)
-        if error is not None and not message.text and message in self.conversation.messages:
-            self.conversation.messages.remove(message)  # nothing to keep: the prompt stays unanswered
-            self._empty_failures.append(message)
-        elif message in self.conversation.messages:
-            self._empty_failures.clear()
-            self.history.record_turn(self.conversation, message)
+        self.session.settle(ReplyEnded(message, error, event.pre_stream, event.model))
         self._update_context()
         self._update_total_cost()
         if isinstance(error, RateLimitError):
@@ -513,7 +488,7 @@ class MainScreen(Screen[None]):
 
     def _rate_limited(self, error: RateLimitError, model: ModelInfo) -> None:
         self.countdown = RateLimitCountdown.start(
-            model.id, error.info, self.clock(), databricks=model.is_databricks, resends_done=self._auto_resends
+            model.id, error.info, self.clock(), databricks=model.is_databricks, resends_done=self.session.auto_resends
         )
         self._start_ticking()
         self.tick()
@@ -561,12 +536,12 @@ class MainScreen(Screen[None]):
             return
         countdown.fired = True
         self._stop_ticking()
-        if countdown.can_auto_resend and self._unanswered() is not None and not self.streaming:
+        if countdown.can_auto_resend and not self.streaming and self.session.take_auto_resend():
             countdown.resends_done += 1
-            self._auto_resends += 1
             if modal is not None and modal.is_active:
                 modal.dismiss("close")
-            self.pane.add_notice(f"Resending automatically ({self._auto_resends}/{MAX_AUTO_RESENDS}).")
+            session = self.session
+            self.pane.add_notice(f"Resending automatically ({session.auto_resends}/{session.max_auto_resends}).")
             self._retry_last()
         else:
             unanswered = self._unanswered()
@@ -596,11 +571,8 @@ class MainScreen(Screen[None]):
     def action_new_conversation(self) -> None:
         self.pane.cancel_reply()
         self.pane.clear()
-        self.conversation = Conversation(system_prompt=self.system_prompt)
-        self.history.new_conversation()
-        self._empty_failures.clear()
+        self.session.new_conversation()
         self._clear_countdown()
-        self._auto_resends = 0
         self.status_bar.set_usage(None)
         self.status_bar.set_activity("")
         self._update_context()
@@ -625,8 +597,6 @@ class MainScreen(Screen[None]):
 
     async def open_conversation(self, conv_id: str, message_id: str | None = None) -> bool:
         """Load a stored conversation and continue it here (scrolled to ``message_id`` when given)."""
-        from llmconsole.ui.persistence import continuable
-
         try:
             conv = await self.history.load(conv_id)
         except Exception as exc:  # noqa: BLE001 - a broken or missing conversation is one line
@@ -634,13 +604,7 @@ class MainScreen(Screen[None]):
             return False
         self.pane.cancel_reply()
         self._clear_countdown()
-        self._auto_resends = 0
-        shown = list(conv.messages)
-        conv.messages, unsent = continuable(shown)
-        self.conversation = conv
-        self.history.adopt(conv, shown)
-        self._empty_failures.clear()
-        self.system_prompt = conv.system_prompt
+        shown, unsent = self.session.open(conv)
         last = next((m for m in reversed(shown) if m.role == "assistant"), None)
         model = self.find_model(last.model) if last is not None and last.model else None
         if model is not None and model is not self.model:
@@ -691,9 +655,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(SettingsModal(current), saved)
 
     def apply_settings(self, settings: ChatSettings) -> None:
-        self.system_prompt = settings.system_prompt
+        self.session.set_system_prompt(settings.system_prompt)
         self.reasoning_effort = settings.reasoning_effort
-        self.conversation.system_prompt = settings.system_prompt
         self._update_context()
         prompt = "set" if settings.system_prompt else "cleared"
         self.notify(f"Reasoning effort {settings.reasoning_effort}; system prompt {prompt}.")
@@ -841,12 +804,9 @@ class MainScreen(Screen[None]):
             return
         self.pane.cancel_reply()
         self.pane.clear()
-        self.conversation = Conversation(system_prompt=choice.system_prompt)
-        self.history.new_conversation()
-        self._empty_failures.clear()
         self._clear_countdown()
+        self.session.new_conversation()
         self.select_model(choice.model_id)
-        user = self.conversation.add_user(choice.prompt)
         source = choice.reply
         reply = Message(
             role="assistant",
@@ -859,8 +819,7 @@ class MainScreen(Screen[None]):
             ttft_s=source.ttft_s,
             duration_s=source.duration_s,
         )
-        self.conversation.messages.append(reply)
-        self.history.record_turn(self.conversation, reply)
+        user = self.session.adopt_reply(choice.prompt, reply, system_prompt=choice.system_prompt)
         self.pane.add_user(user)
         self.pane.add_reply(reply, streaming=False)
         self.status_bar.set_usage(reply.usage)

@@ -2,17 +2,16 @@
 
 A reply is an :class:`AssistantReply`: a collapsible reasoning summary, a ``MarkdownView`` (the line-cache
 renderer: it decides how often to render, so the worker hands it every delta) and a telemetry line.
-The stream is consumed by :meth:`ConversationPane.stream_reply`, an async worker in the ``response``
-group; cancelling it (Escape) raises ``CancelledError`` inside the client's generator, which closes the
-HTTP response, and the partial text stays, marked cancelled.
+The session's reply run (``llmconsole.core.chat.session.ReplyRun``) is consumed by
+:meth:`ConversationPane.stream_reply`, an async worker in the ``response`` group; cancelling it (Escape)
+raises ``CancelledError`` inside the client's generator, which closes the HTTP response, and the partial
+text stays, marked cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
-from time import perf_counter
 from typing import TYPE_CHECKING, Literal
 
 from textual import work
@@ -24,33 +23,19 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Collapsible, Static
 from textual.worker import WorkerState
 
-from llmconsole.core.errors import LLMConsoleError, ProxyError, RateLimitError, StreamError
-from llmconsole.core.events import (
-    Completed,
-    Failed,
-    Incomplete,
-    ReasoningDelta,
-    RefusalDelta,
-    ResponseStarted,
-    TextDelta,
-)
+from llmconsole.core.chat.session import ReasoningReceived, ReplyAccepted, ReplyEnded, TextReceived
 from llmconsole.ui.messages import ReplyFinished, ReplyStarted
-from llmconsole.ui.widgets.formatting import describe_error, images_line, reply_cost, telemetry_line
+from llmconsole.ui.widgets.formatting import images_line, telemetry_line
 
 if TYPE_CHECKING:
     from textual.geometry import Size
 
-    from llmconsole.core.client import ProxyClient
-    from llmconsole.core.conversation import Conversation, Message, MessageStatus
-    from llmconsole.core.models import ModelInfo
-    from llmconsole.ui.persistence import ReplySaver
+    from llmconsole.core.chat.session import ReplyRun
+    from llmconsole.core.conversation import Message
     from llmconsole.ui.widgets.markdown_view import MarkdownView
 
 REASONING_REFRESH_S = 0.1
 """The reasoning summary is re-rendered at most this often while it streams."""
-WORKER_SLICE_S = 0.002
-"""The streaming worker yields to the event loop after this much work (a burst of buffered events would
-otherwise run for one whole socket read, delaying key presses behind it)."""
 
 
 def _markdown_view(text: str, *, streaming: bool) -> MarkdownView:
@@ -196,19 +181,10 @@ class NoticeLine(Static):
 
 @dataclass
 class ReplyRequest:
-    """Everything one streamed reply needs."""
+    """One streamed reply: the session's run and the widget it fills."""
 
-    client: ProxyClient
-    model: ModelInfo
-    conversation: Conversation
-    message: Message
-    """The assistant message (status ``streaming``) the reply fills."""
+    run: ReplyRun
     reply: AssistantReply
-    reasoning_effort: str | None
-    system_prompt: str | None
-    clock: Callable[[], float]
-    saver: ReplySaver | None = None
-    """Writes the prompt and the reply to the history while it streams (None: no history)."""
 
 
 @dataclass(eq=False)
@@ -521,98 +497,32 @@ class ConversationPane(VerticalScroll):
 
     @work(exclusive=True, group="response", exit_on_error=False)
     async def stream_reply(self, request: ReplyRequest) -> None:
-        """Consume ``client.stream_response`` into the reply widget; post :class:`ReplyFinished` at the end."""
-        message, reply, clock = request.message, request.reply, request.clock
-        start = clock()
-        mounting = self._mounting.pop(reply, None)
-        if mounting is not None:
-            await mounting  # the reply's widgets exist before the first delta
-        started = False
-        header_cost: float | None = None
-        parts: list[str] = []
-        reasoning: list[str] = []
-        max_out: int | None = None
-        error: ProxyError | None = None
-        status: MessageStatus = "error"
-        saver = request.saver
+        """Feed the session's reply run into the reply widget; post :class:`ReplyFinished` at the end."""
+        run, reply = request.run, request.reply
         try:
-            if saver is not None:
-                await saver.start()  # the prompt is stored before the request goes out
-            stream = request.client.stream_response(
-                request.model,
-                request.conversation,
-                reasoning_effort=request.reasoning_effort,
-                system_prompt=request.system_prompt,
-            )
-            yield_at = perf_counter() + WORKER_SLICE_S
-            async for event in stream:
-                if perf_counter() >= yield_at:
-                    await asyncio.sleep(0)
-                    yield_at = perf_counter() + WORKER_SLICE_S
+            mounting = self._mounting.pop(reply, None)
+            if mounting is not None:
+                await mounting  # the reply's widgets exist before the first delta
+            async for event in run.events():
                 match event:
-                    case TextDelta(text=delta) | RefusalDelta(text=delta):  # a refusal is the reply
-                        if message.ttft_s is None:
-                            message.ttft_s = clock() - start
-                        parts.append(delta)
+                    case TextReceived(text=delta):
                         reply.append(delta)
-                        if saver is not None:
-                            saver.append(delta)
-                    case ReasoningDelta(text=delta):
-                        if message.ttft_s is None:
-                            message.ttft_s = clock() - start
-                        reasoning.append(delta)
+                    case ReasoningReceived(text=delta):
                         reply.append_reasoning(delta)
-                        if saver is not None:
-                            saver.append_reasoning(delta)
-                    case ResponseStarted():
-                        started, header_cost = True, event.cost
-                        self.post_message(ReplyStarted(event, request.model))
-                    case Completed(usage=usage, refused=refused):
-                        usage.cost = reply_cost(header_cost, usage, request.model)
-                        status, message.usage = ("refused" if refused else "completed"), usage
-                    case Incomplete(usage=usage, reason=reason):
-                        usage.cost = reply_cost(header_cost, usage, request.model)
-                        status, message.usage, message.end_reason = "truncated", usage, reason
-                        max_out = event.output_tokens
-                    case Failed(error=failure, usage=usage, interrupted=interrupted):
-                        error, message.usage = failure, usage
-                        if isinstance(failure, RateLimitError):
-                            status = "rate_limited"
-                        else:
-                            status = "interrupted" if interrupted else "error"
+                    case ReplyAccepted(event=started, model=model):
+                        self.post_message(ReplyStarted(started, model))
+                    case ReplyEnded():
+                        self._show_end(reply, event)
         except asyncio.CancelledError:
-            status = "cancelled"
-            self._finish(request, parts, reasoning, status, None, started, max_out, start)
+            self._show_end(reply, run.cancel())
             raise
-        except LLMConsoleError as exc:
-            error = exc if isinstance(exc, ProxyError) else ProxyError(str(exc))
-            status = "rate_limited" if isinstance(exc, RateLimitError) else "error"
         except Exception as exc:  # a bug must not leave the reply "streaming": it ends as an error, logged
             self.log.error(f"reply worker failed: {exc!r}")
-            error, status = StreamError(f"unexpected {type(exc).__name__}: {exc}"), "error"
-        self._finish(request, parts, reasoning, status, error, started, max_out, start)
+            if run.end is None:
+                self._show_end(reply, run.fail(exc))
 
-    def _finish(
-        self,
-        request: ReplyRequest,
-        parts: list[str],
-        reasoning: list[str],
-        status: MessageStatus,
-        error: ProxyError | None,
-        started: bool,
-        max_out: int | None,
-        start: float,
-    ) -> None:
-        message = request.message
-        message.text = "".join(parts)
-        message.reasoning = "".join(reasoning)
-        message.status = status
-        message.duration_s = request.clock() - start
-        if error is not None:
-            message.error = describe_error(
-                error, model=request.model, estimated_tokens=request.conversation.estimated_tokens()
-            )
-        if request.saver is not None:
-            request.saver.finish(status)
-        request.reply.show_end(message, max_output_tokens=max_out)
-        self.post_message(ReplyFinished(message=message, error=error, pre_stream=not started, model=request.model))
+    def _show_end(self, reply: AssistantReply, end: ReplyEnded) -> None:
+        reply.show_end(end.message, max_output_tokens=end.max_output_tokens)
+        self.post_message(
+            ReplyFinished(message=end.message, error=end.error, pre_stream=end.pre_stream, model=end.model)
+        )

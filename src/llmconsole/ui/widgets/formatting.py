@@ -15,6 +15,7 @@ from rich._wrap import divide_line
 from rich.cells import cell_len
 from textual.content import Content, Span
 
+from llmconsole.core.chat.session import reply_cost as reply_cost  # re-exported for the widgets
 from llmconsole.core.errors import (
     AuthenticationError,
     ContextOverflowError,
@@ -232,22 +233,6 @@ def format_cost(cost: float | None) -> str:
     if 0 < cost < 0.00005:
         return "<$0.0001"
     return f"${cost:.4f}"
-
-
-def reply_cost(header_cost: float | None, usage: Usage | None, model: ModelInfo | None = None) -> float | None:
-    """The cost of one reply: the proxy's ``x-litellm-response-cost`` when > 0, else the usage's cost when > 0,
-    else the estimate from the model's prices (None when a price is unknown)."""
-    if header_cost is not None and header_cost > 0:
-        return header_cost
-    if usage is None:
-        return None
-    if usage.cost is not None and usage.cost > 0:
-        return usage.cost
-    if model is not None:
-        from llmconsole.core.client import estimate_cost  # httpx: only once a reply has arrived
-
-        return estimate_cost(usage, model)
-    return usage.cost
 
 
 def conversation_cost(messages: Sequence[Message]) -> tuple[float, int, int]:

@@ -1,0 +1,299 @@
+"""The conversation flow without any UI: sending, retries, resends, drops, saving (``core.chat.session``)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from llmconsole.core.chat.session import (
+    ChatSession,
+    PromptDropped,
+    ReasoningReceived,
+    ReplyAccepted,
+    ReplyEnded,
+    RunEvent,
+    SessionEvent,
+    TextReceived,
+    continuable,
+)
+from llmconsole.core.conversation import Conversation, Message, MessageStatus
+from llmconsole.core.errors import RateLimitError, ServerError
+from llmconsole.core.events import (
+    Completed,
+    Failed,
+    Incomplete,
+    ReasoningDelta,
+    RefusalDelta,
+    ResponseStarted,
+    StreamEvent,
+    TextDelta,
+    Usage,
+)
+from llmconsole.core.models import ModelInfo
+from llmconsole.core.ratelimit import RateLimitInfo
+
+pytestmark = pytest.mark.anyio
+
+MODEL = ModelInfo(id="m-1")
+
+
+@dataclass
+class ScriptedClient:
+    """Streams scripted replies; records what each request carried."""
+
+    scripts: list[list[StreamEvent] | Exception] = field(default_factory=list)
+    sent: list[list[str]] = field(default_factory=list)
+    gate: asyncio.Event | None = None
+    closed: int = 0
+
+    async def stream_response(
+        self,
+        model: ModelInfo,
+        conversation: Conversation,
+        *,
+        reasoning_effort: str | None = None,
+        system_prompt: str | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        self.sent.append([m.text for m in conversation.messages if m.role == "user" or m.text])
+        script = self.scripts.pop(0) if self.scripts else [ResponseStarted(), TextDelta("ok"), Completed(Usage())]
+        if isinstance(script, Exception):
+            raise script
+        try:
+            for event in script:
+                if self.gate is not None and isinstance(event, TextDelta) and event.text == "never":
+                    await self.gate.wait()  # the stream stalls before this delta
+                yield event
+        finally:
+            self.closed += 1
+
+
+@dataclass
+class Saver:
+    log: list[tuple[str, Any]]
+    reply: Message
+
+    async def start(self) -> None:
+        self.log.append(("start", self.reply.id))
+
+    def append(self, delta: str) -> None:
+        self.log.append(("text", delta))
+
+    def append_reasoning(self, delta: str) -> None:
+        self.log.append(("reasoning", delta))
+
+    def finish(self, status: MessageStatus, usage: Usage | None = None, error: str | None = None) -> None:
+        self.log.append(("finish", status))
+
+
+@dataclass
+class MemoryRecorder:
+    """The recorder the console uses, reduced to a set of stored ids and a log."""
+
+    stored: dict[str, Message] = field(default_factory=dict)
+    log: list[tuple[str, Any]] = field(default_factory=list)
+
+    def reply_saver(self, conversation: Conversation, reply: Message) -> Saver:
+        for message in conversation.messages:
+            self.stored[message.id] = message
+        return Saver(self.log, reply)
+
+    def record_turn(self, conversation: Conversation, reply: Message) -> None:
+        self.stored[reply.id] = reply
+
+    def forget(self, conversation: Conversation, message: Message) -> None:
+        self.stored.pop(message.id, None)
+        self.log.append(("forget", message.text))
+
+    def new_conversation(self) -> None:
+        self.log.append(("new", None))
+
+    def adopt(self, conversation: Conversation, stored: list[Message] | None = None) -> None:
+        self.stored = {m.id: m for m in (stored or conversation.messages)}
+
+
+def session(recorder: MemoryRecorder | None = None, events: list[SessionEvent] | None = None) -> ChatSession:
+    ticks = iter(range(1_000_000))
+    return ChatSession(
+        clock=lambda: float(next(ticks)),
+        recorder=recorder,
+        system_prompt="be brief",
+        listener=events.append if events is not None else None,
+    )
+
+
+async def run_reply(chat: ChatSession, client: ScriptedClient) -> tuple[list[RunEvent], ReplyEnded]:
+    run = chat.start_reply(client, MODEL)
+    events = [event async for event in run.events()]
+    end = events[-1]
+    assert isinstance(end, ReplyEnded) and run.end is end
+    chat.settle(end)
+    return events, end
+
+
+async def test_a_reply_streams_into_typed_events_and_is_saved_while_it_streams() -> None:
+    recorder = MemoryRecorder()
+    chat = session(recorder)
+    client = ScriptedClient(
+        [
+            [
+                ResponseStarted(cost=0.5),
+                ReasoningDelta("think"),
+                TextDelta("Hel"),
+                TextDelta("lo"),
+                Completed(Usage(5, 0, 2)),
+            ]
+        ]
+    )
+    chat.add_prompt("hi")
+    events, end = await run_reply(chat, client)
+    assert [type(e) for e in events] == [ReplyAccepted, ReasoningReceived, TextReceived, TextReceived, ReplyEnded]
+    message = end.message
+    assert (message.text, message.reasoning, message.status) == ("Hello", "think", "completed")
+    assert message.usage is not None and message.usage.cost == 0.5  # the proxy's header cost
+    assert message.ttft_s is not None and message.duration_s is not None
+    assert recorder.log == [
+        ("start", message.id),
+        ("reasoning", "think"),
+        ("text", "Hel"),
+        ("text", "lo"),
+        ("finish", "completed"),
+    ]
+    assert [m.role for m in chat.conversation.messages] == ["user", "assistant"]
+    assert message.id in recorder.stored
+
+
+async def test_truncated_and_failed_replies_end_with_their_status() -> None:
+    chat = session()
+    client = ScriptedClient(
+        [
+            [ResponseStarted(), TextDelta("part"), Incomplete("max_output_tokens", Usage(1, 0, 9))],
+            [ResponseStarted(), TextDelta("half"), Failed(ServerError("upstream died", status=502), interrupted=True)],
+        ]
+    )
+    chat.add_prompt("one")
+    _, end = await run_reply(chat, client)
+    assert end.message.status == "truncated" and end.max_output_tokens == 9
+    chat.add_prompt("two")
+    _, end = await run_reply(chat, client)
+    assert end.message.status == "interrupted" and end.message.error == "upstream died"
+    assert end.message in chat.conversation.messages  # its text stays
+
+
+async def test_a_refusal_is_the_reply_and_ends_refused() -> None:
+    chat = session()
+    client = ScriptedClient([[ResponseStarted(), RefusalDelta("I can't help."), Completed(Usage(), refused=True)]])
+    chat.add_prompt("bad idea")
+    events, end = await run_reply(chat, client)
+    assert TextReceived("I can't help.") in events
+    assert (end.message.text, end.message.status) == ("I can't help.", "refused")
+
+
+async def test_an_empty_failure_leaves_the_prompt_unanswered_and_a_new_prompt_drops_it() -> None:
+    recorder = MemoryRecorder()
+    dropped: list[SessionEvent] = []
+    chat = session(recorder, dropped)
+    client = ScriptedClient([ServerError("boom", status=500)])
+    first = chat.add_prompt("first try")
+    _, end = await run_reply(chat, client)
+    assert end.pre_stream and end.message.status == "error"
+    assert chat.unanswered() is first
+    assert chat.conversation.messages == [first]  # the empty reply left the conversation...
+    assert end.message.id in recorder.stored  # ...but stays stored until the prompt is replaced
+    assert chat.conversation.title == "first try"
+    chat.add_prompt("second")
+    assert dropped == [PromptDropped(first)]
+    assert first.id not in recorder.stored and end.message.id not in recorder.stored
+    assert chat.conversation.title == "second"
+    assert [m.text for m in chat.conversation.messages] == ["second"]
+
+
+async def test_retry_sends_the_unanswered_prompt_in_place() -> None:
+    chat = session()
+    client = ScriptedClient(
+        [[ResponseStarted(), TextDelta("cut"), Failed(ServerError("x", status=500), interrupted=True)]]
+    )
+    prompt = chat.add_prompt("again")
+    await run_reply(chat, client)
+    assert chat.unanswered() is prompt
+    assert chat.rewind_to_unanswered() is prompt
+    _, end = await run_reply(chat, client)
+    assert end.message.text == "ok"
+    assert client.sent[-1] == ["again"]  # the failed reply was not sent back
+    assert [m.text for m in chat.conversation.messages] == ["again", "ok"]
+    assert chat.unanswered() is None and chat.rewind_to_unanswered() is None
+
+
+async def test_automatic_resends_are_counted_per_prompt() -> None:
+    chat = session()
+    client = ScriptedClient([RateLimitError("slow down", status=429, info=RateLimitInfo())] * 4)
+    chat.add_prompt("busy")
+    for _ in range(3):
+        _, end = await run_reply(chat, client)
+        assert end.message.status == "rate_limited"
+        assert chat.take_auto_resend()
+        chat.rewind_to_unanswered()
+    await run_reply(chat, client)
+    assert not chat.take_auto_resend()  # three at most
+    chat.add_prompt("new prompt")
+    assert chat.auto_resends == 0
+
+
+async def test_cancelling_the_consumer_keeps_the_text_and_closes_the_stream() -> None:
+    chat = session()
+    gate = asyncio.Event()
+    client = ScriptedClient([[ResponseStarted(), TextDelta("partial"), TextDelta("never")]], gate=gate)
+    chat.add_prompt("long")
+    run = chat.start_reply(client, MODEL)
+    seen: list[RunEvent] = []
+
+    async def consume() -> None:
+        async for event in run.events():
+            seen.append(event)
+
+    task = asyncio.create_task(consume())
+    while not any(isinstance(e, TextReceived) for e in seen):
+        await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert run.end is not None and run.end.message.status == "cancelled"
+    assert run.end.message.text == "partial"
+    assert client.closed == 1
+    assert run.cancel() is run.end  # idempotent
+
+
+async def test_open_continues_a_stored_conversation_without_its_replaced_prompts() -> None:
+    recorder = MemoryRecorder()
+    chat = session(recorder)
+    conv = Conversation(system_prompt="stored prompt")
+    a = conv.add_user("a")
+    b = conv.add_user("b")
+    r = Message(role="assistant", text="answer", status="completed")
+    conv.messages.append(r)
+    shown, unsent = chat.open(conv)
+    assert shown == [a, b, r] and unsent == {a.id}
+    assert chat.conversation.messages == [b, r]
+    assert chat.system_prompt == "stored prompt"
+    assert set(recorder.stored) == {a.id, b.id, r.id}
+
+
+def test_continuable_matches_the_live_rules() -> None:
+    a, b = Message("user", "a"), Message("user", "b")
+    failed = Message("assistant", "", status="error")
+    cut = Message("assistant", "half", status="interrupted")
+    good = Message("assistant", "done", status="completed")
+    kept, unsent = continuable([a, failed, b, cut, good])
+    assert kept == [b, good] and unsent == {a.id}
+
+
+def test_the_session_module_imports_no_ui() -> None:
+    import subprocess
+
+    code = "import llmconsole.core.chat.session, sys; print('\\n'.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    assert not [m for m in out if m.split(".")[0] in ("textual", "rich") or m.startswith("llmconsole.ui")]
