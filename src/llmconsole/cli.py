@@ -196,13 +196,16 @@ def _read_prompt(value: str) -> str:
 
 def forget_learned(settings: Settings, model: str | None) -> int:
     """Forget what this proxy's models were learned to reject; one line says what went."""
+    from llmconsole.core.endpoints import LearnedEndpoints
     from llmconsole.core.errors import ConfigError
     from llmconsole.core.params import LearnedParams, proxy_key
 
     if not settings.base_url:
         raise ConfigError("--forget-learned forgets for one proxy: set OPENAI_BASE_URL (or --base-url)")
     where = proxy_key(settings.base_url)
-    gone = LearnedParams().forget(where, model)
+    gone = dict(LearnedParams().forget(where, model))
+    for name, endpoint in LearnedEndpoints().forget(where, model).items():
+        gone[name] = gone.get(name, frozenset()) | {f"endpoint {endpoint}"}  # "*": the whole server
     if not gone:
         whose = f"for {model} " if model else ""
         print(f"Nothing learned {whose}on {printable(where)}.")

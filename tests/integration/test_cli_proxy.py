@@ -80,7 +80,8 @@ def test_list_models_json(env: dict[str, str]) -> None:
         assert isinstance(m["context_window"], int) and isinstance(m["max_output_tokens"], int)
         assert {"store", "prompt_cache_key"} <= set(m["params"])
         assert m["source"] in ("model_info", "pattern")
-        assert set(m["sources"].values()) <= {"model_info", "pattern", "config", "learned"}
+        assert set(m["sources"].values()) <= {"model_info", "pattern", "config", "learned", "default"}
+        assert m["endpoint"] == "responses"  # LiteLLM bridges /v1/responses for every model of this proxy
 
     gpt = models["gpt-5.2"]
     assert gpt["reasoning"] is True and gpt["images"] is True

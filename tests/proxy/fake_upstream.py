@@ -12,6 +12,12 @@ It stands behind the real LiteLLM proxy and speaks what LiteLLM's providers call
   then ``data: [DONE]``.
 * ``POST .../embeddings`` and ``GET .../models``.
 
+Chat-only upstreams (an older vLLM, many OpenAI-compatible servers): the models in ``chat_only``
+(default :data:`CHAT_ONLY_MODELS`) answer ``POST .../responses`` with FastAPI's 404 ``{"detail": "Not Found"}``;
+``FakeUpstream(responses_route=False)`` does so for every model (a bare OpenAI-compatible server, which also
+has no ``/model/info``). With ``stream_options.include_usage`` the chat stream ends the OpenAI way: the
+``finish_reason`` chunk, then a usage chunk with empty ``choices``, then ``[DONE]``.
+
 Behaviour is scripted per model name *as the upstream sees it* (``gpt-5.2``,
 ``databricks-claude-opus-4-6``; a script registered for ``claude-opus-4-6`` also matches
 ``databricks-claude-opus-4-6``)::
@@ -31,7 +37,7 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -65,6 +71,15 @@ MODEL_PLACEHOLDER = "$MODEL"  # the model named in the request body
 KEY_PLACEHOLDER = "$KEY"  # the bearer token the upstream received
 
 Body = str | bytes | Mapping[str, Any] | None
+
+#: Upstream model names without a ``/responses`` route by default (404 ``{"detail": "Not Found"}``).
+CHAT_ONLY_MODELS: tuple[str, ...] = ("legacy-chat", "legacy-chat-declared")
+
+#: FastAPI's answer (vLLM, many OpenAI-compatible servers) for a route it does not have.
+ROUTE_NOT_FOUND: dict[str, Any] = {"detail": "Not Found"}
+
+#: What ``GET .../models`` lists unless ``FakeUpstream(model_ids=...)`` says otherwise.
+DEFAULT_MODEL_IDS: tuple[str, ...] = ("gpt-5.2", "acme-large", "text-embedding-3-small", "gpt-balanced")
 
 RejectStyle = Literal[
     "databricks", "openai", "openai_unverified", "azure_legacy", "anthropic", "google", "bedrock", "mistral", "vllm"
@@ -163,6 +178,8 @@ class Behaviour:
         for ``max_output_tokens``, else the reason itself (``content_filter``).
       text_deltas=False: no ``response.output_text.delta`` events; the text arrives only in
         ``response.output_text.done`` and the final response (chat: one chunk).
+      reasoning_style (chat): ``databricks`` (content parts of type ``reasoning``) or ``reasoning_content``
+        (``delta.reasoning_content``, as vLLM, DeepSeek and LiteLLM send it).
     times: apply this behaviour to the next N matching requests only (then the next script, or the default).
     """
 
@@ -187,6 +204,7 @@ class Behaviour:
     fail_event: Literal["response.failed", "error"] = "response.failed"
     stall_after: int | None = None
     stall_timeout: float = 60.0
+    reasoning_style: Literal["databricks", "reasoning_content"] = "databricks"
     times: int | None = None
     refusal: str | None = None
     incomplete: str | None = None
@@ -352,7 +370,21 @@ class _StreamCut(Exception):
 class FakeUpstream:
     """The fake upstream server.  Use as a context manager or call :meth:`start` / :meth:`close`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        chat_only: Iterable[str] = CHAT_ONLY_MODELS,
+        responses_route: bool = True,
+        model_ids: Iterable[str] = DEFAULT_MODEL_IDS,
+    ) -> None:
+        self.chat_only = frozenset(chat_only)
+        """Models (as the upstream sees them) whose ``/responses`` is a 404 route-not-found; kept by reset."""
+        self.responses_route = responses_route
+        """False: no ``/responses`` route for any model."""
+        self.model_ids = tuple(model_ids)
+        """What ``GET .../models`` lists."""
         self._lock = threading.Lock()
         self._scripts: dict[str, list[_Script]] = {}
         self._received: list[ReceivedRequest] = []
@@ -414,6 +446,10 @@ class FakeUpstream:
         with self._lock:
             old, self._release = self._release, threading.Event()
         old.set()
+
+    def has_responses(self, model: str) -> bool:
+        """Whether ``POST .../responses`` exists for ``model``."""
+        return self.responses_route and not any(model_matches(name, model) for name in self.chat_only)
 
     def _pick(self, model: str | None) -> Behaviour:
         with self._lock:
@@ -564,7 +600,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
         req = self._read_request()
         if req.api == "models":
-            ids = ["gpt-5.2", "acme-large", "text-embedding-3-small", "gpt-balanced"]
+            ids = self.server.upstream.model_ids
             self._send_json(
                 200,
                 {
@@ -579,6 +615,9 @@ class _Handler(BaseHTTPRequestHandler):
         req = self._read_request()
         body = req.body if isinstance(req.body, dict) else {}
         model = req.model or "unknown"
+        if req.api == "responses" and not self.server.upstream.has_responses(model):
+            self._send_json(404, ROUTE_NOT_FOUND)  # the route does not exist: no script applies
+            return
         b = self.server.upstream._pick(req.model)
         self._release = self.server.upstream._stall_event()  # a release() from now on frees this request
         try:
@@ -944,6 +983,9 @@ class _Handler(BaseHTTPRequestHandler):
             pieces = _split(b.reasoning, max(2, b.deltas // 2))
             for j, piece in enumerate(pieces):
                 self._sleep(b.delay)
+                if b.reasoning_style == "reasoning_content":
+                    chunk({"reasoning_content": piece})
+                    continue
                 summ: dict[str, Any] = {"type": "summary_text", "text": piece}
                 if j == len(pieces) - 1:
                     summ["signature"] = "sig"
@@ -970,7 +1012,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._end_stream()
                 return
             chunk({"content": piece})
-        chunk({}, self._finish_reason(b), usage)
+        options = body.get("stream_options")
+        if isinstance(options, dict) and options.get("include_usage"):
+            # OpenAI's shape: the finish chunk, then one chunk with empty choices carrying the usage.
+            chunk({}, self._finish_reason(b))
+            tail = {"id": chat_id, "object": "chat.completion.chunk", "created": created, "model": model}
+            self._chunk(f"data: {json.dumps({**tail, 'choices': [], 'usage': usage})}\n\n".encode())
+        else:
+            chunk({}, self._finish_reason(b), usage)
         self._chunk(b"data: [DONE]\n\n")
         self._end_stream()
 

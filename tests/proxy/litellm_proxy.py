@@ -272,8 +272,13 @@ def missing_proxy_message(exe: Path | None = None) -> str:
     )
 
 
-def build_config(upstream_base: str, master_key: str = MASTER_KEY) -> dict[str, Any]:
-    """The proxy config: every model points at the fake upstream (``upstream_base`` = ``http://127.0.0.1:P``)."""
+def build_config(
+    upstream_base: str, master_key: str = MASTER_KEY, extra_models: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The proxy config: every model points at the fake upstream (``upstream_base`` = ``http://127.0.0.1:P``).
+
+    ``extra_models`` are appended to the model list; their ``api_base`` may name ``$UPSTREAM`` for
+    ``upstream_base``."""
     openai_base = f"{upstream_base}/v1"
     dbx_base = f"{upstream_base}/serving-endpoints"
 
@@ -325,6 +330,10 @@ def build_config(upstream_base: str, master_key: str = MASTER_KEY) -> dict[str, 
         ),
         databricks("ratelimited-model"),
     ]
+    for extra in extra_models or []:
+        entry = json.loads(json.dumps(extra).replace("$UPSTREAM", upstream_base))
+        entry.setdefault("litellm_params", {}).setdefault("api_key", UPSTREAM_KEY)
+        model_list.append(entry)
     return {
         "model_list": model_list,
         "general_settings": {"master_key": master_key},
@@ -457,6 +466,7 @@ def start_proxy(
     port: int | None = None,
     ready_timeout: float = 60.0,
     executable: Path | None = None,
+    extra_models: list[dict[str, Any]] | None = None,
 ) -> LiteLLMProxy:
     """Start ``litellm --config`` on 127.0.0.1 and wait until it answers ``/health/liveliness``."""
     exe = executable or litellm_executable()
@@ -467,7 +477,7 @@ def start_proxy(
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "litellm_config.yaml"
     # JSON is valid YAML: no YAML library needed in the test venv.
-    config_path.write_text(json.dumps(build_config(upstream.base_url, master_key), indent=2))
+    config_path.write_text(json.dumps(build_config(upstream.base_url, master_key, extra_models), indent=2))
     attempts = 1 if port is not None else 3
     last_error: Exception | None = None
     for attempt in range(attempts):

@@ -10,6 +10,7 @@ and retries while each retry names a new droppable field (at most one retry per 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
@@ -18,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from llmconsole.core import discovery
+from llmconsole.core import chat_completions, discovery, endpoints
 from llmconsole.core.config import Settings
 from llmconsole.core.conversation import Conversation
 from llmconsole.core.errors import (
@@ -138,6 +139,7 @@ class ProxyClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         learned: LearnedParams | None = None,
+        learned_endpoints: endpoints.LearnedEndpoints | None = None,
     ) -> None:
         self.settings = settings
         if transport is None and settings.demo:
@@ -149,6 +151,9 @@ class ProxyClient:
         self.learned = learned or LearnedParams()
         self.proxy_key = proxy_key(settings.base_url or "")
         """Which proxy what is learned belongs to (the base URL without credentials)."""
+        self.endpoints = learned_endpoints or endpoints.LearnedEndpoints()
+        self.has_model_info: bool | None = None
+        """Whether the last discovery found ``/model/info`` (None before one)."""
         self.models: list[ModelInfo] = []
 
     # -- plumbing -----------------------------------------------------------------------------------
@@ -283,9 +288,14 @@ class ProxyClient:
         if not ids and not (isinstance(payload, dict) and isinstance(payload.get("data"), list)):
             raise ProxyError("GET /v1/models: the answer has no model list (is OPENAI_BASE_URL a LiteLLM proxy?)")
         info = await self._model_info() if ids else {}
+        self.has_model_info = bool(info)
         models = [
             discovery.build_model(
-                model_id, info.get(model_id, []), self.settings, self.learned.rejected(self.proxy_key, model_id)
+                model_id,
+                info.get(model_id, []),
+                self.settings,
+                self.learned.rejected(self.proxy_key, model_id),
+                learned_endpoint=self.endpoints.lookup(self.proxy_key, model_id),
             )
             for model_id in ids
         ]
@@ -350,8 +360,13 @@ class ProxyClient:
         override = self.settings.models.get(model.id)
         max_out = override.max_output_tokens if override is not None else None
         tried: set[str] = set()
+        endpoint = model.endpoint
+        if model.sources.get("endpoint") not in ("config", "model_info"):
+            endpoint = self.endpoints.lookup(self.proxy_key, model.id) or endpoint
+        route_error: ProxyError | None = None  # the /responses answer that sent this request to chat
         for attempt in range(MAX_REQUESTS_PER_SEND):
-            body, dropped = build_request(
+            build = chat_completions.build_chat_request if endpoint == "chat" else build_request
+            body, dropped = build(
                 model,
                 conversation,
                 system_prompt=prompt,
@@ -359,14 +374,21 @@ class ProxyClient:
                 max_output_tokens=max_out,
                 rejected=self.learned.rejected(self.proxy_key, model.id) - configured_params(override),
             )
-            request = self.http.build_request("POST", "/responses", content=json.dumps(body).encode())
+            path = endpoints.ENDPOINT_PATHS[endpoint]
+            request = self.http.build_request("POST", path, content=json.dumps(body).encode())
             try:
                 response = await self.http.send(request, stream=True)
             except httpx.HTTPError as exc:
-                raise self._connection_error(exc, f"POST /v1/responses ({model.id})") from None
+                raise self._connection_error(exc, f"POST /v1{path} ({model.id})") from None
             try:
                 if response.status_code >= 400:
                     error = await self._error_for(response, model.id)
+                    if endpoint == "responses" and route_error is None and endpoints.route_missing(error):
+                        log.info("%s: no /v1/responses (%s): trying /v1/chat/completions", model.id, error)
+                        endpoint, route_error = "chat", error
+                        continue
+                    if route_error is not None and endpoints.route_missing(error):
+                        raise route_error  # chat is missing too: the first answer says more
                     fresh = [f for f in rejected_fields(error, body) if f not in tried]
                     fresh = [f for f in fresh if f not in configured_params(override)]
                     if not fresh or attempt == MAX_REQUESTS_PER_SEND - 1:
@@ -376,11 +398,63 @@ class ProxyClient:
                         self.learned.record(self.proxy_key, model.id, field)
                     tried.update(fresh)
                     continue
-                async for event in self._events(response, model, dropped, body.get("max_output_tokens")):
+                if route_error is not None:
+                    self._learn_chat(model, route_error)
+                if endpoint == "chat":
+                    events = self._chat_events(response, model, dropped, body.get("max_tokens"))
+                else:
+                    events = self._events(response, model, dropped, body.get("max_output_tokens"))
+                async for event in events:
                     yield event
                 return
             finally:
                 await response.aclose()
+
+    def _learn_chat(self, model: ModelInfo, route_error: ProxyError) -> None:
+        """``model`` answered on chat after ``route_error`` on /responses: remember it (for the whole server
+        when the server itself lacks the route), and show it in :attr:`models`."""
+        per_model = self.has_model_info or endpoints.relayed(route_error)
+        self.endpoints.record(self.proxy_key, model.id if per_model else endpoints.ALL_MODELS, "chat")
+        changed = False
+        for index, known in enumerate(self.models):
+            if (known.id == model.id or not per_model) and known.endpoint != "chat":
+                if known.sources.get("endpoint") in ("config", "model_info"):
+                    continue
+                sources = {**known.sources, "endpoint": "learned"}
+                self.models[index] = dataclasses.replace(known, endpoint="chat", sources=sources)
+                changed = True
+        if changed:
+            discovery.save_cache(self.settings, self.models)
+
+    async def _chat_events(
+        self, response: httpx.Response, model: ModelInfo, dropped: tuple[str, ...], max_out: Any
+    ) -> AsyncIterator[StreamEvent]:
+        headers = response.headers
+        yield ResponseStarted(
+            quota=parse_quota(headers),
+            cost=_float_header(headers, "x-litellm-response-cost"),
+            key_spend=_float_header(headers, "x-litellm-key-spend"),
+            dropped_params=dropped,
+            endpoint="chat",
+        )
+        secrets = self.settings.secrets()
+
+        def failure(payload: Mapping[str, Any], partial: str) -> Failed:
+            error = error_from_event(payload, model=model.id, secrets=secrets)
+            return Failed(error=error, partial_text=partial, interrupted=_is_break(payload))
+
+        stream = chat_completions.ChatStream(
+            model.id,
+            max_output_tokens=max_out if isinstance(max_out, int) else None,
+            usage=lambda raw: _usage_from(raw, model),
+            failure=failure,
+        )
+        try:
+            async for event in stream.events(response.aiter_raw(), content_type=headers.get("content-type", "")):
+                yield event
+        except httpx.HTTPError as exc:
+            error = self._connection_error(exc, f"{model.id}: stream interrupted")
+            yield Failed(error=error, partial_text=stream.text, interrupted=True)
 
     async def _events(
         self, response: httpx.Response, model: ModelInfo, dropped: tuple[str, ...], max_out: Any

@@ -65,6 +65,8 @@ class ModelOverride:
     """Whether to send ``reasoning`` settings."""
     images: bool | None = None
     """Whether the model accepts image input."""
+    endpoint: Literal["responses", "chat"] | None = None
+    """The API to use: ``responses`` (``/v1/responses``) or ``chat`` (``/v1/chat/completions``)."""
 
     def __post_init__(self) -> None:
         _check_positive("max_output_tokens", self.max_output_tokens)
@@ -340,7 +342,18 @@ def _model_override(where: str, value: object) -> ModelOverride:
         context_window=_opt_positive_int(f"{where}.context_window", data.get("context_window")),
         reasoning=_opt_bool(f"{where}.reasoning", data.get("reasoning")),
         images=_opt_bool(f"{where}.images", data.get("images")),
+        endpoint=_opt_endpoint(f"{where}.endpoint", data.get("endpoint")),
     )
+
+
+def _opt_endpoint(where: str, value: object) -> Literal["responses", "chat"] | None:
+    if value is None:
+        return None
+    if value == "responses":
+        return "responses"
+    if value == "chat":
+        return "chat"
+    raise _Invalid(where, "Input should be 'responses' or 'chat'")
 
 
 def parse_file_config(data: Mapping[str, Any]) -> FileConfig:

@@ -7,7 +7,8 @@ Merging, field by field (a null or missing field means unknown and falls back to
 leaves the chat list. One name can balance over several deployments: a parameter is sent only if every
 deployment accepts it; the smallest context window and output limit win; a capability is claimed only
 if every deployment that says anything claims it. Then the config's per-model overrides, then what
-the client learned from rejections.
+the client learned from rejections. The endpoint (Responses or Chat Completions) is chosen by
+:mod:`llmconsole.core.endpoints`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from llmconsole.core import paths
+from llmconsole.core import endpoints, paths
 from llmconsole.core.capabilities import pattern_capabilities
 from llmconsole.core.config import Settings
 from llmconsole.core.events import MAX_TOKEN_COUNT
-from llmconsole.core.models import FieldSource, ModelInfo
+from llmconsole.core.models import Endpoint, FieldSource, ModelInfo
 from llmconsole.core.params import configured_params
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ def build_model(
     entries: list[dict[str, Any]],
     settings: Settings,
     rejected: frozenset[str] = frozenset(),
+    learned_endpoint: Endpoint | None = None,
 ) -> ModelInfo:
     """One :class:`ModelInfo` from its ``/model/info`` entries (may be empty), patterns, config, learning."""
     pattern = pattern_capabilities(model_id)
@@ -185,6 +187,15 @@ def build_model(
             reasoning, sources["reasoning"] = override.reasoning, "config"
         if override.images is not None:
             images, sources["images"] = override.images, "config"
+    endpoint: Endpoint = "responses"
+    sources["endpoint"] = "default"
+    declared = endpoints.from_model_info(entries)
+    if override is not None and override.endpoint is not None:
+        endpoint, sources["endpoint"] = override.endpoint, "config"
+    elif declared is not None:
+        endpoint, sources["endpoint"] = declared, "model_info"
+    elif learned_endpoint is not None:
+        endpoint, sources["endpoint"] = learned_endpoint, "learned"
     for param in rejected - configured_params(override):
         params[param] = False
         sources[param] = "learned"
@@ -197,6 +208,7 @@ def build_model(
         params=params,
         provider=provider,
         mode=mode,
+        endpoint=endpoint,
         source="model_info" if from_info else "pattern",
         sources=sources,
         **prices,

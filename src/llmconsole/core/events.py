@@ -67,6 +67,8 @@ class ResponseStarted:
     """``x-litellm-key-spend`` when the proxy sent it."""
     dropped_params: tuple[str, ...] = ()
     """Parameters left out of this request (unsupported by the model or learned as rejected)."""
+    endpoint: Literal["responses", "chat"] = "responses"
+    """The API that answered: ``/v1/responses`` or ``/v1/chat/completions``."""
 
 
 @dataclass(slots=True)

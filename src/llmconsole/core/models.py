@@ -10,6 +10,10 @@ from typing import Any, Literal, cast, get_args
 FieldSource = Literal["model_info", "pattern", "config", "learned", "default"]
 FIELD_SOURCES: frozenset[str] = frozenset(get_args(FieldSource))
 
+Endpoint = Literal["responses", "chat"]
+"""The API a model is spoken to through: ``/v1/responses`` or ``/v1/chat/completions``."""
+ENDPOINTS: tuple[Endpoint, ...] = get_args(Endpoint)
+
 NON_CHAT_MODES = frozenset(
     {
         "embedding",
@@ -60,6 +64,8 @@ class ModelInfo:
     input_cost_per_token: float | None = None
     output_cost_per_token: float | None = None
     cache_read_cost_per_token: float | None = None
+    endpoint: Endpoint = "responses"
+    """The API requests go through (see :mod:`llmconsole.core.endpoints` for how it is chosen)."""
     source: Literal["model_info", "pattern"] = "pattern"
     """``model_info`` where ``/model/info`` gave any value, else ``pattern``."""
     sources: dict[str, FieldSource] = field(default_factory=dict)
@@ -104,6 +110,7 @@ class ModelInfo:
             "input_cost_per_token": self.input_cost_per_token,
             "output_cost_per_token": self.output_cost_per_token,
             "cache_read_cost_per_token": self.cache_read_cost_per_token,
+            "endpoint": self.endpoint,
             "source": self.source,
             "sources": dict(self.sources),
         }
@@ -131,6 +138,9 @@ class ModelInfo:
             isinstance(k, str) and v in FIELD_SOURCES for k, v in sources.items()
         ):
             raise ValueError("sources: unknown source")
+        endpoint = data.get("endpoint", "responses")
+        if endpoint not in ENDPOINTS:
+            raise ValueError("endpoint: must be responses or chat")
         source = data.get("source", "pattern")
         if source not in ("model_info", "pattern"):
             raise ValueError("source: must be model_info or pattern")
@@ -146,6 +156,7 @@ class ModelInfo:
             input_cost_per_token=_opt_float(data, "input_cost_per_token"),
             output_cost_per_token=_opt_float(data, "output_cost_per_token"),
             cache_read_cost_per_token=_opt_float(data, "cache_read_cost_per_token"),
+            endpoint=endpoint,
             source=source,
             sources=cast("dict[str, FieldSource]", dict(sources)),
         )

@@ -47,6 +47,8 @@ def badge_parts(model: ModelInfo) -> list[tuple[str, str]]:
         parts.append(("think", "$accent"))
     if model.images:
         parts.append(("img", "$success"))
+    if model.endpoint == "chat":
+        parts.append(("chat", "$warning"))  # spoken to through /v1/chat/completions
     parts.append((human_tokens(model.context_window), "$primary"))
     parts.append((f"out {human_tokens(model.max_output_tokens)}", "$text-muted"))
     return parts

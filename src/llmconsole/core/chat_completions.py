@@ -1,0 +1,292 @@
+"""Chat Completions (``POST /v1/chat/completions``): the same conversation out, the same typed events back.
+
+The request is translated from what the Responses API would carry (:meth:`Conversation.to_input_items`),
+so both endpoints send the same conversation: the system prompt becomes a leading ``system`` message,
+``input_text``/``input_image`` parts become ``text``/``image_url`` parts, reasoning effort becomes
+``reasoning_effort``, the output cap becomes ``max_tokens``, and ``stream_options.include_usage`` asks
+for the token usage. Optional parameters are filtered and learned under their Responses names
+(:data:`CHAT_PARAM_NAMES`), so a rejection learned on one endpoint holds on the other. ``store`` is not
+sent: Chat Completions does not store by default.
+
+The stream (``chat.completion.chunk`` events, ``data: [DONE]`` at the end) becomes
+:mod:`llmconsole.core.events` values: ``delta.content`` -> :class:`TextDelta`; ``delta.reasoning_content``,
+``delta.reasoning`` and Databricks' ``reasoning`` content parts -> :class:`ReasoningDelta`; ``delta.refusal``
+-> :class:`RefusalDelta` (the reply then completes ``refused``);
+``finish_reason`` ``length`` -> :class:`Incomplete` (``max_output_tokens``), ``content_filter`` ->
+:class:`Incomplete` (``content_filter``), anything else -> :class:`Completed` with the usage of the
+last chunk that carried one; an ``{"error": ...}`` chunk -> :class:`Failed`; a stream that closes with
+neither ``finish_reason`` nor ``[DONE]`` -> an interrupted :class:`Failed`. A server that ignores
+``stream: true`` and answers one JSON ``chat.completion`` gives the same events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from llmconsole.core.errors import StreamDecodeError, StreamError
+from llmconsole.core.events import (
+    Completed,
+    Failed,
+    Incomplete,
+    ReasoningDelta,
+    RefusalDelta,
+    StreamEvent,
+    TextDelta,
+    Usage,
+)
+from llmconsole.core.redact import one_line
+from llmconsole.core.sse import SSEDecodeError, SSEDecoder
+
+if TYPE_CHECKING:
+    from llmconsole.core.conversation import Conversation
+    from llmconsole.core.models import ModelInfo
+
+CHAT_PARAM_NAMES: dict[str, str] = {
+    "max_tokens": "max_output_tokens",
+    "max_completion_tokens": "max_output_tokens",
+    "reasoning_effort": "reasoning",
+    "prompt_cache_key": "prompt_cache_key",
+    "stream_options": "stream_options",
+}
+"""Chat Completions parameter -> the name it is filtered, reported and learned under."""
+
+FINISH_INCOMPLETE: dict[str, str] = {
+    "length": "max_output_tokens",
+    "max_tokens": "max_output_tokens",
+    "content_filter": "content_filter",
+    "safety": "content_filter",
+    "recitation": "content_filter",
+}
+"""``finish_reason`` values that end a reply early -> the :class:`Incomplete` reason (the Responses API's)."""
+
+_PART_TYPES = {"input_text": "text", "output_text": "text", "text": "text"}
+
+
+def _chat_part(part: Any) -> Any:
+    if not isinstance(part, Mapping):
+        return part
+    kind = part.get("type")
+    if kind in _PART_TYPES:
+        return {"type": "text", "text": part.get("text", "")}
+    if kind == "input_image":
+        url = part.get("image_url")
+        if isinstance(url, Mapping):
+            url = url.get("url")
+        return {"type": "image_url", "image_url": {"url": url}}
+    return dict(part)
+
+
+def chat_messages(items: list[dict[str, Any]], system_prompt: str | None) -> list[dict[str, Any]]:
+    """Chat ``messages`` for Responses ``input`` items, the system prompt first."""
+    messages: list[dict[str, Any]] = []
+    if system_prompt:
+        messages.append({"role": "system", "content": system_prompt})
+    for item in items:
+        role = item.get("role")
+        if not isinstance(role, str):
+            continue
+        content = item.get("content", "")
+        if isinstance(content, list):
+            content = [_chat_part(part) for part in content]
+        messages.append({"role": "system" if role == "developer" else role, "content": content})
+    return messages
+
+
+def build_chat_request(
+    model: ModelInfo,
+    conversation: Conversation,
+    *,
+    system_prompt: str | None = None,
+    reasoning_effort: str | None = None,
+    max_output_tokens: int | None = None,
+    rejected: frozenset[str] = frozenset(),
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The Chat Completions body and the optional parameters left out (under their Responses names)."""
+    body: dict[str, Any] = {
+        "model": model.id,
+        "messages": chat_messages(conversation.to_input_items(), system_prompt),
+        "stream": True,
+    }
+    wanted: dict[str, Any] = {
+        "max_tokens": max_output_tokens or model.max_output_tokens,
+        "prompt_cache_key": conversation.id,
+        "stream_options": {"include_usage": True},
+    }
+    if model.reasoning and reasoning_effort:
+        wanted["reasoning_effort"] = reasoning_effort
+    dropped: list[str] = []
+    for wire, value in wanted.items():
+        name = CHAT_PARAM_NAMES[wire]
+        if name in rejected or not model.supports(name):
+            dropped.append(name)
+            continue
+        body[wire] = value
+    return body, tuple(dropped)
+
+
+class ChatStream:
+    """Turns one Chat Completions answer into typed events (see the module docstring).
+
+    ``usage`` reads a ``usage`` object (the client's, with cost); ``failure`` turns an ``{"error": ...}``
+    chunk and the text so far into a :class:`Failed`. Connection errors are the caller's: they propagate,
+    and :attr:`text` holds what arrived.
+    """
+
+    def __init__(
+        self,
+        model_id: str,
+        *,
+        max_output_tokens: int | None,
+        usage: Callable[[Any], Usage],
+        failure: Callable[[Mapping[str, Any], str], Failed],
+    ) -> None:
+        self.model_id = model_id
+        self.max_output_tokens = max_output_tokens
+        self._usage = usage
+        self._failure = failure
+        self._parts: list[str] = []
+        self._finish: str | None = None
+        self._usage_raw: Any = None
+        self._id: str | None = None
+        self._refused = False
+
+    @property
+    def text(self) -> str:
+        """The reply text received so far."""
+        return "".join(self._parts)
+
+    async def events(self, raw: AsyncIterable[bytes], *, content_type: str = "") -> AsyncIterator[StreamEvent]:
+        """Deltas, then exactly one terminal event (unless the connection fails: then it raises)."""
+        if "json" in content_type.lower():
+            async for event in self._whole(raw):
+                yield event
+            return
+        decoder = SSEDecoder()
+        loads = json.loads
+        try:
+            async for chunk in raw:
+                for sse in decoder.feed(chunk):
+                    data = sse.data
+                    if data == b"[DONE]":
+                        yield self._end(done=True)
+                        return
+                    if not data:
+                        continue
+                    try:
+                        payload = loads(data)
+                    except ValueError:
+                        raise StreamDecodeError(
+                            f"{self.model_id}: the server sent a chunk that is not JSON: "
+                            f"{one_line(repr(data[:80]), 120)}"
+                        ) from None
+                    if not isinstance(payload, dict):
+                        continue
+                    if "error" in payload and not payload.get("choices"):
+                        yield self._failure(payload, self.text)
+                        return
+                    for event in self._chunk(payload):
+                        yield event
+            decoder.flush()
+            yield self._end(done=False)
+        except SSEDecodeError as exc:
+            yield Failed(error=StreamDecodeError(f"{self.model_id}: {exc}"), partial_text=self.text, interrupted=True)
+        except StreamDecodeError as exc:
+            yield Failed(error=exc, partial_text=self.text, interrupted=True)
+
+    def _chunk(self, payload: Mapping[str, Any]) -> list[StreamEvent]:
+        usage = payload.get("usage")
+        if isinstance(usage, dict):
+            self._usage_raw = usage
+        chunk_id = payload.get("id")
+        if isinstance(chunk_id, str) and chunk_id and self._id is None:
+            self._id = chunk_id
+        choices = payload.get("choices")
+        if not isinstance(choices, list):
+            return []
+        events: list[StreamEvent] = []
+        for choice in choices:
+            if not isinstance(choice, Mapping) or choice.get("index", 0) not in (0, None):
+                continue
+            delta = choice.get("delta")
+            if not isinstance(delta, Mapping):
+                delta = choice.get("message")
+            if isinstance(delta, Mapping):
+                self._delta(delta, events)
+            finish = choice.get("finish_reason")
+            if isinstance(finish, str) and finish:
+                self._finish = finish
+        return events
+
+    def _delta(self, delta: Mapping[str, Any], events: list[StreamEvent]) -> None:
+        for key in ("reasoning_content", "reasoning"):
+            thought = delta.get(key)
+            if isinstance(thought, str) and thought:
+                events.append(ReasoningDelta(thought))
+                break
+        content = delta.get("content")
+        if isinstance(content, str):
+            if content:
+                self._parts.append(content)
+                events.append(TextDelta(content))
+        elif isinstance(content, list):
+            for part in content:
+                self._part(part, events)
+        refusal = delta.get("refusal")
+        if isinstance(refusal, str) and refusal:
+            self._parts.append(refusal)
+            self._refused = True
+            events.append(RefusalDelta(refusal))
+
+    def _part(self, part: Any, events: list[StreamEvent]) -> None:
+        if isinstance(part, str):
+            if part:
+                self._parts.append(part)
+                events.append(TextDelta(part))
+            return
+        if not isinstance(part, Mapping):
+            return
+        kind = part.get("type")
+        if kind == "text":
+            text = part.get("text")
+            if isinstance(text, str) and text:
+                self._parts.append(text)
+                events.append(TextDelta(text))
+        elif kind in ("reasoning", "thinking"):
+            # Databricks: {"type": "reasoning", "summary": [{"type": "summary_text", "text": ...}]}
+            summary = part.get("summary")
+            pieces = summary if isinstance(summary, list) else [part]
+            for piece in pieces:
+                text = piece.get("text", piece.get("thinking")) if isinstance(piece, Mapping) else None
+                if isinstance(text, str) and text:
+                    events.append(ReasoningDelta(text))
+
+    def _end(self, *, done: bool) -> Completed | Incomplete | Failed:
+        usage = self._usage(self._usage_raw)
+        if self._finish is None and not done:
+            error = StreamError("interrupted: the connection closed before the reply completed")
+            return Failed(error=error, partial_text=self.text, interrupted=True, usage=None)
+        reason = FINISH_INCOMPLETE.get(self._finish or "")
+        if reason is not None:
+            return Incomplete(reason=reason, usage=usage, max_output_tokens=self.max_output_tokens)
+        return Completed(usage=usage, response_id=self._id, refused=self._refused)
+
+    async def _whole(self, raw: AsyncIterable[bytes]) -> AsyncIterator[StreamEvent]:
+        body = bytearray()
+        async for chunk in raw:
+            body += chunk
+        try:
+            payload = json.loads(bytes(body))
+        except ValueError:
+            error = StreamDecodeError(f"{self.model_id}: the server answered with something that is not JSON")
+            yield Failed(error=error, partial_text="", interrupted=True)
+            return
+        if not isinstance(payload, dict):
+            payload = {}
+        if "error" in payload and not payload.get("choices"):
+            yield self._failure(payload, "")
+            return
+        for event in self._chunk(payload):
+            yield event
+        yield self._end(done=True)

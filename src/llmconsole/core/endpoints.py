@@ -1,0 +1,172 @@
+"""Which API a model is spoken to through: the Responses API or Chat Completions.
+
+Decided per model, first answer wins:
+
+1. the config: ``[models."x"] endpoint = "chat" | "responses"``;
+2. ``/model/info``: ``model_info.supported_endpoints`` (a deployment that lists ``/v1/chat/completions``
+   but not ``/v1/responses`` means chat; one name balanced over several deployments is chat when any of
+   them is) and ``mode = "responses"`` (``mode = "chat"`` says nothing: LiteLLM bridges ``/v1/responses``
+   to Chat Completions for such models);
+3. what was learned (:class:`LearnedEndpoints`): a ``/v1/responses`` answered by "no such route" while
+   ``/v1/chat/completions`` worked, remembered per proxy and model, or for the whole server when the
+   server itself has no ``/responses`` route (a plain OpenAI-compatible server);
+4. the Responses API.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from llmconsole.core import paths
+from llmconsole.core.errors import ProxyError, ProxyStatusError
+from llmconsole.core.models import ENDPOINTS, Endpoint
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ENDPOINTS", "Endpoint", "LearnedEndpoints", "from_model_info", "relayed", "route_missing"]
+
+ENDPOINT_PATHS: dict[Endpoint, str] = {"responses": "/responses", "chat": "/chat/completions"}
+"""Request path of each endpoint under ``{base}/v1``."""
+
+ALL_MODELS = "*"
+"""The key under which a server-wide answer ("this server has no /responses") is remembered."""
+
+
+def from_model_info(entries: Iterable[Mapping[str, Any]]) -> Endpoint | None:
+    """The endpoint ``/model/info`` entries (one per deployment) call for, or None when they do not say."""
+    declared: list[Endpoint] = []
+    for entry in entries:
+        supported = entry.get("supported_endpoints")
+        if isinstance(supported, list) and supported:
+            routes = [str(s).strip().rstrip("/").lower() for s in supported if isinstance(s, str)]
+            if any(r.endswith("/responses") for r in routes):
+                declared.append("responses")
+            elif any(r.endswith("/chat/completions") for r in routes):
+                declared.append("chat")
+        elif entry.get("mode") == "responses":
+            declared.append("responses")
+    if not declared:
+        return None
+    # A request to a balanced name may land on any deployment: chat when one of them only speaks chat.
+    return "chat" if "chat" in declared else "responses"
+
+
+# -- "this server or model has no /responses" -----------------------------------------------------------
+
+_ROUTE_STATUSES = frozenset({404, 405, 501})
+"""Statuses meaning "no such route" on ``POST /v1/responses`` for a model the server lists."""
+
+_NOT_SUPPORTED_WORDS = (
+    # OpenAI's wording for the other direction ("only supported in v1/responses") turned around
+    "not supported in the v1/responses",
+    "not supported in v1/responses",
+    "not supported with the responses api",
+    "not supported by the responses api",
+    "does not support the responses api",
+    "does not support responses api",
+    "responses api is not supported",
+    "responses api not supported",
+    "responses is not supported",
+    # servers without the route that answer 400 (LM Studio, OpenAI's own unknown URL, Azure)
+    "unexpected endpoint or method",
+    "invalid url (post",
+    "unknown url",
+    "unsupported endpoint",
+    "unrecognized request url",
+    "operationnotsupported",
+    "the requested operation is unsupported",
+)
+"""Lower-case wordings of a 400/422 that refuses the Responses API itself (not a parameter, not the model)."""
+
+_RELAY_MARKERS = ("litellm.", "received model group")
+"""Wordings of a proxy relaying its upstream's answer (LiteLLM: ``litellm.NotFoundError: … Received Model
+Group=x``): the proxy has the route, that model's backend does not."""
+
+
+def route_missing(error: ProxyError) -> bool:
+    """Whether ``error`` (an answer to ``POST /v1/responses``) says the route is missing or unsupported.
+
+    404/405/501 for a model the server lists count (whether the route or the model is missing is settled
+    by trying Chat Completions once: only a success is remembered); so does a 400/422 worded as the
+    Responses API not being supported.
+    """
+    if not isinstance(error, ProxyStatusError):
+        return False
+    if error.status in _ROUTE_STATUSES:
+        return True
+    if error.status in (400, 422):
+        text = f"{error.message}\n{error.body}".lower()
+        return any(words in text for words in _NOT_SUPPORTED_WORDS)
+    return False
+
+
+def relayed(error: ProxyError) -> bool:
+    """Whether the answer was relayed from an upstream (so it concerns one model, not the whole server)."""
+    text = f"{error.message}\n{getattr(error, 'body', '')}".lower()
+    return any(marker in text for marker in _RELAY_MARKERS)
+
+
+# -- what was learned -------------------------------------------------------------------------------
+
+
+class LearnedEndpoints:
+    """Models (or whole servers) found to speak only Chat Completions, per proxy (``learned_endpoints.json``).
+
+    The file maps a proxy (:func:`llmconsole.core.params.proxy_key`: the URL without credentials) to
+    ``{model id or "*": "chat"}``.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.cache_dir() / "learned_endpoints.json"
+        self._lock = threading.Lock()
+        self._data: dict[str, dict[str, Endpoint]] = self._read()
+
+    def _read(self) -> dict[str, dict[str, Endpoint]]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(raw, dict):
+            return {}
+        data: dict[str, dict[str, Endpoint]] = {}
+        for proxy, models in raw.items():
+            if isinstance(proxy, str) and isinstance(models, dict):
+                data[proxy] = {str(m): e for m, e in models.items() if e in ENDPOINTS}
+        return data
+
+    def lookup(self, proxy: str, model_id: str) -> Endpoint | None:
+        """What was learned for ``model_id`` behind ``proxy`` (its own entry first, then the server's)."""
+        with self._lock:
+            models = self._data.get(proxy, {})
+            return models.get(model_id) or models.get(ALL_MODELS)
+
+    def record(self, proxy: str, model_id: str, endpoint: Endpoint) -> None:
+        """Remember ``endpoint`` for ``model_id`` (or :data:`ALL_MODELS`); written at once, failures logged."""
+        with self._lock:
+            self._data.setdefault(proxy, {})[model_id] = endpoint
+            self._write()
+
+    def forget(self, proxy: str, model_id: str | None = None) -> dict[str, Endpoint]:
+        """Forget what was learned behind ``proxy`` (for one model, or all); returns what was forgotten."""
+        with self._lock:
+            models = self._data.get(proxy, {})
+            if model_id is None:
+                gone = dict(models)
+                self._data.pop(proxy, None)
+            else:
+                gone = {model_id: models.pop(model_id)} if model_id in models else {}
+            if gone:
+                self._write()
+            return gone
+
+    def _write(self) -> None:
+        data = json.dumps({p: dict(sorted(m.items())) for p, m in sorted(self._data.items())}, indent=1)
+        try:
+            paths.write_private_file(self.path, data)
+        except OSError as exc:
+            log.warning("cannot save learned endpoints: %s", exc)
