@@ -344,3 +344,17 @@ async def test_app_shows_the_chat_badge_once_learned(bare: FakeUpstream) -> None
         assert isinstance(picker, ModelPickerModal)
         prompt: Any = picker.option_list.get_option("local-qwen").prompt
         assert "chat" in str(getattr(prompt, "plain", prompt)).split()
+
+
+def test_doctor_probe_reports_the_endpoint_that_answered(bare: FakeUpstream, tmp_path: Path) -> None:
+    env = cli_env(tmp_path, bare.base_url, "sk-local")
+    result = run_cli("doctor", "--probe", "local-llama", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    probe = [line for line in result.stdout.splitlines() if "local-llama:" in line]
+    assert len(probe) == 1 and probe[0].startswith("ok") and "/v1/chat/completions" in probe[0], result.stdout
+    again = run_cli("doctor", "--probe", "local-qwen", env=env)
+    line = next(line for line in again.stdout.splitlines() if "local-qwen:" in line)
+    assert "/v1/chat/completions" in line
+    # one probe of /responses for the whole server (doctor's /utils/token_counter aside)
+    calls = [r.api for r in bare.received if r.method == "POST" and r.api in ("responses", "chat")]
+    assert calls == ["responses", "chat", "chat"]
