@@ -215,6 +215,13 @@ def test_a_refused_key_is_explained(capsys: pytest.CaptureFixture[str], monkeypa
     assert line.startswith("fail") and "401" in line and "OPENAI_API_KEY" in line and "expired" in line
 
 
+def test_a_malformed_url_is_the_url_check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://user:pw-secret@proxy.example.test:99999/v1")
+    code, lines, out = doctor(capsys)
+    assert code == 2 and lines["URL"].startswith("fail") and "port" in lines["URL"]
+    assert "fix: correct the URL" in lines["URL"] and "pw-secret" not in out
+
+
 def test_unknown_profile_is_a_configuration_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -148,7 +148,9 @@ async def _run_checks(report: Report, args: argparse.Namespace) -> None:
     try:
         settings = load_settings(base_url=args.base_url, profile=args.profile)
     except ConfigError as exc:
-        report.add(Check("configuration", "fail", exc.message, _config_fix(exc.message), config_error=True))
+        about_url = any(word in exc.message for word in ("BASE_URL", "base_url", "--base-url"))
+        name = "URL" if about_url else "configuration"
+        report.add(Check(name, "fail", exc.message, _config_fix(exc.message), config_error=True))
         return
     if not settings.base_url:
         report.add(
@@ -213,8 +215,8 @@ def _skip(report: Report, name: str, why: str) -> None:
 def _config_fix(message: str) -> str:
     if "unknown profile" in message:
         return "use one of the known profiles, or add [profiles.NAME] to config.toml"
-    if "OPENAI_BASE_URL" in message:
-        return "export OPENAI_BASE_URL=https://your-litellm-proxy"
+    if any(word in message for word in ("BASE_URL", "base_url", "--base-url")):
+        return "correct the URL: https://host[:port][/path], with or without /v1"
     return "correct the value named above"
 
 
@@ -234,6 +236,9 @@ async def _check_key(report: Report, settings: Settings) -> bool:
         return True
     key = settings.api_key.get_secret_value()
     where = f" (profile {settings.profile!r})" if settings.profile else ""
+    if not key and settings.url_credentials.get_secret_value():
+        report.add(Check("key", "ok", f"no {settings.key_env}: the URL's user name and password (basic auth)"))
+        return True
     if not key:
         report.add(
             Check(
@@ -265,19 +270,10 @@ def _check_url(report: Report, settings: Settings) -> Check:
         )
     if not parts.hostname:
         return report.add(Check("URL", "fail", f"{settings.base_url}: no host", "fix the URL", config_error=True))
-    if parts.username or parts.password:
-        shown = parts._replace(netloc=parts.hostname + (f":{port}" if port else "")).geturl()
-        return report.add(
-            Check(
-                "URL",
-                "fail",
-                f"{shown}: the URL carries a user name or password",
-                "remove them from the URL: the key goes in OPENAI_API_KEY or the profile",
-                config_error=True,
-            )
-        )
     default = 443 if parts.scheme == "https" else 80
     shown = f"{parts.scheme}://{parts.netloc}{parts.path} (API at {settings.base_url}/v1, port {port or default})"
+    if settings.url_credentials.get_secret_value():
+        shown += "; a user name and password from the URL (basic auth when there is no key)"
     warning = settings.insecure_warning()
     if warning:
         return report.add(Check("URL", "warn", shown + " — " + warning.removeprefix("warning: ")))
