@@ -799,13 +799,13 @@ async def _probe(report: Report, client: ProxyClient, models: list[ModelInfo], w
         started = time.monotonic()
         first: float | None = None
         outcome = "no answer"
-        endpoint = str(getattr(model, "endpoint", "responses"))
+        endpoint: str = model.endpoint
         failed: Failed | None = None
         try:
             stream = client.stream_response(model, conversation, reasoning_effort="low")
             async for event in stream:
                 if isinstance(event, ResponseStarted):
-                    endpoint = str(getattr(event, "endpoint", endpoint))  # the API that answered
+                    endpoint = event.endpoint  # the API that answered (after a fallback: chat)
                     continue
                 if isinstance(event, TextDelta) and first is None:
                     first = time.monotonic() - started
