@@ -241,8 +241,29 @@ class Conn:
         if self._chunked:
             self.sock.sendall(b"0\r\n\r\n")
 
+    def drain(self, timeout: float = 5.0) -> None:
+        """Wait until the peer's kernel has acknowledged every byte written (Linux ``SIOCOUTQ`` is 0), so that
+        a :meth:`reset` right after cannot discard them: a condition, not a guessed sleep. Where the ioctl is
+        missing, fail rather than hope."""
+        import fcntl
+        import termios
+
+        outq = getattr(termios, "TIOCOUTQ", None)
+        if outq is None:  # pragma: no cover - not Linux
+            raise RuntimeError("Conn.drain needs TIOCOUTQ (Linux)")
+        deadline = time.monotonic() + timeout
+        buf = bytearray(4)
+        while True:
+            fcntl.ioctl(self.sock.fileno(), outq, buf)
+            if int.from_bytes(buf, sys.byteorder) == 0:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("the peer did not acknowledge the data written")
+            time.sleep(0.001)
+
     def reset(self) -> None:
-        """Abort the connection with a TCP RST (SO_LINGER 0, then close)."""
+        """Abort the connection with a TCP RST (SO_LINGER 0, then close). :meth:`drain` first to keep what
+        was written."""
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.sock.close()
 

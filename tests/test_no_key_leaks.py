@@ -160,9 +160,19 @@ async def test_app_screenshot_history_and_errors_never_contain_the_key(server: s
             await pilot.press("enter")
             await app.workers.wait_for_complete()
             await pilot.pause(0.2)
+        # The replies themselves: the 401 was refused with the echoed key redacted; the cut reply kept its
+        # text and its error, redacted too (the sidebar listing echo-401 proves nothing).
+        main = app.main_screen
+        assert main is not None
+        replies = {reply.message.model: reply.message for reply in main.pane.replies}
+        cut = replies["echo-cut"]
+        assert (cut.status, cut.text) == ("interrupted", "Hello. ")
+        assert cut.error is not None and "[REDACTED]" in cut.error and KEY[3:] not in cut.error
+        refused = [n.message for n in app._notifications if "401" in n.message or "API key" in n.message]
+        assert refused and all("[REDACTED]" in m and KEY[3:] not in m for m in refused), refused
         shot = app.save_screenshot(path=str(tmp_path), filename="shot.svg")
         text = Path(shot).read_text()
-        assert "Hello." in text or "interrupted" in text.lower() or "401" in text
+        assert "Hello." in text
         assert KEY not in text
     for path in _all_files(tmp_path, Path(os.environ["LLMCONSOLE_DATA_DIR"]), Path(os.environ["LLMCONSOLE_CACHE_DIR"])):
         assert KEY.encode() not in path.read_bytes(), path
