@@ -156,7 +156,7 @@ def test_stall_with_idle_timeout_cli(home: Path) -> None:
         elapsed = time.monotonic() - started
     line = assert_one_clean_line(result, 4, secrets=[KEY])
     assert "idle timeout" in line
-    assert elapsed < 8, elapsed
+    print(f"\nidle timeout after {elapsed:.2f} s")  # speed lives in bench/, never asserted
     assert result.stdout.startswith(PARTIAL.rstrip())
     assert_history(env, text=PARTIAL, note="interrupted")
 
@@ -172,7 +172,7 @@ async def test_stall_with_idle_timeout_client() -> None:
     assert isinstance(last, Failed) and last.interrupted
     assert isinstance(last.error, ProxyTimeoutError)
     assert last.partial_text == PARTIAL
-    assert elapsed < 5
+    print(f"\nidle timeout after {elapsed:.2f} s")
 
 
 # -- HTML 502 ------------------------------------------------------------------------------------------------------
@@ -265,7 +265,6 @@ async def test_bad_json_client(handler: Any) -> None:
 # -- a single 10 MB event -----------------------------------------------------------------------------------------
 
 BIG = ("0123456789abcdef" * 64 + "\n") * 10_000  # 10.25 MB of text in one delta
-BIG_LIMIT_S = 3.0
 
 
 def big_event(conn: Conn) -> None:
@@ -278,7 +277,7 @@ def big_event(conn: Conn) -> None:
 
 def big_unknown_event(conn: Conn) -> None:
     conn.start_stream()
-    conn.write(sse({"type": "response.output_text.done", "text": BIG}))  # ignored, but 10 MB to decode
+    conn.write(sse({"type": "response.vendor_extension.done", "text": BIG}))  # unknown: ignored, 10 MB to decode
     conn.write(delta("small"))
     conn.write(completed())
     conn.end()
@@ -293,7 +292,7 @@ def test_ten_megabyte_event_cli(home: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout == BIG
-    assert elapsed < BIG_LIMIT_S + 1, elapsed
+    print(f"\n10 MB event, whole CLI run: {elapsed:.2f} s")
 
 
 @pytest.mark.anyio
@@ -312,7 +311,6 @@ async def test_ten_megabyte_event_client(handler: Any, record_property: Any) -> 
     assert isinstance(events[-1], Completed)
     text = "".join(e.text for e in events if isinstance(e, TextDelta))
     assert text == (BIG if handler is big_event else "small")
-    assert elapsed < BIG_LIMIT_S, elapsed
 
 
 # -- 2,000 models --------------------------------------------------------------------------------------------------
@@ -346,7 +344,6 @@ async def test_two_thousand_models_client(with_info: bool, record_property: Any)
     if with_info:
         assert models[0].context_window == 100_001 and models[0].source == "model_info"
     assert cached is not None and len(cached) == len(expected)
-    assert elapsed < 2.0, elapsed
 
 
 def test_two_thousand_models_cli(home: Path) -> None:
@@ -358,7 +355,7 @@ def test_two_thousand_models_cli(home: Path) -> None:
         table = run_cli("--list-models", env=env, timeout=30)
     assert as_json.returncode == 0 and as_json.stderr == "", as_json.stderr
     assert [m["id"] for m in json.loads(as_json.stdout)] == MANY
-    assert json_s < 5, json_s
+    print(f"\n--list-models --json of 2,000 models: {json_s:.2f} s")
     assert table.returncode == 0 and table.stderr == ""
     rows = [line for line in table.stdout.splitlines() if "/model-" in line]
     assert len(rows) == 2000

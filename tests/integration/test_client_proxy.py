@@ -172,7 +172,7 @@ async def test_stall_ends_at_the_idle_timeout(proxy: LiteLLMProxy, upstream: Fak
         elapsed = time.monotonic() - started
     last = events[-1]
     assert isinstance(last, Failed) and last.interrupted and isinstance(last.error, ProxyTimeoutError)
-    assert last.partial_text == "AAAABBBB" and 1.0 <= elapsed < 5
+    assert last.partial_text == "AAAABBBB" and elapsed >= 1.0  # not before the timeout (upper bound: fail_after)
 
 
 async def test_cancelling_the_consumer_closes_at_once(client: ProxyClient, upstream: FakeUpstream) -> None:

@@ -205,7 +205,11 @@ class RateLimitModal(ModalScreen[RateLimitChoice]):
         return self.query_one("#rl-countdown", Static)
 
     def update_countdown(self) -> None:
-        """Re-read the clock (called by the app's tick; cheap)."""
+        """Re-read the clock (called by the app's tick; cheap). A tick may come before the dialog is composed."""
+        lines = self.query("#rl-countdown").results(Static)
+        line = next(lines, None)
+        if line is None:
+            return
         state = self.countdown
         remaining = state.remaining(self.clock())
         text = countdown_text(remaining)
@@ -213,7 +217,7 @@ class RateLimitModal(ModalScreen[RateLimitChoice]):
             label = f"Retry in {text}" + (" (estimate: the proxy gave no retry-after)" if state.estimate else "")
         else:
             label = "Ready to retry"
-        self.countdown_line.update(Content.styled(label, "$warning bold" if remaining > 0 else "$success bold"))
+        line.update(Content.styled(label, "$warning bold" if remaining > 0 else "$success bold"))
 
     @on(Checkbox.Changed, "#rl-auto")
     def _auto_changed(self, event: Checkbox.Changed) -> None:
