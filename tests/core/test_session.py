@@ -115,6 +115,9 @@ class MemoryRecorder:
     def adopt(self, conversation: Conversation, stored: list[Message] | None = None) -> None:
         self.stored = {m.id: m for m in (stored or conversation.messages)}
 
+    def set_active(self, conversation: Conversation, leaf: Message) -> None:
+        self.log.append(("active", leaf.text))
+
 
 def session(recorder: MemoryRecorder | None = None, events: list[SessionEvent] | None = None) -> ChatSession:
     ticks = iter(range(1_000_000))
@@ -297,3 +300,47 @@ def test_the_session_module_imports_no_ui() -> None:
     code = "import llmconsole.core.chat.session, sys; print('\\n'.join(sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
     assert not [m for m in out if m.split(".")[0] in ("textual", "rich") or m.startswith("llmconsole.ui")]
+
+
+async def test_edit_regenerate_and_switch_make_and_walk_sibling_branches() -> None:
+    recorder = MemoryRecorder()
+    chat = session(recorder)
+    client = ScriptedClient([[ResponseStarted(), TextDelta(t), Completed(Usage())] for t in ("a1", "a2", "b2", "c1")])
+    q1 = chat.add_prompt("q1")
+    await run_reply(chat, client)
+    chat.add_prompt("q2")
+    _, a2 = await run_reply(chat, client)
+    # Regenerate a2 (another model may answer): a sibling reply; a2 stays in the tree.
+    run = chat.regenerate(a2.message, client, ModelInfo(id="m-2"))
+    events = [e async for e in run.events()]
+    assert isinstance(events[-1], ReplyEnded)
+    chat.settle(events[-1])
+    assert [m.text for m in chat.conversation.messages] == ["q1", "a1", "q2", "b2"]
+    assert client.sent[-1] == ["q1", "a1", "q2"]  # the request carries the active path only
+    assert a2.message in chat.conversation.others
+    # Edit q1: a sibling prompt; the first branch stays whole.
+    edited = chat.edit(q1, "q1 again")
+    assert edited.parent_id is None
+    await run_reply(chat, client)
+    assert [m.text for m in chat.conversation.messages] == ["q1 again", "c1"]
+    assert client.sent[-1] == ["q1 again"]
+    # Switch back: the first branch with its newest reply.
+    assert chat.switch(edited, -1) is q1
+    assert [m.text for m in chat.conversation.messages] == ["q1", "a1", "q2", "b2"]
+    assert recorder.log[-1] == ("active", "b2")
+    assert chat.switch(chat.conversation.messages[-1], 1) is a2.message
+    assert chat.conversation.messages[-1].text == "a2"
+    assert chat.switch(chat.conversation.messages[1]) is None  # a1 has no sibling
+
+
+async def test_a_search_hit_opens_on_its_branch() -> None:
+    chat = session()
+    conv = Conversation()
+    q = conv.add_user("q")
+    conv.messages.append(Message("assistant", "old answer", status="completed", parent_id=q.id))
+    old = conv.messages[-1]
+    conv.messages.pop()
+    conv.others.append(old)
+    conv.messages.append(Message("assistant", "new answer", status="completed", parent_id=q.id))
+    shown, _ = chat.open(conv, focus=old.id)
+    assert [m.text for m in shown] == ["q", "old answer"]

@@ -43,11 +43,16 @@ class Message:
     """Time to first token, seconds."""
     duration_s: float | None = None
     """Request start to end, seconds."""
+    parent_id: str | None = None
+    """The message this one follows (None: the first of the conversation). Messages with the same parent are
+    siblings: an edited prompt, a regenerated reply, a retry."""
 
 
 @dataclass
 class Conversation:
-    """An ordered list of messages with its id (also the ``prompt_cache_key``)."""
+    """A tree of messages with its id (also the ``prompt_cache_key``): ``messages`` is the active path (what is
+    shown and sent), ``others`` every stored message off it (other branches; see ``llmconsole.core.chat.tree``).
+    """
 
     id: str = field(default_factory=new_id)
     title: str = ""
@@ -55,16 +60,21 @@ class Conversation:
     system_prompt: str | None = None
     model: str | None = None
     created_at: float = field(default_factory=time.time)
+    others: list[Message] = field(default_factory=list)
+    """Messages off the active path (other branches), oldest first."""
+
+    def _parent(self) -> str | None:
+        return self.messages[-1].id if self.messages else None
 
     def add_user(self, text: str, images: list[str] | None = None) -> Message:
-        message = Message(role="user", text=text, images=list(images or []))
+        message = Message(role="user", text=text, images=list(images or []), parent_id=self._parent())
         self.messages.append(message)
         if not self.title:
             self.title = title_from_prompt(text)
         return message
 
     def add_assistant(self, model: str) -> Message:
-        message = Message(role="assistant", text="", model=model, status="streaming")
+        message = Message(role="assistant", text="", model=model, status="streaming", parent_id=self._parent())
         self.messages.append(message)
         return message
 

@@ -279,7 +279,22 @@ def _m2_fts(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO titles_fts (titles_fts) VALUES ('rebuild')")
 
 
-MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (_m1_base, _m2_fts)
+def _m3_tree(db: sqlite3.Connection) -> None:
+    """Conversations become trees: every message gets a parent (the one stored before it: each existing
+    conversation is one branch, nothing lost) and a conversation its active leaf (NULL: the newest message)."""
+    db.execute("ALTER TABLE messages ADD COLUMN parent_id TEXT")
+    db.execute("ALTER TABLE conversations ADD COLUMN active_leaf TEXT")
+    db.execute(
+        """
+        UPDATE messages SET parent_id = (
+            SELECT p.id FROM messages p
+            WHERE p.conversation_id = messages.conversation_id AND p.seq < messages.seq
+            ORDER BY p.seq DESC LIMIT 1
+        )"""
+    )
+
+
+MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (_m1_base, _m2_fts, _m3_tree)
 """``MIGRATIONS[i]`` takes a database from schema version ``i`` to ``i + 1`` (``PRAGMA user_version``)."""
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -539,14 +554,18 @@ class HistoryStore:
         """
         pid, token = writer_token()
         now = time.time()
+        if message.parent_id is None and message in conv.messages:
+            index = conv.messages.index(message)  # a list built by hand: the message before is the parent
+            message.parent_id = conv.messages[index - 1].id if index else None
         with self._write() as db:
             self._upsert_conversation(db, conv, kind or "chat", None, now, touch_only=True)
             db.execute(
                 """
                 INSERT INTO messages (id, conversation_id, seq, role, text, model, status, usage, reasoning,
-                                      error, images, created_at, ttft_s, duration_s, writer_pid, writer_boot)
+                                      error, images, created_at, ttft_s, duration_s, writer_pid, writer_boot,
+                                      parent_id)
                 VALUES (?, ?, (SELECT COALESCE(MAX(seq), -1) + 1 FROM messages WHERE conversation_id = ?),
-                        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     message.id,
@@ -565,8 +584,10 @@ class HistoryStore:
                     message.duration_s,
                     pid,
                     token,
+                    message.parent_id,
                 ),
             )
+            db.execute("UPDATE conversations SET active_leaf = ? WHERE id = ?", (message.id, conv.id))
             if message.role == "assistant" and message.model:
                 db.execute("UPDATE conversations SET model = ? WHERE id = ?", (message.model, conv.id))
 
@@ -602,6 +623,18 @@ class HistoryStore:
             if cur.rowcount == 0:
                 raise HistoryNotFoundError(f"No message {message.id} in conversation {conv_id}.")
             db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (time.time(), conv_id))
+
+    @_guard
+    def set_active_leaf(self, conv_id: str, leaf_id: str) -> None:
+        """The branch shown and continued when the conversation opens: the path to ``leaf_id``."""
+        with self._write() as db:
+            cur = db.execute(
+                "UPDATE conversations SET active_leaf = ? WHERE id = ? AND EXISTS "
+                "(SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?)",
+                (leaf_id, conv_id, leaf_id, conv_id),
+            )
+            if cur.rowcount == 0:
+                raise HistoryNotFoundError(f"No message {leaf_id} in conversation {conv_id}.")
 
     @_guard
     def rename(self, conv_id: str, title: str) -> None:
@@ -740,10 +773,12 @@ class HistoryStore:
 
     @_guard
     def load(self, conv_id: str) -> Conversation:
-        """The conversation, messages in order; a dead writer's ``streaming`` reply is ``interrupted``."""
+        """The conversation: ``messages`` the active path (to the stored active leaf, else to the newest
+        message), ``others`` the other branches; a dead writer's ``streaming`` reply is ``interrupted``."""
         db = self.db
         row = db.execute(
-            "SELECT id, title, model, system_prompt, created_at FROM conversations WHERE id = ?", (conv_id,)
+            "SELECT id, title, model, system_prompt, created_at, active_leaf FROM conversations WHERE id = ?",
+            (conv_id,),
         ).fetchone()
         if row is None:
             raise HistoryNotFoundError(f"No conversation {conv_id}.")
@@ -752,15 +787,16 @@ class HistoryStore:
         rows = db.execute(
             """
             SELECT id, role, text, model, status, usage, reasoning, error, images, created_at, ttft_s,
-                   duration_s, writer_pid, writer_boot
+                   duration_s, writer_pid, writer_boot, parent_id
             FROM messages WHERE conversation_id = ? ORDER BY seq
             """,
             (conv_id,),
         )
+        stored: list[Message] = []
         for r in rows:
             status = self._effective_status(r[4], r[12], r[13], cache)
             truncated = status == "truncated"
-            conv.messages.append(
+            stored.append(
                 Message(
                     role=r[1],
                     text=r[2],
@@ -775,8 +811,10 @@ class HistoryStore:
                     created_at=r[9],
                     ttft_s=r[10],
                     duration_s=r[11],
+                    parent_id=r[14],
                 )
             )
+        _arrange(conv, stored, row[5])
         return conv
 
     @_guard
@@ -911,6 +949,17 @@ def end_note(message: Message) -> str | None:
     if status == "error":
         return f"_(error: {_collapse(message.error)})_" if message.error else "_(error)_"
     return f"_({status})_"
+
+
+def _arrange(conv: Conversation, stored: list[Message], active_leaf: str | None) -> None:
+    """Split stored messages (in storage order) into the active path and the other branches."""
+    if not stored:
+        return
+    from llmconsole.core.chat.tree import Tree, set_path
+
+    tree = Tree(stored)
+    leaf = active_leaf if active_leaf in tree.by_id else stored[-1].id
+    set_path(conv, tree, leaf)
 
 
 def conversation_markdown(conv: Conversation) -> str:

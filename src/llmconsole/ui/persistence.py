@@ -107,6 +107,11 @@ class HistoryAdapter:
         self._saved.discard(message.id)
         self.call("delete_message", conversation.id, message.id)
 
+    def set_active(self, conversation: Conversation, leaf: Message) -> None:
+        """The conversation opens on the branch ending at ``leaf`` next time (when it is stored)."""
+        if self.history is not None and leaf.id in self._saved:
+            self.call("set_active_leaf", conversation.id, leaf.id)
+
     def mark_saved(self, message: Message) -> bool:
         """Remember ``message`` as stored; False if it already was."""
         if message.id in self._saved:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from time import perf_counter
 from typing import TYPE_CHECKING, Protocol
 
+from llmconsole.core.chat.tree import activate, cut_before, step_sibling
 from llmconsole.core.conversation import Conversation, Message, title_from_prompt
 from llmconsole.core.errors import LLMConsoleError, ProxyError, RateLimitError, StreamError
 from llmconsole.core.events import (
@@ -123,6 +124,7 @@ class Recorder(Protocol):
     def forget(self, conversation: Conversation, message: Message) -> None: ...
     def new_conversation(self) -> None: ...
     def adopt(self, conversation: Conversation, stored: list[Message] | None = None) -> None: ...
+    def set_active(self, conversation: Conversation, leaf: Message) -> None: ...
 
 
 class Streamer(Protocol):
@@ -154,6 +156,9 @@ class _NoRecorder:
         return None
 
     def adopt(self, conversation: Conversation, stored: list[Message] | None = None) -> None:
+        return None
+
+    def set_active(self, conversation: Conversation, leaf: Message) -> None:
         return None
 
 
@@ -255,13 +260,20 @@ class ChatSession:
         self.auto_resends = 0
         return self.conversation
 
-    def open(self, conversation: Conversation) -> tuple[list[Message], set[str]]:
-        """Continue a stored conversation: returns every stored message (to show) and the ids of prompts that
-        left it; the conversation keeps what is sent when it continues."""
+    def open(self, conversation: Conversation, focus: str | None = None) -> tuple[list[Message], set[str]]:
+        """Continue a stored conversation (on the branch of message ``focus`` when given): returns the active
+        path's messages (to show) and the ids of prompts that left it; the conversation keeps what is sent
+        when it continues."""
+        if focus is not None and all(m.id != focus for m in conversation.messages):
+            activate(conversation, focus)
         shown = list(conversation.messages)
         conversation.messages, unsent = continuable(shown)
+        kept = {m.id for m in conversation.messages}
+        conversation.others = sorted(
+            [*conversation.others, *(m for m in shown if m.id not in kept)], key=lambda m: m.created_at
+        )
         self.conversation = conversation
-        self.recorder.adopt(conversation, shown)
+        self.recorder.adopt(conversation, [*shown, *conversation.others])
         self.empty_failures.clear()
         self.auto_resends = 0
         self.system_prompt = conversation.system_prompt
@@ -311,6 +323,8 @@ class ChatSession:
         dropped.append(messages.pop())
         for message in [*self.empty_failures, *reversed(dropped)]:
             self.recorder.forget(conversation, message)
+        gone = {m.id for m in self.empty_failures}
+        conversation.others = [m for m in conversation.others if m.id not in gone]
         self.empty_failures.clear()
         if conversation.title == title_from_prompt(unanswered.text):
             first = next((m for m in messages if m.role == "user"), None)
@@ -330,10 +344,42 @@ class ChatSession:
         unanswered = self.unanswered()
         if unanswered is None:
             return None
-        messages = self.conversation.messages
-        while messages and messages[-1] is not unanswered:
-            messages.pop()
+        conversation = self.conversation
+        messages = conversation.messages
+        if messages[-1] is not unanswered:
+            cut_before(conversation, messages[messages.index(unanswered) + 1])  # the failed reply: a branch
         return unanswered
+
+    # -- branches -----------------------------------------------------------------------------------------
+
+    def edit(self, message: Message, text: str, images: Sequence[str] = ()) -> Message:
+        """Send ``text`` in place of the prompt ``message``: a sibling of it (the original and what followed
+        stay, as another branch); an unanswered prompt is simply replaced."""
+        if message is self.unanswered() or message not in self.conversation.messages:
+            return self.add_prompt(text, images)
+        cut_before(self.conversation, message)
+        self.empty_failures.clear()
+        self.auto_resends = 0
+        return self.conversation.add_user(text, images=list(images))
+
+    def regenerate(self, reply: Message, client: Streamer, model: ModelInfo) -> ReplyRun:
+        """A new reply to the prompt before ``reply`` (by ``model``): a sibling of it, which stays."""
+        if reply in self.conversation.messages:
+            cut_before(self.conversation, reply)
+        self.auto_resends = 0
+        return self.start_reply(client, model)
+
+    def switch(self, message: Message, step: int = 1) -> Message | None:
+        """Show the sibling ``step`` away from ``message`` (and its newest continuation); returns it, None when
+        ``message`` has no sibling. The store remembers the branch."""
+        target = step_sibling(self.conversation, message, step)
+        if target is None:
+            return None
+        self.empty_failures.clear()
+        self.auto_resends = 0
+        if self.conversation.messages:
+            self.recorder.set_active(self.conversation, self.conversation.messages[-1])
+        return target
 
     def take_auto_resend(self) -> bool:
         """Count one automatic resend; False when the limit is reached or nothing is unanswered."""
@@ -359,6 +405,7 @@ class ChatSession:
             return
         if end.error is not None and not message.text:
             messages.remove(message)
+            self.conversation.others.append(message)  # stored, off the path: a failed attempt
             self.empty_failures.append(message)
         else:
             self.empty_failures.clear()

@@ -604,7 +604,7 @@ class MainScreen(Screen[None]):
             return False
         self.pane.cancel_reply()
         self._clear_countdown()
-        shown, unsent = self.session.open(conv)
+        shown, unsent = self.session.open(conv, focus=message_id)
         last = next((m for m in reversed(shown) if m.role == "assistant"), None)
         model = self.find_model(last.model) if last is not None and last.model else None
         if model is not None and model is not self.model:
