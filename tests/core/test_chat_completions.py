@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -360,6 +361,55 @@ async def test_a_model_missing_on_both_routes_keeps_the_first_error_and_learns_n
     await client.aclose()
 
 
+async def test_a_responses_only_model_on_a_chat_server_is_learned_the_other_way() -> None:
+    only_responses = {
+        "error": {
+            "message": "This model is only supported in v1/responses and not in v1/chat/completions.",
+            "type": "invalid_request_error",
+            "param": "model",
+        }
+    }
+
+    def chat(body: dict[str, Any]) -> httpx.Response:
+        if body["model"] == "codex-x":
+            return httpx.Response(400, json=only_responses)
+        return httpx.Response(200, stream=ChunkStream([chat_stream("chat")]))
+
+    server = Server(models=["local-a", "codex-x"])
+    server.chat = [chat] * 10
+    server.responses = lambda body: (
+        httpx.Response(200, stream=ChunkStream([text_stream("resp")]))
+        if body["model"] == "codex-x"
+        else httpx.Response(404, json=ROUTE_404)
+    )
+    client = make_client(server)
+    client.endpoints.record(client.proxy_key, "*", "chat")  # a server already known to lack /responses
+    local, codex = await client.discover()
+    assert local.endpoint == codex.endpoint == "chat"
+    events = await collect(client, codex)
+    assert text_of(events) == "resp" and events[0].endpoint == "responses"
+    assert server.posts() == ["/v1/chat/completions", "/v1/responses"]
+    assert {m.id: m.endpoint for m in client.models} == {"local-a": "chat", "codex-x": "responses"}
+    await collect(client, codex)
+    await collect(client, local)
+    assert server.posts()[2:] == ["/v1/responses", "/v1/chat/completions"]
+    await client.aclose()
+
+
+async def test_the_configured_endpoint_is_never_second_guessed() -> None:
+    server = Server()
+    client = make_client(server, models={"local-a": ModelOverride(endpoint="responses")})
+    model = next(m for m in await client.discover() if m.id == "local-a")
+    with pytest.raises(NotFoundError):
+        await collect(client, model)
+    assert server.posts() == ["/v1/responses"]
+    await client.aclose()
+
+
+def text_of(events: list[Any]) -> str:
+    return "".join(e.text for e in events if isinstance(e, TextDelta))
+
+
 async def test_not_supported_wording_sends_the_request_to_chat() -> None:
     body = {"error": {"message": "This model does not support the Responses API.", "type": "invalid_request_error"}}
     server = Server(responses=lambda b: httpx.Response(400, json=body))
@@ -425,3 +475,28 @@ def test_model_json_carries_the_endpoint() -> None:
     assert ModelInfo.from_json_dict({"id": "m"}).endpoint == "responses"  # older caches
     with pytest.raises(ValueError, match="endpoint"):
         ModelInfo.from_json_dict({"id": "m", "endpoint": "completions"})
+
+
+def test_forget_learned_forgets_endpoints_of_that_proxy_only() -> None:
+    import subprocess
+    import sys
+
+    learned = LearnedEndpoints()
+    learned.record("https://proxy.example", "legacy", "chat")
+    learned.record("https://proxy.example", "*", "chat")
+    learned.record("https://other.example", "legacy", "chat")
+    env = {**os.environ, "OPENAI_BASE_URL": "https://proxy.example"}
+    result = subprocess.run(
+        [sys.executable, "-m", "llmconsole", "--forget-learned", "legacy"], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Forgot on https://proxy.example: legacy: endpoint chat.\n"
+    after = LearnedEndpoints(learned.path)
+    assert after.lookup("https://proxy.example", "legacy") == "chat"  # the whole server's answer still holds
+    result = subprocess.run(
+        [sys.executable, "-m", "llmconsole", "--forget-learned"], capture_output=True, text=True, env=env
+    )
+    assert result.stdout == "Forgot on https://proxy.example: *: endpoint chat.\n"
+    after = LearnedEndpoints(learned.path)
+    assert after.lookup("https://proxy.example", "legacy") is None
+    assert after.lookup("https://other.example", "legacy") == "chat"

@@ -338,6 +338,8 @@ async def test_app_shows_the_chat_badge_once_learned(bare: FakeUpstream) -> None
         await wait_until(pilot, lambda: "chat" in badge("local-qwen").split())
         assert "chat" in badge("local-llama").split()
         assert main.model is not None and main.model.endpoint == "chat"
+        notes = [n.message for n in app._notifications]
+        assert any("local-llama answers through Chat Completions" in n for n in notes), notes
         await pilot.press("ctrl+l")
         await wait_until(pilot, lambda: isinstance(app.screen, ModelPickerModal))
         picker = app.screen

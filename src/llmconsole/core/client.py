@@ -44,7 +44,7 @@ from llmconsole.core.events import (
     Usage,
 )
 from llmconsole.core.http_errors import error_from_event, error_from_response
-from llmconsole.core.models import ModelInfo
+from llmconsole.core.models import Endpoint, ModelInfo
 from llmconsole.core.params import (
     MAX_REQUESTS_PER_SEND,
     LearnedParams,
@@ -361,9 +361,11 @@ class ProxyClient:
         max_out = override.max_output_tokens if override is not None else None
         tried: set[str] = set()
         endpoint = model.endpoint
-        if model.sources.get("endpoint") not in ("config", "model_info"):
+        # The config's and /model/info's choice stand; otherwise what was learned (perhaps since discovery).
+        may_switch = model.sources.get("endpoint") not in ("config", "model_info")
+        if may_switch:
             endpoint = self.endpoints.lookup(self.proxy_key, model.id) or endpoint
-        route_error: ProxyError | None = None  # the /responses answer that sent this request to chat
+        route_error: ProxyError | None = None  # the answer that sent this request to the other endpoint
         for attempt in range(MAX_REQUESTS_PER_SEND):
             build = chat_completions.build_chat_request if endpoint == "chat" else build_request
             body, dropped = build(
@@ -383,12 +385,13 @@ class ProxyClient:
             try:
                 if response.status_code >= 400:
                     error = await self._error_for(response, model.id)
-                    if endpoint == "responses" and route_error is None and endpoints.route_missing(error):
-                        log.info("%s: no /v1/responses (%s): trying /v1/chat/completions", model.id, error)
-                        endpoint, route_error = "chat", error
+                    if may_switch and route_error is None and endpoints.route_missing(error, endpoint):
+                        other = endpoints.other(endpoint)
+                        log.info("%s: no /v1%s (%s): trying the other endpoint", model.id, path, error)
+                        endpoint, route_error = other, error
                         continue
-                    if route_error is not None and endpoints.route_missing(error):
-                        raise route_error  # chat is missing too: the first answer says more
+                    if route_error is not None and endpoints.route_missing(error, endpoint):
+                        raise route_error  # missing on both: the first answer says more
                     fresh = [f for f in rejected_fields(error, body) if f not in tried]
                     fresh = [f for f in fresh if f not in configured_params(override)]
                     if not fresh or attempt == MAX_REQUESTS_PER_SEND - 1:
@@ -399,7 +402,7 @@ class ProxyClient:
                     tried.update(fresh)
                     continue
                 if route_error is not None:
-                    self._learn_chat(model, route_error)
+                    self._learn_endpoint(model, endpoint, route_error)
                 if endpoint == "chat":
                     events = self._chat_events(response, model, dropped, body.get("max_tokens"))
                 else:
@@ -410,18 +413,18 @@ class ProxyClient:
             finally:
                 await response.aclose()
 
-    def _learn_chat(self, model: ModelInfo, route_error: ProxyError) -> None:
-        """``model`` answered on chat after ``route_error`` on /responses: remember it (for the whole server
-        when the server itself lacks the route), and show it in :attr:`models`."""
-        per_model = self.has_model_info or endpoints.relayed(route_error)
-        self.endpoints.record(self.proxy_key, model.id if per_model else endpoints.ALL_MODELS, "chat")
+    def _learn_endpoint(self, model: ModelInfo, endpoint: Endpoint, route_error: ProxyError) -> None:
+        """``model`` answered on ``endpoint`` after ``route_error`` on the other one: remember it (chat for the
+        whole server when the server itself lacks ``/responses``), and show it in :attr:`models`."""
+        per_model = endpoint == "responses" or self.has_model_info or endpoints.relayed(route_error)
+        self.endpoints.record(self.proxy_key, model.id if per_model else endpoints.ALL_MODELS, endpoint)
         changed = False
         for index, known in enumerate(self.models):
-            if (known.id == model.id or not per_model) and known.endpoint != "chat":
+            if (known.id == model.id or not per_model) and known.endpoint != endpoint:
                 if known.sources.get("endpoint") in ("config", "model_info"):
                     continue
                 sources = {**known.sources, "endpoint": "learned"}
-                self.models[index] = dataclasses.replace(known, endpoint="chat", sources=sources)
+                self.models[index] = dataclasses.replace(known, endpoint=endpoint, sources=sources)
                 changed = True
         if changed:
             discovery.save_cache(self.settings, self.models)

@@ -9,7 +9,8 @@ Decided per model, first answer wins:
    to Chat Completions for such models);
 3. what was learned (:class:`LearnedEndpoints`): a ``/v1/responses`` answered by "no such route" while
    ``/v1/chat/completions`` worked, remembered per proxy and model, or for the whole server when the
-   server itself has no ``/responses`` route (a plain OpenAI-compatible server);
+   server itself has no ``/responses`` route (a plain OpenAI-compatible server); and the other way round
+   (a model that only speaks Responses on such a server: "only supported in v1/responses");
 4. the Responses API.
 """
 
@@ -61,17 +62,7 @@ def from_model_info(entries: Iterable[Mapping[str, Any]]) -> Endpoint | None:
 _ROUTE_STATUSES = frozenset({404, 405, 501})
 """Statuses meaning "no such route" on ``POST /v1/responses`` for a model the server lists."""
 
-_NOT_SUPPORTED_WORDS = (
-    # OpenAI's wording for the other direction ("only supported in v1/responses") turned around
-    "not supported in the v1/responses",
-    "not supported in v1/responses",
-    "not supported with the responses api",
-    "not supported by the responses api",
-    "does not support the responses api",
-    "does not support responses api",
-    "responses api is not supported",
-    "responses api not supported",
-    "responses is not supported",
+_NO_ROUTE_WORDS = (
     # servers without the route that answer 400 (LM Studio, OpenAI's own unknown URL, Azure)
     "unexpected endpoint or method",
     "invalid url (post",
@@ -81,19 +72,50 @@ _NOT_SUPPORTED_WORDS = (
     "operationnotsupported",
     "the requested operation is unsupported",
 )
-"""Lower-case wordings of a 400/422 that refuses the Responses API itself (not a parameter, not the model)."""
+_NOT_SUPPORTED_WORDS: dict[Endpoint, tuple[str, ...]] = {
+    "responses": (
+        "not supported in the v1/responses",
+        "not supported in v1/responses",
+        "not supported with the responses api",
+        "not supported by the responses api",
+        "does not support the responses api",
+        "does not support responses api",
+        "responses api is not supported",
+        "responses api not supported",
+        "responses is not supported",
+        "only supported in v1/chat/completions",
+        *_NO_ROUTE_WORDS,
+    ),
+    "chat": (
+        # OpenAI: "This model is only supported in v1/responses and not in v1/chat/completions."
+        "only supported in v1/responses",
+        "not supported in the v1/chat/completions",
+        "not supported in v1/chat/completions",
+        # vLLM: "The model does not support Chat Completions API"
+        "does not support chat completions api",
+        "does not support the chat completions api",
+        "chat completions api is not supported",
+        *_NO_ROUTE_WORDS,
+    ),
+}
+"""Lower-case wordings of a 400/422 that refuses an endpoint itself (not a parameter, not the model)."""
 
 _RELAY_MARKERS = ("litellm.", "received model group")
 """Wordings of a proxy relaying its upstream's answer (LiteLLM: ``litellm.NotFoundError: … Received Model
 Group=x``): the proxy has the route, that model's backend does not."""
 
 
-def route_missing(error: ProxyError) -> bool:
-    """Whether ``error`` (an answer to ``POST /v1/responses``) says the route is missing or unsupported.
+def other(endpoint: Endpoint) -> Endpoint:
+    """The endpoint that is not ``endpoint``."""
+    return "chat" if endpoint == "responses" else "responses"
+
+
+def route_missing(error: ProxyError, endpoint: Endpoint = "responses") -> bool:
+    """Whether ``error`` (an answer to a request on ``endpoint``) says the route is missing or unsupported.
 
     404/405/501 for a model the server lists count (whether the route or the model is missing is settled
-    by trying Chat Completions once: only a success is remembered); so does a 400/422 worded as the
-    Responses API not being supported.
+    by trying the other endpoint once: only a success is remembered); so does a 400/422 worded as that
+    API not being supported for the model.
     """
     if not isinstance(error, ProxyStatusError):
         return False
@@ -101,7 +123,7 @@ def route_missing(error: ProxyError) -> bool:
         return True
     if error.status in (400, 422):
         text = f"{error.message}\n{error.body}".lower()
-        return any(words in text for words in _NOT_SUPPORTED_WORDS)
+        return any(words in text for words in _NOT_SUPPORTED_WORDS[endpoint])
     return False
 
 

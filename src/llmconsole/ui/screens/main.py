@@ -671,6 +671,8 @@ class MainScreen(Screen[None]):
         """A reply was accepted: keep its quota (per model) and the key's spend (when > 0)."""
         if event.endpoint != model.endpoint and self._client is not None and self._client.models:
             self._apply_models(self._client.models)  # the client learned the model's endpoint: show the badge
+            api = "Chat Completions" if event.endpoint == "chat" else "the Responses API"
+            self.notify(f"{model.id} answers through {api}: used from now on (--forget-learned forgets it).")
         if event.quota is not None:
             self.quotas[model.id] = (event.quota, self.clock())
             if self.model is not None and model.id == self.model.id:
