@@ -113,6 +113,11 @@ class ContextOverflowError(BadRequestError):
     """The conversation does not fit the model's context window."""
 
 
+MAX_RETRY_AFTER_S = 24 * 3600.0
+"""Waits longer than this are not counted down (an absurd ``Retry-After``, or a daily quota): the parser keeps
+them as ``MAX_RETRY_AFTER_S + 1``, read "more than 24 hours"."""
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimitInfo:
     """What a rate-limit answer told us. Every field is optional: each shape carries a different subset."""
@@ -126,7 +131,7 @@ class RateLimitInfo:
     current: int | float | None = None
     """The usage the server counted against it."""
     retry_after: float | None = None
-    """Seconds to wait (>= 0)."""
+    """Seconds to wait (>= 0; more than :data:`MAX_RETRY_AFTER_S` means "more than 24 hours")."""
     model: str | None = None
     """The model named in the error text, when there is one."""
 

@@ -41,7 +41,7 @@ from llmconsole.core.errorbody import (
     strip_wrappers,
     to_text,
 )
-from llmconsole.core.errors import RateLimitInfo
+from llmconsole.core.errors import MAX_RETRY_AFTER_S, RateLimitInfo
 from llmconsole.core.events import Quota
 from llmconsole.core.redact import one_line
 
@@ -54,6 +54,7 @@ __all__ = [
     "rate_limit_from_body",
     "rate_limit_summary",
     "seconds_text",
+    "wait_text",
 ]
 
 
@@ -621,12 +622,15 @@ def rate_limit_from_body(
     if "message" not in fields and (stream or not specific):
         fields["message"] = _generic_message(body)
 
+    retry = fields.get("retry_after")
+    if isinstance(retry, int | float) and retry > MAX_RETRY_AFTER_S:
+        retry = MAX_RETRY_AFTER_S + 1  # huge (1e300, a date in 2999): honest as "more than 24 hours"
     return RateLimitInfo(
         message=fields.get("message"),
         limit_type=fields.get("limit_type"),
         limit=fields.get("limit"),
         current=fields.get("current"),
-        retry_after=fields.get("retry_after"),
+        retry_after=retry,
         model=fields.get("model"),
     )
 
@@ -671,6 +675,13 @@ def seconds_text(seconds: float) -> str:
     return f"{max(seconds, 0.1):.1f}"
 
 
+def wait_text(seconds: float) -> str:
+    """``15 seconds``; beyond :data:`MAX_RETRY_AFTER_S` ``more than 24 hours`` (never a 300-digit number)."""
+    if seconds > MAX_RETRY_AFTER_S:
+        return f"more than {MAX_RETRY_AFTER_S / 3600:.0f} hours"
+    return f"{seconds_text(seconds)} seconds"
+
+
 def rate_limit_summary(info: RateLimitInfo) -> str:
     """One line: the message and, in parentheses, the limit type, usage and retry-after it carries."""
     details: list[str] = []
@@ -681,7 +692,7 @@ def rate_limit_summary(info: RateLimitInfo) -> str:
     elif info.limit is not None:
         details.append(f"limit {info.limit}")
     if info.retry_after:
-        details.append(f"retry after {seconds_text(info.retry_after)} seconds")
+        details.append(f"retry after {wait_text(info.retry_after)}")
     summary = info.message or "Rate limit exceeded"
     return f"{summary} ({'; '.join(details)})" if details else summary
 
@@ -699,11 +710,11 @@ def format_rate_limit(info: RateLimitInfo, model_id: str, *, databricks: bool) -
     if info.limit is not None and info.current is not None:
         lines.append(f"Limit: {info.limit} | Current: {info.current}")
     if info.retry_after:
-        lines.append(f"Retry After: {seconds_text(info.retry_after)} seconds")
+        lines.append(f"Retry After: {wait_text(info.retry_after)}")
     lines.append("")
     lines.append("What to do:")
-    wait = seconds_text(info.retry_after) if info.retry_after else "60"
-    lines.append(f"  • Wait {wait} seconds before retrying")
+    wait = wait_text(info.retry_after) if info.retry_after else "60 seconds"
+    lines.append(f"  • Wait {wait} before retrying")
     lines.append("  • Switch to a smaller model (e.g., haiku instead of opus)")
     lines.append("  • Reduce prompt length or max_tokens")
     if databricks:

@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
+from llmconsole.core.errors import MAX_RETRY_AFTER_S
 from llmconsole.ui.widgets.formatting import countdown_text
 
 if TYPE_CHECKING:
@@ -86,7 +87,8 @@ class RateLimitCountdown:
             wait_s=ESTIMATED_WAIT_S if estimate or retry is None else float(retry),
             estimate=estimate,
             databricks=databricks,
-            auto_resend=resends_done < MAX_AUTO_RESENDS,
+            # Nobody waits by the screen for a day: beyond the cap there is no automatic resend.
+            auto_resend=resends_done < MAX_AUTO_RESENDS and not (retry is not None and retry > MAX_RETRY_AFTER_S),
             resends_done=resends_done,
         )
 

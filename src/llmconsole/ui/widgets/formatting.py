@@ -17,6 +17,7 @@ from textual.content import Content, Span
 
 from llmconsole.core.chat.session import reply_cost as reply_cost  # re-exported for the widgets
 from llmconsole.core.errors import (
+    MAX_RETRY_AFTER_S,
     AuthenticationError,
     ContextOverflowError,
     LLMConsoleError,
@@ -217,9 +218,15 @@ def last_code_block(text: str) -> str | None:
 
 
 def countdown_text(remaining_s: float) -> str:
-    """``14s`` while counting (rounded up, so ``0s`` only at the end), then ``ready``."""
+    """``14s`` while counting (rounded up, so ``0s`` only at the end), ``1h 05m`` from an hour, ``more than
+    24 h`` beyond the longest wait counted down, then ``ready``."""
     if remaining_s <= 0:
         return "ready"
+    if remaining_s > MAX_RETRY_AFTER_S:
+        return f"more than {MAX_RETRY_AFTER_S / 3600:.0f} h"
+    if remaining_s >= 3600:
+        minutes = math.ceil(remaining_s / 60)
+        return f"{minutes // 60}h {minutes % 60:02d}m"
     return f"{math.ceil(remaining_s)}s"
 
 
