@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -232,3 +233,46 @@ def test_subprocess_closed_pipe_ends_quietly() -> None:
         err = proc.stderr.read()
         assert proc.wait(timeout=60) == 0
     assert err == b""
+
+
+def test_show_prints_the_active_branch_tree_every_branch_and_export_json_the_whole_tree(tmp_path: Path) -> None:
+    from llmconsole.core.chat.tree import cut_before
+
+    with HistoryStore() as store:
+        conv = add(store, "the question", "first answer")
+        cut_before(conv, conv.messages[1])
+        again = conv.add_assistant("other-model")
+        again.text, again.status = "second answer", "completed"
+        store.add_message(conv, again)
+        cut_before(conv, conv.messages[0])
+        edited = conv.add_user("an edited question")
+        store.add_message(conv, edited)
+        store.set_active_leaf(conv.id, again.id)
+    show = run("show", conv.id[:8])
+    assert show.returncode == 0
+    assert "second answer" in show.stdout and "first answer" not in show.stdout and "edited" not in show.stdout
+    tree = run("show", "last", "--tree")
+    assert tree.returncode == 0, tree.stderr
+    lines = tree.stdout.splitlines()
+    heads = [line for line in lines if "**" in line and ("●" in line or "○" in line)]
+    assert [h.split("**")[1] for h in heads] == ["You", "Assistant (gpt-test)", "Assistant (other-model)", "You"]
+    assert heads[0].startswith("    ● ") and "‹1/2›" in heads[0]  # two root prompts: indented, marked
+    assert heads[1].startswith("        ○ ") and "‹1/2›" in heads[1]
+    assert heads[2].startswith("        ● ") and "‹2/2›" in heads[2]
+    assert heads[3].startswith("    ○ ") and "‹2/2›" in heads[3]
+    assert "        ○ **Assistant (gpt-test)**" in tree.stdout and "          first answer" in tree.stdout
+    out = tmp_path / "tree.json"
+    export = run("export", conv.id, "-o", str(out), "--json")
+    assert export.returncode == 0, export.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["id"] == conv.id and data["active_leaf"] == again.id
+    by_text = {m["text"]: m for m in data["messages"]}
+    assert set(by_text) == {"the question", "first answer", "second answer", "an edited question"}
+    assert (
+        by_text["second answer"]["parent_id"] == by_text["the question"]["id"] == by_text["first answer"]["parent_id"]
+    )
+    assert by_text["an edited question"]["parent_id"] is None
+    assert [m["active"] for m in data["messages"]] == [True, False, True, False]
+    md = tmp_path / "tree.md"
+    assert run("export", conv.id, "-o", str(md), "--tree").returncode == 0
+    assert md.read_text(encoding="utf-8") == tree.stdout

@@ -112,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--effort", choices=["minimal", "low", "medium", "high"], help="reasoning effort for reasoning models"
     )
+    parser.add_argument(
+        "-c", "--continue", dest="resume", action="store_true", help="with -p: continue the most recent conversation"
+    )
+    parser.add_argument(
+        "--cid",
+        metavar="ID",
+        help="with -p: continue conversation ID (a unique prefix, or `last`), on its active branch",
+    )
     parser.add_argument("--no-history", action="store_true", help="do not save conversations (the console or -p)")
     parser.add_argument("--debug", action="store_true", help="log to stderr and show tracebacks")
     parser.add_argument("--version", action="version", version=f"llmconsole {__version__}")
@@ -263,7 +271,8 @@ class _Outcome:
 class _Recorder:
     """Saves the exchange in the history while it streams (no-op with --no-history or on a broken store)."""
 
-    def __init__(self, enabled: bool, conversation: Conversation, kind: str = "chat") -> None:
+    def __init__(self, enabled: bool, conversation: Conversation, kind: str = "chat", *, stored: int = 0) -> None:
+        """``stored``: how many of the conversation's messages are in the history already (``-c``)."""
         self.store: Any = None
         self.conversation = conversation
         self.recorder: Any = None
@@ -274,7 +283,7 @@ class _Recorder:
 
             self.store = HistoryStore()
             self.store.save_conversation(conversation, kind=kind)
-            for message in conversation.messages:
+            for message in conversation.messages[stored:]:
                 self.store.add_message(conversation, message)
         except Exception as exc:  # the history must never stop an answer
             logging.getLogger(__name__).warning("history disabled: %s", exc)
@@ -406,6 +415,32 @@ def _pick_models(client: ProxyClient, wanted: list[str] | None) -> list[ModelInf
     return [model]
 
 
+def _resumed(args: argparse.Namespace) -> Conversation | None:
+    """The stored conversation ``-c``/``--cid`` continues (its active path), None without them."""
+    from llmconsole.core.errors import ConfigError
+
+    ref = args.cid if args.cid is not None else ("last" if args.resume else None)
+    if ref is None:
+        return None
+    if args.no_history:
+        raise ConfigError("-c/--cid continue a saved conversation: they cannot go with --no-history")
+    if args.model and len(args.model) > 1:
+        raise ConfigError("-c/--cid continue one conversation: compare (several -m) starts a new one")
+    from llmconsole.core.chat.resume import load_to_continue
+
+    return load_to_continue(ref)
+
+
+def _resumed_model(client: ProxyClient, conv: Conversation | None) -> list[str] | None:
+    """A continued conversation goes on with its last reply's model when the proxy still serves it."""
+    from llmconsole.core.chat.resume import last_reply_model
+
+    model_id = last_reply_model(conv) if conv is not None else None
+    if model_id is None or all(m.id != model_id for m in client.models):
+        return None
+    return [model_id]
+
+
 def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
     from llmconsole.core.client import ProxyClient
     from llmconsole.core.conversation import Conversation
@@ -415,17 +450,21 @@ def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"at most {MAX_COMPARE_MODELS} models can be compared (got {len(args.model)})")
     if args.model and len(set(args.model)) != len(args.model):
         raise ConfigError("the same model is named twice")
+    resumed = _resumed(args)
     prompt = _read_prompt(args.prompt)
 
     async def run() -> int:
         async with ProxyClient(settings) as client:
             await client.discover()
-            models = _pick_models(client, args.model)
+            models = _pick_models(client, args.model or _resumed_model(client, resumed))
             if len(models) == 1:
-                conversation = Conversation(system_prompt=args.system, model=models[0].id)
+                conversation = resumed or Conversation(system_prompt=args.system, model=models[0].id)
+                stored = len(conversation.messages)
+                if resumed is not None and args.system is not None:
+                    conversation.system_prompt = args.system
                 text, images = _with_images(prompt, models)
                 conversation.add_user(text, images=images)
-                recorder = _Recorder(not args.no_history, conversation)
+                recorder = _Recorder(not args.no_history, conversation, stored=stored)
                 try:
                     outcome = await _stream_one(
                         client, models[0], conversation, args, out=sys.stdout, recorder=recorder
@@ -519,6 +558,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.json and not args.list_models:
         parser.error("--json goes with --list-models")
+    if (args.resume or args.cid is not None) and args.prompt is None:
+        parser.error("-c/--cid go with -p (in the console, ctrl+o opens a saved conversation)")
 
     def command() -> int:
         if args.forget_learned is not None:

@@ -1,8 +1,8 @@
 """``llmconsole history``: list, show, export and search the saved conversations.
 
     llmconsole history [list] [-n N]          newest first: <short id>  <YYYY-mm-dd HH:MM>  <model>  <title>
-    llmconsole history show ID                the conversation as Markdown (partial replies marked)
-    llmconsole history export ID -o FILE.md   write it to a file (--force to overwrite)
+    llmconsole history show ID [--tree]       the active branch as Markdown (--tree: every branch, marked)
+    llmconsole history export ID -o FILE.md   write it to a file (--force to overwrite; --tree; --json: the tree)
     llmconsole history search QUERY...        full-text search, one hit a line
 
 ``last`` may stand for ID; so may any unique prefix of 4+ characters. An unknown id exits 2. Reads only: a
@@ -45,10 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     p_list.add_argument("-n", "--limit", type=int, default=0, help="at most N conversations (default: all)")
     p_show = sub.add_parser("show", help="print a conversation as Markdown")
     p_show.add_argument("id", help="conversation id, a unique prefix (4+ characters) or `last`")
+    p_show.add_argument("--tree", action="store_true", help="every branch, indented; ● marks the active one")
     p_export = sub.add_parser("export", help="write a conversation to a Markdown file")
     p_export.add_argument("id", help="conversation id, a unique prefix (4+ characters) or `last`")
     p_export.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.md", help="file to write")
     p_export.add_argument("-f", "--force", action="store_true", help="overwrite FILE if it exists")
+    p_export.add_argument("--tree", action="store_true", help="every branch, indented; ● marks the active one")
+    p_export.add_argument("--json", action="store_true", help="the whole tree as JSON (every message, its parent)")
     p_search = sub.add_parser("search", help="full-text search across all conversations")
     p_search.add_argument("query", nargs="+", help="words to find (the last one may be a prefix)")
     p_search.add_argument("-n", "--limit", type=int, default=50, help="at most N hits (default: 50)")
@@ -75,17 +78,40 @@ def _cmd_list(store: HistoryStore | None, limit: int, out: TextIO, err: TextIO) 
     return 0
 
 
-def _cmd_show(store: HistoryStore | None, ref: str, out: TextIO) -> int:
+def _render(store: HistoryStore, conv_id: str, *, tree: bool = False, as_json: bool = False) -> str:
+    """The active branch as Markdown, every branch (``tree``), or the whole tree as JSON."""
+    if not tree and not as_json:
+        return store.export_markdown(conv_id)
+    from llmconsole.core.history import tree_json, tree_markdown
+
+    conv = store.load(conv_id)
+    if as_json:
+        import json
+
+        return json.dumps(tree_json(conv), ensure_ascii=False, indent=2) + "\n"
+    return tree_markdown(conv)
+
+
+def _cmd_show(store: HistoryStore | None, ref: str, out: TextIO, *, tree: bool = False) -> int:
     store = _require(store, ref)
-    text = store.export_markdown(store.resolve(ref))
+    text = _render(store, store.resolve(ref), tree=tree)
     out.write(_CONTROL.sub("", text))
     return 0
 
 
-def _cmd_export(store: HistoryStore | None, ref: str, target: Path, force: bool, err: TextIO) -> int:
+def _cmd_export(
+    store: HistoryStore | None,
+    ref: str,
+    target: Path,
+    force: bool,
+    err: TextIO,
+    *,
+    tree: bool = False,
+    as_json: bool = False,
+) -> int:
     store = _require(store, ref)
     conv_id = store.resolve(ref)
-    text = store.export_markdown(conv_id)
+    text = _render(store, conv_id, tree=tree, as_json=as_json)
     try:
         with open(target, "w" if force else "x", encoding="utf-8") as handle:
             handle.write(text)
@@ -123,9 +149,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     store = _open_store(default_path())
     try:
         if args.command == "show":
-            return _cmd_show(store, args.id, out)
+            return _cmd_show(store, args.id, out, tree=args.tree)
         if args.command == "export":
-            return _cmd_export(store, args.id, args.output, args.force, err)
+            return _cmd_export(store, args.id, args.output, args.force, err, tree=args.tree, as_json=args.json)
         if args.command == "search":
             return _cmd_search(store, args.query, args.limit, out, err)
         return _cmd_list(store, getattr(args, "limit", 0), out, err)

@@ -351,3 +351,30 @@ def test_image_reaches_the_upstream(env: dict[str, str], upstream: FakeUpstream,
     raw = request.raw.decode()
     assert "data:image/png;base64,iVBORw0KGgo" in raw  # as input_image (native) or image_url (bridged)
     assert str(image) not in raw  # the @path itself is not sent
+
+
+# -- -c / --cid: continuing a saved conversation ---------------------------------------------------------------
+
+
+def test_continue_sends_the_active_path_and_cid_picks_a_conversation(
+    env: dict[str, str], upstream: FakeUpstream
+) -> None:
+    upstream.script("gpt-5.2", Behaviour.reply("first answer\n", times=1), Behaviour.reply("second answer\n"))
+    assert cli("-p", "first question", "--model", "gpt-5.2", env=env).returncode == 0
+    result = cli("-p", "follow-up", "-c", env=env)  # no -m: the conversation's model goes on
+    assert result.returncode == 0 and result.stdout == "second answer\n", result.stderr
+    sent = json.dumps(upstream.last_for("gpt-5.2", "responses").body["input"])
+    assert sent.index("first question") < sent.index("first answer") < sent.index("follow-up")
+    (conv_id,) = conversation_ids(env)
+    with HistoryStore(Path(env["LLMCONSOLE_DATA_DIR"]) / DB_FILENAME) as store:
+        texts = [m.text for m in store.load(conv_id).messages]
+    assert texts == ["first question", "first answer\n", "follow-up", "second answer\n"]
+    # A new conversation, then --cid goes back to the first one by its prefix.
+    upstream.script("gpt-5.2", Behaviour.reply("other\n", times=1), Behaviour.reply("third answer\n"))
+    assert cli("-p", "unrelated", "--model", "gpt-5.2", env=env).returncode == 0
+    assert cli("-p", "third question", "--cid", conv_id[:8], env=env).returncode == 0
+    sent = json.dumps(upstream.last_for("gpt-5.2", "responses").body["input"])
+    assert "follow-up" in sent and "unrelated" not in sent
+    assert len(conversation_ids(env)) == 2
+    missing = cli("-p", "x", "--cid", "ffffffff", env=env)
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "ffffffff" in missing.stderr

@@ -992,6 +992,63 @@ def conversation_markdown(conv: Conversation) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def tree_markdown(conv: Conversation) -> str:
+    """Every branch of a conversation, depth-first: a branch point's messages indented one more step, each
+    headed ``●`` (on the active path) or ``○``, its sibling position ``‹i/n›`` where it has siblings."""
+    from llmconsole.core.chat.tree import tree_lines
+
+    out: list[str] = [f"# {_collapse(conv.title) or 'Untitled conversation'}", ""]
+    if conv.system_prompt:
+        out += ["## System prompt", "", conv.system_prompt.rstrip("\n"), ""]
+    out += ["_● active branch · ○ other branches_", ""]
+    for line in tree_lines(conv):
+        message = line.message
+        pad = "    " * line.depth
+        who = "You" if message.role == "user" else f"Assistant ({message.model})" if message.model else "Assistant"
+        index, count = line.position
+        where = f" ‹{index}/{count}›" if count > 1 else ""
+        out.append(f"{pad}{'●' if line.active else '○'} **{who}**{where} `{message.id[:8]}`")
+        body = message.text.rstrip("\n").splitlines() or [""]
+        note = end_note(message)
+        if note:
+            body.append(note)
+        out += [f"{pad}  {text}".rstrip() for text in body]
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def tree_json(conv: Conversation) -> dict[str, Any]:
+    """The whole tree as JSON-ready data: every message with its ``parent_id``, ``active`` on the path."""
+    from llmconsole.core.chat.tree import all_messages
+
+    active = {m.id for m in conv.messages}
+    return {
+        "id": conv.id,
+        "title": conv.title,
+        "system_prompt": conv.system_prompt,
+        "created_at": conv.created_at,
+        "active_leaf": conv.messages[-1].id if conv.messages else None,
+        "messages": [
+            {
+                "id": m.id,
+                "parent_id": m.parent_id,
+                "role": m.role,
+                "text": m.text,
+                "model": m.model,
+                "status": m.status,
+                "error": m.error,
+                "end_reason": m.end_reason,
+                "usage": dataclasses.asdict(m.usage) if m.usage is not None else None,
+                "reasoning": m.reasoning,
+                "images": len(m.images),
+                "created_at": m.created_at,
+                "active": m.id in active,
+            }
+            for m in all_messages(conv)
+        ],
+    }
+
+
 # ----------------------------------------------------------------------------------------------------
 # Async wrapper
 

@@ -212,6 +212,18 @@ def continuable(messages: list[Message]) -> tuple[list[Message], set[str]]:
     return kept, unsent
 
 
+def keep_continuable(conversation: Conversation) -> set[str]:
+    """Reduce the active path to what is sent when it continues (:func:`continuable`); what leaves it stays
+    in the tree (``others``). Returns the ids of prompts that left it."""
+    shown = conversation.messages
+    conversation.messages, unsent = continuable(shown)
+    kept = {m.id for m in conversation.messages}
+    conversation.others = sorted(
+        [*conversation.others, *(m for m in shown if m.id not in kept)], key=lambda m: m.created_at
+    )
+    return unsent
+
+
 # -- the session --------------------------------------------------------------------------------------------
 
 
@@ -267,11 +279,7 @@ class ChatSession:
         if focus is not None and all(m.id != focus for m in conversation.messages):
             activate(conversation, focus)
         shown = list(conversation.messages)
-        conversation.messages, unsent = continuable(shown)
-        kept = {m.id for m in conversation.messages}
-        conversation.others = sorted(
-            [*conversation.others, *(m for m in shown if m.id not in kept)], key=lambda m: m.created_at
-        )
+        unsent = keep_continuable(conversation)
         self.conversation = conversation
         self.recorder.adopt(conversation, [*shown, *conversation.others])
         self.empty_failures.clear()
