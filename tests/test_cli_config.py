@@ -42,3 +42,15 @@ def test_p_with_an_unreadable_image_names_it_and_exits_2(tmp_path: Path) -> None
     result = run_cli("--demo", "-p", "what is in @gone.png", "--no-history", env=cli_env(tmp_path, None, None))
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip().splitlines() == [f"llmconsole: cannot attach {Path.cwd() / 'gone.png'}: no such file"]
+
+
+def test_demo_refusal_and_content_filter_with_p(tmp_path: Path) -> None:
+    env = cli_env(tmp_path, None, None)
+    refused = run_cli("--demo", "-p", "refuse", env=env)
+    assert refused.returncode == 0 and refused.stdout == "I'm sorry, but I can't help with that request.\n"
+    assert refused.stderr.splitlines() == ["llmconsole: the model refused (its refusal is the reply)"]
+    filtered = run_cli("--demo", "-p", "filter", env=env)
+    assert filtered.returncode == 0 and filtered.stdout.strip()
+    assert filtered.stderr.splitlines() == ["llmconsole: reply stopped by the content filter"]
+    shown = run_cli("history", "show", "last", env=env)
+    assert "_(stopped by the content filter)_" in shown.stdout

@@ -202,7 +202,7 @@ async def test_deeply_nested_event_is_a_typed_decode_failure() -> None:
     raw = sse({"type": "response.output_text.delta", "delta": "ok"}, "[" * depth + "]" * depth, done=False)
     last = (await events_of(raw))[-1]
     assert isinstance(last, Failed) and isinstance(last.error, StreamDecodeError)
-    assert last.partial_text == "ok"
+    assert "nested too deeply" in last.error.message and last.partial_text == "ok"
 
 
 async def test_out_of_range_usage_reads_as_unknown() -> None:
@@ -239,3 +239,26 @@ async def test_failure_verdict_ignores_echoed_request_content(instructions: str)
     server = failed_event(instructions, "server_error", "The model produced invalid content.")
     last = (await events_of(sse({"type": "response.output_text.delta", "delta": "x"}, server)))[-1]
     assert isinstance(last, Failed) and last.interrupted
+
+
+# -- the demo backend shows both endings -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("word", "refused", "reason"), [("refuse", True, None), ("filter", False, "content_filter")])
+async def test_demo_words_for_refusal_and_content_filter(word: str, refused: bool, reason: str | None) -> None:
+    from llmconsole.core.config import load_settings
+    from llmconsole.core.demo import DEMO_ENDING_WORDS, DEMO_REFUSAL, make_demo_transport
+
+    assert word in DEMO_ENDING_WORDS
+    settings = load_settings(demo=True)
+    async with ProxyClient(settings, transport=make_demo_transport(delta_delay=0)) as client:
+        model = (await client.discover())[0]
+        conv = Conversation()
+        conv.add_user(f"please {word}")
+        events = [e async for e in client.stream_response(model, conv)]
+    last = events[-1]
+    if refused:
+        assert texts(events, RefusalDelta) == DEMO_REFUSAL and texts(events, TextDelta) == ""
+        assert isinstance(last, Completed) and last.refused
+    else:
+        assert isinstance(last, Incomplete) and last.reason == reason and texts(events, TextDelta)

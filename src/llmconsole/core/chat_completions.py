@@ -176,7 +176,7 @@ class ChatStream:
                         continue
                     try:
                         payload = loads(data)
-                    except ValueError:
+                    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
                         raise StreamDecodeError(
                             f"{self.model_id}: the server sent a chunk that is not JSON: "
                             f"{one_line(repr(data[:80]), 120)}"
@@ -278,7 +278,7 @@ class ChatStream:
             body += chunk
         try:
             payload = json.loads(bytes(body))
-        except ValueError:
+        except (ValueError, RecursionError):
             error = StreamDecodeError(f"{self.model_id}: the server answered with something that is not JSON")
             yield Failed(error=error, partial_text="", interrupted=True)
             return

@@ -493,9 +493,10 @@ class ProxyClient:
                             continue
                     try:
                         payload = loads(data)
-                    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+                    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+                        what = "nested too deeply to read" if isinstance(exc, RecursionError) else "not JSON"
                         raise StreamDecodeError(
-                            f"{model.id}: the proxy sent an event that is not JSON: {one_line(repr(data[:80]), 120)}"
+                            f"{model.id}: the proxy sent an event that is {what}: {one_line(repr(data[:80]), 120)}"
                         ) from None
                     if not isinstance(payload, dict):
                         continue  # a JSON list, string or number is not an event

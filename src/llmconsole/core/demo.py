@@ -45,6 +45,7 @@ __all__ = [
     "DEMO_BASE_URL",
     "DEMO_KEY_ALIAS",
     "DEMO_MODELS",
+    "DEMO_ENDING_WORDS",
     "DEMO_WORDS",
     "RATE_LIMITED_MODEL",
     "DemoModel",
@@ -226,8 +227,14 @@ DEMO_WORDS: Final[dict[str, str]] = {
     "truncate": "the reply stops at max_output_tokens (response.incomplete)",
 }
 """Words in a prompt that choose the scripted reply (matched as whole words, case-insensitive)."""
+DEMO_ENDING_WORDS: Final[dict[str, str]] = {
+    "filter": "the content filter stops the reply (response.incomplete, reason content_filter)",
+    "refuse": "the model refuses (response.refusal.delta): the refusal is the reply",
+}
+"""More words, for the other endings (in the README; the welcome reply lists :data:`DEMO_WORDS`)."""
 
-_WORD_RE: Final = re.compile(r"\b(code|table|long|cut|error|truncate)\b", re.IGNORECASE)
+_WORD_RE: Final = re.compile(r"\b(code|table|long|cut|error|truncate|filter|refuse)\b", re.IGNORECASE)
+DEMO_REFUSAL: Final = "I'm sorry, but I can't help with that request."
 _DATA_URL_RE: Final = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<b64>;base64)?,(?P<data>.*)$", re.DOTALL)
 
 
@@ -655,6 +662,10 @@ class _Plan:
     reasoning_tokens: int
     cost: float | None
     max_output_tokens: int | None
+    reason: str = "max_output_tokens"
+    """Why an ``incomplete`` reply stopped (``incomplete_details.reason``)."""
+    refused: bool = False
+    """The reply is a refusal (``refusal`` content, ``response.refusal.delta`` events)."""
 
 
 class DemoTransport(httpx.AsyncBaseTransport):
@@ -884,7 +895,10 @@ class DemoTransport(httpx.AsyncBaseTransport):
         max_output: int | None,
     ) -> _Plan:
         words = {word.lower() for word in _WORD_RE.findall(prompt.text)}
-        if "long" in words:
+        refused = "refuse" in words
+        if refused:
+            reply = DEMO_REFUSAL
+        elif "long" in words:
             reply = long_reply(model.id)
         elif "table" in words:
             reply = table_reply(model.id)
@@ -903,6 +917,8 @@ class DemoTransport(httpx.AsyncBaseTransport):
             ending, sent_count = "break", max(1, len(pieces) * 2 // 5)
         elif "truncate" in words:
             ending, sent_count = "incomplete", max(1, len(pieces) * 3 // 5)
+        elif "filter" in words:
+            ending, sent_count = "incomplete", max(1, len(pieces) * 2 // 5)
         if ending != "break" and max_output is not None:
             # A cap smaller than the reply truncates it, as a real model would.
             budget_chars = max(0, max_output - reasoning_tokens) * 4
@@ -937,6 +953,8 @@ class DemoTransport(httpx.AsyncBaseTransport):
             reasoning_tokens=reasoning_tokens,
             cost=cost,
             max_output_tokens=max_output,
+            reason="content_filter" if "filter" in words and ending == "incomplete" else "max_output_tokens",
+            refused=refused,
         )
 
     def _charge(self, plan: _Plan) -> dict[str, str]:
@@ -994,7 +1012,7 @@ class DemoTransport(httpx.AsyncBaseTransport):
                     "type": "message",
                     "role": "assistant",
                     "status": status,
-                    "content": [{"type": "output_text", "text": plan.sent_text, "annotations": []}],
+                    "content": [self._part(plan)],
                 }
             )
         return {
@@ -1003,11 +1021,19 @@ class DemoTransport(httpx.AsyncBaseTransport):
             "created_at": int(time.time()),
             "model": plan.model.id,
             "status": status if final else "in_progress",
-            "incomplete_details": {"reason": "max_output_tokens"} if final and status == "incomplete" else None,
+            "incomplete_details": {"reason": plan.reason} if final and status == "incomplete" else None,
             "max_output_tokens": plan.max_output_tokens,
             "output": output,
             "usage": self._usage(plan) if final else None,
         }
+
+    @staticmethod
+    def _part(plan: _Plan, text: str | None = None) -> dict[str, Any]:
+        """The message's content part: ``output_text``, or ``refusal`` for a refused reply."""
+        text = plan.sent_text if text is None else text
+        if plan.refused:
+            return {"type": "refusal", "refusal": text}
+        return {"type": "output_text", "text": text, "annotations": []}
 
     def _events(
         self, plan: _Plan, response_id: str, request: httpx.Request
@@ -1077,21 +1103,17 @@ class DemoTransport(httpx.AsyncBaseTransport):
             }
         )
         where = {"item_id": item_id, "output_index": output_index, "content_index": 0}
-        emit(
-            {
-                "type": "response.content_part.added",
-                **where,
-                "part": {"type": "output_text", "text": "", "annotations": []},
-            }
-        )
+        emit({"type": "response.content_part.added", **where, "part": self._part(plan, "")})
+        kind = "refusal" if plan.refused else "output_text"
         for piece in _pieces(plan.sent_text):
-            emit({"type": "response.output_text.delta", **where, "delta": piece})
+            emit({"type": f"response.{kind}.delta", **where, "delta": piece})
             chunks.append(None)
         if plan.ending == "break":
             return chunks, httpx.ReadError("demo: connection reset by peer (the demo word 'cut')", request=request)
         status = "completed" if plan.ending == "completed" else "incomplete"
-        part = {"type": "output_text", "text": plan.sent_text, "annotations": []}
-        emit({"type": "response.output_text.done", **where, "text": plan.sent_text})
+        part = self._part(plan)
+        done_field = "refusal" if plan.refused else "text"
+        emit({"type": f"response.{kind}.done", **where, done_field: plan.sent_text})
         emit({"type": "response.content_part.done", **where, "part": part})
         emit(
             {
