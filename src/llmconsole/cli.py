@@ -58,6 +58,8 @@ keys in the console (F1 shows them all):
   enter send · ctrl+j newline · ctrl+l pick model · escape cancel reply · ctrl+r resend
   ctrl+n new conversation · ctrl+o conversations · ctrl+t copy reply · ctrl+b copy code
   f2 settings · f3 compare models · f4 attach image · f5 reload models · ctrl+x cancel auto-resend
+  ctrl+up messages: then up/down select · e edit (a new branch) · r regenerate · m regenerate
+    with another model · left/right switch branches ‹2/3› · c copy · escape back to the prompt
   ctrl+p command palette · f1 help · ctrl+q quit
 
 examples:
@@ -66,6 +68,8 @@ examples:
   llmconsole -p "Explain SSE" --model gpt-5.2
   git diff | llmconsole -p -              the prompt from stdin
   llmconsole -p "Hi" --model a --model b  compare models side by side
+  llmconsole -p "And in Go?" -c           continue the last conversation (--cid ID: another one)
+  llmconsole history show last --tree     the last conversation, every branch
   llmconsole history show last            the last conversation as Markdown
   llmconsole --forget-learned gpt-5.2     send the fields this proxy's gpt-5.2 once rejected again
   llmconsole doctor --probe               why it cannot connect: DNS, proxy, TLS, key, models

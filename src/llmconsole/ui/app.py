@@ -336,7 +336,9 @@ class LLMConsoleApp(App[None]):
     def all_bindings(self) -> list[Binding]:
         """The main screen's bindings, the prompt's, then the app's, with ``[keys]`` applied (for F1)."""
         bindings: list[Binding] = []
-        for source in (MainScreen.BINDINGS, PromptInput.BINDINGS, self.BINDINGS):
+        from llmconsole.ui.widgets.conversation import ConversationPane
+
+        for source in (MainScreen.BINDINGS, PromptInput.BINDINGS, ConversationPane.BINDINGS, self.BINDINGS):
             bindings.extend(b for b in source if isinstance(b, Binding))
         return [self.current_binding(b) for b in bindings]
 

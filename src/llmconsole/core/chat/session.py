@@ -370,12 +370,22 @@ class ChatSession:
         self.auto_resends = 0
         return self.conversation.add_user(text, images=list(images))
 
-    def regenerate(self, reply: Message, client: Streamer, model: ModelInfo) -> ReplyRun:
-        """A new reply to the prompt before ``reply`` (by ``model``): a sibling of it, which stays."""
-        if reply in self.conversation.messages:
-            cut_before(self.conversation, reply)
-        self.auto_resends = 0
+    def regenerate(self, message: Message, client: Streamer, model: ModelInfo) -> ReplyRun:
+        """A new answer by ``model``: to the prompt before ``message`` when it is a reply (a sibling of it,
+        which stays), or to ``message`` itself when it is a prompt (what followed it stays, as a branch)."""
+        self.branch_for_answer(message)
         return self.start_reply(client, model)
+
+    def branch_for_answer(self, message: Message) -> None:
+        """End the path where a new answer goes (see :meth:`regenerate`); the rest stays, as a branch."""
+        path = self.conversation.messages
+        if message in path:
+            index = path.index(message)
+            after = index if message.role == "assistant" else index + 1
+            if after < len(path):
+                cut_before(self.conversation, path[after])
+        self.empty_failures.clear()
+        self.auto_resends = 0
 
     def switch(self, message: Message, step: int = 1) -> Message | None:
         """Show the sibling ``step`` away from ``message`` (and its newest continuation); returns it, None when

@@ -68,6 +68,7 @@ class MainScreen(Screen[None]):
     | f3 | Compare mode: one prompt to 2–4 models side by side. |
     | f4 | Attach an image (models with the img badge; ``@path`` in the prompt works too). |
     | f5 | Discover the models again. |
+    | ctrl+up, alt+up | Select a message (then: e edit, r / m regenerate, left / right switch branches, c copy). |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -103,6 +104,13 @@ class MainScreen(Screen[None]):
         Binding("f4", "attach_image", "Image", tooltip="Attach an image to the next prompt", id="attach-image"),
         Binding(
             "f5", "reload_models", "Reload models", tooltip="Discover the proxy's models again", id="reload-models"
+        ),
+        Binding(
+            "ctrl+up,alt+up",
+            "select_message",
+            "Messages",
+            tooltip="Select a message: edit, regenerate, switch branches (up/down move, escape returns)",
+            id="select-message",
         ),
     ]
 
@@ -140,6 +148,8 @@ class MainScreen(Screen[None]):
         """The conversation flow (sending, retries, resends, drops, saving); this screen shows it."""
         self.countdown: RateLimitCountdown | None = None
         self._tick_timer: Timer | None = None
+        self.editing: Message | None = None
+        """The prompt being edited (its text is in the prompt): sending makes a sibling of it."""
         self._rate_limit_modal: RateLimitModal | None = None
         self.quotas: dict[str, tuple[Quota, float]] = {}
         """Model id -> the quota its last successful reply reported and ``clock()`` when it arrived."""
@@ -391,10 +401,128 @@ class MainScreen(Screen[None]):
             self.prompt.clear()
         self.attachments.clear()
         self._clear_countdown()
+        editing, self.editing = self.editing, None
+        if editing is not None and editing in self.conversation.messages and editing is not self._unanswered():
+            self.session.edit(editing, send_text, images=urls)
+            self.run_worker(self._show_path(then_reply=True), group="branch")
+            return True
         message = self.session.add_prompt(send_text, images=urls)
         self.pane.add_user(message)
         self._start_reply()
         return True
+
+    # -- branches ---------------------------------------------------------------------------------------
+
+    def _update_positions(self) -> None:
+        from llmconsole.core.chat.tree import Tree
+
+        tree = Tree.of(self.conversation)
+        self.pane.set_positions({m.id: tree.position(m) for m in self.conversation.messages})
+
+    async def _show_path(self, *, focus: str | None = None, then_reply: bool = False, select: bool = False) -> None:
+        """Show the active path again (after an edit, a regenerate or a branch switch)."""
+        self._update_positions()
+        await self.pane.show_messages(list(self.conversation.messages), focus=focus)
+        self._update_context()
+        self._update_total_cost()
+        if then_reply:
+            self.pane.anchor()
+            self._start_reply()
+        if select and focus is not None:
+            await self.pane.select_message(focus)
+
+    def action_select_message(self) -> None:
+        """Move from the prompt into the conversation: the last message is selected."""
+        if not self.pane.message_count:
+            self.notify("No message to select yet.", severity="warning")
+            return
+        self.pane.focus()
+        self.run_worker(self.pane.action_cursor_to(-1), group="cursor")
+
+    def action_leave_messages(self) -> None:
+        self.run_worker(self.pane.select(None), group="cursor")
+        self.prompt.focus()
+
+    def _selected(self, role: str | None = None) -> Message | None:
+        message = self.pane.selected_message
+        if message is None:
+            self.notify("Select a message first (ctrl+up).", severity="warning")
+            return None
+        if role is not None and message.role != role:
+            return None
+        return message
+
+    def _idle(self) -> bool:
+        if self.streaming:
+            self.notify("A reply is still streaming: Escape cancels it.", severity="warning")
+            return False
+        return True
+
+    def action_edit_message(self) -> None:
+        """The selected prompt goes into the prompt; sending it makes a sibling branch (the original stays)."""
+        message = self._selected()
+        if message is None:
+            return
+        if message.role != "user":
+            self.notify("Only a prompt can be edited: r regenerates a reply.", severity="warning")
+            return
+        if message not in self.conversation.messages:
+            self.notify("This prompt was not sent; type a new one.", severity="warning")
+            return
+        self.editing = message
+        self.prompt.set_prompt(message.text)
+        self.action_leave_messages()
+        self.status_bar.set_activity("editing a prompt · enter sends it as a new branch")
+
+    def action_regenerate(self, model_id: str | None = None) -> None:
+        """A new answer beside the selected reply (or to the selected prompt), by the current model."""
+        message = self._selected()
+        if message is None or not self._idle():
+            return
+        if model_id is not None and not self.select_model(model_id):
+            return
+        if self.model is None:
+            self.notify("No model to send to yet.", severity="warning")
+            return
+        if message not in self.conversation.messages:
+            self.notify("This message is not on the conversation's path.", severity="warning")
+            return
+        self._clear_countdown()
+        self.session.branch_for_answer(message)
+        self.run_worker(self._show_path(then_reply=True), group="branch")
+
+    def action_regenerate_with(self) -> None:
+        """Pick a model, then regenerate the selected message with it."""
+        from llmconsole.ui.screens.model_picker import ModelPickerModal
+
+        message = self._selected()
+        if message is None or not self._idle() or not self.models:
+            return
+
+        def picked(model_id: str | None) -> None:
+            if model_id is not None:
+                self.action_regenerate(model_id)
+
+        current = self.model.id if self.model else None
+        self.app.push_screen(ModelPickerModal(self.models, current_id=current, title="Regenerate with"), picked)
+
+    def action_sibling(self, step: int) -> None:
+        """Switch the selected message to its previous / next sibling (and that branch's newest turns)."""
+        message = self._selected()
+        if message is None or not self._idle():
+            return
+        target = self.session.switch(message, step)
+        if target is None:
+            self.notify("This message has no other version.", severity="warning")
+            return
+        self.run_worker(self._show_path(focus=target.id, select=True), group="branch")
+
+    def action_copy_message(self) -> None:
+        message = self._selected()
+        if message is None:
+            return
+        self.app.copy_to_clipboard(message.text)
+        self.notify(f"Copied the message ({len(message.text):,} characters).")
 
     def _start_reply(self) -> None:
         assert self.model is not None
@@ -435,9 +563,15 @@ class MainScreen(Screen[None]):
         self._retry_last()
 
     def action_cancel_reply(self) -> None:
-        """Cancel the streaming reply at once (the worker's cancellation closes the HTTP response)."""
-        if not self.pane.cancel_reply():
-            self.prompt.focus()
+        """Cancel the streaming reply at once (the worker's cancellation closes the HTTP response); with none,
+        stop editing a prompt."""
+        if self.pane.cancel_reply():
+            return
+        if self.editing is not None:
+            self.editing = None
+            self.status_bar.set_activity("")
+            self.notify("Edit cancelled: the prompt will be sent as a new message.")
+        self.prompt.focus()
 
     @on(ReplyStarted)
     def _reply_started(self, event: ReplyStarted) -> None:
@@ -454,6 +588,7 @@ class MainScreen(Screen[None]):
         if message.usage is not None:
             self.status_bar.set_usage(message.usage)
         self.session.settle(ReplyEnded(message, error, event.pre_stream, event.model))
+        self._update_positions()
         self._update_context()
         self._update_total_cost()
         if isinstance(error, RateLimitError):
@@ -572,6 +707,7 @@ class MainScreen(Screen[None]):
         self.pane.cancel_reply()
         self.pane.clear()
         self.session.new_conversation()
+        self.editing = None
         self._clear_countdown()
         self.status_bar.set_usage(None)
         self.status_bar.set_activity("")
@@ -611,6 +747,8 @@ class MainScreen(Screen[None]):
             self.model = model
             self.sidebar.set_current(model.id)
             self._model_changed()
+        self.editing = None
+        self._update_positions()
         focus = await self.pane.show_messages(shown, unsent=unsent, focus=message_id)
         self.status_bar.set_usage(last.usage if last is not None else None)
         self.status_bar.set_activity("")

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.timer import Timer
@@ -52,8 +53,23 @@ class UserMessage(Static):
         if message.images:
             text = Content.assemble(text, "\n", (images_line(message.images), "$text-muted"))
         super().__init__(text, markup=False, classes="user-message")
+        self._text = text
         self.message = message
         self.border_title = "you"
+        self.position: tuple[int, int] = (1, 1)
+        """``(index, count)`` among the prompts beside it (edits): shown as ``‹2/3›`` when count > 1."""
+
+    def set_position(self, position: tuple[int, int]) -> None:
+        """Show ``‹i/n›`` before the text when the prompt has siblings (edited versions)."""
+        if position == self.position:
+            return
+        self.position = position
+        index, count = position
+        self.set_class(count > 1, "-branched")
+        if count > 1:
+            self.update(Content.assemble((f"‹{index}/{count}› ", "bold $accent"), self._text))
+        else:
+            self.update(self._text)
 
     def mark_unsent(self) -> None:
         """The prompt never got a reply and left the conversation (it was sent again or replaced)."""
@@ -87,6 +103,19 @@ class AssistantReply(Vertical):
         self._error_line.display = False
         self._telemetry = Static("", markup=False, classes="telemetry")
         self._telemetry.display = False
+        self._branch = Static("", markup=False, classes="branch-position")
+        self._branch.display = False
+        self.position: tuple[int, int] = (1, 1)
+        """``(index, count)`` among the replies beside it (regenerated): ``‹2/3›`` when count > 1."""
+
+    def set_position(self, position: tuple[int, int]) -> None:
+        """Show ``‹i/n›`` above the reply when it has siblings (other answers to the same prompt)."""
+        if position == self.position:
+            return
+        self.position = position
+        index, count = position
+        self._branch.display = count > 1
+        self._branch.update(Content.styled(f"‹{index}/{count}› answers to this prompt", "bold $accent"))
 
     def _make_collapsible(self) -> Collapsible:
         self._reasoning_text = Static(Content("".join(self._reasoning_parts)), markup=False, classes="reasoning-text")
@@ -95,6 +124,7 @@ class AssistantReply(Vertical):
         return self._collapsible
 
     def compose(self) -> ComposeResult:
+        yield self._branch
         if self._collapsible is not None:
             yield self._collapsible
         yield self._body
@@ -244,6 +274,66 @@ class ConversationPane(VerticalScroll):
         color: $text-muted;
         text-align: center;
     }
+    ConversationPane > .-selected {
+        background: $accent 20%;
+        border-left: thick $accent;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Previous message", show=False, id="message-previous"),
+        Binding("down,j", "cursor(1)", "Next message", show=False, id="message-next"),
+        Binding("home", "cursor_to(0)", "First message", show=False, id="message-first"),
+        Binding("end", "cursor_to(-1)", "Last message", show=False, id="message-last"),
+        Binding(
+            "e,enter",
+            "screen.edit_message",
+            "Edit",
+            tooltip="Edit the selected prompt: sending makes a branch",
+            id="edit-message",
+        ),
+        Binding(
+            "r",
+            "screen.regenerate",
+            "Regenerate",
+            tooltip="A new answer beside the selected one (same model)",
+            id="regenerate",
+        ),
+        Binding(
+            "m",
+            "screen.regenerate_with",
+            "Regenerate with…",
+            tooltip="A new answer beside the selected one, by a model you pick",
+            id="regenerate-with",
+        ),
+        Binding(
+            "left,[",
+            "screen.sibling(-1)",
+            "‹ Branch",
+            tooltip="Show the previous version of the selected message",
+            id="branch-previous",
+        ),
+        Binding(
+            "right,]",
+            "screen.sibling(1)",
+            "Branch ›",
+            tooltip="Show the next version of the selected message",
+            id="branch-next",
+        ),
+        Binding("c", "screen.copy_message", "Copy", tooltip="Copy the selected message", id="copy-message"),
+        Binding("escape,i", "screen.leave_messages", "Prompt", tooltip="Back to the prompt", id="leave-messages"),
+    ]
+    """Keys while a message is selected (ctrl+up from the prompt selects the last one).
+
+    | Key | Action |
+    | :- | :- |
+    | up / down (k / j), home / end | Select the previous / next / first / last message. |
+    | e, enter | Edit the selected prompt: it goes into the prompt; sending makes a sibling branch. |
+    | r | Regenerate the selected reply (or the reply to the selected prompt) with the current model. |
+    | m | Regenerate with a model you pick. |
+    | left / right ([ / ]) | Switch to the previous / next sibling (‹2/3›). |
+    | c | Copy the selected message. |
+    | escape, i | Back to the prompt. |
     """
 
     can_focus = True
@@ -258,6 +348,10 @@ class ConversationPane(VerticalScroll):
         self._loading = False
         self._trim_pending = False
         self._scroll_anchor: tuple[Widget, int] | None = None
+        self.cursor: int | None = None
+        """Index (in the transcript) of the selected message; None when none is selected."""
+        self.positions: dict[str, tuple[int, int]] = {}
+        """Message id -> ``(index, count)`` among its siblings (set by the screen from the tree)."""
 
     def on_mount(self) -> None:
         self.anchor()
@@ -286,6 +380,7 @@ class ConversationPane(VerticalScroll):
         self.remove_children()
 
     def _reset(self) -> None:
+        self.cursor = None
         self._entries = []
         self._first = 0
         self._sentinel = None
@@ -300,13 +395,80 @@ class ConversationPane(VerticalScroll):
 
     def add_user(self, message: Message) -> UserMessage:
         widget = UserMessage(message)
+        self._place(widget, message)
         self._append(_Entry("user", message), widget)
         return widget
 
     def add_reply(self, message: Message, *, streaming: bool = True) -> AssistantReply:
         reply = AssistantReply(message, streaming=streaming)
+        self._place(reply, message)
         self._mounting[reply] = self._append(_Entry("reply", message), reply)
         return reply
+
+    def _place(self, widget: UserMessage | AssistantReply, message: Message) -> None:
+        position = self.positions.get(message.id)
+        if position is not None:
+            widget.set_position(position)
+
+    def set_positions(self, positions: dict[str, tuple[int, int]]) -> None:
+        """Sibling positions of the shown messages (``‹2/3›``), applied to the mounted widgets."""
+        self.positions = positions
+        for entry in self._entries[self._first :]:
+            widget = entry.widget
+            if isinstance(widget, (UserMessage, AssistantReply)) and entry.message is not None:
+                widget.set_position(positions.get(entry.message.id, (1, 1)))
+
+    # -- the message cursor -----------------------------------------------------------------------------
+
+    @property
+    def selected_message(self) -> Message | None:
+        if self.cursor is None or not 0 <= self.cursor < len(self._entries):
+            return None
+        return self._entries[self.cursor].message
+
+    def _selectable(self) -> list[int]:
+        return [i for i, e in enumerate(self._entries) if e.message is not None]
+
+    async def select(self, index: int | None) -> Message | None:
+        """Select transcript item ``index`` (mounting earlier items as needed) and scroll to it."""
+        old = (
+            self._entries[self.cursor].widget if self.cursor is not None and self.cursor < len(self._entries) else None
+        )
+        if old is not None:
+            old.remove_class("-selected")
+        self.cursor = index
+        if index is None:
+            return None
+        while index < self._first and self._sentinel is not None:
+            if not await self.load_earlier():
+                break
+        widget = self._entries[index].widget
+        if widget is not None:
+            widget.add_class("-selected")
+            self.anchor(False)
+            self.scroll_to_widget(widget, top=True, animate=False, immediate=True)  # its start in view
+        return self._entries[index].message
+
+    async def select_message(self, message_id: str) -> Message | None:
+        index = next(
+            (i for i, e in enumerate(self._entries) if e.message is not None and e.message.id == message_id), None
+        )
+        return await self.select(index)
+
+    async def action_cursor(self, step: int) -> None:
+        selectable = self._selectable()
+        if not selectable:
+            return
+        if self.cursor is None or self.cursor not in selectable:
+            await self.select(selectable[-1])
+            return
+        at = selectable.index(self.cursor) + step
+        await self.select(selectable[max(0, min(len(selectable) - 1, at))])
+
+    async def action_cursor_to(self, where: int) -> None:
+        selectable = self._selectable()
+        if selectable:
+            await self.select(selectable[where])
 
     def add_notice(self, text: str, *, error: bool = False) -> NoticeLine:
         notice = NoticeLine(text, error=error)
@@ -320,11 +482,13 @@ class ConversationPane(VerticalScroll):
             user = UserMessage(entry.message)
             if entry.unsent:
                 user.mark_unsent()
+            self._place(user, entry.message)
             widget = user
         elif entry.kind == "reply":
             assert entry.message is not None
             reply = AssistantReply(entry.message, streaming=False)
             reply.max_output_tokens = entry.max_out
+            self._place(reply, entry.message)
             widget = reply
         else:
             widget = NoticeLine(entry.text, error=entry.error)

@@ -1,0 +1,155 @@
+"""The message cursor and branches in the console: select, edit, regenerate, switch siblings (Pilot + snapshot)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from llmconsole.core.history import HistoryStore
+from llmconsole.ui.app import LLMConsoleApp
+from llmconsole.ui.screens.model_picker import ModelPickerModal
+from llmconsole.ui.widgets.conversation import AssistantReply, ConversationPane, UserMessage
+from tests.ui.helpers import FakeClock, demo_app, send, wait_ready, wait_until
+
+SIZE = (120, 40)
+pytestmark = pytest.mark.anyio
+
+
+def texts(app: LLMConsoleApp) -> list[str]:
+    main = app.main_screen
+    assert main is not None
+    return [m.text for m in main.conversation.messages]
+
+
+def selected(app: LLMConsoleApp) -> list[Any]:
+    main = app.main_screen
+    assert main is not None
+    return [w for w in main.pane.mounted_widgets if w.has_class("-selected")]
+
+
+async def test_ctrl_up_selects_messages_and_escape_returns_to_the_prompt() -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        await send(pilot, app, "one")
+        await send(pilot, app, "two")
+        await pilot.press("ctrl+up")
+        await wait_until(pilot, lambda: main.pane.selected_message is not None)
+        assert isinstance(app.focused, ConversationPane)
+        assert main.pane.selected_message is main.conversation.messages[-1]
+        (widget,) = selected(app)
+        assert isinstance(widget, AssistantReply)
+        await pilot.press("up")
+        await wait_until(pilot, lambda: main.pane.selected_message is main.conversation.messages[2])
+        await pilot.press("home")
+        await wait_until(pilot, lambda: main.pane.selected_message is main.conversation.messages[0])
+        (widget,) = selected(app)
+        assert isinstance(widget, UserMessage) and widget.message.text == "one"
+        await pilot.press("c")
+        assert app.clipboard == "one"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is main.prompt and selected(app) == []
+
+
+async def test_edit_sends_a_sibling_branch_and_left_right_switch_between_them() -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        await send(pilot, app, "one")
+        await send(pilot, app, "two")
+        first_two = main.conversation.messages[2]
+        await pilot.press("ctrl+up", "up", "e")
+        await pilot.pause()
+        assert main.prompt.text == "two" and app.focused is main.prompt and main.editing is first_two
+        await pilot.press("end", "space", "b", "i", "s")
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: len(main.conversation.messages) == 4 and main.conversation.messages[2].text == "two bis"
+        )
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert texts(app)[:3] == ["one", main.conversation.messages[1].text, "two bis"]
+        assert first_two in main.conversation.others  # the original branch stays
+        edited = main.conversation.messages[2]
+        assert edited.parent_id == first_two.parent_id
+        users = [w for w in main.pane.mounted_widgets if isinstance(w, UserMessage)]
+        assert users[-1].position == (2, 2) and users[0].position == (1, 1)
+        # Back to the first version: its reply comes with it.
+        await pilot.press("ctrl+up", "up", "left")
+        await wait_until(pilot, lambda: main.conversation.messages[2] is first_two)
+        await wait_until(pilot, lambda: main.pane.selected_message is first_two)
+        assert [w.position for w in main.pane.mounted_widgets if isinstance(w, UserMessage)][-1] == (1, 2)
+        await pilot.press("right")
+        await wait_until(pilot, lambda: main.conversation.messages[2] is edited)
+
+
+async def test_regenerate_makes_a_sibling_reply_with_the_same_or_a_picked_model() -> None:
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        await send(pilot, app, "hi")
+        first = main.conversation.messages[1]
+        await pilot.press("ctrl+up", "r")
+        await wait_until(pilot, lambda: main.conversation.messages[-1] is not first)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        second = main.conversation.messages[-1]
+        assert second.status == "completed" and second.parent_id == first.parent_id
+        assert len(main.conversation.messages) == 2 and first in main.conversation.others
+        assert main.pane.replies[-1].position == (2, 2)
+        # m: another model answers, beside the other two.
+        await pilot.press("ctrl+up", "m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ModelPickerModal))
+        await pilot.press(*"haiku", "enter")
+        await wait_until(pilot, lambda: main.conversation.messages[-1] not in (first, second))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        third = main.conversation.messages[-1]
+        assert third.model == "demo-claude-haiku-4-5" and main.pane.replies[-1].position == (3, 3)
+        await pilot.press("ctrl+up", "left")
+        await wait_until(pilot, lambda: main.conversation.messages[-1] is second)
+
+
+async def test_a_switched_branch_is_the_one_the_conversation_opens_on() -> None:
+    from tests.ui.test_history_ui import history_app
+
+    store = HistoryStore()
+    app = history_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        await send(pilot, app, "hi")
+        first = main.conversation.messages[1]
+        await pilot.press("ctrl+up", "r")
+        await wait_until(pilot, lambda: main.conversation.messages[-1] is not first)
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+up", "left")
+        await wait_until(pilot, lambda: main.conversation.messages[-1] is first)
+        await app.history.drain()
+        conv_id = main.conversation.id
+    loaded = store.load(conv_id)
+    assert [m.id for m in loaded.messages] == [loaded.messages[0].id, first.id]
+    assert len(loaded.others) == 1
+    store.close()
+
+
+class TestBranchSnapshot:
+    def test_cursor_on_a_regenerated_reply(self, snap_compare: Any) -> None:
+        """Two answers to one prompt: the second shown with ‹2/2›, selected (accent bar and background)."""
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            app = pilot.app
+            assert isinstance(app, LLMConsoleApp)
+            main = await wait_ready(pilot, app)
+            main.prompt.cursor_blink = False
+            await send(pilot, app, "hi")
+            await pilot.press("ctrl+up", "r")
+            await wait_until(pilot, lambda: len(main.conversation.others) == 1)
+            await app.workers.wait_for_complete()
+            await pilot.press("ctrl+up")
+            await wait_until(pilot, lambda: bool(selected(app)))
+            await pilot.pause()
+
+        assert snap_compare(demo_app(clock=FakeClock()), terminal_size=SIZE, run_before=run_before)
