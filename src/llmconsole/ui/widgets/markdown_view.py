@@ -51,6 +51,22 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from llmconsole.ui.widgets.md_blocks import (
+    FORCE_CHARS,
+    TABLE_CHUNK_ROWS,
+    ChainState,
+    TableLayout,
+    inline_open,
+    join_texts,
+    paragraph_text,
+    plain_cells,
+    plain_rows,
+    render_plain_rows,
+    render_rich_rows,
+    split_carry,
+    table_cells,
+)
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -74,6 +90,17 @@ CODE_CHUNK_LINES = 20
 """A fenced code block is cached in chunks of this many lines (~3 ms each to highlight and render)."""
 LIST_CHUNK_LINES = 40
 """A tight list longer than this is split at its next top-level item."""
+PARA_CHUNK_CHARS = 2000
+"""A plain paragraph is cut into chunks of about this many characters (at line seams; ~4 ms each)."""
+PARA_CHUNK_LINES = 40
+LONG_LINE_CHARS = 2000
+"""A paragraph line longer than this is cut at a space (or anywhere in a word longer than it)."""
+MD_CAP_LINES = 60
+"""Any other block (a quote, a list item, HTML) is cut at a line boundary beyond this many lines."""
+SCAN_BLOCKS = 64
+"""Blocks after the fresh prefix looked at per background slice (besides the visible ones)."""
+FEED_CHARS = 1 << 20
+"""Characters of pending text split into blocks per event-loop turn (a 10 MB delta takes ten turns)."""
 STRIP_CACHE_SIZE = 400
 """Strips (with selection offsets) kept per view for the lines last painted."""
 SLICE_BUDGET = 0.002
@@ -102,8 +129,8 @@ class _Block:
     """One unit of cached rendering."""
 
     source: str
-    """Markdown source, or the code itself for a code chunk."""
-    kind: Literal["md", "code"] = "md"
+    """Markdown source, or the code itself for a code chunk, or a table chunk's rows."""
+    kind: Literal["md", "code", "para", "table"] = "md"
     continuation: bool = False
     """True for the 2nd+ chunk of a split block: no blank line before it."""
     lang: str = ""
@@ -119,6 +146,21 @@ class _Block:
     """Theme generation `lines` were rendered with."""
     estimate: tuple[int, int] = (0, 0)
     """Cached (width, estimated height)."""
+    prev: _Block | None = None
+    """Paragraph chunk: the chunk before it in the same paragraph (its chain state comes first)."""
+    sep: str = "\n"
+    """Paragraph chunk: source separator from the chunk before ("\n", " " or "" for a cut line)."""
+    final: bool = True
+    """Paragraph chunk: the last one of its paragraph (renders its last wrapped line too)."""
+    exact: bool = True
+    """False for a paragraph chunk rendered alone while its chain was not ready (provisional)."""
+    chain: ChainState | None = None
+    """Paragraph chunk: what it hands to the next chunk (valid with `lines`)."""
+    table: TableLayout | None = None
+    table_index: int = 0
+    """Table chunk: its position among its table's chunks (0 has the header)."""
+    table_key: tuple[Any, ...] = ()
+    """Table chunk: the layout `lines` were rendered with."""
 
 
 def _fence_closes(line: str, marker: str) -> bool:
@@ -131,8 +173,46 @@ def _fence_closes(line: str, marker: str) -> bool:
     )
 
 
+_NOT_PLAIN = re.compile(
+    r"^(?: {0,3}(?:$|[>|<\[]|[-*+](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|#{1,6}(?:[ \t]|$)|`{3}|~{3}"
+    r"|[=\-]+[ \t]*$|(?:[-_*][ \t]*){3,}$)| {4}|\t)"
+)
+"""A line that, starting a Markdown chunk, would not start a plain paragraph (block syntax, indented code)."""
+
+
+def _plain_start(line: str) -> bool:
+    return _NOT_PLAIN.match(line) is None
+
+
+_INTERRUPTS = re.compile(
+    r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|>|[-*+][ \t]+\S|1[.)][ \t]+\S"
+    r"|(?:\*[ \t]*){3,}$|(?:_[ \t]*){3,}$|(?:-[ \t]*){3,}$|=+[ \t]*$)"
+)
+"""A line that ends a paragraph (or turns it into a setext heading): a heading, quote, list, rule, underline."""
+_DELIMITER_ROW = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+_CUT_SPACE = re.compile(r"(?<=\S) (?=[^\W_])")
+
+
+def _cut_point(text: str, limit: int) -> tuple[int, str] | None:
+    """Where to cut `text` at most `limit` characters in: (index, separator) or None."""
+    window = text[limit // 2 : limit]
+    spaces = [match.start() for match in _CUT_SPACE.finditer(window)]
+    if spaces:
+        return limit // 2 + spaces[-1], " "
+    for index in range(limit - 1, limit // 2, -1):
+        if text[index].isalnum() and text[index - 1].isalnum():
+            return index, ""
+    return None
+
+
 class _Splitter:
-    """Turns Markdown text, fed in any pieces, into finished blocks plus one open tail."""
+    """Turns Markdown text, fed in any pieces, into finished blocks plus one open tail.
+
+    Blocks end at blank lines outside code fences. Within a block: code fences go in chunks of
+    `CODE_CHUNK_LINES` lines, long tight lists at top-level items, tables in chunks of rows, and a plain
+    paragraph in chunks of ~`PARA_CHUNK_CHARS` at line seams (a very long line at a space) that render as a
+    chain (see `md_blocks`). Any other block is cut at a line boundary beyond `MD_CAP_LINES` lines.
+    """
 
     def __init__(self) -> None:
         self.finished: list[_Block] = []
@@ -141,6 +221,8 @@ class _Splitter:
         """Contents of closed fenced code blocks."""
         self._partial = ""
         self._lines: list[str] = []
+        self._size = 0
+        """Characters in `_lines`."""
         self._kind: Literal["md", "code"] = "md"
         self._continuation = False
         self._fence = ""
@@ -151,6 +233,15 @@ class _Splitter:
         self._nested_fence = ""
         self._nested_indent = 0
         self._nested_lines: list[str] = []
+        self._para = False
+        """The open block started as a plain paragraph (it may be chunked)."""
+        self._chain: _Block | None = None
+        """The last chunk emitted of the open paragraph."""
+        self._sep = "\n"
+        self._table: TableLayout | None = None
+        self._table_chunks = 0
+        self._table_rows = 0
+        """Rows in the open table chunk."""
 
     def feed(self, text: str) -> None:
         data = self._partial + text if self._partial else text
@@ -158,6 +249,8 @@ class _Splitter:
         self._partial = lines.pop()
         for line in lines:
             self._line(line)
+        if len(self._partial) > 2 * LONG_LINE_CHARS and self._kind == "md" and not self._nested_fence:
+            self._cut_partial()
 
     def close(self) -> None:
         """The text is complete: everything becomes finished."""
@@ -198,13 +291,64 @@ class _Splitter:
             )
         if not lines or not any(line.strip() for line in lines):
             return None
+        if self._table is not None:
+            return self._table_block(lines, final=True)
+        if self._chain is not None:
+            return _Block("\n".join(lines), "para", continuation=True, prev=self._chain, sep=self._sep)
         return _Block("\n".join(lines), continuation=self._continuation)
 
-    def _emit_md(self, *, next_continuation: bool = False) -> None:
-        if self._lines:
-            self.finished.append(_Block("\n".join(self._lines), continuation=self._continuation))
-            self._lines = []
+    # -- emitting ---------------------------------------------------------------------------------
+
+    def _table_block(self, lines: list[str], *, final: bool) -> _Block:
+        assert self._table is not None
+        index = self._table_chunks
+        source = "\n".join(lines)
+        self._table.set_source(index, source)
+        return _Block(
+            source,
+            "table",
+            continuation=self._continuation if index == 0 else True,
+            table=self._table,
+            table_index=index,
+            final=final,
+        )
+
+    def _reset(self, next_continuation: bool) -> None:
+        self._lines = []
+        self._size = 0
         self._continuation = next_continuation
+        self._para = False
+        self._chain = None
+        self._sep = "\n"
+        self._table = None
+        self._table_chunks = 0
+        self._table_rows = 0
+
+    def _emit_md(self, *, next_continuation: bool = False) -> None:
+        """End the open block (all of it finished)."""
+        if self._lines:
+            if self._table is not None:
+                self.finished.append(self._table_block(self._lines, final=True))
+            elif self._chain is not None:
+                block = _Block("\n".join(self._lines), "para", continuation=True, prev=self._chain, sep=self._sep)
+                self.finished.append(block)
+            else:
+                self.finished.append(_Block("\n".join(self._lines), continuation=self._continuation))
+        self._reset(next_continuation)
+
+    def _emit_chunk(self, lines: list[str], sep: str) -> None:
+        """Emit `lines` as a non-final chunk of the open paragraph; the next chunk joins it with `sep`."""
+        block = _Block(
+            "\n".join(lines),
+            "para",
+            continuation=self._continuation if self._chain is None else True,
+            prev=self._chain,
+            sep=self._sep,
+            final=False,
+        )
+        self.finished.append(block)
+        self._chain = block
+        self._sep = sep
 
     def _emit_code(self, *, bottom: bool) -> None:
         source = "\n".join(self._lines)
@@ -223,6 +367,29 @@ class _Splitter:
         self._lines = []
         self._code_top = False
         self._continuation = True
+
+    # -- lines ------------------------------------------------------------------------------------
+
+    def _cut_partial(self) -> None:
+        """Cut an incomplete very long line of a paragraph (its head is complete up to a cut point)."""
+        if self._table is not None or (self._lines and not self._para):
+            return
+        if not self._lines and not _plain_start(self._partial):
+            return
+        while len(self._partial) > 2 * LONG_LINE_CHARS:
+            cut = _cut_point(self._partial, LONG_LINE_CHARS)
+            if cut is None:
+                return
+            index, sep = cut
+            self._para = True
+            self._emit_chunk([*self._lines, self._partial[:index]], sep)
+            self._partial = self._partial[index + len(sep) :]
+            self._lines = []
+            self._size = 0
+
+    def _add(self, line: str) -> None:
+        self._lines.append(line)
+        self._size += len(line) + 1
 
     def _line(self, line: str) -> None:
         lines = self._lines
@@ -244,7 +411,7 @@ class _Splitter:
                 self._emit_code(bottom=False)
             return
         if self._nested_fence:
-            lines.append(line)
+            self._add(line)
             indent = len(line) - len(line.lstrip(" "))
             unindented = line[min(indent, self._nested_indent) :]
             if _fence_closes(unindented, self._nested_fence):
@@ -256,7 +423,7 @@ class _Splitter:
         match = _FENCE_OPEN.match(line)
         if match is not None and not (match.group(2)[0] == "`" and "`" in match.group(3)):
             indent = len(match.group(1).replace("\t", "    "))
-            if indent <= 3 and (not lines or indent == 0):
+            if indent <= 3 and (not lines or indent == 0 or self._chain is not None or self._table is not None):
                 self._emit_md()
                 self._kind = "code"
                 self._fence = match.group(2)
@@ -269,18 +436,99 @@ class _Splitter:
                 self._nested_fence = match.group(2)
                 self._nested_indent = indent
                 self._nested_lines = []
-                lines.append(line)
+                self._add(line)
                 return
         if not line.strip():
             self._emit_md()
             return
+        if self._table is not None:
+            self._table_line(line)
+            return
+        if (
+            lines
+            and (len(lines) == 1 or self._para)
+            and "|" in lines[-1]
+            and _DELIMITER_ROW.match(line) is not None
+            and (lines[-1].lstrip().startswith("|") or _plain_start(lines[-1]))
+        ):
+            header = lines[-1]
+            columns = len(plain_cells(header))
+            if "|" in line.strip().strip("|") or columns == 1:
+                if len(plain_cells(line)) == columns:
+                    self._start_table(header, line, columns)
+                    return
+        if self._chain is not None and _INTERRUPTS.match(line) is not None:
+            self._emit_md()
+            lines = self._lines
+        if not lines:
+            self._para = _plain_start(line)
+        elif self._para:
+            self._para_seam(line)
+            lines = self._lines
         if (
             len(lines) >= LIST_CHUNK_LINES
             and _LIST_ITEM.match(line) is not None
             and _LIST_ITEM.match(lines[0]) is not None
         ):
             self._emit_md(next_continuation=True)
-        lines.append(line)
+        elif (
+            not self._para
+            and len(lines) >= MD_CAP_LINES
+            and (line.lstrip(" ")[:1] == lines[0].lstrip(" ")[:1] == ">" or len(lines) >= 4 * MD_CAP_LINES)
+        ):
+            self._emit_md(next_continuation=True)
+        if self._para and len(line) > LONG_LINE_CHARS:
+            self._long_line(line)
+            return
+        self._add(line)
+
+    def _para_seam(self, line: str) -> None:
+        """Maybe cut the paragraph before its last line, now that the line after it (`line`) is known."""
+        lines = self._lines
+        if len(lines) < 2 or (self._size < PARA_CHUNK_CHARS and len(lines) < PARA_CHUNK_LINES):
+            return
+        last, before = lines[-1], lines[-2]
+        if not _plain_start(last) or _DELIMITER_ROW.match(line) is not None or before.endswith(("  ", "\\", "\t")):
+            return
+        self._emit_chunk(lines[:-1], "\n")
+        self._lines = [last]
+        self._size = len(last) + 1
+
+    def _long_line(self, line: str) -> None:
+        while len(line) > LONG_LINE_CHARS:
+            cut = _cut_point(line, LONG_LINE_CHARS)
+            if cut is None:
+                break
+            index, sep = cut
+            self._emit_chunk([*self._lines, line[:index]], sep)
+            line = line[index + len(sep) :]
+            self._lines = []
+            self._size = 0
+        self._add(line)
+
+    def _start_table(self, header: str, delimiter: str, columns: int) -> None:
+        self._lines.pop()
+        if self._lines:
+            self._emit_md()
+        self._table = TableLayout(head=f"{header}\n{delimiter}", columns=columns)
+        self._table_chunks = 0
+        self._table_rows = 0
+        self._lines = [header, delimiter]
+
+    def _table_line(self, line: str) -> None:
+        assert self._table is not None
+        if _INTERRUPTS.match(line) is not None:
+            self._emit_md()
+            self._line(line)
+            return
+        self._lines.append(line)
+        self._table.rows += 1
+        self._table_rows += 1
+        if self._table_rows >= TABLE_CHUNK_ROWS:
+            self.finished.append(self._table_block(self._lines, final=False))
+            self._table_chunks += 1
+            self._table_rows = 0
+            self._lines = []
 
 
 # ----------------------------------------------------------------------------------------------
@@ -505,7 +753,6 @@ def _fits(block: _Block, deadline: float) -> bool:
 
 def _render_block(block: _Block, width: int, context: _RenderContext, base: Style | None) -> list[list[Segment]]:
     started = perf_counter()
-    renderable: Syntax | _Markdown
     if block.kind == "code":
         renderable = Syntax(
             block.source,
@@ -515,25 +762,114 @@ def _render_block(block: _Block, width: int, context: _RenderContext, base: Styl
             padding=(1 if block.top else 0, 1, 1 if block.bottom else 0, 1),
             background_color=context.code_background,
         )
+        lines = context.console.render_lines(renderable, context.options_for(width), style=base, pad=True)
+    elif block.kind == "para":
+        lines = _styled(_render_para(block, width, context), base)
+    elif block.kind == "table":
+        lines = _styled(_render_table(block, width, context), base)
     else:
-        renderable = _Markdown(block.source, context.code_theme, context.code_background)
-    options = context.options_for(width)
-    if block.kind == "code":
-        lines = context.console.render_lines(renderable, options, style=base, pad=True)
-    else:
-        # rich puts blank lines before/after some elements (lists, tables, quotes); the view puts
-        # exactly one between blocks, so trim them (before the base style, to tell them apart).
-        lines = context.console.render_lines(renderable, options, pad=True)
-        start, end = 0, len(lines)
-        while start < end and _is_blank(lines[start]):
-            start += 1
-        while end > start and _is_blank(lines[end - 1]):
-            end -= 1
-        lines = lines[start:end]
-        if base is not None:
-            apply_style = Segment.apply_style
-            lines = [list(apply_style(line, base)) for line in lines]
+        lines = _styled(_render_markdown(block.source, width, context), base)
     _Cost.update(block, perf_counter() - started)
+    return lines
+
+
+def _render_markdown(source: str, width: int, context: _RenderContext) -> list[list[Segment]]:
+    renderable = _Markdown(source, context.code_theme, context.code_background)
+    # rich puts blank lines before/after some elements (lists, tables, quotes); the view puts
+    # exactly one between blocks, so trim them (before the base style, to tell them apart).
+    return _trim(context.console.render_lines(renderable, context.options_for(width), pad=True))
+
+
+def _trim(lines: list[list[Segment]]) -> list[list[Segment]]:
+    start, end = 0, len(lines)
+    while start < end and _is_blank(lines[start]):
+        start += 1
+    while end > start and _is_blank(lines[end - 1]):
+        end -= 1
+    return lines[start:end]
+
+
+def _styled(lines: list[list[Segment]], base: Style | None) -> list[list[Segment]]:
+    if base is None:
+        return lines
+    apply_style = Segment.apply_style
+    return [list(apply_style(line, base)) for line in lines]
+
+
+def _chain_ready(block: _Block, width: int, generation: int) -> bool:
+    """True if the paragraph chunk before `block` is rendered exactly at this width and theme."""
+    prev = block.prev
+    return prev is None or (
+        prev.lines is not None
+        and prev.exact
+        and prev.chain is not None
+        and prev.width == width
+        and prev.generation == generation
+    )
+
+
+def _render_para(block: _Block, width: int, context: _RenderContext) -> list[list[Segment]]:
+    """A paragraph chunk: in its chain (exactly as rich wraps the whole paragraph), or alone if not ready."""
+    ready = _chain_ready(block, width, context.generation)
+    block.exact = ready
+    block.chain = None
+    carry = block.prev.chain if ready and block.prev is not None else None
+    source, sep = block.source, block.sep
+    if carry is not None and carry.source:
+        source, sep = carry.source + block.sep + block.source, carry.sep
+    console, options = context.console, context.options_for(width)
+    markdown = _Markdown(source, context.code_theme, context.code_background)
+    found = paragraph_text(markdown, console, options)
+    if found is None:  # not one paragraph after all (rich decides): rendered as Markdown after the carry
+        lines = _render_markdown(source, width, context)
+        if carry is not None and carry.text is not None:
+            lines = console.render_lines(carry.text, options, pad=True) + lines
+        block.chain = ChainState()
+        return lines
+    text, join_style = found
+    if carry is not None and carry.text is not None:
+        text = join_texts(carry.text, sep, join_style, text)
+    if not ready or block.final:
+        return console.render_lines(text, options, pad=True)
+    if (inline_open(markdown.parsed[1].children or []) or "\t" in text.plain) and len(source) < FORCE_CHARS:
+        # Inline Markdown still open at the seam: the next chunk renders this source with its own.
+        block.chain = ChainState(carry.text if carry is not None else None, source, sep)
+        return []
+    head, last = split_carry(text, width)
+    block.chain = ChainState(text=last)
+    return console.render_lines(head, options, pad=True) if head is not None else []
+
+
+def _table_key(block: _Block, width: int, context: _RenderContext) -> tuple[Any, ...]:
+    table = block.table
+    assert table is not None
+    widths = table.widths(width, context.generation, context.console, context.options_for(width))
+    return (table.is_plain, *widths)
+
+
+def _render_table(block: _Block, width: int, context: _RenderContext) -> list[list[Segment]]:
+    """A table chunk with the whole table's column widths (rich's layout, or the plain one if big)."""
+    table = block.table
+    assert table is not None
+    console, options = context.console, context.options_for(width)
+    table.set_source(block.table_index, block.source)
+    key = _table_key(block, width, context)
+    block.table_key = key
+    widths = list(key[1:])
+    first = block.table_index == 0
+    if table.is_plain:
+        styles = (console.get_style("markdown.table.header"), console.get_style("markdown.table.border"))
+        return render_plain_rows(
+            plain_rows(block.table_index, block.source), widths, width, styles, header=first, note=first
+        )
+    markdown = _Markdown(table.chunk_source(block.table_index, block.source), context.code_theme, None)
+    header, cells = table_cells(markdown, console, options)
+    if not header:  # not a table after all
+        return _render_markdown(block.source, width, context)
+    lines = render_rich_rows(header, cells, widths, show_header=first, console=console, options=options)
+    if block.final:  # as the whole table's render is trimmed
+        while lines and _is_blank(lines[-1]):
+            lines.pop()
     return lines
 
 
@@ -759,6 +1095,10 @@ class MarkdownView(Widget):
         self._last_render = -1.0
         self._interval = RENDER_INTERVAL
         self._render_context: _RenderContext | None = None
+        self._closing = False
+        """`finish()` was called; pending text is still being split into blocks."""
+        self._fresh_upto = 0
+        """Blocks before this index are rendered at the current width and theme (a hint)."""
         self.renders = 0
         """How many times pending deltas were rendered (the render rate is bounded by `RENDER_INTERVAL`)."""
         if text:
@@ -808,12 +1148,14 @@ class MarkdownView(Widget):
         self._render_pending()
 
     def finish(self) -> None:
-        """The stream ended: render the tail now and stop the timer."""
-        self._parse_pending()
+        """The stream ended: render the tail now and stop the timer (a huge backlog over the next turns)."""
         self._streaming = False
-        self._splitter.close()
-        self._take_finished()
-        self._tail = None
+        self._closing = True
+        if self.is_mounted and sum(map(len, self._pending)) > FEED_CHARS:
+            if not self._render_scheduled:
+                self._schedule_render()
+            return
+        self._parse_pending()
         self.flush()
         if self.is_mounted:
             self._schedule_background()
@@ -827,6 +1169,8 @@ class MarkdownView(Widget):
         self._splitter.feed(text)
         self._splitter.close()
         self._streaming = False
+        self._closing = False
+        self._fresh_upto = 0
         self._blocks = []
         self._take_finished()
         self._tail = None
@@ -849,6 +1193,7 @@ class MarkdownView(Widget):
 
     def _theme_changed(self) -> None:
         self._render_context = None
+        self._fresh_upto = 0
         self._strip_cache.clear()
         self._layout_dirty = True
         self._schedule_background()
@@ -857,6 +1202,7 @@ class MarkdownView(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._render_context = None
+        self._fresh_upto = 0
         self._strip_cache.clear()
         if self.is_mounted:
             self._schedule_background()
@@ -952,14 +1298,27 @@ class MarkdownView(Widget):
             self._cancel_render()
             self._render_pending()
 
-    def _parse_pending(self) -> None:
+    def _parse_pending(self, limit: int | None = None) -> None:
+        """Split pending deltas into blocks (at most `limit` characters of them; the rest stays pending)."""
         if self._pending:
             pending = self._pending
             self._interval = BURST_RENDER_INTERVAL if sum(map(len, pending)) > BURST_CHARS else RENDER_INTERVAL
-            self._pending = []
-            self._splitter.feed("".join(pending))
+            text = "".join(pending)
+            if limit is not None and len(text) > limit:
+                self._pending = [text[limit:]]
+                text = text[:limit]
+            else:
+                self._pending = []
+            self._splitter.feed(text)
             self._take_finished()
             self._tail = self._splitter.tail()
+        if self._closing and not self._pending:
+            self._closing = False
+            self._splitter.close()
+            self._take_finished()
+            self._tail = None
+            if self.is_mounted:
+                self._schedule_background()
 
     def _take_finished(self) -> None:
         finished = self._splitter.finished
@@ -977,26 +1336,47 @@ class MarkdownView(Widget):
         """
         self._last_render = monotonic()
         old_height = self._total_height()
-        self._parse_pending()
+        self._parse_pending(FEED_CHARS)
+        if self._pending and self.is_mounted:
+            # A backlog (a huge delta): the next piece on the next turns, not a render interval later.
+            self._render_scheduled = True
+            self.call_later(self._on_render_timer)
         width = self._width
         if not self.is_mounted or width <= 0:
             return
         self.renders += 1
         deadline = perf_counter() + TICK_BUDGET
-        blocks = self._blocks
+        blocks = self._all_blocks()
+        context = self._get_context()
         first_changed = len(blocks)
-        if self._tail is not None and self._tail.lines is None:
-            self._render_block_now(self._tail)
         cached = False
-        index = len(blocks) - 1
-        while index >= 0 and blocks[index].lines is None:
-            if not _fits(blocks[index], deadline):
+        newest = len(blocks) - 1
+        if self._tail is not None:
+            newest -= 1
+        oldest = newest
+        while oldest >= 0 and blocks[oldest].lines is None:
+            oldest -= 1
+        position = newest
+        while position > oldest:
+            block = blocks[position]
+            if block.lines is not None and not self._needs_render(block, context):
+                position -= 1
+                continue
+            target = position
+            if block.kind == "para" and not _chain_ready(block, width, context.generation):
+                target = self._chain_start(position, blocks, context)  # the chain from its first stale chunk
+            if not _fits(blocks[target], deadline):
                 self._schedule_background()
                 break
-            self._render_block_now(blocks[index])
-            first_changed = index
+            self._render_block_now(blocks[target])
+            first_changed = min(first_changed, target)
             cached = True
-            index -= 1
+            if target == position:
+                position -= 1
+        tail = self._tail
+        if tail is not None and (tail.lines is None or self._needs_render(tail, context)):
+            self._render_block_now(tail)
+            first_changed = min(first_changed, len(blocks) - 1)
         self._layout_dirty = True
         new_height = self._total_height()
         if new_height != old_height:
@@ -1010,6 +1390,7 @@ class MarkdownView(Widget):
     def _set_width(self, width: int) -> None:
         if width > 0 and width != self._width:
             self._width = width
+            self._fresh_upto = 0
             self._layout_dirty = True
             if self.is_mounted:
                 self._schedule_background()
@@ -1021,11 +1402,38 @@ class MarkdownView(Widget):
             _queue_for(self.app).add(self)
 
     def _is_fresh(self, block: _Block, context: _RenderContext) -> bool:
-        return block.lines is not None and block.width == self._width and block.generation == context.generation
+        if block.lines is None or block.width != self._width or block.generation != context.generation:
+            return False
+        if block.kind == "para":
+            return block.exact
+        if block.kind == "table":
+            return block.table_key == _table_key(block, self._width, context)
+        return True
+
+    def _needs_render(self, block: _Block, context: _RenderContext) -> bool:
+        """True if rendering `block` now would change it (a provisional chunk waits for its chain)."""
+        if self._is_fresh(block, context):
+            return False
+        return not (
+            block.kind == "para"
+            and block.lines is not None
+            and block.width == self._width
+            and block.generation == context.generation
+            and not _chain_ready(block, self._width, context.generation)
+        )
+
+    def _chain_start(self, index: int, blocks: list[_Block], context: _RenderContext) -> int:
+        """The first block of `index`'s paragraph chain that is not rendered exactly (index itself if none)."""
+        first = index
+        while first > 0 and blocks[first].prev is blocks[first - 1] and not self._is_fresh(blocks[first - 1], context):
+            first -= 1
+        return first
 
     def _is_rendered(self) -> bool:
         """True when every block is rendered at the current width and theme."""
         if self._width <= 0 or not self.is_attached:
+            return False
+        if self._pending or self._closing:
             return False
         context = self._get_context()
         return all(self._is_fresh(block, context) for block in self._all_blocks())
@@ -1065,7 +1473,7 @@ class MarkdownView(Widget):
         index = bisect_right(self._starts, y) - 1
         block = blocks[index]
         offset = y - self._starts[index]
-        if self._width > 0 and not self._is_fresh(block, self._get_context()):
+        if self._width > 0 and self._needs_render(block, self._get_context()):
             if self._streaming and not _paint_fits(block):
                 # Left to the background queue (visible blocks first) not to stall this frame.
                 self._schedule_background()
@@ -1103,6 +1511,36 @@ class MarkdownView(Widget):
             self._layout_dirty = True
             self.refresh(layout=True)
 
+    def _stale_candidates(self, blocks: list[_Block], context: _RenderContext) -> list[int]:
+        """Indices of blocks to (re-)render: the visible ones and the first stale ones after the fresh prefix.
+
+        A paragraph chunk whose chain is not ready is left out unless visible (it renders alone, then again
+        once the chain reaches it). Bounded work per call however many blocks a huge reply has.
+        """
+        hint = min(self._fresh_upto, len(blocks))
+        while hint < len(blocks) and blocks[hint].kind != "table" and self._is_fresh(blocks[hint], context):
+            hint += 1
+        self._fresh_upto = hint
+        starts = self._starts
+        indices: dict[int, None] = {}
+        span = _visible_span(self)
+        if span is not None and blocks:
+            top, bottom = span
+            low = max(bisect_right(starts, top) - 1, 0)
+            high = min(bisect_right(starts, bottom - 1), len(blocks))
+            for index in range(low, high):
+                if self._needs_render(blocks[index], context):
+                    indices[index] = None
+        width, generation = self._width, context.generation
+        for index in range(hint, min(len(blocks), hint + SCAN_BLOCKS)):
+            block = blocks[index]
+            if index in indices or not self._needs_render(block, context):
+                continue
+            if block.kind == "para" and not _chain_ready(block, width, generation):
+                continue
+            indices[index] = None
+        return list(indices)
+
     def _render_stale(self, deadline: float) -> tuple[bool, bool]:
         """Render stale blocks until `deadline`, visible ones first.
 
@@ -1112,12 +1550,12 @@ class MarkdownView(Widget):
         if self._width <= 0 or not self.is_attached:
             return False, False
         context = self._get_context()
-        blocks = self._all_blocks()
-        stale = [index for index, block in enumerate(blocks) if not self._is_fresh(block, context)]
-        if not stale:
-            return False, False
         if self._layout_dirty:
             self._update_starts()
+        blocks = self._all_blocks()
+        stale = self._stale_candidates(blocks, context)
+        if not stale:
+            return False, False
         span = _visible_span(self)
         if span is not None:
             top, bottom = span
@@ -1139,15 +1577,17 @@ class MarkdownView(Widget):
                 stale = [index for index in stale if distance(index) < 0]
                 if not stale:
                     return False, False
-        else:
-            stale.reverse()
         old_height = self._height
         done: list[int] = []
         for index in stale:
             if done and not _fits(blocks[index], deadline):
                 break
+            if not self._needs_render(blocks[index], context):
+                continue  # a chunk before it in the same pass made it ready, or not
             self._render_block_now(blocks[index])
             done.append(index)
+        if not done:
+            return False, False
         self._layout_dirty = True
         height_changed = self._total_height() != old_height
         if not height_changed:
@@ -1157,4 +1597,4 @@ class MarkdownView(Widget):
         elif not self._streaming:
             self.refresh()
         # else: the queue refreshes the layout (and so repaints) within VISIBLE_LAYOUT_INTERVAL when on screen.
-        return len(done) < len(stale), height_changed
+        return True, height_changed
