@@ -212,31 +212,95 @@ def _reply_rendered(screen: Any) -> bool:
 # Child side: modes
 
 
+async def _ask(app: Any, pilot: Any, model: str, prompt: str) -> tuple[Any, KeyProbe, float, float]:
+    """Type ``prompt``, start the key probe, press Enter: (main screen, key probe, CPU and time at Enter)."""
+    screen = await _ready_main(app, model)
+    await pilot.press(*prompt)
+    keys = KeyProbe(app)
+    keys.start()
+    cpu0, start = cpu_seconds(), time.perf_counter()
+    await pilot.press("enter")
+    await wait_for(lambda: bool(screen.pane.replies), 10.0, "the reply widget")
+    return screen, keys, cpu0, start
+
+
+def _completed_chars(screen: Any) -> int:
+    """The length of the last reply, which must have completed."""
+    reply = screen.pane.replies[-1]
+    if reply.message.status != "completed":
+        raise RuntimeError(f"the reply ended {reply.message.status!r}")
+    return len(reply.text)
+
+
 async def mode_render(base_url: str, deltas: int, rate: float | None = None) -> dict[str, Any]:
     """A reply of ``deltas`` deltas through the real app (prompt typed, Enter pressed) until it is rendered."""
     model = f"bench-n{deltas}" + (f"-r{rate:g}" if rate else "")
     app = _make_app(base_url, model)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _ready_main(app, model)
-        await pilot.press(*"Write a long answer.")
-        keys = KeyProbe(app)
-        keys.start()
-        cpu0, start = cpu_seconds(), time.perf_counter()
-        await pilot.press("enter")
-        await wait_for(lambda: bool(screen.pane.replies), 10.0, "the reply widget")
+        screen, keys, cpu0, start = await _ask(app, pilot, model, "Write a long answer.")
         await wait_for(lambda: _reply_rendered(screen), 600.0, "the reply to finish", step=0.005)
         elapsed, cpu = time.perf_counter() - start, cpu_seconds() - cpu0
         latency = await keys.stop()
-        reply = screen.pane.replies[-1]
-        status, chars = reply.message.status, len(reply.text)
-    if status != "completed":
-        raise RuntimeError(f"the reply ended {status!r}")
+        chars = _completed_chars(screen)
     return {
         "deltas": deltas,
         "chars": chars,
         "seconds": elapsed,
         "deltas_per_s": deltas / elapsed,
         "cpu_percent": 100.0 * cpu / elapsed,
+        "rss_mb": peak_rss_mb(),
+        **latency,
+    }
+
+
+def _end_shown(screen: Any) -> bool:
+    """The reply is complete and its last lines are rendered (exactly or on their own) with the pane at the bottom."""
+    pane = screen.pane
+    replies = pane.replies
+    if not replies or pane.streaming or replies[-1].message.status == "streaming":
+        return False
+    body = replies[-1].body
+    end_rendered = getattr(body, "end_rendered", None)
+    shown = end_rendered() if end_rendered is not None else body._is_rendered()  # (before issue 11)
+    return bool(shown) and (pane.scroll_y >= pane.max_scroll_y - 1 or not pane.max_scroll_y)
+
+
+async def mode_huge(base_url: str, kind: str, settle: float = 60.0) -> dict[str, Any]:
+    """A huge reply (``bench-huge-{kind}``, bench.sse_server) through the real app, a key every 50 ms.
+
+    ``end_s``: from Enter to the first frame that shows the end of the reply; ``stream_s``: from Enter to the
+    reply's last event; ``settled_s``: until every part is rendered exactly (None if not within ``settle`` s).
+    """
+    model = f"bench-huge-{kind}"
+    frames = FrameProbe()
+    app = _make_app(base_url, model)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, keys, cpu0, start = await _ask(app, pilot, model, "Write a huge answer.")
+        await wait_for(lambda: not screen.pane.streaming, 600.0, "the end of the stream", step=0.002)
+        streamed = time.perf_counter()
+        await wait_for(lambda: _end_shown(screen), 600.0, "the end on screen", step=0.002)
+        ready = time.perf_counter()
+        try:
+            shown = await frames.next_frame(frames.frames, timeout=1.0)
+        except TimeoutError:  # nothing changed since: the last frame already showed it
+            shown = ready
+        cpu = cpu_seconds() - cpu0
+        settled: float | None = None
+        try:
+            await wait_for(lambda: _reply_rendered(screen), settle, "every part rendered", step=0.01)
+            settled = time.perf_counter() - start
+        except TimeoutError:
+            pass
+        latency = await keys.stop()
+        chars = _completed_chars(screen)
+    return {
+        "kind": kind,
+        "chars": chars,
+        "stream_s": streamed - start,
+        "end_s": shown - start,
+        "tail_s": shown - streamed,
+        "settled_s": settled,
+        "cpu_percent": 100.0 * cpu / (shown - start),
         "rss_mb": peak_rss_mb(),
         **latency,
     }
@@ -425,6 +489,7 @@ async def mode_filter(base_url: str, models: int, query: str) -> dict[str, Any]:
 
 MODES = {
     "render": mode_render,
+    "huge": mode_huge,
     "markdown": mode_markdown,
     "open": mode_open,
     "startup_app": mode_startup_app,

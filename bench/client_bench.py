@@ -50,9 +50,13 @@ async def measure_client(base_url: str, deltas: int) -> dict[str, float]:
     return _result(deltas, seconds)
 
 
-async def measure_raw(base_url: str, deltas: int) -> dict[str, float]:
-    """httpx ``aiter_raw`` counting ``\\n\\n``-separated events: the floor any SSE client stands on."""
-    body = json.dumps({"model": f"bench-n{deltas}", "input": "Write a long answer.", "stream": True}).encode()
+async def measure_raw(base_url: str, deltas: int, model: str | None = None) -> dict[str, float]:
+    """httpx ``aiter_raw`` counting ``\\n\\n``-separated events: the floor any SSE client stands on.
+
+    ``model``: another workload of the server (``deltas`` is then its number of deltas).
+    """
+    model = model or f"bench-n{deltas}"
+    body = json.dumps({"model": model, "input": "Write a long answer.", "stream": True}).encode()
     async with httpx.AsyncClient(base_url=f"{base_url}/v1", timeout=60.0) as http:
         start = time.perf_counter()
         count = 0

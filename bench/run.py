@@ -25,7 +25,15 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-GROUPS = ("client", "render", "paced", "open", "startup", "scale")
+GROUPS = ("client", "render", "paced", "open", "startup", "scale", "huge")
+REFERENCE_RAW_EVENTS_PER_S = 167_074
+"""``raw_events_per_s`` of the reference run in README's table: ``machine_factor`` is it over this run's."""
+HUGE = {"paragraph": "huge_paragraph", "table": "huge_table", "code": "huge_code", "10mb": "reply_10mb_event"}
+
+
+def _le250(value: float) -> bool:
+    return value <= 250
+
 
 # key: (label, unit, baseline key or None, target text, check)
 TARGETS: dict[str, tuple[str, str, str | None, str, Callable[[float], bool] | None]] = {
@@ -48,7 +56,25 @@ TARGETS: dict[str, tuple[str, str, str | None, str, Callable[[float], bool] | No
     "startup_vs_minimal_textual": ("startup / minimal", "x", None, "<= 1.2", lambda v: v <= 1.2),
     "history_search_ms": ("search 200,000 messages", "ms", None, "<= 100", lambda v: v <= 100),
     "models_2000_filter_ms": ("filter 2,000 models, per key", "ms", None, "<= 50", lambda v: v <= 50),
+    "huge_paragraph_s": ("600 KB paragraph, Enter to end on screen", "s", None, "", None),
+    "huge_paragraph_raw_s": ("the same stream, httpx aiter_raw", "s", None, "", None),
+    "huge_paragraph_vs_raw": ("600 KB paragraph / raw", "x", None, "<= 2", lambda v: v <= 2),
+    "huge_paragraph_key_latency_max_ms": ("key latency max, 600 KB paragraph", "ms", None, "<= 250", _le250),
+    "huge_table_s": ("3,000-row table, Enter to end on screen", "s", None, "", None),
+    "huge_table_raw_s": ("the same stream, httpx aiter_raw", "s", None, "", None),
+    "huge_table_vs_raw": ("3,000-row table / raw", "x", None, "<= 2", lambda v: v <= 2),
+    "huge_table_key_latency_max_ms": ("key latency max, 3,000-row table", "ms", None, "<= 250", _le250),
+    "huge_code_s": ("20,000-line code block, Enter to end on screen", "s", None, "", None),
+    "huge_code_raw_s": ("the same stream, httpx aiter_raw", "s", None, "", None),
+    "huge_code_vs_raw": ("20,000-line code block / raw", "x", None, "<= 2", lambda v: v <= 2),
+    "huge_code_key_latency_max_ms": ("key latency max, 20,000-line code", "ms", None, "<= 250", _le250),
+    "reply_10mb_event_s": ("one 10 MB event, Enter to end on screen", "s", None, "<= 5", lambda v: v <= 5),
+    "reply_10mb_event_key_latency_max_ms": ("key latency max, 10 MB event", "ms", None, "<= 250", _le250),
+    "machine_factor": ("machine factor (reference raw / this run's raw)", "x", None, "", None),
 }
+NORMALISED_UNITS = ("ms", "s", "% of a core")
+"""Absolute figures: each is also reported divided by ``machine_factor`` (``<key>_norm``), and its target
+applies to that normalised value (a machine twice as slow as the reference may take twice as long)."""
 
 
 def _median_dict(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -232,6 +258,29 @@ class Bench:
         self.results["models_2000_filter_ms"] = round(filtered["mean_ms"], 1)
         self.details["models_filter"] = {k: v for k, v in filtered.items() if k != "spawned_at"}
 
+    def bench_huge(self) -> None:
+        from bench.client_bench import measure_raw
+        from bench.sse_server import parse_model
+
+        details: dict[str, Any] = {}
+        for kind, key in HUGE.items():
+            model = f"bench-huge-{kind}"
+            deltas, _ = parse_model(model)
+
+            async def raw(model: str = model, deltas: int = deltas) -> list[float]:
+                await measure_raw(self.base_url, deltas, model)  # warm-up (the server builds the stream)
+                return [(await measure_raw(self.base_url, deltas, model))["seconds"] for _ in range(3)]
+
+            raw_s = statistics.median(asyncio.run(raw()))
+            result = self.repeat("huge", base_url=self.base_url, kind=kind, settle=20.0 if self.quick else 60.0)
+            self.results[f"{key}_s"] = round(result["end_s"], 3)
+            self.results[f"{key}_key_latency_max_ms"] = round(result["key_latency_max_ms"], 1)
+            if kind != "10mb":
+                self.results[f"{key}_raw_s"] = round(raw_s, 3)
+                self.results[f"{key}_vs_raw"] = round(result["end_s"] / raw_s, 2)
+            details[kind] = {"raw_s": raw_s, **{k: v for k, v in result.items() if k != "spawned_at"}}
+        self.details["huge"] = details
+
     def _ratios(self) -> None:
         r = self.results
         for key, num, den in (
@@ -242,6 +291,12 @@ class Bench:
         ):
             if num in r and den in r and r[den]:
                 r[key] = round(r[num] / r[den], 2)
+        if r.get("raw_events_per_s"):
+            factor = REFERENCE_RAW_EVENTS_PER_S / r["raw_events_per_s"]
+            r["machine_factor"] = round(factor, 2)
+            for key, (_, unit, _, _, _) in TARGETS.items():
+                if unit in NORMALISED_UNITS and key in r and not key.endswith("_raw_s"):
+                    r[f"{key}_norm"] = round(r[key] / factor, 3 if unit == "s" else 1)
 
     # -- output ---------------------------------------------------------------------------------------
 
@@ -304,8 +359,13 @@ def table(results: dict[str, float], meta: dict[str, Any]) -> str:
             rows.append((label, key, "n/a", target, "ERROR" if target else ""))
             continue
         value = results[key]
+        shown = f"{_format(value)} {unit}"
+        normalised = results.get(f"{key}_norm")
+        if normalised is not None:
+            shown += f" (normalised {_format(normalised)})"
+            value = normalised
         verdict = "" if check is None else ("ok" if check(value) else "MISSED")
-        rows.append((label, key, f"{_format(value)} {unit}", target, verdict))
+        rows.append((label, key, shown, target, verdict))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -31,6 +31,12 @@ _MODEL = re.compile(r"bench-n(\d+)(?:-r(\d+(?:\.\d+)?))?")
 _PREFIX = re.compile(r"^/m(\d+)(/.*)$")
 _ITEM_ID = "msg_" + "67c9fdcf37fc8190ba82116e33fb28c507b8b30ef7d0e2a1"
 _RESP_ID = "resp_" + "67c9fdcecf488190bdd2b4a35c8fc4f10b5e6e0c0e2c4d1a"
+HUGE_KINDS = ("paragraph", "table", "code", "10mb")
+"""``bench-huge-{kind}``: the shapes of issue 11, paced to arrive in about :data:`HUGE_SECONDS` (as the real LiteLLM
+proxy streams them), except ``10mb``: one single 10 MB delta, as fast as the socket takes it."""
+HUGE_SECONDS = 1.0
+HUGE_DELTAS = 3000
+_HUGE = re.compile(r"bench-huge-(paragraph|table|code|10mb)")
 BENCH_MODELS = (
     "bench-n20000",
     "bench-n2000",
@@ -39,6 +45,7 @@ BENCH_MODELS = (
     "bench-n50",
     "bench-n200",
     "bench-n20-r100",
+    *(f"bench-huge-{kind}" for kind in HUGE_KINDS),
 )
 
 _PROVIDERS = (
@@ -117,12 +124,59 @@ def _obfuscation(seq: int) -> str:
     return f"{(seq * 2654435761) & 0xFFFFFFFF:08x}"[: 4 + seq % 5]
 
 
+@lru_cache(maxsize=4)
+def huge_text(kind: str) -> str:
+    """The text of a huge reply: a ~600 KB paragraph (12,000 lines, no blank line), a 3,000-row table (~95 KB),
+    a 20,000-line code block, or 10 MB in one paragraph of 1 KB lines."""
+    import random
+
+    rng = random.Random(11)
+    words = (
+        "proxy model token stream usage limit window context latency request budget header retry region "
+        "alpha beta gamma delta value config default timeout batch queue key team spend"
+    ).split()
+    if kind == "paragraph":
+        lines = []
+        for index in range(12_000):
+            line = [rng.choice(words) for _ in range(7)]
+            if index % 5 == 0:
+                line[2] = f"**{line[2]}**"
+            if index % 7 == 0:
+                line[4] = f"`{line[4]}_{index}`"
+            lines.append(" ".join(line) + ",")
+        return "\n".join(lines) + "\n"
+    if kind == "table":
+        rows = ["| # | name | region | tokens |", "|--:|:--|:--|--:|"]
+        for index in range(3_000):
+            region = f"{rng.choice(words)}-{rng.randint(1, 9)}"
+            rows.append(f"| {index} | {rng.choice(words)} | {region} | {rng.randint(1, 9999)} |")
+        return "\n".join(rows) + "\n"
+    if kind == "code":
+        lines = ["```python"]
+        for index in range(20_000):
+            lines.append(f"    v{index} = f({rng.choice(words)!r}, {rng.randint(0, 99)})")
+        lines.append("```")
+        return "\n".join(lines) + "\n"
+    if kind == "10mb":
+        return ("0123456789abcdef" * 64 + "\n") * 10_000
+    raise ValueError(kind)
+
+
+def huge_deltas(kind: str) -> list[str]:
+    text = huge_text(kind)
+    if kind == "10mb":
+        return [text]
+    size = -(-len(text) // HUGE_DELTAS)
+    return [text[index : index + size] for index in range(0, len(text), size)]
+
+
 @lru_cache(maxsize=8)
 def stream_parts(deltas_count: int, model: str) -> tuple[bytes, tuple[bytes, ...], bytes]:
     """(prelude, one event per delta, epilogue with response.completed and [DONE]) of a reply."""
     from bench.render_widget import make_markdown_deltas
 
-    deltas = make_markdown_deltas(deltas_count, DELTA_SEED)
+    huge = _HUGE.fullmatch(model)
+    deltas = huge_deltas(huge.group(1)) if huge else make_markdown_deltas(deltas_count, DELTA_SEED)
     text = "".join(deltas)
     seq = 0
 
@@ -220,6 +274,10 @@ def stream_event_count(deltas_count: int) -> int:
 
 def parse_model(model: str) -> tuple[int, float | None]:
     """(deltas, rate or None) from a bench model id; 50 fast deltas for any other id."""
+    huge = _HUGE.fullmatch(model)
+    if huge is not None:
+        count = len(huge_deltas(huge.group(1)))
+        return count, (None if huge.group(1) == "10mb" else count / HUGE_SECONDS)
     match = _MODEL.fullmatch(model)
     if match is None:
         return 50, None

@@ -115,3 +115,11 @@ def test_history_search(tmp_path: Path) -> None:
     _numbers(result, "median_ms", "max_ms")
     assert result["hits"]["proxy"] > 0
     assert result["hits"]["zanzibar"] == 0
+
+
+def test_huge_child(base_url: str, env: dict[str, str]) -> None:
+    huge = app_bench.run_child("huge", {"base_url": base_url, "kind": "code", "settle": 5.0}, env)
+    _numbers(huge, "end_s", "stream_s", "tail_s", "key_latency_max_ms", "cpu_percent")
+    assert huge["end_s"] >= huge["stream_s"] >= 0.5  # the server paced it (about a second)
+    assert huge["chars"] == len(sse_server.huge_text("code"))
+    assert sse_server.parse_model("bench-huge-10mb") == (1, None)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
+from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.geometry import Offset
@@ -10,6 +13,7 @@ from textual.selection import Selection
 
 from llmconsole.ui.widgets import markdown_view
 from llmconsole.ui.widgets.markdown_view import CODE_CHUNK_LINES, MarkdownView, warm_up
+from llmconsole.ui.widgets.md_blocks import TABLE_RICH_ROWS
 
 pytestmark = pytest.mark.anyio
 
@@ -51,6 +55,15 @@ def rendered_text(view: MarkdownView) -> list[str]:
         segments = view._line_at(y)
         lines.append("".join(segment.text for segment in segments).rstrip() if segments else "")
     return lines
+
+
+async def wait_until(pilot: object, predicate: object, turns: int = 20_000) -> None:
+    """Let the app run until `predicate()` holds (a bounded number of event-loop turns)."""
+    for _ in range(turns):
+        if predicate():  # type: ignore[operator]
+            return
+        await pilot.pause()  # type: ignore[attr-defined]
+    raise AssertionError("condition never held")
 
 
 def pieces(text: str, size: int) -> list[str]:
@@ -277,3 +290,127 @@ async def test_selection_extracts_rendered_text() -> None:
 
 def test_warm_up_runs() -> None:
     warm_up()
+
+
+# ----------------------------------------------------------------------------------------------
+# Bounded blocks (issue 11): chunked renders equal rich's Markdown render of the whole block
+
+
+_WORDS = (
+    "proxy model token **stream** usage `limit_1` window snake_case R&D 2_000 a * b [docs](http://x.y/z) _em_".split()
+)
+
+
+def _context() -> markdown_view._RenderContext:
+    return markdown_view._RenderContext(
+        console=markdown_view._make_console(), code_theme="monokai", code_background=None, generation=1
+    )
+
+
+def _whole(text: str, width: int) -> list[list[Segment]]:
+    return markdown_view._render_markdown(text, width, _context())
+
+
+def _chunked(text: str, width: int, piece: int | None = None) -> tuple[list[list[Segment]], list[str]]:
+    """Split as the view does (fed in `piece`-sized deltas), render every block in order, join with gaps."""
+    splitter = markdown_view._Splitter()
+    for delta in pieces(text, piece or len(text)):
+        splitter.feed(delta)
+    splitter.close()
+    context = _context()
+    lines: list[list[Segment]] = []
+    kinds = []
+    for index, block in enumerate(splitter.finished):
+        block.lines = markdown_view._render_block(block, width, context, None)
+        block.width, block.generation = width, context.generation
+        if index and not block.continuation:
+            lines.append([Segment(" " * width)])  # the view's gap line
+        lines.extend(block.lines)
+        kinds.append(block.kind)
+    return lines, kinds
+
+
+def _paragraph(lines: int, seed: int = 0) -> str:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(lines):
+        words = [rng.choice(_WORDS[:3])] + [rng.choice(_WORDS) for _ in range(rng.randint(2, 14))]
+        out.append(" ".join(words))
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("width", [23, 80, 119])
+@pytest.mark.parametrize("piece", [None, 7, 997])
+def test_chunked_paragraph_renders_as_rich(width: int, piece: int | None) -> None:
+    text = _paragraph(400, seed=width)
+    lines, kinds = _chunked(text, width, piece)
+    assert kinds.count("para") > 5  # it was cut
+    assert lines == _whole(text, width)
+
+
+def test_inline_markdown_across_a_seam_renders_as_rich() -> None:
+    text = _paragraph(60) + " **bold across\n" + _paragraph(60, seed=1) + " the seam** and `code\n" + "span` end."
+    lines, kinds = _chunked(text, 61)
+    assert kinds.count("para") > 2
+    assert lines == _whole(text, 61)
+
+
+@pytest.mark.parametrize("width", [17, 118])
+def test_very_long_lines_are_cut_and_wrap_as_rich(width: int) -> None:
+    spaced = " ".join(_paragraph(300).split("\n"))  # one 20 KB line
+    word = "x" * 9000 + " tail"  # a word longer than any chunk
+    for text in (spaced, word, ("0123456789abcdef" * 64 + "\n") * 40):
+        lines, kinds = _chunked(text, width, 1000)
+        assert kinds.count("para") > 2
+        assert lines == _whole(text, width)
+
+
+def test_paragraph_interrupted_by_a_list_keeps_the_list() -> None:
+    text = _paragraph(100) + "\n- first item\n- second item"
+    lines, kinds = _chunked(text, 80)
+    assert kinds[-1] == "md"
+    assert lines == _whole(text, 80)
+
+
+@pytest.mark.parametrize("width", [40, 118])
+def test_table_rendered_in_row_chunks_matches_rich(width: int) -> None:
+    rng = random.Random(width)
+    rows = [
+        f"| {index} | **{rng.choice(_WORDS)}** | {rng.randint(1, 99999)} | {' '.join(rng.sample(_WORDS, 5))} |"
+        for index in range(100)
+    ]
+    text = "| id | name | value | note |\n|---|:---:|--:|---|\n" + "\n".join(rows)
+    lines, kinds = _chunked(text, width, 50)
+    assert set(kinds) == {"table"} and len(kinds) > 3
+    assert lines == _whole(text, width)
+
+
+def test_big_table_falls_back_to_a_plain_layout_said_on_screen() -> None:
+    rows = [f"| {index} | name {index} | `v{index}` |" for index in range(TABLE_RICH_ROWS + 50)]
+    text = "| id | name | value |\n|---|---|---|\n" + "\n".join(rows)
+    lines, kinds = _chunked(text, 80, 300)
+    plain = ["".join(segment.text for segment in line).rstrip() for line in lines]
+    assert set(kinds) == {"table"}
+    assert "plain layout" in plain[0]
+    assert plain[1].split() == ["id", "name", "value"] and set(plain[2].strip()) == {"─", " "}
+    body = plain[3:]
+    assert len(body) == len(rows)
+    assert body[7].split() == ["7", "name", "7", "v7"]  # aligned cells, inline code as text
+    assert len({line.index("name") for line in body}) == 1
+
+
+async def test_huge_delta_is_split_over_several_turns_and_the_end_shows_first() -> None:
+    text = ("0123456789abcdef" * 64 + "\n") * 3000  # 3 MB in one delta
+    view = MarkdownView(streaming=True)
+    app = ViewApp(view)
+    async with app.run_test(size=(100, 30)) as pilot:
+        scroll = app.query_one(VerticalScroll)
+        scroll.anchor()
+        view.append(text)
+        view.finish()
+        assert view._pending  # not all parsed in this call
+        await wait_until(pilot, view.end_rendered)
+        assert not view._is_rendered() or len(view._blocks) > 100
+        assert view.text == text
+        last = rendered_text(view)[-1]
+        assert last and set(last) <= set("0123456789abcdef")

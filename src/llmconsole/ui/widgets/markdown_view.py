@@ -1293,6 +1293,10 @@ class MarkdownView(Widget):
             self._render_timer.stop()
             self._render_timer = None
 
+    def _feed_backlog(self) -> None:
+        if self.is_mounted and self._render_scheduled:
+            self._on_render_timer()
+
     def _on_render_timer(self) -> None:
         if self._render_scheduled:
             self._cancel_render()
@@ -1339,8 +1343,9 @@ class MarkdownView(Widget):
         self._parse_pending(FEED_CHARS)
         if self._pending and self.is_mounted:
             # A backlog (a huge delta): the next piece on the next turns, not a render interval later.
+            # (Straight on the asyncio loop: a Textual timer or callback posted from this one never ran.)
             self._render_scheduled = True
-            self.call_later(self._on_render_timer)
+            asyncio.get_running_loop().call_later(0.005, self._feed_backlog)
         width = self._width
         if not self.is_mounted or width <= 0:
             return
@@ -1437,6 +1442,19 @@ class MarkdownView(Widget):
             return False
         context = self._get_context()
         return all(self._is_fresh(block, context) for block in self._all_blocks())
+
+    def end_rendered(self) -> bool:
+        """True when the text is complete and its last block is rendered (exactly or on its own) at this width."""
+        if self._streaming or self._pending or self._closing or self._width <= 0 or not self.is_attached:
+            return False
+        blocks = self._all_blocks()
+        if not blocks:
+            return True
+        context = self._get_context()
+        last = blocks[-1]
+        return not self._needs_render(last, context) or (
+            last.lines is not None and last.width == self._width and last.generation == context.generation
+        )
 
     def _block_height(self, block: _Block) -> int:
         if block.lines is not None:
