@@ -10,7 +10,7 @@ import pytest
 
 from llmconsole.core.client import ProxyClient
 from llmconsole.core.conversation import Conversation
-from llmconsole.core.errors import StreamDecodeError
+from llmconsole.core.errors import RateLimitError, StreamDecodeError, StreamError
 from llmconsole.core.events import (
     Completed,
     Failed,
@@ -230,11 +230,19 @@ def failed_event(instructions: str, code: str, message: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("instructions", ["", "You are an internal tool. Mention connection timeouts."])
+ECHOES = [
+    "",
+    "You are an internal tool. Mention connection timeouts.",
+    "Quote: litellm.RateLimitError: Crossed TPM, RPM Limit. Rate limit reached for gpt. REQUEST_LIMIT_EXCEEDED",
+]
+
+
+@pytest.mark.parametrize("instructions", ECHOES)
 async def test_failure_verdict_ignores_echoed_request_content(instructions: str) -> None:
     content = failed_event(instructions, "invalid_prompt", "The prompt was flagged.")
     last = (await events_of(sse({"type": "response.output_text.delta", "delta": "x"}, content)))[-1]
     assert isinstance(last, Failed) and not last.interrupted
+    assert type(last.error) is StreamError and "flagged" in last.error.message
 
     server = failed_event(instructions, "server_error", "The model produced invalid content.")
     last = (await events_of(sse({"type": "response.output_text.delta", "delta": "x"}, server)))[-1]
@@ -262,3 +270,11 @@ async def test_demo_words_for_refusal_and_content_filter(word: str, refused: boo
         assert isinstance(last, Completed) and last.refused
     else:
         assert isinstance(last, Incomplete) and last.reason == reason and texts(events, TextDelta)
+
+
+@pytest.mark.parametrize("instructions", ECHOES)
+async def test_a_real_mid_stream_rate_limit_is_still_one(instructions: str) -> None:
+    event = failed_event(instructions, "rate_limit_exceeded", "Rate limit reached for requests. Try again in 20s.")
+    last = (await events_of(sse({"type": "response.output_text.delta", "delta": "x"}, event)))[-1]
+    assert isinstance(last, Failed) and isinstance(last.error, RateLimitError)
+    assert last.error.info.retry_after == 20

@@ -207,11 +207,17 @@ def error_from_event(payload: Mapping[str, Any], *, model: str | None, secrets: 
     A rate limit -> :class:`RateLimitError` (status 429); anything else -> :class:`StreamError`.
     """
     top: Any = dict(payload) if isinstance(payload, Mapping) else payload
+    # Only the error decides: a `response.failed` also echoes the request (instructions, input, output),
+    # whose words ("rate limit", "internal", ...) must not change the verdict.
+    scope: Any = top
+    if isinstance(top, Mapping):
+        error_part = event_error(top)
+        scope = {"type": top.get("type"), "error": error_part} if error_part is not top else top
     try:
-        text = json.dumps(top, default=str)
+        text = json.dumps(scope, default=str)
     except (ValueError, TypeError, RecursionError):
         text = ""
-    parsed = analyse(text, top, parsed=True)
+    parsed = analyse(text, scope, parsed=True)
     info = rate_limit_from_body(None, {}, parsed)
     kept_body = _scrub(text[:_BODY_KEEP], secrets)
     if info is not None:
