@@ -10,9 +10,14 @@ from typing import Any
 import httpx
 import pytest
 
+from llmconsole.core.client import ProxyClient
+from llmconsole.core.conversation import Conversation
 from llmconsole.core.demo import make_demo_transport
+from llmconsole.core.events import Usage
+from llmconsole.core.history import AsyncHistory, HistoryStore
+from llmconsole.ui.app import make_app
 
-from .helpers import demo_app, send, wait_ready
+from .helpers import FakeClock, demo_app, demo_settings, send, wait_ready
 
 pytestmark = pytest.mark.anyio
 
@@ -85,6 +90,9 @@ async def test_content_filter_says_so_everywhere_in_the_console() -> None:
         assert telemetry.endswith("· stopped by the content filter") and "6 output tokens" not in telemetry
         assert "last reply stopped by the content filter" in main.status_bar.plain
         assert reply.text == "Part of"
+        await pilot.press("ctrl+n")  # a new conversation: the last reply's ending no longer applies
+        await pilot.pause()
+        assert "last reply" not in main.status_bar.plain
 
 
 async def test_other_reasons_are_named_and_a_missing_one_is_said() -> None:
@@ -141,3 +149,24 @@ async def test_an_unreadable_image_keeps_the_prompt_and_sends_nothing(tmp_path: 
         assert main.pane.replies == []
         messages = [n.message for n in app._notifications]
         assert any(f"cannot attach {missing}: no such file" in m for m in messages), messages
+
+
+async def test_an_opened_conversation_shows_how_its_last_reply_ended(tmp_path: Any) -> None:
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    conv = Conversation(id="c" * 32)
+    store.add_message(conv, conv.add_user("tell me"))
+    reply = conv.add_assistant("demo-gpt-5")
+    reply.text, reply.status, reply.end_reason = "Part of", "truncated", "content_filter"
+    reply.usage = Usage(input_tokens=3, output_tokens=6)
+    store.add_message(conv, reply)
+    settings = demo_settings()
+    client = ProxyClient(settings, transport=make_demo_transport(delta_delay=0))
+    app = make_app(settings, client=client, history=AsyncHistory(store), clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        assert await app.open_conversation("last")
+        await pilot.pause()
+        shown = main.pane.replies[-1]
+        assert str(shown.telemetry.render()).endswith("· stopped by the content filter")
+        assert "last reply stopped by the content filter" in main.status_bar.plain
+    store.close()

@@ -711,6 +711,7 @@ class MainScreen(Screen[None]):
         self._clear_countdown()
         self.status_bar.set_usage(None)
         self.status_bar.set_activity("")
+        self.status_bar.set_ending(None)
         self._update_context()
         self._update_total_cost()
         self.prompt.focus()
@@ -752,6 +753,7 @@ class MainScreen(Screen[None]):
         focus = await self.pane.show_messages(shown, unsent=unsent, focus=message_id)
         self.status_bar.set_usage(last.usage if last is not None else None)
         self.status_bar.set_activity("")
+        self.status_bar.set_ending(reply_ending(last) if last is not None else None)
         self._update_context()
         self._update_total_cost()
         if last is not None and last.model and model is None:
@@ -965,6 +967,7 @@ class MainScreen(Screen[None]):
         self.pane.add_user(user)
         self.pane.add_reply(reply, streaming=False)
         self.status_bar.set_usage(reply.usage)
+        self.status_bar.set_ending(reply_ending(reply))
         self._update_context()
         self._update_total_cost()
         self.notify(f"Continuing with {choice.model_id}.")
