@@ -220,12 +220,27 @@ def test_help_lists_the_console_keys_that_exist() -> None:
         if not isinstance(binding, tuple) and binding.show
         for key in binding.key.split(",")
     }
+    from llmconsole.ui.widgets.prompt import PromptInput
+
+    prompt_keys = {
+        key.strip()
+        for binding in PromptInput.BINDINGS
+        if not isinstance(binding, tuple)
+        for key in binding.key.split(",")
+    }
     section = EPILOG.split("keys in the console")[1].split("examples:")[0]
-    for key in keys:
+    for key in keys | (prompt_keys - {"shift+enter"}):
         assert key in section, key
-    for word in section.replace("·", " ").split():
+    for word in section.replace("·", " ").replace("/", " ").split():
         if word.startswith("ctrl+") or (word[:1] == "f" and word[1:].isdigit()):
-            assert word in keys | {"ctrl+j", "ctrl+p"}, word
+            assert word in keys | prompt_keys | {"ctrl+p"}, word
+
+
+def test_usage_names_the_subcommands() -> None:
+    result = run("--no-such-flag")
+    assert result.returncode == 2
+    assert "llmconsole history" in result.stderr and "llmconsole doctor" in result.stderr
+    assert "llmconsole history" in run("--help").stdout
 
 
 def test_console_flags_reach_the_app(monkeypatch: pytest.MonkeyPatch) -> None:

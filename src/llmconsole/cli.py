@@ -54,12 +54,13 @@ environment:
   LLMCONSOLE_CONFIG_DIR  where config.toml is read from (default model, system prompt,
                          per-model overrides such as prompt_cache_key = false)
 
-keys in the console (F1 shows them all):
+keys in the console (F1 shows them all; [keys] in config.toml remaps any by its id):
   enter send · ctrl+j newline · ctrl+l pick model · escape cancel reply · ctrl+r resend
-  ctrl+n new conversation · ctrl+o conversations · ctrl+t copy reply · ctrl+b copy code
+  ctrl+n new conversation · ctrl+o conversations · ctrl+t copy reply · ctrl+g copy code
   f2 settings · f3 compare models · f4 attach image · f5 reload models · ctrl+x cancel auto-resend
   ctrl+up messages: then up/down select · e edit (a new branch) · r regenerate · m regenerate
     with another model · left/right switch branches ‹2/3› · c copy · escape back to the prompt
+  f6 show/hide sidebar · pageup/pagedown/ctrl+home/ctrl+end scroll the conversation
   ctrl+p command palette · f1 help · ctrl+q quit
 
 examples:
@@ -77,10 +78,24 @@ examples:
 exit codes: 0 ok · 2 configuration/usage · 3 rate limited · 4 API or connection error · 130 interrupted"""
 
 
+SUBCOMMAND_USAGE = """\
+       llmconsole history [list | show ID | export ID -o FILE | search WORDS]
+       llmconsole doctor
+"""
+"""The usage lines of the subcommands (dispatched before argparse sees them)."""
+
+
 class _ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # noqa: D102 - argparse API
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"llmconsole: {message}\n")
+
+    def format_usage(self) -> str:  # noqa: D102 - argparse API: the subcommands belong in the usage too
+        return super().format_usage() + SUBCOMMAND_USAGE
+
+    def format_help(self) -> str:  # noqa: D102
+        usage = super().format_usage()
+        return super().format_help().replace(usage, usage + SUBCOMMAND_USAGE, 1)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -183,7 +183,7 @@ async def test_copy_last_reply_and_code_block() -> None:
         await send(pilot, app, "show me some code")
         await pilot.press("ctrl+t")
         assert app.clipboard == main.pane.replies[0].text
-        await pilot.press("ctrl+b")
+        await pilot.press("ctrl+g")
         code = main.pane.replies[0].code_blocks[-1]
         assert app.clipboard == code and code.strip()
 
@@ -266,7 +266,7 @@ async def test_help_screen_lists_keys() -> None:
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = str(app.screen.query_one("#help-keys").render())
-        for key in ("ctrl+l", "escape", "ctrl+n", "ctrl+r", "ctrl+q", "ctrl+t", "ctrl+b", "f2"):
+        for key in ("ctrl+l", "escape", "ctrl+n", "ctrl+r", "ctrl+q", "ctrl+t", "ctrl+g", "f2", "f6"):
             assert key in text
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))

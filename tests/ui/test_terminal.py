@@ -61,6 +61,23 @@ async def test_page_keys_scroll_the_conversation_while_the_prompt_has_focus() ->
         assert main.prompt.text == ""
 
 
+async def test_f1_leads_the_footer_and_f5_says_what_it_did() -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = demo_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        main = await wait_ready(pilot, app)
+        await pilot.pause()
+        keys = list(main.footer.query(FooterKey))
+        assert keys and keys[0].action == "help" and keys[0].region.right <= 60  # visible even at 60 columns
+        app.clear_notifications()
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: any("reloaded" in n.message for n in app._notifications))
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Reloading the model list from demo") for m in messages)
+        assert any(m == "Model list reloaded: 6 models from demo." for m in messages), messages
+
+
 async def test_ctrl_x_cancels_the_automatic_resend_while_the_dialog_is_open() -> None:
     clock = FakeClock()
     transport = ScriptedDemo(rate_limited=["demo-gpt-5"])
@@ -84,18 +101,20 @@ async def test_ctrl_x_cancels_the_automatic_resend_while_the_dialog_is_open() ->
 
 
 async def test_keys_remapped_in_config_by_binding_id() -> None:
-    settings = replace(demo_settings(), keys={"new-conversation": "ctrl+g", "copy-code": "f7", "no-such-id": "f9"})
+    settings = replace(demo_settings(), keys={"new-conversation": "f9", "copy-code": "f7", "no-such-id": "f10"})
     app = demo_app(settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
         main = await wait_ready(pilot, app)
         await send(pilot, app, "hi")
         assert main.conversation.messages
-        await pilot.press("ctrl+g")
+        await pilot.press("f9")
         await wait_until(pilot, lambda: not main.conversation.messages)
         warnings = [n for n in app._notifications if "no-such-id" in n.message]
         assert len(warnings) == 1 and "[keys]" in warnings[0].message
         help_keys = {b.id: b.key for b in app.all_bindings() if b.id}
-        assert help_keys["new-conversation"] == "ctrl+g" and help_keys["copy-code"] == "f7"
+        assert help_keys["new-conversation"] == "f9" and help_keys["copy-code"] == "f7"
+        palette = " ".join(c.help for c in app.get_system_commands(main))
+        assert "(f9)" in palette and "(f7)" in palette and "(ctrl+n)" not in palette
 
 
 async def test_every_binding_has_an_id_and_ids_are_unique() -> None:
@@ -108,6 +127,7 @@ async def test_every_binding_has_an_id_and_ids_are_unique() -> None:
     for b in bindings:
         by_id.setdefault(b.id or "", set()).add(b.action)
     assert all(len(actions) == 1 for actions in by_id.values()), by_id
+    assert "ctrl+b" not in {k.strip() for b in bindings for k in b.key.split(",")}, "tmux's prefix"
 
 
 async def test_sidebar_starts_hidden_below_100_columns_and_f6_toggles_it() -> None:

@@ -342,6 +342,13 @@ class LLMConsoleApp(App[None]):
             bindings.extend(b for b in source if isinstance(b, Binding))
         return [self.current_binding(b) for b in bindings]
 
+    def key_for(self, binding_id: str) -> str:
+        """The first key of binding ``binding_id`` as it is now (``[keys]`` applied), for hints in the UI."""
+        for binding in self.all_bindings():
+            if binding.id == binding_id:
+                return binding.key.split(",")[0].strip()
+        return binding_id
+
     def current_binding(self, binding: Binding) -> Binding:
         """``binding`` with the keys ``[keys]`` gave it."""
         keys = self._keymap.get(binding.id) if binding.id else None
@@ -372,38 +379,59 @@ class LLMConsoleApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main_screen
-        yield SystemCommand("Help: keys", "Every key of the console (f1)", self.action_help)
+        key = self.key_for
+        yield SystemCommand("Help: keys", f"Every key of the console ({key('help')})", self.action_help)
         if main is None:
             return
-        yield SystemCommand("Conversation: new", "Start a new conversation (ctrl+n)", main.action_new_conversation)
         yield SystemCommand(
-            "Conversations: list", "Open, search, rename, delete or export one (ctrl+o)", main.action_conversations
+            "Conversation: new", f"Start a new conversation ({key('new-conversation')})", main.action_new_conversation
+        )
+        yield SystemCommand(
+            "Conversations: list",
+            f"Open, search, rename, delete or export one ({key('conversations')})",
+            main.action_conversations,
         )
         yield SystemCommand(
             "Conversation: export as Markdown", "Write this conversation to a file", self.export_current_conversation
         )
-        yield SystemCommand("Sidebar: show or hide", "The model list on the left (f6)", self.action_toggle_sidebar)
-        yield SystemCommand("Model: pick", "Open the model picker (ctrl+l)", main.action_pick_model)
+        yield SystemCommand(
+            "Sidebar: show or hide", f"The model list on the left ({key('toggle-sidebar')})", self.action_toggle_sidebar
+        )
+        yield SystemCommand("Model: pick", f"Open the model picker ({key('pick-model')})", main.action_pick_model)
         for name in self.settings.profiles:
             if name != self.settings.profile:
                 yield SystemCommand(
                     f"profile: {name}", f"Switch to the proxy of profile {name}", partial(self._switch_soon, name)
                 )
         yield SystemCommand(
-            "Compare: models side by side", "One prompt to 2–4 models, replies in columns (f3)", main.action_compare
+            "Compare: models side by side",
+            f"One prompt to 2–4 models, replies in columns ({key('compare')})",
+            main.action_compare,
         )
-        yield SystemCommand("Image: attach", "Attach an image to the next prompt (f4)", main.action_attach_image)
+        yield SystemCommand(
+            "Image: attach", f"Attach an image to the next prompt ({key('attach-image')})", main.action_attach_image
+        )
         if main.attachments.attachments:
             yield SystemCommand(
                 "Image: remove attachments", "Send the next prompt without them", main.attachments.clear
             )
-        yield SystemCommand("Models: reload", "Discover the proxy's models again (f5)", main.action_reload_models)
-        yield SystemCommand("Reply: resend last prompt", "Send the last prompt again (ctrl+r)", main.action_resend)
-        yield SystemCommand("Reply: cancel", "Stop the streaming reply (escape)", main.action_cancel_reply)
-        yield SystemCommand("Copy: last reply", "Copy the last reply (ctrl+t)", main.action_copy_reply)
-        yield SystemCommand("Copy: last code block", "Copy the last code block (ctrl+b)", main.action_copy_code)
         yield SystemCommand(
-            "Settings: system prompt and reasoning effort", "For this conversation (f2)", main.action_settings
+            "Models: reload", f"Discover the proxy's models again ({key('reload-models')})", main.action_reload_models
+        )
+        yield SystemCommand(
+            "Reply: resend last prompt", f"Send the last prompt again ({key('resend-prompt')})", main.action_resend
+        )
+        yield SystemCommand(
+            "Reply: cancel", f"Stop the streaming reply ({key('cancel-reply')})", main.action_cancel_reply
+        )
+        yield SystemCommand("Copy: last reply", f"Copy the last reply ({key('copy-reply')})", main.action_copy_reply)
+        yield SystemCommand(
+            "Copy: last code block", f"Copy the last code block ({key('copy-code')})", main.action_copy_code
+        )
+        yield SystemCommand(
+            "Settings: system prompt and reasoning effort",
+            f"For this conversation ({key('chat-settings')})",
+            main.action_settings,
         )
         efforts: tuple[ReasoningEffort, ...] = ("minimal", "low", "medium", "high")
         for effort in efforts:
@@ -415,7 +443,7 @@ class LLMConsoleApp(App[None]):
         if main.countdown is not None and main.countdown.can_auto_resend:
             yield SystemCommand(
                 "Rate limit: cancel automatic resend",
-                "Keep the prompt, do not resend (ctrl+x)",
+                f"Keep the prompt, do not resend ({key('cancel-resend')})",
                 main.action_cancel_resend,
             )
 

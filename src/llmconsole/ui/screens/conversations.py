@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -66,9 +66,25 @@ def format_time(stamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
 
 
+ROW_FIXED = 8 + 2 + 16 + 2 + 2
+"""Cells of a row besides the model and the title: short id, date and the gaps."""
+MIN_TITLE = 24
+"""Cells the title keeps before model ids are shortened."""
+
+
+def model_column_width(summaries: Sequence[ConversationSummary], row_width: int) -> int:
+    """The model column: the longest model id when the row has room for it and a title, else what is left
+    (at least 12; an id longer than that ends with "…")."""
+    longest = max((len(s.model or "—") for s in summaries), default=1)
+    return max(min(longest, row_width - ROW_FIXED - MIN_TITLE), min(longest, 12))
+
+
 def summary_prompt(summary: ConversationSummary, model_width: int = 18) -> Content:
     """One row: short id, date, model, title, and the last reply's status when it did not complete."""
-    model = (summary.model or "—")[:model_width].ljust(model_width)
+    model = summary.model or "—"
+    if len(model) > model_width:
+        model = model[: model_width - 1] + "…"
+    model = model.ljust(model_width)
     parts: list[str | tuple[str, str] | Content] = [
         (summary.short_id, "bold $accent"),
         "  ",
@@ -138,6 +154,8 @@ class ConversationsScreen(ModalScreen[OpenRequest | None]):
         height: 1fr;
         border: none;
         background: $surface;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     #conversations-state {
         color: $text-muted;
@@ -226,7 +244,8 @@ class ConversationsScreen(ModalScreen[OpenRequest | None]):
     def _show_summaries(self, *, keep: bool = False) -> None:
         option_list = self.option_list
         highlighted = option_list.highlighted if keep else None
-        option_list.set_options(Option(summary_prompt(s), id=s.id) for s in self.summaries)
+        width = model_column_width(self.summaries, option_list.content_region.width or 100)
+        option_list.set_options(Option(summary_prompt(s, width), id=s.id) for s in self.summaries)
         if self.summaries:
             option_list.highlighted = highlighted if highlighted is not None else 0
         count = len(self.summaries)
@@ -236,6 +255,10 @@ class ConversationsScreen(ModalScreen[OpenRequest | None]):
             if count
             else "No conversations yet: what you send is saved here."
         )
+
+    def on_resize(self) -> None:
+        if self.summaries and not self.query_text.strip():
+            self._show_summaries(keep=True)
 
     def _show_error(self, exc: BaseException) -> None:
         self.state_line.update(f"History unavailable: {exc}")

@@ -23,6 +23,7 @@ from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, Re
 from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.rate_limit import RateLimitChoice, RateLimitCountdown, RateLimitModal
 from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest, UserMessage
+from llmconsole.ui.widgets.footer import ConsoleFooter
 from llmconsole.ui.widgets.formatting import (
     conversation_cost,
     describe_error,
@@ -38,7 +39,7 @@ from llmconsole.ui.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from textual.widgets import Footer, Header
+    from textual.widgets import Header
 
     from llmconsole.core.client import KeyInfo, ProxyClient
     from llmconsole.core.config import ReasoningEffort, Settings
@@ -62,7 +63,7 @@ class MainScreen(Screen[None]):
     | ctrl+o | Earlier conversations: open and continue, search, rename, delete, export. |
     | ctrl+r | Send the last prompt again. |
     | ctrl+t | Copy the last reply. |
-    | ctrl+b | Copy the last code block. |
+    | ctrl+g | Copy the last code block (not ctrl+b: that is tmux's prefix). |
     | ctrl+x | Cancel the pending automatic resend (after a rate limit). |
     | f2 | System prompt and reasoning effort. |
     | f3 | Compare mode: one prompt to 2–4 models side by side. |
@@ -89,7 +90,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+r", "resend", "Resend", tooltip="Send the last prompt again", id="resend-prompt"),
         Binding("ctrl+t", "copy_reply", "Copy reply", tooltip="Copy the last reply to the clipboard", id="copy-reply"),
         Binding(
-            "ctrl+b", "copy_code", "Copy code", tooltip="Copy the last code block to the clipboard", id="copy-code"
+            "ctrl+g", "copy_code", "Copy code", tooltip="Copy the last code block to the clipboard", id="copy-code"
         ),
         Binding(
             "ctrl+x",
@@ -156,11 +157,13 @@ class MainScreen(Screen[None]):
         self.key_info: KeyInfo | None = None
         """Alias, spend and budget of the key (``/key/info``), None where the proxy does not say."""
         self._key_info_asked = False
+        self._reload_asked = False
+        """f5 was pressed: say how many models arrived."""
 
     # -- layout ---------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import Footer, Header
+        from textual.widgets import Header
 
         yield Header(icon="◆")
         with Horizontal(id="main-body"):
@@ -170,7 +173,7 @@ class MainScreen(Screen[None]):
                 yield AttachmentBar(id="attachments")
                 yield PromptInput(id="prompt")
         yield StatusBar(id="status-bar", clock=self.clock)
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def sidebar(self) -> ModelSidebar:
@@ -195,10 +198,8 @@ class MainScreen(Screen[None]):
         return self.query_one(Header)
 
     @property
-    def footer(self) -> Footer:
-        from textual.widgets import Footer
-
-        return self.query_one(Footer)
+    def footer(self) -> ConsoleFooter:
+        return self.query_one(ConsoleFooter)
 
     @property
     def client(self) -> ProxyClient:
@@ -275,6 +276,10 @@ class MainScreen(Screen[None]):
     @on(ModelsLoaded)
     def _models_loaded(self, event: ModelsLoaded) -> None:
         self._apply_models(event.models)
+        if self._reload_asked and not event.from_cache:
+            self._reload_asked = False
+            count = len(event.models)
+            self.notify(f"Model list reloaded: {count} model{'s' if count != 1 else ''} from {self.settings.host}.")
         if not event.from_cache and not self._key_info_asked:
             self._key_info_asked = True
             self._fetch_key_info()
@@ -283,6 +288,7 @@ class MainScreen(Screen[None]):
     def _models_failed(self, event: ModelsFailed) -> None:
         line = describe_error(event.error)
         self.sidebar.show_error(line)
+        self._reload_asked = False
         self.notify(line, title="Model discovery failed", severity="error")
 
     def _apply_models(self, models: list[ModelInfo]) -> None:
@@ -364,6 +370,9 @@ class MainScreen(Screen[None]):
         )
 
     def action_reload_models(self) -> None:
+        """f5: discover the models again, saying so now and when the list has arrived."""
+        self._reload_asked = True
+        self.notify(f"Reloading the model list from {self.settings.host}…", timeout=3)
         self.reload_models()
 
     # -- sending --------------------------------------------------------------------------------------

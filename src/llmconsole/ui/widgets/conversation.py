@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import work
@@ -26,13 +27,15 @@ from textual.worker import WorkerState
 
 from llmconsole.core.chat.session import ReasoningReceived, ReplyAccepted, ReplyEnded, TextReceived
 from llmconsole.ui.messages import ReplyFinished, ReplyStarted
+from llmconsole.ui.widgets.fitted import FittedLine
 from llmconsole.ui.widgets.formatting import images_line, telemetry_line
 
 if TYPE_CHECKING:
     from textual.geometry import Size
 
     from llmconsole.core.chat.session import ReplyRun
-    from llmconsole.core.conversation import Message
+    from llmconsole.core.conversation import Message, MessageStatus
+    from llmconsole.core.events import Usage
     from llmconsole.ui.widgets.markdown_view import MarkdownView
 
 REASONING_REFRESH_S = 0.1
@@ -101,7 +104,7 @@ class AssistantReply(Vertical):
         unmounts and remounts the reply)."""
         self._error_line = Static("", markup=False, classes="reply-error")
         self._error_line.display = False
-        self._telemetry = Static("", markup=False, classes="telemetry")
+        self._telemetry = FittedLine(classes="telemetry")
         self._telemetry.display = False
         self._branch = Static("", markup=False, classes="branch-position")
         self._branch.display = False
@@ -149,7 +152,7 @@ class AssistantReply(Vertical):
         return self.body.code_blocks
 
     @property
-    def telemetry(self) -> Static:
+    def telemetry(self) -> FittedLine:
         return self._telemetry
 
     @property
@@ -188,18 +191,41 @@ class AssistantReply(Vertical):
             self.error_line.update(Content.styled(message.error, "$error"))
             self.error_line.display = True
         telemetry = self.telemetry
-        telemetry.update(
-            telemetry_line(
-                model_id=message.model or "?",
-                usage=message.usage,
-                ttft_s=message.ttft_s,
-                duration_s=message.duration_s,
-                status=message.status,
-                max_output_tokens=max_output_tokens,
-                reason=message.end_reason,
+        telemetry.set_builder(
+            partial(
+                _telemetry_for,
+                message.model or "?",
+                message.usage,
+                message.ttft_s,
+                message.duration_s,
+                message.status,
+                max_output_tokens,
+                message.end_reason,
             )
         )
         telemetry.display = True
+
+
+def _telemetry_for(
+    model_id: str,
+    usage: Usage | None,
+    ttft_s: float | None,
+    duration_s: float | None,
+    status: MessageStatus | None,
+    max_output_tokens: int | None,
+    reason: str | None,
+    width: int | None,
+) -> Content:
+    return telemetry_line(
+        model_id=model_id,
+        usage=usage,
+        ttft_s=ttft_s,
+        duration_s=duration_s,
+        status=status,
+        max_output_tokens=max_output_tokens,
+        reason=reason,
+        width=width,
+    )
 
 
 class NoticeLine(Static):

@@ -136,6 +136,10 @@ def end_label(status: MessageStatus | None, *, max_output_tokens: int | None = N
     return end_text(status, reason=reason, output_tokens=max_output_tokens)
 
 
+TELEMETRY_DROP_ORDER: tuple[str, ...] = ("cached", "ttft", "rate", "model", "tokens", "cost")
+"""Parts of a reply's line left out first when it does not fit (how the reply ended always stays)."""
+
+
 def telemetry_line(
     *,
     model_id: str,
@@ -145,31 +149,48 @@ def telemetry_line(
     status: MessageStatus | None,
     max_output_tokens: int | None = None,
     reason: str | None = None,
+    width: int | None = None,
 ) -> Content:
     """``model · in 1.2K (cached 1K) · out 350 · $0.0012 · TTFT 0.42s · 85 tok/s · completed``.
 
     The cost is ``usage.cost`` (``cost unknown`` when None, never $0 for an unknown price); a reply without
-    usage (refused before it started, cancelled) shows no cost.
+    usage (refused before it started, cancelled) shows no cost. With ``width``, whole parts are left out in
+    :data:`TELEMETRY_DROP_ORDER` until the line fits: never a cut "$0.0…".
     """
-    pieces: list[str | tuple[str, str]] = [(model_id, "bold")]
+    parts: list[tuple[str, str | tuple[str, str]]] = [("model", (model_id, "bold"))]
     if usage is not None:
-        tokens = f"in {usage.input_tokens:,}"
+        parts.append(("tokens", f"in {usage.input_tokens:,}"))
         if usage.cached_tokens:
-            tokens += f" (cached {usage.cached_tokens:,})"
-        tokens += f" · out {usage.output_tokens:,}"
-        pieces += [" · ", tokens, " · ", format_cost(usage.cost)]
+            parts.append(("cached", f"(cached {usage.cached_tokens:,})"))
+        parts.append(("tokens", f"out {usage.output_tokens:,}"))
+        parts.append(("cost", format_cost(usage.cost)))
     if ttft_s is not None:
-        pieces += [" · ", f"TTFT {ttft_s:.2f}s"]
+        parts.append(("ttft", f"TTFT {ttft_s:.2f}s"))
         if usage is not None and usage.output_tokens and duration_s is not None:
             generating = duration_s - ttft_s
             if generating >= 0.05:  # shorter than that, a rate says nothing (a reply that came in one burst)
-                pieces += [" · ", f"{usage.output_tokens / generating:,.0f} tok/s"]
+                parts.append(("rate", f"{usage.output_tokens / generating:,.0f} tok/s"))
     warn = ("cancelled", "truncated", "refused")
     style = "$success" if status == "completed" else "$warning" if status in warn else "$error"
     if status == "truncated" and not max_output_tokens and usage is not None:
         max_output_tokens = usage.output_tokens or None
-    pieces += [" · ", (end_label(status, max_output_tokens=max_output_tokens, reason=reason), style)]
-    return Content.assemble(*pieces)
+    parts.append(("end", (end_label(status, max_output_tokens=max_output_tokens, reason=reason), style)))
+
+    def join(kept: list[tuple[str, str | tuple[str, str]]]) -> Content:
+        pieces: list[str | tuple[str, str]] = []
+        for index, (name, piece) in enumerate(kept):
+            if index:
+                pieces.append(" " if name == "cached" else " · ")
+            pieces.append(piece)
+        return Content.assemble(*pieces)
+
+    line = join(parts)
+    for name in TELEMETRY_DROP_ORDER:
+        if width is None or line.cell_length <= width:
+            break
+        parts = [part for part in parts if part[0] != name]
+        line = join(parts)
+    return line
 
 
 def reply_ending(message: Message) -> str | None:

@@ -102,7 +102,7 @@ class PromptInput(TextArea):
             show_line_numbers=False,
             highlight_cursor_line=False,
             compact=True,
-            placeholder="Ask something…  (Enter sends, ctrl+j newline)",
+            placeholder="Ask something…  (enter sends · ctrl+j newline · ctrl+o earlier chats · f1 keys)",
         )
         self.sent: list[str] = []
         """Prompts sent, oldest first (recalled with up/down)."""
