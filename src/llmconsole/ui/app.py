@@ -397,6 +397,11 @@ class LLMConsoleApp(App[None]):
         yield SystemCommand(
             "Sidebar: show or hide", f"The model list on the left ({key('toggle-sidebar')})", self.action_toggle_sidebar
         )
+        yield SystemCommand(
+            "Messages: select one to edit, regenerate or switch branches",
+            f"Up/down move, escape returns ({key('select-message')})",
+            main.action_select_message,
+        )
         yield SystemCommand("Model: pick", f"Open the model picker ({key('pick-model')})", main.action_pick_model)
         for name in self.settings.profiles:
             if name != self.settings.profile:

@@ -18,12 +18,14 @@ def binding_owners() -> list[tuple[str, list[Binding]]]:
     from llmconsole.ui.screens.rate_limit import RateLimitModal
     from llmconsole.ui.screens.settings import SettingsModal
     from llmconsole.ui.screens.welcome import WelcomeScreen
+    from llmconsole.ui.widgets.conversation import ConversationPane
     from llmconsole.ui.widgets.prompt import PromptInput
 
     owners: list[tuple[str, type[object]]] = [
         ("main", MainScreen),
         ("prompt", PromptInput),
         ("everywhere", LLMConsoleApp),
+        ("selected message", ConversationPane),
         ("compare", CompareScreen),
         ("compare column", CompareColumn),
         ("conversations", ConversationsScreen),
