@@ -190,3 +190,12 @@ async def test_console_marks_refusal_and_content_filter(proxy: LiteLLMProxy, ups
         assert (filtered.message.status, filtered.message.end_reason) == ("truncated", "content_filter")
         assert str(filtered.telemetry.render()).endswith("· stopped by the content filter")
         assert "last reply stopped by the content filter" in main.status_bar.plain
+
+
+def test_p_caps_a_huge_retry_after_honestly(env: dict[str, str], upstream: FakeUpstream) -> None:
+    upstream.script("claude-opus-4-6", Behaviour.rate_limit(retry_after=10**12, retry_after_header=10**12))
+    result = run_cli("-p", "Say hello", "--model", "claude-opus-4-6", env=env)
+    assert result.returncode == 3, result.stderr
+    assert "Retry After: more than 24 hours" in result.stderr
+    assert "Wait more than 24 hours before retrying" in result.stderr
+    assert "1000000000000" not in result.stderr and "Traceback" not in result.stderr
