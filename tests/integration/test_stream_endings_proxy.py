@@ -14,6 +14,7 @@ What LiteLLM 1.99.4 passes through (asserted below):
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -199,3 +200,27 @@ def test_p_caps_a_huge_retry_after_honestly(env: dict[str, str], upstream: FakeU
     assert "Retry After: more than 24 hours" in result.stderr
     assert "Wait more than 24 hours before retrying" in result.stderr
     assert "1000000000000" not in result.stderr and "Traceback" not in result.stderr
+
+
+def chat_stream(proxy: LiteLLMProxy, model: str) -> list[tuple[dict[str, Any], str | None]]:
+    body = {"model": model, "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    with proxy.client() as http:
+        response = http.post("/v1/chat/completions", json=body, headers=proxy.auth_headers)
+    chunks = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: {")]
+    choices = [(chunk.get("choices") or [{}])[0] for chunk in chunks]
+    return [(choice.get("delta") or {}, choice.get("finish_reason")) for choice in choices]
+
+
+@pytest.mark.parametrize("model", ["gpt-5.2", "claude-opus-4-6"])
+def test_chat_route_keeps_the_finish_reason_but_drops_a_refusal(
+    proxy: LiteLLMProxy, upstream: FakeUpstream, model: str
+) -> None:
+    """Through ``/v1/chat/completions`` LiteLLM keeps ``finish_reason`` (``content_filter``, ``length``), so the
+    chat path can name the reason; a chat ``delta.refusal`` is dropped there too."""
+    upstream.script(model, Behaviour.truncated("content_filter", text=TEXT, times=1), Behaviour.refuse(REFUSAL))
+    filtered = chat_stream(proxy, model)
+    assert filtered[-1][1] == "content_filter"
+    assert "".join(d.get("content") or "" for d, _ in filtered) == TEXT
+    refused = chat_stream(proxy, model)
+    assert not any(d.get("refusal") or d.get("content") for d, _ in refused)
+    assert refused[-1][1] == "stop"
