@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from llmconsole.core import discovery
+from llmconsole.core.chat.context import ContextGauge, ContextMeter
 from llmconsole.core.chat.session import ChatSession, PromptDropped, ReplyEnded, SessionEvent
 from llmconsole.core.conversation import Conversation, Message
 from llmconsole.core.errors import LLMConsoleError, RateLimitError
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
 
 TICK_S = 0.25
 """How often the rate-limit countdown re-reads the clock."""
+COUNT_DEBOUNCE_S = 0.4
+"""The proxy counts the context's tokens after this pause in typing."""
 
 
 class MainScreen(Screen[None]):
@@ -150,6 +153,11 @@ class MainScreen(Screen[None]):
         self.countdown: RateLimitCountdown | None = None
         self._tick_timer: Timer | None = None
         self.editing: Message | None = None
+        self.meter = ContextMeter()
+        """Counts what fills the context window (local estimates, exact counts from the proxy when offered)."""
+        self.gauge: ContextGauge | None = None
+        """The context gauge as last shown."""
+        self._count_timer: Timer | None = None
         """The prompt being edited (its text is in the prompt): sending makes a sibling of it."""
         self._rate_limit_modal: RateLimitModal | None = None
         self.quotas: dict[str, tuple[Quota, float]] = {}
@@ -336,11 +344,43 @@ class MainScreen(Screen[None]):
         self.app.sub_title = self.sub_title
 
     def _update_context(self) -> None:
+        """The context gauge now (a local estimate where nothing is counted yet: microseconds), then an exact
+        count from the proxy after a pause (debounced; never blocks a key)."""
         if self.model is None:
+            self.gauge = None
             self.status_bar.set_context(None)
             return
-        used = self.conversation.estimated_tokens()
-        self.status_bar.set_context(100.0 * used / max(self.model.context_window, 1))
+        prompt = self.prompt.text if self.is_mounted else ""
+        bar = self.attachments
+        images = len(bar.attachments) + len(bar.refs)
+        gauge = self.meter.gauge(
+            self.model, self.system_prompt, self.conversation.messages, prompt=prompt, images=images
+        )
+        self.gauge = gauge
+        self.status_bar.set_context(gauge.percent, gauge.text())
+        self.status_bar.tooltip = f"Context: {gauge.describe()}"
+        if self._client is not None and getattr(self.meter.counter, "available", True) is not False:
+            if self._count_timer is not None:
+                self._count_timer.stop()
+            self._count_timer = self.set_timer(COUNT_DEBOUNCE_S, self._count_tokens)
+
+    def _count_tokens(self) -> None:
+        self._count_timer = None
+        self.run_worker(self._refine_context(), group="ctx-count", exclusive=True, exit_on_error=False)
+
+    async def _refine_context(self) -> None:
+        from llmconsole.core.chat.context import ProxyTokenCounter
+
+        model = self.model
+        if model is None:
+            return
+        if self.meter.counter is None:
+            self.meter.counter = ProxyTokenCounter(self.client)
+        changed = await self.meter.refine(
+            model, self.system_prompt, list(self.conversation.messages), prompt=self.prompt.text
+        )
+        if changed:
+            self._update_context()
 
     @on(ModelSidebar.ModelSelected)
     def _sidebar_selected(self, event: ModelSidebar.ModelSelected) -> None:
@@ -866,11 +906,11 @@ class MainScreen(Screen[None]):
     @on(PromptInput.Changed, "#prompt")
     def _prompt_changed(self, event: PromptInput.Changed) -> None:
         text = event.text_area.text
-        if "@" not in text and not self.attachments.refs:
-            return
-        from llmconsole.core.images import extract_image_refs
+        if "@" in text or self.attachments.refs:
+            from llmconsole.core.images import extract_image_refs
 
-        self.attachments.set_refs(extract_image_refs(text)[1] if "@" in text else [])
+            self.attachments.set_refs(extract_image_refs(text)[1] if "@" in text else [])
+        self._update_context()
 
     def _images_for(self, text: str) -> tuple[str, list[str]] | None:
         """The text to send and its images' data URLs (``@path`` references and picked images); None, with a

@@ -32,6 +32,7 @@ class StatusBar(Static):
         self.model: ModelInfo | None = None
         self.usage: Usage | None = None
         self.context_percent: float | None = None
+        self.context_text: str | None = None
         self.rate_limit: Content | None = None
         self.activity: str = ""
         self.ending: str | None = None
@@ -55,8 +56,12 @@ class StatusBar(Static):
         self.usage = usage
         self._rebuild()
 
-    def set_context(self, percent: float | None) -> None:
+    def set_context(self, percent: float | None, text: str | None = None) -> None:
+        """Context use: ``text`` (the gauge, ``ctx 12.3K/200K · 6%``) or ``ctx N%``; warning colours at 75/90 %."""
+        if percent == self.context_percent and text == self.context_text:
+            return
         self.context_percent = percent
+        self.context_text = text
         self._rebuild()
 
     def set_rate_limit(self, state: Content | None) -> None:
@@ -127,8 +132,9 @@ class StatusBar(Static):
         if quota is not None:
             parts.append(("quota", quota))
         if self.context_percent is not None:
-            style = "$error" if self.context_percent >= 90 else "$warning" if self.context_percent >= 70 else ""
-            parts.append(("context", Content.styled(f"ctx {self.context_percent:.0f}%", style)))
+            style = "$error" if self.context_percent >= 90 else "$warning" if self.context_percent >= 75 else ""
+            text = self.context_text or f"ctx {self.context_percent:.0f}%"
+            parts.append(("context", Content.styled(text, style)))
         if self.total_cost is not None:
             parts.append(("cost", Content.styled(self.total_cost, "$text-muted")))
         if self.usage is not None:
