@@ -171,11 +171,10 @@ async def wait_for(predicate: Any, timeout: float, what: str, step: float = 0.00
 
 def bench_settings(base_url: str, model: str) -> Any:
     """Settings for the local server (a bench key, ``model`` as the default model)."""
-    from pydantic import SecretStr
-
     from llmconsole.core.config import Settings
+    from llmconsole.core.secret import Secret
 
-    return Settings(base_url=base_url, api_key=SecretStr("sk-bench"), default_model=model, idle_timeout=60.0)
+    return Settings(base_url=base_url, api_key=Secret("sk-bench"), default_model=model, idle_timeout=60.0)
 
 
 def _make_app(base_url: str, model: str, history: Any = None) -> Any:

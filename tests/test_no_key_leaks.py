@@ -177,3 +177,22 @@ async def test_app_screenshot_history_and_errors_never_contain_the_key(server: s
     for path in _all_files(tmp_path, Path(os.environ["LLMCONSOLE_DATA_DIR"]), Path(os.environ["LLMCONSOLE_CACHE_DIR"])):
         assert KEY.encode() not in path.read_bytes(), path
     assert KEY not in repr(settings) and KEY not in str(dataclasses.asdict(settings))
+
+
+def test_secret_never_shows_its_value() -> None:
+    import copy
+    import pickle
+
+    from llmconsole.core.config import Settings
+    from llmconsole.core.secret import Secret
+
+    secret = Secret("sk-very-secret")
+    assert "sk-very" not in f"{secret} {secret!r} {[secret]} {secret:>20}"
+    assert str(secret) == "**********" and str(Secret("")) == ""
+    assert secret.get_secret_value() == "sk-very-secret" and secret == Secret("sk-very-secret")
+    assert copy.deepcopy(secret) is secret
+    with pytest.raises(TypeError):
+        pickle.dumps(secret)
+    settings = Settings(base_url="http://127.0.0.1:4000", api_key=Secret("sk-very-secret\n"))
+    assert settings.api_key.get_secret_value() == "sk-very-secret"
+    assert "sk-very" not in repr(settings)

@@ -1,7 +1,7 @@
 """Configuration: environment (``OPENAI_BASE_URL``, ``OPENAI_API_KEY``), an optional TOML file, flags.
 
-The API key is a pydantic ``SecretStr`` (:class:`~llmconsole.core.secret.Secret`): it never appears in
-``repr``, logs or exceptions. No flag takes the key (it would show in ``ps``).
+The API key is a :class:`~llmconsole.core.secret.Secret` (a redacting string, as pydantic's ``SecretStr``):
+it never appears in ``repr``, logs or exceptions. No flag takes the key (it would show in ``ps``).
 
 The settings themselves are plain frozen dataclasses validated by hand (pydantic model classes cost
 ~25 ms to build at start-up, on a first-screen budget of ~250 ms). The config file is only parsed when it
