@@ -307,8 +307,13 @@ def _context() -> markdown_view._RenderContext:
     )
 
 
+def _same(lines: list[list[Segment]]) -> list[list[Segment]]:
+    """Lines with adjacent segments of one style merged (how rich splits a run of text varies, not what shows)."""
+    return [list(Segment.simplify(line)) for line in lines]
+
+
 def _whole(text: str, width: int) -> list[list[Segment]]:
-    return markdown_view._render_markdown(text, width, _context())
+    return _same(markdown_view._render_markdown(text, width, _context()))
 
 
 def _chunked(text: str, width: int, piece: int | None = None) -> tuple[list[list[Segment]], list[str]]:
@@ -327,7 +332,7 @@ def _chunked(text: str, width: int, piece: int | None = None) -> tuple[list[list
             lines.append([Segment(" " * width)])  # the view's gap line
         lines.extend(block.lines)
         kinds.append(block.kind)
-    return lines, kinds
+    return _same(lines), kinds
 
 
 def _paragraph(lines: int, seed: int = 0) -> str:
@@ -414,3 +419,15 @@ async def test_huge_delta_is_split_over_several_turns_and_the_end_shows_first() 
         assert view.text == text
         last = rendered_text(view)[-1]
         assert last and set(last) <= set("0123456789abcdef")
+
+
+@pytest.mark.parametrize("width", [30, 100])
+def test_long_block_quote_renders_as_rich(width: int) -> None:
+    quoted = "\n".join(f"> {line}" for line in _paragraph(200, seed=3).split("\n"))
+    lazy = quoted + "\na lazy continuation line\n> and more"
+    two = quoted + "\n>\n" + quoted  # two paragraphs in one quote
+    long_line = "> " + " ".join(_paragraph(200, seed=4).split("\n"))
+    for text in (quoted, lazy, two, long_line):
+        lines, kinds = _chunked(text, width, 333)
+        assert kinds.count("para") > 3
+        assert lines == _whole(text, width)

@@ -32,10 +32,13 @@ class SSEDecodeError(ValueError):
 class SSEDecoder:
     """Feed chunks with :meth:`feed`; each call returns the events completed by that chunk."""
 
-    __slots__ = ("_tail", "_data", "_event", "_size", "_pending_cr")
+    __slots__ = ("_tail", "_parts", "_parts_size", "_data", "_event", "_size", "_pending_cr")
 
     def __init__(self) -> None:
         self._tail = b""
+        self._parts: list[bytes] = []
+        """Chunks of one long line without a line end yet (joined once it ends: linear for a 10 MB line)."""
+        self._parts_size = 0
         self._data: list[bytes] = []
         self._event = ""
         self._size = 0
@@ -66,7 +69,23 @@ class SSEDecoder:
             if chunk.endswith(b"\r"):
                 self._pending_cr = True
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        buffer = self._tail + chunk if self._tail else chunk
+        if b"\n" not in chunk:
+            if self._tail:
+                self._parts.append(self._tail)
+                self._parts_size += len(self._tail)
+                self._tail = b""
+            self._parts.append(chunk)
+            self._parts_size += len(chunk)
+            if self._parts_size > MAX_EVENT_BYTES:
+                raise SSEDecodeError("an SSE line exceeds the size limit")
+            return []
+        if self._parts:
+            self._parts.append(self._tail + chunk if self._tail else chunk)
+            buffer = b"".join(self._parts)
+            self._parts = []
+            self._parts_size = 0
+        else:
+            buffer = self._tail + chunk if self._tail else chunk
         lines = buffer.split(b"\n")
         self._tail = lines.pop()
         if len(self._tail) > MAX_EVENT_BYTES:
@@ -94,8 +113,10 @@ class SSEDecoder:
 
     def flush(self) -> list[ServerSentEvent]:
         """The stream ended: dispatch a last event that had no blank line after it."""
-        events = self.feed(b"\n\n") if (self._tail or self._data) else []
+        events = self.feed(b"\n\n") if (self._tail or self._parts or self._data) else []
         self._tail = b""
+        self._parts = []
+        self._parts_size = 0
         self._data = []
         self._event = ""
         self._size = 0

@@ -61,6 +61,7 @@ from llmconsole.ui.widgets.md_blocks import (
     paragraph_text,
     plain_cells,
     plain_rows,
+    quote_lines,
     render_plain_rows,
     render_rich_rows,
     split_carry,
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from markdown_it.token import Token
+    from rich.text import Text
     from textual.app import App
     from textual.selection import Selection
     from textual.timer import Timer
@@ -189,6 +191,15 @@ _INTERRUPTS = re.compile(
     r"|(?:\*[ \t]*){3,}$|(?:_[ \t]*){3,}$|(?:-[ \t]*){3,}$|=+[ \t]*$)"
 )
 """A line that ends a paragraph (or turns it into a setext heading): a heading, quote, list, rule, underline."""
+_QUOTE = re.compile(r"^ {0,3}> ?")
+
+
+def _quote_plain(line: str) -> bool:
+    """A block quote line holding plain paragraph text (a quoted paragraph chunk may start with it)."""
+    match = _QUOTE.match(line)
+    return match is not None and bool(line[match.end() :].strip()) and _plain_start(line[match.end() :])
+
+
 _DELIMITER_ROW = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _CUT_SPACE = re.compile(r"(?<=\S) (?=[^\W_])")
 
@@ -235,6 +246,8 @@ class _Splitter:
         self._nested_lines: list[str] = []
         self._para = False
         """The open block started as a plain paragraph (it may be chunked)."""
+        self._quote = False
+        """... as a block quote of a plain paragraph."""
         self._chain: _Block | None = None
         """The last chunk emitted of the open paragraph."""
         self._sep = "\n"
@@ -318,6 +331,7 @@ class _Splitter:
         self._size = 0
         self._continuation = next_continuation
         self._para = False
+        self._quote = False
         self._chain = None
         self._sep = "\n"
         self._table = None
@@ -374,8 +388,10 @@ class _Splitter:
         """Cut an incomplete very long line of a paragraph (its head is complete up to a cut point)."""
         if self._table is not None or (self._lines and not self._para):
             return
-        if not self._lines and not _plain_start(self._partial):
-            return
+        if not self._lines:
+            if not (_plain_start(self._partial) or _quote_plain(self._partial)):
+                return
+            self._quote = _QUOTE.match(self._partial) is not None
         while len(self._partial) > 2 * LONG_LINE_CHARS:
             cut = _cut_point(self._partial, LONG_LINE_CHARS)
             if cut is None:
@@ -383,7 +399,7 @@ class _Splitter:
             index, sep = cut
             self._para = True
             self._emit_chunk([*self._lines, self._partial[:index]], sep)
-            self._partial = self._partial[index + len(sep) :]
+            self._partial = ("> " if self._quote else "") + self._partial[index + len(sep) :]
             self._lines = []
             self._size = 0
 
@@ -457,11 +473,18 @@ class _Splitter:
                 if len(plain_cells(line)) == columns:
                     self._start_table(header, line, columns)
                     return
-        if self._chain is not None and _INTERRUPTS.match(line) is not None:
+        if self._chain is not None and self._quote and _QUOTE.match(line) is not None and not _quote_plain(line):
+            # A quoted paragraph ends: the quote goes on (no gap line); an empty quote line shows nothing.
+            self._emit_md(next_continuation=True)
+            if not line[_QUOTE.match(line).end() :].strip():  # type: ignore[union-attr]
+                return
+            lines = self._lines
+        elif self._chain is not None and _INTERRUPTS.match(line) is not None and not self._quote:
             self._emit_md()
             lines = self._lines
         if not lines:
-            self._para = _plain_start(line)
+            self._para = _plain_start(line) or _quote_plain(line)
+            self._quote = self._para and _QUOTE.match(line) is not None
         elif self._para:
             self._para_seam(line)
             lines = self._lines
@@ -488,7 +511,11 @@ class _Splitter:
         if len(lines) < 2 or (self._size < PARA_CHUNK_CHARS and len(lines) < PARA_CHUNK_LINES):
             return
         last, before = lines[-1], lines[-2]
-        if not _plain_start(last) or _DELIMITER_ROW.match(line) is not None or before.endswith(("  ", "\\", "\t")):
+        if (
+            not (_quote_plain(last) if self._quote else _plain_start(last))
+            or _DELIMITER_ROW.match(line) is not None
+            or before.endswith(("  ", "\\", "\t"))
+        ):
             return
         self._emit_chunk(lines[:-1], "\n")
         self._lines = [last]
@@ -501,7 +528,7 @@ class _Splitter:
                 break
             index, sep = cut
             self._emit_chunk([*self._lines, line[:index]], sep)
-            line = line[index + len(sep) :]
+            line = ("> " if self._quote else "") + line[index + len(sep) :]
             self._lines = []
             self._size = 0
         self._add(line)
@@ -816,28 +843,36 @@ def _render_para(block: _Block, width: int, context: _RenderContext) -> list[lis
     carry = block.prev.chain if ready and block.prev is not None else None
     source, sep = block.source, block.sep
     if carry is not None and carry.source:
-        source, sep = carry.source + block.sep + block.source, carry.sep
-    console, options = context.console, context.options_for(width)
+        own = block.source if sep == "\n" else _QUOTE.sub("", block.source, count=1)
+        source, sep = carry.source + block.sep + own, carry.sep
+    console = context.console
     markdown = _Markdown(source, context.code_theme, context.code_background)
-    found = paragraph_text(markdown, console, options)
+    found = paragraph_text(markdown, console, context.options_for(width))
     if found is None:  # not one paragraph after all (rich decides): rendered as Markdown after the carry
         lines = _render_markdown(source, width, context)
         if carry is not None and carry.text is not None:
-            lines = console.render_lines(carry.text, options, pad=True) + lines
+            lines = console.render_lines(carry.text, context.options_for(width), pad=True) + lines
         block.chain = ChainState()
         return lines
-    text, join_style = found
+    quote = found.quote_style
+    inner = width - 4 if quote is not None else width
+
+    def render(text: Text) -> list[list[Segment]]:
+        lines = console.render_lines(text, context.options_for(inner), style=quote, pad=True)
+        return quote_lines(lines, width, quote) if quote is not None else lines
+
+    text = found.text
     if carry is not None and carry.text is not None:
-        text = join_texts(carry.text, sep, join_style, text)
+        text = join_texts(carry.text, sep, found.join_style, text)
     if not ready or block.final:
-        return console.render_lines(text, options, pad=True)
-    if (inline_open(markdown.parsed[1].children or []) or "\t" in text.plain) and len(source) < FORCE_CHARS:
+        return render(text)
+    if (inline_open(found.tokens) or "\t" in text.plain) and len(source) < FORCE_CHARS:
         # Inline Markdown still open at the seam: the next chunk renders this source with its own.
         block.chain = ChainState(carry.text if carry is not None else None, source, sep)
         return []
-    head, last = split_carry(text, width)
+    head, last = split_carry(text, inner)
     block.chain = ChainState(text=last)
-    return console.render_lines(head, options, pad=True) if head is not None else []
+    return render(head) if head is not None else []
 
 
 def _table_key(block: _Block, width: int, context: _RenderContext) -> tuple[Any, ...]:

@@ -65,8 +65,10 @@ class _CaptureParagraph(Paragraph):
 
     markdown_captured: list[_CaptureParagraph]
     join_style: Style
+    outer_style: Style
 
     def on_enter(self, context: MarkdownContext) -> None:
+        self.outer_style = context.current_style  # a block quote's style around it
         super().on_enter(context)
         self.join_style = context.current_style
 
@@ -85,10 +87,25 @@ class _CaptureParagraph(Paragraph):
         return element
 
 
-def paragraph_text(markdown: Markdown, console: Console, options: ConsoleOptions) -> tuple[Text, Style] | None:
-    """The paragraph `Text` (and the style of a soft break in it) of a markdown holding one paragraph."""
+@dataclass(slots=True)
+class ParagraphText:
+    text: Text
+    join_style: Style
+    """The style of a soft break in the paragraph."""
+    quote_style: Style | None
+    """The block quote's style if the paragraph is the only thing in a block quote."""
+    tokens: list[Token]
+    """The paragraph's inline tokens."""
+
+
+_QUOTED = ["blockquote_open", "paragraph_open", "inline", "paragraph_close", "blockquote_close"]
+
+
+def paragraph_text(markdown: Markdown, console: Console, options: ConsoleOptions) -> ParagraphText | None:
+    """The paragraph of a markdown holding one paragraph (or one block quote of one paragraph), else None."""
     tokens = markdown.parsed
-    if len(tokens) != 3 or tokens[0].type != "paragraph_open" or tokens[1].type != "inline":
+    types = [token.type for token in tokens]
+    if types != _QUOTED[1:4] and types != _QUOTED:
         return None
     captured: list[_CaptureParagraph] = []
     markdown.captured = captured  # type: ignore[attr-defined]
@@ -101,7 +118,20 @@ def paragraph_text(markdown: Markdown, console: Console, options: ConsoleOptions
         markdown.elements = elements  # type: ignore[misc]
     if len(captured) != 1:
         return None
-    return captured[0].text, captured[0].join_style
+    element = captured[0]
+    quoted = types[0] == "blockquote_open"
+    inline = tokens[2 if quoted else 1].children or []
+    return ParagraphText(element.text, element.join_style, element.outer_style if quoted else None, inline)
+
+
+def quote_lines(lines: list[list[Segment]], width: int, style: Style) -> list[list[Segment]]:
+    """Lines rendered at ``width - 4`` inside a block quote, as rich's BlockQuote shows them at ``width``."""
+    bar = Segment("▌ ", style)
+    out = []
+    for line in lines:
+        used = 2 + sum(segment.cell_length for segment in line)
+        out.append([bar, *line, Segment(" " * (width - used))] if used < width else [bar, *line])
+    return out
 
 
 @dataclass(slots=True)
