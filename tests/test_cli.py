@@ -74,8 +74,12 @@ def test_prompt_streams_only_the_reply_and_is_silent_on_stderr(tmp_path: Path) -
     assert result.returncode == 0
     assert result.stderr == ""
     assert result.stdout.startswith("# Welcome to the llmconsole demo")
-    history = run("history", "show", "last", env={"LLMCONSOLE_DATA_DIR": str(tmp_path)})
+    history = run("history", "--demo", "show", "last", env={"LLMCONSOLE_DATA_DIR": str(tmp_path)})
     assert history.returncode == 0 and "Welcome to the llmconsole demo" in history.stdout
+    # the demo's conversations never mix with the real ones
+    assert not (tmp_path / "history.sqlite3").exists()
+    real = run("history", env={"LLMCONSOLE_DATA_DIR": str(tmp_path)})
+    assert real.returncode == 0 and real.stdout == "" and "No saved conversations" in real.stderr
 
 
 def test_prompt_from_stdin(tmp_path: Path) -> None:
@@ -83,7 +87,7 @@ def test_prompt_from_stdin(tmp_path: Path) -> None:
         "--demo", "-p", "-", "--no-history", stdin="please show a table\n", env={"LLMCONSOLE_DATA_DIR": str(tmp_path)}
     )
     assert result.returncode == 0 and "|" in result.stdout
-    assert not (tmp_path / "history.sqlite3").exists()
+    assert not (tmp_path / "history.sqlite3").exists() and not (tmp_path / "demo-history.sqlite3").exists()
 
 
 def test_rate_limit_exits_3_with_the_formatted_message() -> None:
@@ -194,7 +198,7 @@ def test_ctrl_c_exits_130_and_keeps_the_partial_reply_marked_cancelled(tmp_path:
     _, err = child.communicate(timeout=30)
     assert child.returncode == 130
     assert b"Traceback" not in err
-    shown = run("history", "show", "last", env={"LLMCONSOLE_DATA_DIR": str(tmp_path)})
+    shown = run("history", "--demo", "show", "last", env={"LLMCONSOLE_DATA_DIR": str(tmp_path)})
     assert shown.returncode == 0 and "cancelled" in shown.stdout
 
 

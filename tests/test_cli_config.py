@@ -52,5 +52,5 @@ def test_demo_refusal_and_content_filter_with_p(tmp_path: Path) -> None:
     filtered = run_cli("--demo", "-p", "filter", env=env)
     assert filtered.returncode == 0 and filtered.stdout.strip()
     assert filtered.stderr.splitlines() == ["llmconsole: reply stopped by the content filter"]
-    shown = run_cli("history", "show", "last", env=env)
+    shown = run_cli("history", "--demo", "show", "last", env=env)
     assert "_(stopped by the content filter)_" in shown.stdout

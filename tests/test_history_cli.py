@@ -138,13 +138,14 @@ def test_export_writes_and_refuses_to_overwrite(
     out, err = capsys.readouterr()
     assert out == ""
     assert err == f"Exported conversation {three[2].id[:8]} to {target}\n"
+    assert target.stat().st_mode & 0o777 == 0o600  # private, as the console's export and the history
     text = target.read_text(encoding="utf-8")
     assert "_(interrupted — partial reply)_" in text
     with HistoryStore() as store:
         assert text == store.export_markdown(three[2].id)
     # Refuse to overwrite...
     target.write_text("mine", encoding="utf-8")
-    assert main(["export", "last", "-o", str(target)]) == 1
+    assert main(["export", "last", "-o", str(target)]) == 2  # a documented code (usage), not 1
     out, err = capsys.readouterr()
     assert "--force" in err and err.count("\n") == 1
     assert target.read_text(encoding="utf-8") == "mine"
@@ -152,8 +153,8 @@ def test_export_writes_and_refuses_to_overwrite(
     assert main(["export", three[0].id, "-o", str(target), "--force"]) == 0
     assert target.read_text(encoding="utf-8").startswith("# first question")
     capsys.readouterr()
-    # An unwritable place: one line, exit 1.
-    assert main(["export", "last", "-o", str(tmp_path / "missing" / "x.md")]) == 1
+    # An unwritable place: one line, exit 2.
+    assert main(["export", "last", "-o", str(tmp_path / "missing" / "x.md")]) == 2
     out, err = capsys.readouterr()
     assert err.startswith("llmconsole: cannot write") and err.count("\n") == 1
 

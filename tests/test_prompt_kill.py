@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from llmconsole.core.history import HistoryStore
+from llmconsole.core.history import HistoryStore, default_path
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -57,7 +57,7 @@ def test_sigkill_during_prompt_keeps_the_partial_reply(tmp_path: Path, monkeypat
     safe = max((n for t, n in received if t <= killed_at - MAX_LOSS_S), default=0)
     assert safe > 0
 
-    with HistoryStore() as store:
+    with HistoryStore(default_path(demo=True)) as store:  # --demo keeps its own history
         conv_id = store.resolve("last")
         conversation = store.load(conv_id)
         assert store.integrity_check() == "ok"
@@ -68,7 +68,7 @@ def test_sigkill_during_prompt_keeps_the_partial_reply(tmp_path: Path, monkeypat
     assert len(reply.text) >= safe, (len(reply.text), safe)
 
     shown = subprocess.run(
-        [sys.executable, "-m", "llmconsole", "history", "show", "last"],
+        [sys.executable, "-m", "llmconsole", "history", "--demo", "show", "last"],
         capture_output=True,
         text=True,
         env=env,

@@ -290,17 +290,20 @@ class _Outcome:
 class _Recorder:
     """Saves the exchange in the history while it streams (no-op with --no-history or on a broken store)."""
 
-    def __init__(self, enabled: bool, conversation: Conversation, kind: str = "chat", *, stored: int = 0) -> None:
-        """``stored``: how many of the conversation's messages are in the history already (``-c``)."""
+    def __init__(
+        self, enabled: bool, conversation: Conversation, kind: str = "chat", *, stored: int = 0, demo: bool = False
+    ) -> None:
+        """``stored``: how many of the conversation's messages are in the history already (``-c``); ``demo``:
+        the demo backend's own history."""
         self.store: Any = None
         self.conversation = conversation
         self.recorder: Any = None
         if not enabled:
             return
         try:
-            from llmconsole.core.history import HistoryStore
+            from llmconsole.core.history import HistoryStore, default_path
 
-            self.store = HistoryStore()
+            self.store = HistoryStore(default_path(demo=demo))
             self.store.save_conversation(conversation, kind=kind)
             for message in conversation.messages[stored:]:
                 self.store.add_message(conversation, message)
@@ -446,8 +449,9 @@ def _resumed(args: argparse.Namespace) -> Conversation | None:
     if args.model and len(args.model) > 1:
         raise ConfigError("-c/--cid continue one conversation: compare (several -m) starts a new one")
     from llmconsole.core.chat.resume import load_to_continue
+    from llmconsole.core.history import default_path
 
-    return load_to_continue(ref)
+    return load_to_continue(ref, default_path(demo=args.demo))
 
 
 def _resumed_model(client: ProxyClient, conv: Conversation | None) -> list[str] | None:
@@ -483,7 +487,7 @@ def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
                     conversation.system_prompt = args.system
                 text, images = _with_images(prompt, models)
                 conversation.add_user(text, images=images)
-                recorder = _Recorder(not args.no_history, conversation, stored=stored)
+                recorder = _Recorder(not args.no_history, conversation, stored=stored, demo=args.demo)
                 try:
                     outcome = await _stream_one(
                         client, models[0], conversation, args, out=sys.stdout, recorder=recorder
@@ -511,7 +515,7 @@ async def _compare(client: ProxyClient, models: list[ModelInfo], prompt: str, ar
         conversation = Conversation(system_prompt=args.system, model=model.id)
         conversation.add_user(text, images=images)
         conversations.append(conversation)
-    recorders = [_Recorder(not args.no_history, c, kind="compare") for c in conversations]
+    recorders = [_Recorder(not args.no_history, c, kind="compare", demo=args.demo) for c in conversations]
     try:
         outcomes = await asyncio.gather(
             *(
@@ -556,11 +560,11 @@ def run_console(args: argparse.Namespace) -> int:
     return run_app(settings, history_factory=None if args.no_history else _open_history)
 
 
-async def _open_history() -> Any:
-    """The console's history (an ``AsyncHistory``: SQLite opened and used on its own thread)."""
-    from llmconsole.core.history import AsyncHistory
+async def _open_history(demo: bool) -> Any:
+    """The console's history (an ``AsyncHistory``: SQLite opened and used on its own thread); the demo's own."""
+    from llmconsole.core.history import AsyncHistory, default_path
 
-    return await AsyncHistory.open()
+    return await AsyncHistory.open(default_path(demo=demo))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,7 @@
     llmconsole history show ID [--tree]       the active branch as Markdown (--tree: every branch, marked)
     llmconsole history export ID -o FILE.md   write it to a file (--force to overwrite; --tree; --json: the tree)
     llmconsole history search QUERY...        full-text search, one hit a line
+    llmconsole history --demo ...             the same over the --demo backend's own history
 
 ``last`` may stand for ID; so may any unique prefix of 4+ characters. An unknown id exits 2. Reads only: a
 missing database is an empty history (nothing is created). Imports neither textual nor rich.
@@ -24,6 +25,8 @@ from llmconsole.core.errors import LLMConsoleError
 from llmconsole.core.history import ConversationSummary, HistoryNotFoundError, HistoryStore, default_path
 
 PROG = "llmconsole history"
+EXIT_USAGE = 2
+"""A file that cannot be written is a usage error (the documented codes: 0, 2, 3, 4, 130)."""
 
 # C0 controls except tab/newline, DEL, C1 controls: never sent raw to a terminal (escape-sequence injection).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -55,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     p_search = sub.add_parser("search", help="full-text search across all conversations")
     p_search.add_argument("query", nargs="+", help="words to find (the last one may be a prefix)")
     p_search.add_argument("-n", "--limit", type=int, default=50, help="at most N hits (default: 50)")
+    parser.add_argument("--demo", action="store_true", help="the --demo backend's own history (kept apart)")
     parser.set_defaults(command="list")
     return parser
 
@@ -113,14 +117,16 @@ def _cmd_export(
     conv_id = store.resolve(ref)
     text = _render(store, conv_id, tree=tree, as_json=as_json)
     try:
-        with open(target, "w" if force else "x", encoding="utf-8") as handle:
+        # 0600 when created, as the console's export and the history itself: a conversation is private.
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+        with os.fdopen(os.open(target, flags, 0o600), "w", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:
         print(f"llmconsole: {target} exists; use --force to overwrite it.", file=err)
-        return 1
+        return EXIT_USAGE
     except OSError as exc:
         print(f"llmconsole: cannot write {target}: {exc.strerror or exc}", file=err)
-        return 1
+        return EXIT_USAGE
     print(f"Exported conversation {conv_id[:8]} to {target.resolve()}", file=err)
     return 0
 
@@ -146,7 +152,7 @@ def _require(store: HistoryStore | None, ref: str) -> HistoryStore:
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    store = _open_store(default_path())
+    store = _open_store(default_path(demo=args.demo))
     try:
         if args.command == "show":
             return _cmd_show(store, args.id, out, tree=args.tree)

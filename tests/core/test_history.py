@@ -798,3 +798,19 @@ async def test_aflush_snapshots_the_message() -> None:
         assert (await history.load(conv.id)).messages[0].text == "abcdef"
     finally:
         await history.close()
+
+
+def test_recent_prompts_oldest_first_each_once() -> None:
+    from llmconsole.core.conversation import Conversation
+    from llmconsole.core.history import HistoryStore
+
+    with HistoryStore() as store:
+        for texts in (["a", "b"], ["c", "a"], ["d"]):
+            conv = Conversation()
+            for text in texts:
+                store.add_message(conv, conv.add_user(text))
+                reply = conv.add_assistant("m")
+                reply.text = "answer"
+                store.add_message(conv, reply)
+        assert store.recent_prompts() == ["b", "c", "a", "d"]  # "a" at its latest use; replies never
+        assert store.recent_prompts(limit=2) == ["a", "d"]

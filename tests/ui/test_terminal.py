@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from textual._xterm_parser import XTermParser
@@ -252,3 +253,44 @@ async def test_delete_confirmation_is_framed_and_centred() -> None:
         assert box.styles.border_top[0] != ""  # framed
         region = box.region
         assert region.x > 5 and abs((region.x + region.width / 2) - 50) <= 2  # centred, not in the corner
+
+
+# -- memory between runs ----------------------------------------------------------------------------------------
+
+
+async def test_prompt_recall_survives_a_restart(tmp_path: Any) -> None:
+    from llmconsole.core.history import AsyncHistory, HistoryStore
+
+    path = tmp_path / "history.sqlite3"
+    opened: list[bool] = []
+
+    async def factory(demo: bool) -> AsyncHistory:
+        opened.append(demo)
+        return await AsyncHistory.open(path)
+
+    first = LLMConsoleApp(demo_settings(), client=demo_app().client, history_factory=factory, clock=FakeClock())
+    async with first.run_test(size=(100, 30)) as pilot:
+        await wait_ready(pilot, first)
+        await wait_until(pilot, lambda: first.history.enabled)
+        await send(pilot, first, "first prompt")
+        await send(pilot, first, "second prompt")
+    assert opened == [True]  # the demo backend gets its own history (see test_cli for the file)
+    with HistoryStore(path) as store:
+        assert store.recent_prompts() == ["first prompt", "second prompt"]
+
+    again = LLMConsoleApp(demo_settings(), client=demo_app().client, history_factory=factory, clock=FakeClock())
+    async with again.run_test(size=(100, 30)) as pilot:
+        main = await wait_ready(pilot, again)
+        await wait_until(pilot, lambda: bool(main.prompt.sent))
+        await pilot.press("up")
+        assert main.prompt.text == "second prompt"
+        await pilot.press("up")
+        assert main.prompt.text == "first prompt"
+
+
+async def test_no_history_means_no_recall_from_earlier_runs() -> None:
+    app = demo_app()  # no history at all (--no-history)
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = await wait_ready(pilot, app)
+        await pilot.press("up")
+        assert main.prompt.text == "" and main.prompt.sent == []

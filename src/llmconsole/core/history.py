@@ -51,6 +51,7 @@ from llmconsole.core.events import Usage, end_text
 
 __all__ = [
     "DB_FILENAME",
+    "DEMO_DB_FILENAME",
     "SCHEMA_VERSION",
     "AsyncHistory",
     "ConversationSummary",
@@ -66,6 +67,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DB_FILENAME: Final = "history.sqlite3"
+DEMO_DB_FILENAME: Final = "demo-history.sqlite3"
 BUSY_TIMEOUT_MS: Final = 5_000
 MIN_PREFIX: Final = 4
 """Shortest id prefix ``resolve`` accepts."""
@@ -91,9 +93,10 @@ class HistoryNotFoundError(HistoryError):
     exit_code = 2
 
 
-def default_path() -> Path:
-    """Where the history lives: ``data_dir()/history.sqlite3``."""
-    return paths.data_dir() / DB_FILENAME
+def default_path(*, demo: bool = False) -> Path:
+    """Where the history lives: ``data_dir()/history.sqlite3``; the ``--demo`` backend's conversations go to
+    ``demo-history.sqlite3`` beside it, never among the real ones."""
+    return paths.data_dir() / (DEMO_DB_FILENAME if demo else DB_FILENAME)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -853,6 +856,21 @@ class HistoryStore:
         return str(rows[0][0])
 
     @_guard
+    def recent_prompts(self, limit: int = 500) -> list[str]:
+        """The prompts sent, oldest first, each once (at its latest use): the console's up-arrow recall,
+        kept with the conversations (a deleted conversation takes its prompts with it)."""
+        rows = self.db.execute(
+            "SELECT text FROM messages WHERE role = 'user' AND text != '' ORDER BY created_at DESC, pk DESC LIMIT ?",
+            (limit * 4,),
+        ).fetchall()
+        seen: set[str] = set()
+        newest_first: list[str] = []
+        for (text,) in rows:
+            if text not in seen:
+                seen.add(text)
+                newest_first.append(text)
+        return newest_first[:limit][::-1]
+
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         """Full-text search over titles and message text. Any input is a safe query (see :func:`fts_query`).
 
@@ -1115,6 +1133,9 @@ class AsyncHistory:
 
     async def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         return cast("list[SearchHit]", await self._call("search", query, limit))
+
+    async def recent_prompts(self, limit: int = 500) -> list[str]:
+        return cast("list[str]", await self._call("recent_prompts", limit))
 
     async def rename(self, conv_id: str, title: str) -> None:
         await self._call("rename", conv_id, title)

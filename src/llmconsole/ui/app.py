@@ -93,10 +93,11 @@ class LLMConsoleApp(App[None]):
         *,
         client: ProxyClient | None = None,
         history: object | None = None,
-        history_factory: Callable[[], Awaitable[object]] | None = None,
+        history_factory: Callable[[bool], Awaitable[object]] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``history``, or a ``history_factory`` that opens one after the first paint (the app closes it)."""
+        """``history``, or a ``history_factory(demo)`` that opens one after the first paint (the app closes it):
+        the demo backend's own history when ``demo`` (also after the welcome screen's demo choice)."""
         super().__init__()
         self.settings = settings
         self.client = client
@@ -260,7 +261,8 @@ class LLMConsoleApp(App[None]):
             self.sub_title = f"{self.settings.host} · UNENCRYPTED"
         if self._history_factory is not None:
             # A task, not a worker: it finishes even when the app quits at once (on_unmount awaits it).
-            self._history_opening = asyncio.create_task(self._open_history(self._history_factory))
+            factory = partial(self._history_factory, self.settings.demo)
+            self._history_opening = asyncio.create_task(self._open_history(factory))
             self._history_factory = None
         self._warm_up()
 
@@ -273,6 +275,19 @@ class LLMConsoleApp(App[None]):
             return
         self._opened_history = history
         self.history.history = history
+        await self._recall_earlier_prompts()
+
+    async def _recall_earlier_prompts(self) -> None:
+        """Up at the first line recalls the prompts of earlier runs too (they live with the history)."""
+        main = self.main_screen
+        if main is None or not self.history.enabled:
+            return
+        try:
+            prompts = await self.history.recent_prompts()
+        except Exception as exc:  # noqa: BLE001 - recall is a convenience: a log line, never an error
+            self.log.warning(f"earlier prompts unreadable: {exc}")
+            return
+        main.prompt.load_earlier(prompts)
 
     def _ensure_client(self) -> ProxyClient:
         """The app's :class:`ProxyClient`, made (and its module imported) on first use."""
@@ -481,7 +496,7 @@ def run_app(
     settings: Settings,
     *,
     history: object | None = None,
-    history_factory: Callable[[], Awaitable[object]] | None = None,
+    history_factory: Callable[[bool], Awaitable[object]] | None = None,
 ) -> int:
     """Run the console until the user quits; the exit code (0). ``history_factory`` opens the history after
     the first paint (and the app closes it)."""

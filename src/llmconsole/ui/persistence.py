@@ -171,6 +171,10 @@ class HistoryAdapter:
     async def search(self, query: str, limit: int = 100) -> list[SearchHit]:
         return cast("list[SearchHit]", await self.query("search", query, limit))
 
+    async def recent_prompts(self, limit: int = 500) -> list[str]:
+        """The prompts of earlier runs, oldest first (the prompt's up-arrow recall)."""
+        return cast("list[str]", await self.query("recent_prompts", limit))
+
     async def load(self, conv_id: str) -> Conversation:
         return cast("Conversation", await self.query("load", conv_id))
 

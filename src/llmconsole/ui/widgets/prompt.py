@@ -141,6 +141,12 @@ class PromptInput(TextArea):
         start, end = self.selection
         self.replace("\n", start, end, maintain_selection_offset=False)
 
+    def load_earlier(self, prompts: list[str]) -> None:
+        """Prompts of earlier runs (oldest first) go before this run's in the recall list."""
+        ours = list(self.sent)
+        earlier = [p for p in prompts if p not in ours]
+        self.sent = [*earlier, *ours]
+
     def remember(self, text: str) -> None:
         """Add ``text`` to the recall list (no immediate duplicates)."""
         if not self.sent or self.sent[-1] != text:
