@@ -1025,7 +1025,7 @@ class _RenderQueue:
         for view in list(self._views):
             if not view.is_attached:
                 del self._views[view]
-        distances = {view: _viewport_distance(view) for view in self._views if view._width > 0}
+        distances = {view: _viewport_distance(view) for view in list(self._views) if view._width > 0}
         deadline = perf_counter() + SLICE_BUDGET
         rendered = False
         while distances and perf_counter() < deadline:
