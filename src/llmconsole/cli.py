@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="with -p: continue conversation ID (a unique prefix, or `last`), on its active branch",
     )
+    parser.add_argument(
+        "--compact", action="store_true", help="with -p -c/--cid: summarise the older turns first (a new branch)"
+    )
     parser.add_argument("--no-history", action="store_true", help="do not save conversations (the console or -p)")
     parser.add_argument("--debug", action="store_true", help="log to stderr and show tracebacks")
     parser.add_argument("--version", action="version", version=f"llmconsole {__version__}")
@@ -464,6 +467,45 @@ def _resumed_model(client: ProxyClient, conv: Conversation | None) -> list[str] 
     return [model_id]
 
 
+async def _fit_context(
+    client: ProxyClient, model: ModelInfo, conversation: Conversation, *, compact: bool
+) -> bool | None:
+    """``--compact``: summarise the older turns first (a new branch; True). Then, when the estimate still
+    exceeds the model's window, one line and None (exit 2, nothing sent). False: unchanged and it fits."""
+    from llmconsole.core.chat.compact import CompactionError
+    from llmconsole.core.chat.compact import compact as compact_path
+    from llmconsole.core.chat.context import ContextMeter
+
+    compacted = False
+    if compact:
+        summariser = model
+        wanted = client.settings.compact_model
+        if wanted and any(m.id == wanted for m in client.models):
+            summariser = client.find_model(wanted)
+        try:
+            done = await compact_path(conversation, client, summariser)
+        except CompactionError as exc:
+            _err(f"llmconsole: {exc}")
+            return None
+        if done is not None:
+            compacted = True
+            usage = done.summary.usage
+            figures = f"in {usage.input_tokens:,} · out {usage.output_tokens:,}" if usage is not None else "no usage"
+            cost = f" · ${usage.cost:.4f}" if usage is not None and usage.cost is not None else ""
+            _err(
+                f"llmconsole: compacted {done.summarised} messages into a summary by {summariser.id} ({figures}{cost})"
+            )
+    gauge = ContextMeter().gauge(model, conversation.system_prompt, conversation.messages)
+    if not gauge.fits:
+        hint = "it is compacted already" if compacted else "add --compact to summarise the older turns first"
+        _err(
+            f"llmconsole: ~{gauge.tokens:,} tokens (estimated) do not fit the context window of {model.id} "
+            f"({gauge.window:,} tokens for the input); {hint}"
+        )
+        return None
+    return compacted
+
+
 def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
     from llmconsole.core.client import ProxyClient
     from llmconsole.core.conversation import Conversation
@@ -487,6 +529,11 @@ def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
                     conversation.system_prompt = args.system
                 text, images = _with_images(prompt, models)
                 conversation.add_user(text, images=images)
+                fitted = await _fit_context(client, models[0], conversation, compact=args.compact)
+                if fitted is None:
+                    return EXIT_USAGE
+                if fitted:
+                    stored = 0  # a new branch: every message of the path is new
                 recorder = _Recorder(not args.no_history, conversation, stored=stored, demo=args.demo)
                 try:
                     outcome = await _stream_one(

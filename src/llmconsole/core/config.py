@@ -81,6 +81,8 @@ class FileConfig:
     """The model used when none is chosen (``-p`` and the app's first model)."""
     system_prompt: str | None = None
     """Sent as ``instructions`` with every request."""
+    compact_model: str | None = None
+    """The model that summarises a conversation when it is compacted (None: the conversation's own)."""
     reasoning_effort: ReasoningEffort = "medium"
     """``reasoning.effort`` for reasoning models."""
     idle_timeout: float = 300.0
@@ -115,6 +117,8 @@ class Settings:
     """Use the in-process demo backend."""
     default_model: str | None = None
     system_prompt: str | None = None
+    compact_model: str | None = None
+    """The model that writes compaction summaries (None: the current one)."""
     reasoning_effort: ReasoningEffort = "medium"
     idle_timeout: float = 300.0
     discovery_timeout: float = 3.0
@@ -385,6 +389,7 @@ def parse_file_config(data: Mapping[str, Any]) -> FileConfig:
         profiles=profiles,
         default_model=_opt_str("default_model", data.get("default_model")),
         system_prompt=_opt_str("system_prompt", data.get("system_prompt")),
+        compact_model=_opt_str("compact_model", data.get("compact_model")),
         reasoning_effort=effort,
         idle_timeout=_positive_float("idle_timeout", data.get("idle_timeout", 300.0)),
         discovery_timeout=_positive_float("discovery_timeout", data.get("discovery_timeout", 3.0)),
@@ -454,6 +459,7 @@ def load_settings(
         demo=demo,
         default_model=choice.default_model or file_config.default_model,
         system_prompt=file_config.system_prompt,
+        compact_model=file_config.compact_model,
         reasoning_effort=file_config.reasoning_effort,
         idle_timeout=file_config.idle_timeout,
         discovery_timeout=file_config.discovery_timeout,

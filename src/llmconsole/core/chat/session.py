@@ -38,6 +38,7 @@ from llmconsole.core.events import (
 )
 
 if TYPE_CHECKING:
+    from llmconsole.core.chat.compact import Compacted
     from llmconsole.core.conversation import MessageStatus
     from llmconsole.core.events import StreamEvent, Usage
     from llmconsole.core.models import ModelInfo
@@ -398,6 +399,33 @@ class ChatSession:
         if self.conversation.messages:
             self.recorder.set_active(self.conversation, self.conversation.messages[-1])
         return target
+
+    async def compact(self, client: Streamer, model: ModelInfo) -> Compacted | None:
+        """Summarise the older part of the active path by ``model`` into a new branch (the original stays);
+        the new branch is saved and becomes the active one. None when there is too little to compact."""
+        from llmconsole.core.chat.compact import compact
+
+        done = await compact(self.conversation, client, model, reasoning_effort=self.reasoning_effort)
+        if done is not None:
+            self._adopt_branch()
+        return done
+
+    def drop_oldest(self, model: ModelInfo, prompt: str = "") -> int:
+        """A new branch with only the most recent turns that fit ``model``; returns how many were left out."""
+        from llmconsole.core.chat.compact import drop_oldest
+
+        dropped = drop_oldest(self.conversation, model, prompt=prompt)
+        if dropped:
+            self._adopt_branch()
+        return dropped
+
+    def _adopt_branch(self) -> None:
+        self.empty_failures.clear()
+        self.auto_resends = 0
+        path = self.conversation.messages
+        if path:
+            self.recorder.record_turn(self.conversation, path[-1])
+            self.recorder.set_active(self.conversation, path[-1])
 
     def take_auto_resend(self) -> bool:
         """Count one automatic resend; False when the limit is reached or nothing is unanswered."""
