@@ -431,3 +431,20 @@ def test_long_block_quote_renders_as_rich(width: int) -> None:
         lines, kinds = _chunked(text, width, 333)
         assert kinds.count("para") > 3
         assert lines == _whole(text, width)
+
+
+async def test_huge_finished_message_renders_everything_in_the_background() -> None:
+    table = "| id | name |\n|---|---|\n" + "\n".join(f"| {index} | n{index} |" for index in range(1500))
+    text = f"{_paragraph(300)}\n\n{table}\n\n" + "\n".join(f"> {line}" for line in _paragraph(200).split("\n"))
+    view = MarkdownView(text)
+    app = ViewApp(view)
+    async with app.run_test(size=(90, 30)) as pilot:
+        await wait_until(pilot, view._is_rendered)
+        kinds = {block.kind for block in view._blocks}
+        assert kinds == {"para", "table"} and len(view._blocks) > 40
+        first_width = view._width
+        await pilot.resize_terminal(60, 30)
+        await wait_until(pilot, lambda: view._width != first_width and view._is_rendered())
+        assert all(block.width == view._width for block in view._blocks)  # every block again, at the new width
+        lines = rendered_text(view)
+        assert any(line.split() == ["1499", "n1499"] for line in lines)

@@ -1134,6 +1134,7 @@ class MarkdownView(Widget):
         """`finish()` was called; pending text is still being split into blocks."""
         self._fresh_upto = 0
         """Blocks before this index are rendered at the current width and theme (a hint)."""
+        self._table_changes = -1
         self.renders = 0
         """How many times pending deltas were rendered (the render rate is bounded by `RENDER_INTERVAL`)."""
         if text:
@@ -1570,8 +1571,11 @@ class MarkdownView(Widget):
         A paragraph chunk whose chain is not ready is left out unless visible (it renders alone, then again
         once the chain reaches it). Bounded work per call however many blocks a huge reply has.
         """
+        if self._table_changes != TableLayout.changes:  # a table's column widths may have changed
+            self._table_changes = TableLayout.changes
+            self._fresh_upto = 0
         hint = min(self._fresh_upto, len(blocks))
-        while hint < len(blocks) and blocks[hint].kind != "table" and self._is_fresh(blocks[hint], context):
+        while hint < len(blocks) and self._is_fresh(blocks[hint], context):
             hint += 1
         self._fresh_upto = hint
         starts = self._starts

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich import box
 from rich._wrap import divide_line
@@ -394,10 +394,14 @@ class TableLayout:
     def is_plain(self) -> bool:
         return self.rows > TABLE_RICH_ROWS
 
+    changes: ClassVar[int] = 0
+    """Bumped whenever any table changes (its chunks rendered before may be stale)."""
+
     def set_source(self, index: int, source: str) -> None:
         if self.sources.get(index) != source:
             self.sources[index] = source
             self.version += 1
+            TableLayout.changes += 1
 
     def chunk_source(self, index: int, source: str) -> str:
         """The Markdown of a chunk as a table of its own (the header first)."""
