@@ -60,6 +60,7 @@ keys in the console (F1 shows them all; [keys] in config.toml remaps any by its 
   f2 settings · f3 compare models · f4 attach image · f5 reload models · ctrl+x cancel auto-resend
   ctrl+up or alt+up messages: then up/down select · e edit (a new branch) · r regenerate · m regenerate
     with another model · left/right switch branches ‹2/3› · c copy · escape back to the prompt
+  f8 compact (summarise older turns into a new branch; the original stays)
   f6 show/hide sidebar · pageup/pagedown/ctrl+home/ctrl+end scroll the conversation
   ctrl+p command palette · f1 help · ctrl+q quit
 

@@ -154,3 +154,85 @@ class TestBranchSnapshot:
             await pilot.pause()
 
         assert snap_compare(demo_app(clock=FakeClock()), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_f8_compacts_into_a_new_branch_and_the_original_stays_reachable() -> None:
+    from llmconsole.core.chat.compact import SUMMARY_PROMPT
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        for prompt in ("one", "two", "three"):
+            await send(pilot, app, prompt)
+        original = list(main.conversation.messages)
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: main.conversation.messages[0].text == SUMMARY_PROMPT, timeout=20)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        path = main.conversation.messages
+        summary = path[1]
+        assert summary.role == "assistant" and summary.text and summary.usage is not None
+        assert [m.text for m in path[2:]] == [m.text for m in original[2:]]  # the last two turns, verbatim
+        assert all(m in main.conversation.others for m in original)  # the original stays whole
+        assert main.pane.replies[0].telemetry.display  # the summary's tokens and cost, like any reply's
+        # Back to the original: the first message has a sibling (‹2/2›).
+        await pilot.press("ctrl+up", "home", "left")
+        await wait_until(pilot, lambda: main.conversation.messages[0] is original[0])
+        assert [m.id for m in main.conversation.messages] == [m.id for m in original]
+
+
+async def test_a_prompt_that_does_not_fit_opens_the_offer_cancel_keeps_it_drop_makes_a_branch() -> None:
+    from dataclasses import replace
+
+    from llmconsole.core.config import ModelOverride
+    from llmconsole.ui.screens.overflow import ContextOverflowModal
+    from tests.ui.helpers import demo_settings
+
+    settings = demo_settings()
+    settings = replace(settings, models={"demo-gpt-5": ModelOverride(context_window=2_000)})
+    app = demo_app(settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        assert main.model is not None and main.model.context_window == 2_000
+        await send(pilot, app, "first")
+        await send(pilot, app, "second")
+        before = list(main.conversation.messages)
+        await send(pilot, app, "third")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContextOverflowModal))
+        assert main.conversation.messages == before  # nothing sent yet
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is main)
+        assert main.prompt.text == "third" and main.conversation.messages == before
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContextOverflowModal))
+        await pilot.press("d")
+        await wait_until(pilot, lambda: [m.text for m in main.conversation.messages][-2:-1] == ["third"])
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        texts = [m.text for m in main.conversation.messages]
+        assert texts[0] == "second" and "first" not in texts  # the oldest turn left out, in a new branch
+        assert before[0] in main.conversation.others and main.prompt.text == ""
+
+
+class TestOverflowSnapshot:
+    def test_overflow_offer(self, snap_compare: Any) -> None:
+        """A prompt that does not fit: the offer with what does not fit (≈ tokens of the window) and four ways on."""
+        from dataclasses import replace
+
+        from llmconsole.core.config import ModelOverride
+        from llmconsole.ui.screens.overflow import ContextOverflowModal
+        from tests.ui.helpers import demo_settings
+
+        settings = replace(demo_settings(), models={"demo-gpt-5": ModelOverride(context_window=2_000)})
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            app = pilot.app
+            assert isinstance(app, LLMConsoleApp)
+            main = await wait_ready(pilot, app)
+            main.prompt.cursor_blink = False
+            main.prompt.set_prompt("y " * 3_000)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ContextOverflowModal))
+            await pilot.pause()
+
+        assert snap_compare(demo_app(clock=FakeClock(), settings=settings), terminal_size=SIZE, run_before=run_before)

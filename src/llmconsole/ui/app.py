@@ -417,6 +417,11 @@ class LLMConsoleApp(App[None]):
             f"Up/down move, escape returns ({key('select-message')})",
             main.action_select_message,
         )
+        yield SystemCommand(
+            "Conversation: compact",
+            f"Summarise the older turns into a new branch; the original stays ({key('compact')})",
+            main.action_compact,
+        )
         yield SystemCommand("Model: pick", f"Open the model picker ({key('pick-model')})", main.action_pick_model)
         for name in self.settings.profiles:
             if name != self.settings.profile:

@@ -100,15 +100,6 @@ def drop_oldest(conv: Conversation, model: ModelInfo, *, prompt: str = "") -> in
     return len(split.older)
 
 
-def transcript(messages: Sequence[Message]) -> str:
-    out: list[str] = []
-    for message in messages:
-        who = "User" if message.role == "user" else f"Assistant ({message.model})" if message.model else "Assistant"
-        if message.text:
-            out.append(f"### {who}\n\n{message.text.strip()}")
-    return "\n\n".join(out)
-
-
 async def summarise(
     client: Streamer,
     model: ModelInfo,
@@ -126,7 +117,11 @@ async def summarise(
     meter = ContextMeter()
     while len(chosen) > 1 and meter.gauge(model, system_prompt, chosen, prompt=INSTRUCTION).tokens > budget:
         chosen.pop(0)  # the summariser's own window: the oldest goes first
-    request.add_user(f"{transcript(chosen)}\n\n---\n\n{INSTRUCTION}")
+    while len(chosen) > 1 and chosen[0].role != "user":
+        chosen.pop(0)
+    # The conversation as it is (text only), then the instruction as the last prompt.
+    request.messages = [Message(role=m.role, text=m.text, model=m.model) for m in chosen if m.text]
+    request.add_user(INSTRUCTION)
     reply = Message(role="assistant", text="", model=model.id, status="streaming")
     parts: list[str] = []
     header_cost: float | None = None

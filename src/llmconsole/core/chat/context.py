@@ -77,8 +77,8 @@ class ContextGauge:
         return f"ctx {mark}{_short(self.tokens)}/{_short(self.window)} · {self.percent:.0f}%"
 
     def describe(self) -> str:
-        how = "counted by the proxy's tokenizer" if self.exact else "estimated locally (about 4 characters a token)"
-        return f"~{self.tokens:,} tokens of {self.window:,} available ({how})"
+        how = "counted by the proxy's tokenizer" if self.exact else "estimated locally, about 4 characters a token"
+        return f"~{self.tokens:,} tokens of {self.window:,} available for the input; {how}"
 
 
 def _short(count: int) -> str:

@@ -19,7 +19,7 @@ from llmconsole.core import discovery
 from llmconsole.core.chat.context import ContextGauge, ContextMeter
 from llmconsole.core.chat.session import ChatSession, PromptDropped, ReplyEnded, SessionEvent
 from llmconsole.core.conversation import Conversation, Message
-from llmconsole.core.errors import LLMConsoleError, RateLimitError
+from llmconsole.core.errors import ContextOverflowError, LLMConsoleError, RateLimitError
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
 from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.rate_limit import RateLimitChoice, RateLimitCountdown, RateLimitModal
@@ -72,6 +72,7 @@ class MainScreen(Screen[None]):
     | f3 | Compare mode: one prompt to 2–4 models side by side. |
     | f4 | Attach an image (models with the img badge; ``@path`` in the prompt works too). |
     | f5 | Discover the models again. |
+    | f8 | Compact: a model summarises the older turns into a new branch (the original stays). |
     | ctrl+up, alt+up | Select a message (then: e edit, r / m regenerate, left / right switch branches, c copy). |
     """
 
@@ -108,6 +109,13 @@ class MainScreen(Screen[None]):
         Binding("f4", "attach_image", "Image", tooltip="Attach an image to the next prompt", id="attach-image"),
         Binding(
             "f5", "reload_models", "Reload models", tooltip="Discover the proxy's models again", id="reload-models"
+        ),
+        Binding(
+            "f8",
+            "compact",
+            "Compact",
+            tooltip="Summarise the older turns into a new branch (the original stays)",
+            id="compact",
         ),
         Binding(
             "ctrl+up,alt+up",
@@ -425,9 +433,10 @@ class MainScreen(Screen[None]):
     def streaming(self) -> bool:
         return self.pane.streaming
 
-    def send_prompt(self, text: str, *, images: Sequence[str] = ()) -> bool:
+    def send_prompt(self, text: str, *, images: Sequence[str] = (), force: bool = False) -> bool:
         """Send ``text`` as a new user message, with ``images`` (data URLs: a resent prompt's) before its own.
-        False (and the text stays in the prompt) when it can't."""
+        False (and the text stays in the prompt) when it can't, or when it would not fit the context window
+        (then the overflow offer opens; ``force`` sends anyway)."""
         if self.model is None:
             self.notify("No model to send to yet (ctrl+l picks one once discovery has run).", severity="warning")
             return False
@@ -446,6 +455,17 @@ class MainScreen(Screen[None]):
             return False
         send_text, urls = found
         urls = [*images, *urls]
+        if not force:
+            gauge = self.meter.gauge(
+                self.model, self.system_prompt, self.conversation.messages, prompt=send_text, images=len(urls)
+            )
+            if not gauge.fits:
+                self.offer_overflow(
+                    f"This prompt would not fit the context window of {self.model.id}",
+                    gauge.describe(),
+                    retry=lambda: self.send_prompt(text, images=images, force=True),
+                )
+                return False
         if self.prompt.text == text:
             self.prompt.clear()
         self.attachments.clear()
@@ -468,7 +488,14 @@ class MainScreen(Screen[None]):
         tree = Tree.of(self.conversation)
         self.pane.set_positions({m.id: tree.position(m) for m in self.conversation.messages})
 
-    async def _show_path(self, *, focus: str | None = None, then_reply: bool = False, select: bool = False) -> None:
+    async def _show_path(
+        self,
+        *,
+        focus: str | None = None,
+        then_reply: bool = False,
+        select: bool = False,
+        then: Callable[[], object] | None = None,
+    ) -> None:
         """Show the active path again (after an edit, a regenerate or a branch switch)."""
         self._update_positions()
         await self.pane.show_messages(list(self.conversation.messages), focus=focus)
@@ -479,6 +506,77 @@ class MainScreen(Screen[None]):
             self._start_reply()
         if select and focus is not None:
             await self.pane.select_message(focus)
+        if then is not None:
+            then()
+
+    # -- context overflow and compaction ----------------------------------------------------------------
+
+    def _summariser(self) -> ModelInfo | None:
+        wanted = self.settings.compact_model
+        return (self.find_model(wanted) if wanted else None) or self.model
+
+    def offer_overflow(self, headline: str, detail: str, *, retry: Callable[[], object]) -> None:
+        """Compact / drop the oldest turns into a new branch / send anyway / cancel; ``retry`` sends."""
+        from llmconsole.ui.screens.overflow import ContextOverflowModal, OverflowChoice
+
+        summariser = self._summariser()
+
+        def chosen(choice: OverflowChoice | None) -> None:
+            self.prompt.focus()
+            if choice == "send":
+                retry()
+            elif choice == "compact":
+                self.run_worker(self.compact_now(then=retry), group="compact", exclusive=True)
+            elif choice == "drop" and self.model is not None:
+                dropped = self.session.drop_oldest(self.model, prompt=self.prompt.text)
+                if not dropped:
+                    self.notify("Nothing older to drop: the latest turn alone does not fit.", severity="warning")
+                    return
+                self.notify(f"Left out the {dropped} oldest messages (a new branch; the original stays).")
+                self.run_worker(self._show_path(then=retry), group="branch")
+
+        modal = ContextOverflowModal(headline, detail, summariser=summariser.id if summariser else "the model")
+        self.app.push_screen(modal, chosen)
+
+    def action_compact(self) -> None:
+        """Summarise the older turns into a new branch (the original stays)."""
+        if not self._idle():
+            return
+        self.run_worker(self.compact_now(), group="compact", exclusive=True)
+
+    async def compact_now(self, then: Callable[[], object] | None = None) -> bool:
+        """Compact with ``compact_model`` (config) or the current model; show the new branch; then ``then``."""
+        from llmconsole.core.chat.compact import CompactionError
+        from llmconsole.ui.widgets.formatting import format_cost
+
+        model = self._summariser()
+        if model is None:
+            self.notify("No model to summarise with yet.", severity="warning")
+            return False
+        self.status_bar.set_activity(f"compacting with {model.id}…")
+        try:
+            done = await self.session.compact(self.client, model)
+        except (CompactionError, LLMConsoleError) as exc:
+            self.notify(str(exc), title="Compaction failed", severity="error")
+            return False
+        finally:
+            self.status_bar.set_activity("")
+        if done is None:
+            self.notify("Nothing to compact yet: too few turns.", severity="warning")
+            return False
+        usage = done.summary.usage
+        figures = (
+            f"{usage.input_tokens:,} in · {usage.output_tokens:,} out · {format_cost(usage.cost)}" if usage else ""
+        )
+        self.notify(
+            f"{done.summarised} messages summarised by {model.id} ({figures}). The original stays: "
+            "left/right on the first message switches back.",
+            title="Compacted",
+        )
+        await self._show_path()
+        if then is not None:
+            then()
+        return True
 
     def action_select_message(self) -> None:
         """Move from the prompt into the conversation: the last message is selected."""
@@ -642,6 +740,13 @@ class MainScreen(Screen[None]):
         self._update_total_cost()
         if isinstance(error, RateLimitError):
             self._rate_limited(error, event.model)
+            return
+        if isinstance(error, ContextOverflowError) and self._unanswered() is not None:
+            self.offer_overflow(
+                f"The proxy says this conversation does not fit {event.model.id}",
+                message.error or str(error),
+                retry=self._retry_last,
+            )
             return
         if error is not None:
             self.notify(message.error or str(error), title="Request failed", severity="error")
