@@ -500,7 +500,12 @@ MODES = {
 def main() -> None:
     mode, raw_args = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "{}"
     args = json.loads(raw_args)
-    result = asyncio.run(MODES[mode](**args))
+    modes: dict[str, Any] = dict(MODES)
+    if mode not in modes:  # the conversation-tree modes live beside (bench.tree_bench)
+        from bench.tree_bench import MODES as TREE_MODES
+
+        modes.update(TREE_MODES)
+    result = asyncio.run(modes[mode](**args))
     sys.stdout.write("\n" + json.dumps(result) + "\n")
     sys.stdout.flush()
     os._exit(0)  # skip interpreter teardown (a leftover worker thread must not hang the bench)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-GROUPS = ("client", "render", "paced", "open", "startup", "scale", "huge")
+GROUPS = ("client", "render", "paced", "open", "startup", "scale", "huge", "tree")
 REFERENCE_RAW_EVENTS_PER_S = 167_074
 """``raw_events_per_s`` of the reference run in README's table: ``machine_factor`` is it over this run's."""
 HUGE = {"paragraph": "huge_paragraph", "table": "huge_table", "code": "huge_code", "10mb": "reply_10mb_event"}
@@ -70,6 +70,10 @@ TARGETS: dict[str, tuple[str, str, str | None, str, Callable[[float], bool] | No
     "huge_code_key_latency_max_ms": ("key latency max, 20,000-line code", "ms", None, "<= 250", _le250),
     "reply_10mb_event_s": ("one 10 MB event, Enter to end on screen", "s", None, "<= 5", lambda v: v <= 5),
     "reply_10mb_event_key_latency_max_ms": ("key latency max, 10 MB event", "ms", None, "<= 250", _le250),
+    "open_tree_1000_s": ("open 1,000 messages, 50 branches, first paint", "s", None, "<= 1.0", lambda v: v <= 1.0),
+    "open_tree_1000_rss_mb": ("open 1,000 messages, 50 branches, peak RSS", "MB", None, "<= 100", lambda v: v <= 100),
+    "switch_branch_ms": ("switch a branch, to the next frame", "ms", None, "<= 100", lambda v: v <= 100),
+    "context_estimate_ms": ("context gauge per keystroke, 1,000 messages", "ms", None, "<= 5", lambda v: v <= 5),
     "machine_factor": ("machine factor (reference raw / this run's raw)", "x", None, "", None),
 }
 NORMALISED_UNITS = ("ms", "s", "% of a core")
@@ -257,6 +261,23 @@ class Bench:
         filtered = self.repeat("filter", base_url=self.base_url, models=2000, query="sonnet 01")
         self.results["models_2000_filter_ms"] = round(filtered["mean_ms"], 1)
         self.details["models_filter"] = {k: v for k, v in filtered.items() if k != "spawned_at"}
+
+    def bench_tree(self) -> None:
+        from bench.tree_bench import build_tree
+        from llmconsole.core.history import HistoryStore
+
+        with HistoryStore() as store:
+            conv_id, path = build_tree(store)
+        opened = self.repeat("open", base_url=self.base_url, conv_id=conv_id, messages=path)
+        self.results["open_tree_1000_s"] = round(opened["first_paint_s"], 3)
+        self.results["open_tree_1000_rss_mb"] = round(opened["rss_mb"], 1)
+        switched = self.repeat("switch_branch", base_url=self.base_url, conv_id=conv_id)
+        self.results["switch_branch_ms"] = round(switched["switch_ms"], 1)
+        self.results["context_estimate_ms"] = round(switched["context_estimate_ms"], 3)
+        self.details["tree"] = {
+            "open": {k: v for k, v in opened.items() if k != "spawned_at"},
+            "switch": {k: v for k, v in switched.items() if k != "spawned_at"},
+        }
 
     def bench_huge(self) -> None:
         from bench.client_bench import measure_raw

@@ -123,3 +123,20 @@ def test_huge_child(base_url: str, env: dict[str, str]) -> None:
     assert huge["end_s"] >= huge["stream_s"] >= 0.5  # the server paced it (about a second)
     assert huge["chars"] == len(sse_server.huge_text("code"))
     assert sse_server.parse_model("bench-huge-10mb") == (1, None)
+
+
+def test_tree_children(base_url: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMCONSOLE_DATA_DIR", env["LLMCONSOLE_DATA_DIR"])
+    from bench.tree_bench import build_tree
+
+    from llmconsole.core.history import HistoryStore
+
+    with HistoryStore() as store:
+        conv_id, path = build_tree(store, messages=40, branches=2)
+        loaded = store.load(conv_id)
+    assert path == 40 and len(loaded.messages) == 40 and len(loaded.others) == 2
+    switched = app_bench.run_child(
+        "switch_branch", {"base_url": base_url, "conv_id": conv_id, "switches": 2, "keystrokes": 20}, env
+    )
+    _numbers(switched, "switch_ms", "switch_20_after_ms", "context_estimate_ms")
+    assert switched["path_messages"] == 40 and switched["gauge"].startswith("ctx ")

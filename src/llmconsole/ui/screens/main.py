@@ -498,7 +498,7 @@ class MainScreen(Screen[None]):
     ) -> None:
         """Show the active path again (after an edit, a regenerate or a branch switch)."""
         self._update_positions()
-        await self.pane.show_messages(list(self.conversation.messages), focus=focus)
+        await self.pane.show_path(list(self.conversation.messages), focus=focus)
         self._update_context()
         self._update_total_cost()
         if then_reply:

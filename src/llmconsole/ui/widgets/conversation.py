@@ -550,6 +550,40 @@ class ConversationPane(VerticalScroll):
         self.call_after_refresh(self._scroll_to_focus, target)
         return target
 
+    async def show_path(self, messages: list[Message], *, focus: str | None = None) -> None:
+        """Show ``messages`` (another branch of the same conversation): the items it shares with the start of
+        the transcript stay mounted, only the rest is replaced (a switch near the end touches a few widgets)."""
+        entries = self._entries
+        common = 0
+        for entry, message in zip(entries, messages, strict=False):
+            if entry.message is not message:
+                break
+            common += 1
+        if common == 0 or common < self._first:
+            await self.show_messages(messages, focus=focus)
+            return
+        self.workers.cancel_group(self, "response")
+        if self.cursor is not None and self.cursor >= common:
+            self.cursor = None
+        victims = [e.widget for e in entries[common:] if e.widget is not None]
+        del entries[common:]
+        if victims:
+            await self.remove_children(victims)
+        widgets: list[Widget] = []
+        for message in messages[common:]:
+            entry = _Entry("user" if message.role == "user" else "reply", message)
+            entries.append(entry)
+            widgets.append(self._widget_for(entry))
+        if widgets:
+            await self.mount_all(widgets)
+        target = next((e.widget for e in entries if e.message is not None and e.message.id == focus), None)
+        if target is None:
+            self.anchor()
+        else:
+            self.anchor(False)
+            self.call_after_refresh(self._scroll_to_focus, target)
+        self._schedule_trim()
+
     def _scroll_to_focus(self, target: Widget) -> None:
         if target.is_attached:
             self.scroll_to_widget(target, top=True, animate=False, immediate=True)
