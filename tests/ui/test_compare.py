@@ -129,6 +129,7 @@ async def test_continue_an_answer_as_a_conversation_and_history(tmp_path: Any) -
         screen = await _run_three(pilot, app, "compare this")
         haiku = screen.columns[1]
         assert haiku.model.id == "demo-claude-haiku-4-5"
+        gpt_text = screen.columns[0].message.text
         await pilot.press("3")  # the rate-limited column has nothing to continue
         await pilot.pause()
         assert app.screen is screen
@@ -141,6 +142,10 @@ async def test_continue_an_answer_as_a_conversation_and_history(tmp_path: Any) -
         assert roles == [("user", "compare this"), ("assistant", haiku.message.text)]
         assert main.pane.replies[0].text == haiku.message.text
         assert "total $0.00" in main.status_bar.plain
+        # The other answer with text (gpt-5's) is a sibling of the chosen one: one turn, both kept.
+        (other,) = main.conversation.others
+        assert other.text == gpt_text and other.parent_id == main.conversation.messages[0].id
+        assert main.pane.replies[0].position == (2, 2)
         # and it goes on as a normal conversation with that model
         await type_text(pilot, "and more")
         await pilot.press("enter")
@@ -165,6 +170,7 @@ async def test_continue_an_answer_as_a_conversation_and_history(tmp_path: Any) -
     chat = store.load(next(s.id for s in summaries if s.kind == "chat"))
     assert [m.text for m in chat.messages][:2] == ["compare this", haiku.message.text]
     assert len(chat.messages) == 4
+    assert [m.model for m in chat.others] == ["demo-gpt-5"]  # continuing one keeps the others
     store.close()
 
 

@@ -107,6 +107,11 @@ class HistoryAdapter:
         self._saved.discard(message.id)
         self.call("delete_message", conversation.id, message.id)
 
+    def record(self, conversation: Conversation, message: Message) -> None:
+        """Store ``message`` (a branch off the active path) unless it is stored already."""
+        if self.history is not None and self.mark_saved(message):
+            self.call("add_message", conversation, message)
+
     def set_active(self, conversation: Conversation, leaf: Message) -> None:
         """The conversation opens on the branch ending at ``leaf`` next time (when it is stored)."""
         if self.history is not None and leaf.id in self._saved:

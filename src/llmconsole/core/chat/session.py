@@ -126,6 +126,7 @@ class Recorder(Protocol):
     def new_conversation(self) -> None: ...
     def adopt(self, conversation: Conversation, stored: list[Message] | None = None) -> None: ...
     def set_active(self, conversation: Conversation, leaf: Message) -> None: ...
+    def record(self, conversation: Conversation, message: Message) -> None: ...
 
 
 class Streamer(Protocol):
@@ -160,6 +161,9 @@ class _NoRecorder:
         return None
 
     def set_active(self, conversation: Conversation, leaf: Message) -> None:
+        return None
+
+    def record(self, conversation: Conversation, message: Message) -> None:
         return None
 
 
@@ -292,13 +296,27 @@ class ChatSession:
         self.system_prompt = system_prompt
         self.conversation.system_prompt = system_prompt
 
-    def adopt_reply(self, prompt: str, reply: Message, *, system_prompt: str | None) -> Message:
-        """A new conversation of ``prompt`` and a finished ``reply`` (compare mode's chosen answer)."""
+    def adopt_reply(
+        self, prompt: str, reply: Message, *, system_prompt: str | None, siblings: Sequence[Message] = ()
+    ) -> Message:
+        """A new conversation of ``prompt`` and a finished ``reply`` (compare mode's chosen answer); the other
+        answers (``siblings``, copied) are its siblings: one turn, the chosen one active, the others kept."""
+        import dataclasses
+
+        from llmconsole.core.conversation import new_id
+
         self.new_conversation()
-        self.conversation.system_prompt = system_prompt
-        user = self.conversation.add_user(prompt)
-        self.conversation.messages.append(reply)
-        self.recorder.record_turn(self.conversation, reply)
+        conversation = self.conversation
+        conversation.system_prompt = system_prompt
+        user = conversation.add_user(prompt)
+        self.recorder.record_turn(conversation, user)
+        for other in siblings:
+            copy = dataclasses.replace(other, id=new_id(), parent_id=user.id, images=list(other.images))
+            conversation.others.append(copy)
+            self.recorder.record(conversation, copy)
+        reply.parent_id = user.id
+        conversation.messages.append(reply)
+        self.recorder.record_turn(conversation, reply)
         return user
 
     # -- prompts --------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -62,6 +62,8 @@ class CompareChoice:
     prompt: str
     reply: Message
     system_prompt: str | None
+    others: list[Message] = field(default_factory=list)
+    """The other columns' answers (with text): they become siblings of the chosen one."""
 
 
 @dataclass
@@ -446,6 +448,7 @@ class CompareScreen(Screen[CompareChoice | None]):
                 prompt=self.prompt_text,
                 reply=column.message,
                 system_prompt=column.conversation.system_prompt,
+                others=[c.message for c in self.columns if c is not column and c.message.text],
             )
         )
 

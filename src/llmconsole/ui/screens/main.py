@@ -1117,14 +1117,18 @@ class MainScreen(Screen[None]):
             ttft_s=source.ttft_s,
             duration_s=source.duration_s,
         )
-        user = self.session.adopt_reply(choice.prompt, reply, system_prompt=choice.system_prompt)
+        user = self.session.adopt_reply(
+            choice.prompt, reply, system_prompt=choice.system_prompt, siblings=choice.others
+        )
+        self._update_positions()
         self.pane.add_user(user)
         self.pane.add_reply(reply, streaming=False)
         self.status_bar.set_usage(reply.usage)
         self.status_bar.set_ending(reply_ending(reply))
         self._update_context()
         self._update_total_cost()
-        self.notify(f"Continuing with {choice.model_id}.")
+        more = f" The other {len(choice.others)} answers are its siblings (‹ ›)." if choice.others else ""
+        self.notify(f"Continuing with {choice.model_id}.{more}")
 
 
 def _import_client_modules(demo: bool) -> None:
