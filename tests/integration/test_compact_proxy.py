@@ -92,3 +92,63 @@ def test_compact_summarises_the_older_turns_into_a_new_branch_and_keeps_the_orig
     assert conv.messages[1].usage is not None  # the summary's tokens, like any reply's
     originals = [m.text for m in conv.others]
     assert any(t.startswith("question 0") for t in originals) and "answer 0\n" in originals  # nothing lost
+
+
+OVERFLOW_BODY = {
+    "error": {
+        "message": "This model's maximum context length is 2000 tokens. However, your messages resulted in 2400 "
+        "tokens. Please reduce the length of the messages.",
+        "type": "invalid_request_error",
+        "param": "messages",
+        "code": "context_length_exceeded",
+    }
+}
+
+
+@pytest.mark.anyio
+async def test_console_overflow_from_the_proxy_then_compact_and_resend(
+    tiny_proxy: LiteLLMProxy, upstream: FakeUpstream
+) -> None:
+    from tests.ui.helpers import FakeClock, send, wait_ready, wait_until
+
+    from llmconsole.core.client import ProxyClient
+    from llmconsole.core.config import Settings
+    from llmconsole.core.secret import Secret
+    from llmconsole.ui.app import make_app
+    from llmconsole.ui.screens.overflow import ContextOverflowModal
+
+    settings = Settings(
+        base_url=tiny_proxy.base_url, api_key=Secret(tiny_proxy.master_key), default_model="gpt-5.2", idle_timeout=30
+    )
+    upstream.script(
+        "gpt-5.2",
+        Behaviour.reply("first answer", times=1),
+        Behaviour.reply("second answer", times=1),
+        Behaviour(status=400, body=OVERFLOW_BODY, times=1),
+        Behaviour.reply("A summary of the first turn.", times=1),
+        Behaviour.reply("the final answer"),
+    )
+    app = make_app(settings, client=ProxyClient(settings), clock=FakeClock())
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await wait_ready(pilot, app)
+        for prompt in ("one", "two", "three"):
+            await send(pilot, app, prompt)
+        await wait_until(pilot, lambda: isinstance(app.screen, ContextOverflowModal), timeout=20)
+        await pilot.press("c")
+        await wait_until(
+            pilot, lambda: [m.text for m in main.conversation.messages][-1:] == ["the final answer"], timeout=30
+        )
+        await app.workers.wait_for_complete()
+        texts = [m.text for m in main.conversation.messages]
+    assert texts == [
+        SUMMARY_PROMPT,
+        "A summary of the first turn.",
+        "two",
+        "second answer",
+        "three",
+        "the final answer",
+    ]
+    summary_req = upstream.requests_for("gpt-5.2", "responses")[-2]
+    assert INSTRUCTION in json.dumps(summary_req.body["input"])
+    final = json.dumps(upstream.requests_for("gpt-5.2", "responses")[-1].body["input"])
+    assert "A summary of the first turn." in final and "first answer" not in final

@@ -236,3 +236,26 @@ class TestOverflowSnapshot:
             await pilot.pause()
 
         assert snap_compare(demo_app(clock=FakeClock(), settings=settings), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_context_overflow_from_the_proxy_gets_the_same_offer() -> None:
+    from dataclasses import replace
+
+    from llmconsole.core.config import ModelOverride
+    from llmconsole.ui.screens.overflow import ContextOverflowModal
+    from tests.ui.helpers import demo_settings
+
+    # The console believes the window is huge; the (demo) proxy knows the model takes 128K tokens.
+    settings = replace(demo_settings(), models={"demo-llama-3-70b": ModelOverride(context_window=10_000_000)})
+    app = demo_app(settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        assert main.select_model("demo-llama-3-70b")
+        main.prompt.load_text("word " * 120_000)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContextOverflowModal), timeout=20)
+        modal = app.screen
+        assert isinstance(modal, ContextOverflowModal) and "proxy says" in modal.headline
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is main)
+        assert main.session.unanswered() is not None  # cancelled: the prompt waits (ctrl+r sends it again)

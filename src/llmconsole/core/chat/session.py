@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from time import perf_counter
 from typing import TYPE_CHECKING, Protocol
 
+from llmconsole.core.chat.context import ContextGauge, ContextMeter
 from llmconsole.core.chat.tree import activate, cut_before, step_sibling
 from llmconsole.core.conversation import Conversation, Message, title_from_prompt
 from llmconsole.core.errors import LLMConsoleError, ProxyError, RateLimitError, StreamError
@@ -257,6 +258,9 @@ class ChatSession:
         self.conversation = Conversation(system_prompt=system_prompt)
         self.auto_resends = 0
         """Automatic resends of the current prompt so far."""
+        self.meter = ContextMeter()
+        """What fills the context window: local estimates at once, the proxy's exact counts once asked
+        (``meter.counter``, set by the caller that owns the client; ``meter.refine`` asks)."""
         self.empty_failures: list[Message] = []
         """Replies that failed with nothing received: out of the conversation, still stored, their prompt
         unanswered (they leave the history with it when it is replaced)."""
@@ -477,6 +481,10 @@ class ChatSession:
 
     def estimated_tokens(self) -> int:
         return self.conversation.estimated_tokens()
+
+    def gauge(self, model: ModelInfo, *, prompt: str = "", images: int = 0) -> ContextGauge:
+        """The context gauge for sending ``prompt`` (and ``images`` more images) on the active path to ``model``."""
+        return self.meter.gauge(model, self.system_prompt, self.conversation.messages, prompt=prompt, images=images)
 
 
 class ReplyRun:

@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from llmconsole.core import discovery
-from llmconsole.core.chat.context import ContextGauge, ContextMeter
+from llmconsole.core.chat.context import ContextGauge
 from llmconsole.core.chat.session import ChatSession, PromptDropped, ReplyEnded, SessionEvent
 from llmconsole.core.conversation import Conversation, Message
 from llmconsole.core.errors import ContextOverflowError, LLMConsoleError, RateLimitError
@@ -161,8 +161,6 @@ class MainScreen(Screen[None]):
         self.countdown: RateLimitCountdown | None = None
         self._tick_timer: Timer | None = None
         self.editing: Message | None = None
-        self.meter = ContextMeter()
-        """Counts what fills the context window (local estimates, exact counts from the proxy when offered)."""
         self.gauge: ContextGauge | None = None
         """The context gauge as last shown."""
         self._count_timer: Timer | None = None
@@ -361,13 +359,11 @@ class MainScreen(Screen[None]):
         prompt = self.prompt.text if self.is_mounted else ""
         bar = self.attachments
         images = len(bar.attachments) + len(bar.refs)
-        gauge = self.meter.gauge(
-            self.model, self.system_prompt, self.conversation.messages, prompt=prompt, images=images
-        )
+        gauge = self.session.gauge(self.model, prompt=prompt, images=images)
         self.gauge = gauge
         self.status_bar.set_context(gauge.percent, gauge.text())
         self.status_bar.tooltip = f"Context: {gauge.describe()}"
-        if self._client is not None and getattr(self.meter.counter, "available", True) is not False:
+        if self._client is not None and getattr(self.session.meter.counter, "available", True) is not False:
             if self._count_timer is not None:
                 self._count_timer.stop()
             self._count_timer = self.set_timer(COUNT_DEBOUNCE_S, self._count_tokens)
@@ -382,9 +378,9 @@ class MainScreen(Screen[None]):
         model = self.model
         if model is None:
             return
-        if self.meter.counter is None:
-            self.meter.counter = ProxyTokenCounter(self.client)
-        changed = await self.meter.refine(
+        if self.session.meter.counter is None:
+            self.session.meter.counter = ProxyTokenCounter(self.client)
+        changed = await self.session.meter.refine(
             model, self.system_prompt, list(self.conversation.messages), prompt=self.prompt.text
         )
         if changed:
@@ -456,9 +452,7 @@ class MainScreen(Screen[None]):
         send_text, urls = found
         urls = [*images, *urls]
         if not force:
-            gauge = self.meter.gauge(
-                self.model, self.system_prompt, self.conversation.messages, prompt=send_text, images=len(urls)
-            )
+            gauge = self.session.gauge(self.model, prompt=send_text, images=len(urls))
             if not gauge.fits:
                 self.offer_overflow(
                     f"This prompt would not fit the context window of {self.model.id}",
