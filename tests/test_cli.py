@@ -13,7 +13,9 @@ import pytest
 from llmconsole.core.demo import DEMO_MODELS
 
 
-def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_BASE_URL", "OPENAI_API_KEY")}
     full_env.update(env or {})
     return subprocess.run(
@@ -23,6 +25,7 @@ def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None)
         env=full_env,
         input=stdin,
         timeout=60,
+        cwd=cwd,
     )
 
 
@@ -210,6 +213,7 @@ def test_prompt_with_an_image(tmp_path: Path) -> None:
     assert "received an image of 72 bytes" in result.stdout
     refused = run("--demo", "-p", f"what is this @{image}", "--model", "demo-llama-3-70b", "--no-history")
     assert refused.returncode == 2 and "no image input" in refused.stderr
+    assert "ctrl+" not in refused.stderr and "--list-models" in refused.stderr  # a command-line hint, not a key
 
 
 def test_help_lists_the_console_keys_that_exist() -> None:
@@ -237,7 +241,8 @@ def test_help_lists_the_console_keys_that_exist() -> None:
         assert key in section, key
     for word in section.replace("·", " ").replace("/", " ").split():
         if word.startswith("ctrl+") or (word[:1] == "f" and word[1:].isdigit()):
-            assert word in keys | prompt_keys | {"ctrl+p"}, word
+            every = {k.strip() for b in MainScreen.BINDINGS if not isinstance(b, tuple) for k in b.key.split(",")}
+            assert word in keys | every | prompt_keys | {"ctrl+p"}, word
 
 
 def test_usage_names_the_subcommands() -> None:
@@ -288,3 +293,16 @@ def test_forget_learned_for_one_model_then_all_on_the_current_proxy_only() -> No
     result = run("--forget-learned", env=env)
     assert result.returncode == 0 and result.stdout == "Nothing learned on https://proxy.example.\n"
     assert run("--forget-learned").returncode == 2
+
+
+def test_prompt_with_text_and_binary_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("# Notes\n", encoding="utf-8")
+    (tmp_path / "blob.bin").write_bytes(b"\x00\x01")
+    env = {"LLMCONSOLE_DATA_DIR": str(tmp_path)}
+    ok = run("--demo", "--no-history", "-p", "summarise @notes.md", env=env, cwd=tmp_path)
+    assert ok.returncode == 0 and ok.stderr == ""
+    bad = run("--demo", "--no-history", "-p", "what is @blob.bin", env=env, cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1 and "blob.bin: a binary file" in bad.stderr
+    llama = run("--demo", "--no-history", "-p", "x @notes.md", "-m", "demo-llama-3-70b", env=env, cwd=tmp_path)
+    assert llama.returncode == 0  # text goes to every model, image input or not

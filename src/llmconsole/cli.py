@@ -61,7 +61,7 @@ keys in the console (F1 shows them all; [keys] in config.toml remaps any by its 
   ctrl+up or alt+up messages: then up/down select · e edit (a new branch) · r regenerate · m regenerate
     with another model · left/right switch branches ‹2/3› · c copy · escape back to the prompt
   f8 compact (summarise older turns into a new branch; the original stays)
-  f6 show/hide sidebar · pageup/pagedown/ctrl+home/ctrl+end scroll the conversation
+  f6 show/hide sidebar · f9 attachments · pageup/pagedown/ctrl+home/ctrl+end scroll the conversation
   ctrl+p command palette · f1 help · ctrl+q quit
 
 examples:
@@ -419,13 +419,19 @@ async def _stream_one(
 
 
 def _with_images(prompt: str, models: list[ModelInfo]) -> tuple[str, list[str]]:
-    """``@path`` image references in the prompt, checked against every model that will get them."""
-    from llmconsole.core.images import attach_images
+    """``@path`` references in the prompt (images, PDFs, text files as fenced blocks), checked against every
+    model that will get them."""
+    from llmconsole.core.attachments import attach_files
 
     # The check needs the first model without image input (if any); the files are read once for all models.
     judge = next((model for model in models if not model.images), models[0])
-    text, attachments = attach_images(prompt, images_supported=judge.images, model_id=judge.id)
-    return text, [a.data_url for a in attachments]
+    attached = attach_files(
+        prompt,
+        images_supported=judge.images,
+        model_id=judge.id,
+        hint="choose one with images = yes in `llmconsole --list-models`",
+    )
+    return attached.text, attached.urls
 
 
 def _pick_models(client: ProxyClient, wanted: list[str] | None) -> list[ModelInfo]:

@@ -102,20 +102,20 @@ async def test_ctrl_x_cancels_the_automatic_resend_while_the_dialog_is_open() ->
 
 
 async def test_keys_remapped_in_config_by_binding_id() -> None:
-    settings = replace(demo_settings(), keys={"new-conversation": "f9", "copy-code": "f7", "no-such-id": "f10"})
+    settings = replace(demo_settings(), keys={"new-conversation": "f11", "copy-code": "f12", "no-such-id": "f10"})
     app = demo_app(settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
         main = await wait_ready(pilot, app)
         await send(pilot, app, "hi")
         assert main.conversation.messages
-        await pilot.press("f9")
+        await pilot.press("f11")
         await wait_until(pilot, lambda: not main.conversation.messages)
         warnings = [n for n in app._notifications if "no-such-id" in n.message]
         assert len(warnings) == 1 and "[keys]" in warnings[0].message
         help_keys = {b.id: b.key for b in app.all_bindings() if b.id}
-        assert help_keys["new-conversation"] == "f9" and help_keys["copy-code"] == "f7"
+        assert help_keys["new-conversation"] == "f11" and help_keys["copy-code"] == "f12"
         palette = " ".join(c.help for c in app.get_system_commands(main))
-        assert "(f9)" in palette and "(f7)" in palette and "(ctrl+n)" not in palette
+        assert "(f11)" in palette and "(f12)" in palette and "(ctrl+n)" not in palette
 
 
 async def test_every_binding_has_an_id_and_ids_are_unique() -> None:
@@ -294,3 +294,89 @@ async def test_no_history_means_no_recall_from_earlier_runs() -> None:
         main = await wait_ready(pilot, app)
         await pilot.press("up")
         assert main.prompt.text == "" and main.prompt.sent == []
+
+
+# -- attachments beyond images ----------------------------------------------------------------------------------
+
+
+async def test_text_file_and_long_paste_go_as_fenced_blocks_and_the_paste_can_be_opened_and_removed(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual import events
+    from textual.widgets import OptionList
+
+    from llmconsole.ui.screens.attachments import AttachmentsModal, TextViewModal
+
+    (tmp_path / "notes.md").write_text("# Notes\nremember the milk\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    transport = ScriptedDemo()
+    app = demo_app(transport)
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await wait_ready(pilot, app)
+        main.prompt.set_prompt("summarise @notes.md")
+        await pilot.pause()
+        assert "≡ @notes.md" in main.attachments.plain  # the chip, before sending
+        pasted = "\n".join(f"line {i}" for i in range(120))
+        main.prompt.post_message(events.Paste(pasted))
+        await wait_until(pilot, lambda: bool(main.attachments.pastes))
+        assert "[pasted 120 lines]" in main.attachments.plain
+        assert main.prompt.text == "summarise @notes.md"  # the paste did not land in the prompt
+        short = "one\ntwo"
+        main.prompt.post_message(events.Paste(short))
+        await wait_until(pilot, lambda: "two" in main.prompt.text)  # a short paste is plain text
+        main.prompt.set_prompt("summarise @notes.md")
+        # f9 opens the list; enter shows the paste; delete removes it
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, AttachmentsModal))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextViewModal))
+        assert app.screen.query_one("#text-view").text == pasted  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, AttachmentsModal))
+        assert app.screen.query_one(OptionList).option_count == 2
+        await pilot.press("delete")
+        await pilot.pause()
+        assert main.attachments.pastes == []
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is main)
+        # paste again and send: the file and the paste travel as fenced blocks headed by their names
+        main.prompt.post_message(events.Paste(pasted))
+        await wait_until(pilot, lambda: bool(main.attachments.pastes))
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        sent = transport.posts[-1]["input"][-1]["content"]
+        assert sent.startswith("summarise notes.md\n\nnotes.md\n```markdown\n# Notes\nremember the milk\n```")
+        assert "\n\npasted text (120 lines)\n```\nline 0\n" in sent and sent.endswith("line 119\n```")
+        assert not main.attachments.display  # sent: the chips are gone
+
+
+async def test_binary_file_is_refused_with_one_line_and_the_prompt_stays(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "blob.bin").write_bytes(b"\x00\x01\x02")
+    monkeypatch.chdir(tmp_path)
+    transport = ScriptedDemo()
+    app = demo_app(transport)
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = await wait_ready(pilot, app)
+        main.prompt.set_prompt("what is @blob.bin")
+        await pilot.pause()
+        assert "✗ binary @blob.bin" in main.attachments.plain
+        await pilot.press("enter")
+        await pilot.pause()
+        assert transport.posts == [] and main.prompt.text == "what is @blob.bin"
+        errors = [n.message for n in app._notifications if "binary" in n.message]
+        assert len(errors) == 1 and "blob.bin" in errors[0] and "\n" not in errors[0]
+
+
+async def test_no_two_bindings_of_one_screen_share_a_key() -> None:
+    """Helpers add keys in parallel: a clash (f8 twice) would silently shadow one of them."""
+    from llmconsole.ui.keys import binding_owners
+
+    main_chain = [b for where, bs in binding_owners() if where in ("main", "everywhere") for b in bs]
+    seen: dict[str, str] = {}
+    for binding in main_chain:
+        for key in (k.strip() for k in binding.key.split(",")):
+            assert key not in seen or seen[key] == binding.action, f"{key}: {seen.get(key)} and {binding.action}"
+            seen[key] = binding.action

@@ -75,6 +75,8 @@ def _chat_part(part: Any) -> Any:
         if isinstance(url, Mapping):
             url = url.get("url")
         return {"type": "image_url", "image_url": {"url": url}}
+    if kind == "input_file":  # a PDF: Chat Completions' file part (LiteLLM passes it to the provider)
+        return {"type": "file", "file": {"filename": part.get("filename"), "file_data": part.get("file_data")}}
     return dict(part)
 
 

@@ -99,6 +99,8 @@ class FileConfig:
     """``[profiles.NAME]``: named proxies (see :mod:`llmconsole.core.profiles`)."""
     keys: dict[str, str] = field(default_factory=dict)
     """``[keys]``: binding id -> keys (``"ctrl+g"``, ``"f7,ctrl+y"``), remapping the console's keys."""
+    paste_chip_lines: int = 20
+    """A paste of more lines than this becomes an attachment chip (0: never)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,8 @@ class Settings:
     models: dict[str, ModelOverride] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys from ``[keys]`` (the UI checks the ids)."""
+    paste_chip_lines: int = 20
+    """A paste of more lines than this becomes an attachment chip in the console (0: never)."""
     config_path: Path | None = None
     """The config file that was read, if any."""
     profile: str | None = None
@@ -360,6 +364,12 @@ def _opt_endpoint(where: str, value: object) -> Literal["responses", "chat"] | N
     raise _Invalid(where, "Input should be 'responses' or 'chat'")
 
 
+def _paste_chip_lines(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _Invalid("paste_chip_lines", "Input should be a whole number of lines, 0 or more (0: never)")
+    return value
+
+
 def parse_file_config(data: Mapping[str, Any]) -> FileConfig:
     """Validate the parsed TOML; :class:`ValueError` (``"key.path: what is wrong"``) on the first bad value."""
     _no_extra("", data, _FILE_KEYS)
@@ -396,6 +406,7 @@ def parse_file_config(data: Mapping[str, Any]) -> FileConfig:
         allow_insecure_http=bool(allow),
         models=models,
         keys=keys,
+        paste_chip_lines=_paste_chip_lines(data.get("paste_chip_lines", 20)),
     )
 
 
@@ -466,6 +477,7 @@ def load_settings(
         allow_insecure_http=file_config.allow_insecure_http,
         models=dict(file_config.models),
         keys=dict(file_config.keys),
+        paste_chip_lines=file_config.paste_chip_lines,
         config_path=path if path.exists() else None,
         profile=None if demo else choice.name,
         profiles=tuple(file_config.profiles),

@@ -92,7 +92,10 @@ class Conversation:
                 continue
             if message.images:
                 content: list[dict[str, Any]] = [{"type": "input_text", "text": message.text}]
-                content.extend({"type": "input_image", "image_url": url} for url in message.images)
+                from llmconsole.core.attachments import file_part
+
+                for url in message.images:  # images, and PDFs (input_file) riding along as data URLs
+                    content.append(file_part(url) or {"type": "input_image", "image_url": url})
                 items.append({"role": "user", "content": content})
             else:
                 items.append({"role": "user", "content": message.text})

@@ -553,6 +553,9 @@ def _parse_input(body: dict[str, Any]) -> _Prompt:
                     texts.append(part["text"])
                 elif kind == "input_image":
                     images.append(_parse_image(part))
+                elif kind == "input_file" and isinstance(part.get("file_data"), str):
+                    data = part["file_data"].partition("base64,")[2]
+                    texts.append(f"[file {part.get('filename', '?')}: {len(data) * 3 // 4} bytes]")
                 else:
                     raise _litellm_error(
                         f"litellm.BadRequestError: unsupported content part type {kind!r}", param="input"

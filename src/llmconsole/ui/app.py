@@ -441,6 +441,11 @@ class LLMConsoleApp(App[None]):
                 "Image: remove attachments", "Send the next prompt without them", main.attachments.clear
             )
         yield SystemCommand(
+            "Attachments: open or remove",
+            f"The next prompt's files and pasted texts ({key('attachments')})",
+            main.action_attachments,
+        )
+        yield SystemCommand(
             "Models: reload", f"Discover the proxy's models again ({key('reload-models')})", main.action_reload_models
         )
         yield SystemCommand(
@@ -455,7 +460,7 @@ class LLMConsoleApp(App[None]):
         )
         yield SystemCommand(
             "Settings: system prompt and reasoning effort",
-            f"For this conversation ({key('chat-settings')})",
+            f"From now on, new conversations too ({key('chat-settings')})",
             main.action_settings,
         )
         efforts: tuple[ReasoningEffort, ...] = ("minimal", "low", "medium", "high")

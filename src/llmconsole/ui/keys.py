@@ -9,6 +9,7 @@ from textual.binding import Binding
 def binding_owners() -> list[tuple[str, list[Binding]]]:
     """(where, bindings) for the app, the main screen and its prompt, then every other screen and modal."""
     from llmconsole.ui.app import LLMConsoleApp
+    from llmconsole.ui.screens.attachments import AttachmentsModal, TextViewModal
     from llmconsole.ui.screens.compare import CompareColumn, CompareScreen
     from llmconsole.ui.screens.conversations import ConfirmModal, ConversationsScreen, TextPromptModal
     from llmconsole.ui.screens.help import HelpScreen
@@ -36,6 +37,8 @@ def binding_owners() -> list[tuple[str, list[Binding]]]:
         ("help", HelpScreen),
         ("text prompt", TextPromptModal),
         ("confirm", ConfirmModal),
+        ("attachments", AttachmentsModal),
+        ("text view", TextViewModal),
         ("welcome", WelcomeScreen),
     ]
     return [(where, [b for b in getattr(cls, "BINDINGS", []) if isinstance(b, Binding)]) for where, cls in owners]

@@ -71,6 +71,7 @@ class MainScreen(Screen[None]):
     | f2 | System prompt and reasoning effort. |
     | f3 | Compare mode: one prompt to 2–4 models side by side. |
     | f4 | Attach an image (models with the img badge; ``@path`` in the prompt works too). |
+    | f9 | The next prompt's attachments: open a pasted text or a text file, remove one. |
     | f5 | Discover the models again. |
     | f8 | Compact: a model summarises the older turns into a new branch (the original stays). |
     | ctrl+up, alt+up | Select a message (then: e edit, r / m regenerate, left / right switch branches, c copy). |
@@ -107,6 +108,14 @@ class MainScreen(Screen[None]):
         Binding("f2", "settings", "Settings", tooltip="System prompt and reasoning effort", id="chat-settings"),
         Binding("f3", "compare", "Compare", tooltip="Send one prompt to 2–4 models side by side", id="compare"),
         Binding("f4", "attach_image", "Image", tooltip="Attach an image to the next prompt", id="attach-image"),
+        Binding(
+            "f9",
+            "attachments",
+            "Attachments",
+            tooltip="The next prompt's attachments: open a text, remove a paste",
+            show=False,
+            id="attachments",
+        ),
         Binding(
             "f5", "reload_models", "Reload models", tooltip="Discover the proxy's models again", id="reload-models"
         ),
@@ -250,6 +259,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.prompt.focus()
+        self.prompt.paste_chip_lines = self.settings.paste_chip_lines
         self._update_title()
         cached = None
         try:
@@ -1012,22 +1022,54 @@ class MainScreen(Screen[None]):
         self._update_context()
 
     def _images_for(self, text: str) -> tuple[str, list[str]] | None:
-        """The text to send and its images' data URLs (``@path`` references and picked images); None, with a
-        one-line message, when an image cannot go (no image input, not an image, too large)."""
+        """The text to send (with a fenced block per text file and long paste) and the data URLs of its images
+        and PDFs (``@path`` references and picked images); None, with a one-line message, when a file cannot
+        go (no image input, binary, too large)."""
         picked = self.attachments.attachments
-        if "@" not in text and not picked:
+        pasted = self.attachments.pastes
+        if "@" not in text and not picked and not pasted:
             return text, []
+        from llmconsole.core.attachments import attach_files
         from llmconsole.core.images import ImageError, attach_images
 
         assert self.model is not None
         try:
-            send_text, attached = attach_images(text, images_supported=self.model.images, model_id=self.model.id)
+            attached = attach_files(
+                text,
+                images_supported=self.model.images,
+                model_id=self.model.id,
+                hint="pick a model with the images badge (ctrl+l)",
+                pasted=list(pasted),
+            )
             if picked and not self.model.images:
                 attach_images("@" + str(picked[0].path), images_supported=False, model_id=self.model.id)
         except ImageError as exc:
-            self.notify(exc.message, title="Image not attached", severity="error")
+            self.notify(exc.message, title="Not attached", severity="error")
             return None
-        return send_text, [a.data_url for a in picked] + [a.data_url for a in attached]
+        return attached.text, [a.data_url for a in picked] + attached.urls
+
+    @on(PromptInput.LongPaste, "#prompt")
+    def _long_paste(self, event: PromptInput.LongPaste) -> None:
+        from llmconsole.core.attachments import paste_attachment
+
+        paste = paste_attachment(event.text)
+        self.attachments.add_paste(paste)
+        self.notify(f"Pasted {paste.lines} lines as an attachment: f9 opens or removes it.", timeout=4)
+
+    @on(AttachmentBar.Clicked)
+    def action_attachments(self) -> None:
+        """f9: the next prompt's attachments (open a text, remove a paste or a picked image)."""
+        from llmconsole.ui.screens.attachments import AttachmentsModal
+
+        bar = self.attachments
+        if not (bar.attachments or bar.refs or bar.pastes):
+            self.notify("No attachments: @path in the prompt, f4 for an image, or paste a long text.")
+            return
+
+        def closed(_: None) -> None:
+            self.prompt.focus()
+
+        self.app.push_screen(AttachmentsModal(bar, self.prompt), closed)
 
     def action_attach_image(self) -> None:
         """Pick an image file to send with the next prompt."""

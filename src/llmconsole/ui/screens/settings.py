@@ -39,7 +39,10 @@ class SettingsModal(ModalScreen[ChatSettings | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="settings-dialog"):
-            yield Static("System prompt (this conversation)", classes="settings-label")
+            yield Static(
+                "System prompt (from now on, new conversations too; config.toml sets the default)",
+                classes="settings-label",
+            )
             yield TextArea(self.current.system_prompt or "", id="settings-system", soft_wrap=True, compact=True)
             yield Static("Reasoning effort (reasoning models)", classes="settings-label")
             with RadioSet(id="settings-effort"):

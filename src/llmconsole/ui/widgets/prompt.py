@@ -12,11 +12,13 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
+from llmconsole.core.attachments import DEFAULT_PASTE_CHIP_LINES
 from llmconsole.ui.widgets.formatting import human_bytes
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from llmconsole.core.attachments import TextAttachment
     from llmconsole.core.images import Attachment
 
 
@@ -71,6 +73,17 @@ class PromptInput(TextArea):
     ]
 
     @dataclass
+    class LongPaste(Message):
+        """A paste of more than :attr:`PromptInput.paste_chip_lines` lines: it becomes a chip, not prompt text."""
+
+        prompt: PromptInput
+        text: str
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
+    @dataclass
     class ScrollRequested(Message):
         """PageUp/PageDown/ctrl+home/ctrl+end in the prompt: the conversation scrolls (the prompt keeps focus)."""
 
@@ -104,6 +117,8 @@ class PromptInput(TextArea):
             compact=True,
             placeholder="Ask something…  (enter sends · ctrl+j newline · ctrl+o earlier chats · f1 keys)",
         )
+        self.paste_chip_lines = DEFAULT_PASTE_CHIP_LINES
+        """Pastes longer than this many lines become an attachment chip (config: ``paste_chip_lines``)."""
         self.sent: list[str] = []
         """Prompts sent, oldest first (recalled with up/down)."""
         self._recall_index: int | None = None
@@ -123,6 +138,15 @@ class PromptInput(TextArea):
             event.prevent_default()
             return
         await super()._on_key(event)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        lines = event.text.count("\n") + 1
+        if self.paste_chip_lines > 0 and lines > self.paste_chip_lines and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.LongPaste(self, event.text))
+            return
+        await super()._on_paste(event)
 
     def action_scroll_conversation(self, where: str) -> None:
         """Ask the screen to scroll the conversation (see :class:`ScrollRequested`)."""
@@ -191,10 +215,21 @@ class PromptInput(TextArea):
 
 
 class AttachmentBar(Static):
-    """Images that go with the next prompt: picked ones (f4) and ``@path`` references typed in the prompt.
+    """What goes with the next prompt: picked images (f4), ``@path`` references typed in the prompt (images,
+    PDFs, text files) and long pastes (``[pasted 120 lines]``). Click it, or f9, to open or remove one.
 
-    Hidden when there are none. Picked images are sent with the next prompt and then forgotten.
+    Hidden when there is nothing. Picked images and pastes are sent with the next prompt and then forgotten.
     """
+
+    @dataclass
+    class Clicked(Message):
+        """The bar was clicked (the screen opens the attachments list)."""
+
+        bar: AttachmentBar
+
+        @property
+        def control(self) -> AttachmentBar:
+            return self.bar
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's parameter name
         super().__init__("", id=id, markup=False)
@@ -202,6 +237,8 @@ class AttachmentBar(Static):
         """Images picked with the file picker."""
         self.refs: list[Path] = []
         """``@path`` references to existing files in the prompt's text."""
+        self.pastes: list[TextAttachment] = []
+        """Long pastes, sent as fenced blocks after the prompt."""
         self.display = False
 
     def add(self, attachment: Attachment) -> None:
@@ -209,9 +246,24 @@ class AttachmentBar(Static):
             self.attachments.append(attachment)
         self._refresh_line()
 
+    def add_paste(self, paste: TextAttachment) -> None:
+        self.pastes.append(paste)
+        self._refresh_line()
+
+    def remove_paste(self, index: int) -> None:
+        if 0 <= index < len(self.pastes):
+            del self.pastes[index]
+            self._refresh_line()
+
+    def remove_picked(self, index: int) -> None:
+        if 0 <= index < len(self.attachments):
+            del self.attachments[index]
+            self._refresh_line()
+
     def clear(self) -> None:
         self.attachments.clear()
         self.refs.clear()
+        self.pastes.clear()
         self._refresh_line()
 
     def set_refs(self, refs: list[Path]) -> None:
@@ -230,15 +282,29 @@ class AttachmentBar(Static):
         return self.build().plain
 
     def build(self) -> Content:
+        from llmconsole.core.attachments import kind_of
+
         chips: list[str | tuple[str, str]] = []
         for attachment in self.attachments:
             chips += [(f" ▣ {attachment.path.name} {human_bytes(attachment.size)} ", "reverse $success"), " "]
         for ref in self.refs:
-            chips += [(f" @{ref.name} ", "reverse $accent"), " "]
+            kind = kind_of(ref)
+            label = {"image": "▣", "pdf": "PDF", "text": "≡", "binary": "✗ binary"}[kind]
+            try:
+                size = f" {human_bytes(ref.stat().st_size)}"
+            except OSError:
+                size = ""
+            style = "reverse $error" if kind == "binary" else "reverse $accent"
+            chips += [(f" {label} @{ref.name}{size} ", style), " "]
+        for paste in self.pastes:
+            chips += [(f" [pasted {paste.lines} lines] ", "reverse $secondary"), " "]
         if not chips:
             return Content("")
-        return Content.assemble(*chips, ("sent with the next prompt", "$text-muted"))
+        return Content.assemble(*chips, ("sent with the next prompt · f9 opens", "$text-muted"))
+
+    def on_click(self) -> None:
+        self.post_message(self.Clicked(self))
 
     def _refresh_line(self) -> None:
-        self.display = bool(self.attachments or self.refs)
+        self.display = bool(self.attachments or self.refs or self.pastes)
         self.update(self.build())
