@@ -259,3 +259,30 @@ async def test_a_context_overflow_from_the_proxy_gets_the_same_offer() -> None:
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is main)
         assert main.session.unanswered() is not None  # cancelled: the prompt waits (ctrl+r sends it again)
+
+
+async def test_a_search_hit_on_another_branch_opens_that_branch() -> None:
+    from llmconsole.core.chat.tree import cut_before
+    from llmconsole.core.conversation import Conversation
+    from tests.ui.test_history_ui import history_app
+
+    store = HistoryStore()
+    conv = Conversation()
+    question = conv.add_user("which fruit?")
+    first = conv.add_assistant("demo-gpt-5")
+    first.text, first.status = "An apple.", "completed"
+    cut_before(conv, first)
+    second = conv.add_assistant("demo-gpt-5")
+    second.text, second.status = "A quince.", "completed"
+    for message in (question, first, second):
+        store.add_message(conv, message)
+    (hit,) = [h for h in store.search("apple") if h.message_id]
+    assert hit.message_id == first.id
+    app = history_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        assert await main.open_conversation(conv.id, hit.message_id)
+        await pilot.pause()
+        assert [m.text for m in main.conversation.messages] == ["which fruit?", "An apple."]
+        assert main.pane.replies[-1].position == (1, 2)
+    store.close()
