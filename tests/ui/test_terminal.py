@@ -139,6 +139,7 @@ async def test_sidebar_starts_hidden_below_100_columns_and_f6_toggles_it() -> No
         assert not main.sidebar.display
         assert main.pane.size.width >= 70  # the conversation has the width
         assert main.status_bar.plain.startswith("demo-gpt-5 think img 200K")  # model and badges stay in view
+        assert "ctrl+o" in main.prompt.placeholder  # the first screen hints at the earlier conversations
         await pilot.press("f6")
         await pilot.pause()
         assert main.sidebar.display and main.sidebar.filter_input.has_focus
@@ -380,3 +381,30 @@ async def test_no_two_bindings_of_one_screen_share_a_key() -> None:
         for key in (k.strip() for k in binding.key.split(",")):
             assert key not in seen or seen[key] == binding.action, f"{key}: {seen.get(key)} and {binding.action}"
             seen[key] = binding.action
+
+
+async def test_a_stream_cut_mid_reply_is_not_labelled_cannot_reach_the_proxy() -> None:
+    import httpx
+
+    from tests.ui.helpers import GatedStream
+
+    class CutStream(GatedStream):
+        async def __aiter__(self):  # type: ignore[no-untyped-def, override]
+            for delta in self.first:
+                yield self._event({"type": "response.output_text.delta", "delta": delta})
+            raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+
+    class Cutting(ScriptedDemo):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "POST" and request.url.path.endswith("/responses"):
+                stream = CutStream(["Hello", " partial"], [])
+                return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=stream)
+            return await super().handle_async_request(request)
+
+    app = demo_app(Cutting())
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = await wait_ready(pilot, app)
+        await send(pilot, app, "hello")
+        reply = main.pane.replies[-1].message
+        assert reply.status == "interrupted" and reply.text == "Hello partial"
+        assert reply.error is not None and "mid-reply" in reply.error and "Cannot reach" not in reply.error

@@ -168,7 +168,9 @@ class _NoRecorder:
         return None
 
 
-def _plain_error(error: BaseException, *, model: ModelInfo | None = None, estimated_tokens: int = 0) -> str:
+def _plain_error(
+    error: BaseException, *, model: ModelInfo | None = None, estimated_tokens: int = 0, mid_reply: bool = False
+) -> str:
     text = str(error)
     return text.splitlines()[0] if text else type(error).__name__
 
@@ -597,7 +599,10 @@ class ReplyRun:
         message.duration_s = session.clock() - self._start
         if error is not None:
             message.error = session.describe_error(
-                error, model=self.model, estimated_tokens=self.conversation.estimated_tokens()
+                error,
+                model=self.model,
+                estimated_tokens=self.conversation.estimated_tokens(),
+                mid_reply=self._started,
             )
         if self.saver is not None:
             self.saver.finish(status)

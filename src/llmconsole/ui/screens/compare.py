@@ -253,7 +253,10 @@ class CompareColumn(Vertical, can_focus=True):
         self.error = error
         if error is not None:
             message.error = describe_error(
-                error, model=self.model, estimated_tokens=self.conversation.estimated_tokens()
+                error,
+                model=self.model,
+                estimated_tokens=self.conversation.estimated_tokens(),
+                mid_reply=status == "interrupted",
             )
             self._error_line.update(Content.styled(message.error, "$error"))
             self._error_line.display = True

@@ -203,8 +203,11 @@ def reply_ending(message: Message) -> str | None:
     return None
 
 
-def describe_error(error: BaseException, *, model: ModelInfo | None = None, estimated_tokens: int = 0) -> str:
-    """One readable line for an error shown in the conversation."""
+def describe_error(
+    error: BaseException, *, model: ModelInfo | None = None, estimated_tokens: int = 0, mid_reply: bool = False
+) -> str:
+    """One readable line for an error shown in the conversation; ``mid_reply``: the reply had started (a
+    broken connection then is a stream cut short, not a proxy that cannot be reached)."""
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
     if isinstance(error, ContextOverflowError):
         window = f" ({human_tokens(model.context_window)} tokens)" if model is not None else ""
@@ -222,6 +225,8 @@ def describe_error(error: BaseException, *, model: ModelInfo | None = None, esti
     if isinstance(error, ProxyTimeoutError):
         return f"Timed out: {message}"
     if isinstance(error, ProxyConnectionError):
+        if mid_reply:
+            return f"The connection broke mid-reply (what arrived is kept): {message}"
         return f"Cannot reach the proxy: {message}"
     if isinstance(error, ServerError):
         return f"The proxy failed: {message}"
