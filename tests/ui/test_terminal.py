@@ -408,3 +408,23 @@ async def test_a_stream_cut_mid_reply_is_not_labelled_cannot_reach_the_proxy() -
         reply = main.pane.replies[-1].message
         assert reply.status == "interrupted" and reply.text == "Hello partial"
         assert reply.error is not None and "mid-reply" in reply.error and "Cannot reach" not in reply.error
+
+
+async def test_compare_at_80_columns_keeps_readable_columns_and_scrolls_sideways() -> None:
+    from llmconsole.ui.screens.compare import CompareScreen
+
+    app = demo_app(clock=FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        assert screen.start("hello there", ["demo-gpt-5", "demo-claude-haiku-4-5", "demo-llama-3-70b"])
+        await wait_until(pilot, lambda: all(c.finished for c in screen.columns))
+        await pilot.pause()
+        assert all(c.size.width >= 38 for c in screen.columns)  # never 20-column slivers of code
+        holder = screen.query_one("#compare-columns")
+        assert holder.max_scroll_x > 0  # the others are a sideways scroll away
+        screen.columns[2].focus()
+        await wait_until(pilot, lambda: holder.scroll_x > 0)  # focusing a column brings it into view

@@ -115,7 +115,7 @@ class PromptInput(TextArea):
             show_line_numbers=False,
             highlight_cursor_line=False,
             compact=True,
-            placeholder="Ask something…  (enter sends · ctrl+j newline · ctrl+o earlier chats · f1 keys)",
+            placeholder="Ask something…  (enter sends · ctrl+j newline · ctrl+o chats · f1 keys)",
         )
         self.paste_chip_lines = DEFAULT_PASTE_CHIP_LINES
         """Pastes longer than this many lines become an attachment chip (config: ``paste_chip_lines``)."""
