@@ -317,9 +317,12 @@ async def test_text_file_and_long_paste_go_as_fenced_blocks_and_the_paste_can_be
         main.prompt.set_prompt("summarise @notes.md")
         await pilot.pause()
         assert "≡ @notes.md" in main.attachments.plain  # the chip, before sending
+        assert main.gauge is not None
+        before = main.gauge.tokens
         pasted = "\n".join(f"line {i}" for i in range(120))
         main.prompt.post_message(events.Paste(pasted))
         await wait_until(pilot, lambda: bool(main.attachments.pastes))
+        assert main.gauge is not None and main.gauge.tokens >= before + len(pasted) // 8  # the gauge counts it
         assert "[pasted 120 lines]" in main.attachments.plain
         assert main.prompt.text == "summarise @notes.md"  # the paste did not land in the prompt
         short = "one\ntwo"

@@ -367,8 +367,10 @@ class MainScreen(Screen[None]):
             self.status_bar.set_context(None)
             return
         prompt = self.prompt.text if self.is_mounted else ""
-        bar = self.attachments
-        images = len(bar.attachments) + len(bar.refs)
+        images = 0
+        if self.is_mounted:  # text files and pastes count as the blocks they become; images and PDFs as files
+            blocks, images = self.attachments.gauge_inputs()
+            prompt = f"{prompt}\n\n{blocks}" if blocks else prompt
         gauge = self.session.gauge(self.model, prompt=prompt, images=images)
         self.gauge = gauge
         self.status_bar.set_context(gauge.percent, gauge.text())
@@ -1054,6 +1056,7 @@ class MainScreen(Screen[None]):
 
         paste = paste_attachment(event.text)
         self.attachments.add_paste(paste)
+        self._update_context()
         self.notify(f"Pasted {paste.lines} lines as an attachment: f9 opens or removes it.", timeout=4)
 
     @on(AttachmentBar.Clicked)
@@ -1068,6 +1071,7 @@ class MainScreen(Screen[None]):
 
         def closed(_: None) -> None:
             self.prompt.focus()
+            self._update_context()
 
         self.app.push_screen(AttachmentsModal(bar, self.prompt), closed)
 

@@ -239,6 +239,7 @@ class AttachmentBar(Static):
         """``@path`` references to existing files in the prompt's text."""
         self.pastes: list[TextAttachment] = []
         """Long pastes, sent as fenced blocks after the prompt."""
+        self._text_cache: dict[tuple[Path, int, int], str] = {}
         self.display = False
 
     def add(self, attachment: Attachment) -> None:
@@ -301,6 +302,30 @@ class AttachmentBar(Static):
         if not chips:
             return Content("")
         return Content.assemble(*chips, ("sent with the next prompt · f9 opens", "$text-muted"))
+
+    def gauge_inputs(self) -> tuple[str, int]:
+        """What the attachments add to the next request, for the context gauge: the fenced blocks of text
+        files and pastes (text files read once per change of size or time) and the number of files."""
+        from llmconsole.core.attachments import kind_of, load_text
+        from llmconsole.core.images import ImageError
+
+        blocks = [paste.block() for paste in self.pastes]
+        files = len(self.attachments)
+        for ref in self.refs:
+            if kind_of(ref) != "text":
+                files += 1
+                continue
+            try:
+                stat = ref.stat()
+                key = (ref, stat.st_size, stat.st_mtime_ns)
+                if key not in self._text_cache:
+                    self._text_cache = {key: load_text(ref).block()} | {
+                        k: v for k, v in self._text_cache.items() if k[0] != ref
+                    }
+                blocks.append(self._text_cache[key])
+            except (OSError, ImageError):
+                continue  # sending will say why, in one line
+        return "\n\n".join(blocks), files
 
     def on_click(self) -> None:
         self.post_message(self.Clicked(self))
