@@ -502,11 +502,19 @@ async def _fit_context(
             _err(
                 f"llmconsole: compacted {done.summarised} messages into a summary by {summariser.id} ({figures}{cost})"
             )
-    gauge = ContextMeter().gauge(model, conversation.system_prompt, conversation.messages)
+    meter = ContextMeter()
+    gauge = meter.gauge(model, conversation.system_prompt, conversation.messages)
+    if not gauge.fits:  # the 4-characters rule may be wrong: the proxy's tokenizer decides when it is offered
+        from llmconsole.core.chat.context import ProxyTokenCounter
+
+        meter.counter = ProxyTokenCounter(client)
+        await meter.refine(model, conversation.system_prompt, conversation.messages)
+        gauge = meter.gauge(model, conversation.system_prompt, conversation.messages)
     if not gauge.fits:
         hint = "it is compacted already" if compacted else "add --compact to summarise the older turns first"
+        how = "counted by the proxy" if gauge.exact else "estimated"
         _err(
-            f"llmconsole: ~{gauge.tokens:,} tokens (estimated) do not fit the context window of {model.id} "
+            f"llmconsole: ~{gauge.tokens:,} tokens ({how}) do not fit the context window of {model.id} "
             f"({gauge.window:,} tokens for the input); {hint}"
         )
         return None

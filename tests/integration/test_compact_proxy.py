@@ -53,7 +53,7 @@ def test_a_prompt_that_does_not_fit_exits_2_before_sending(env: dict[str, str], 
     result = cli("-p", "word " * 2_000, "--model", TINY, env=env)
     assert result.returncode == 2 and result.stdout == ""
     (line,) = result.stderr.splitlines()
-    assert "tokens (estimated) do not fit the context window of tiny-window" in line
+    assert "tokens (counted by the proxy) do not fit the context window of tiny-window" in line
     assert "1,500 tokens" in line and "--compact" in line
     assert upstream.requests_for(TINY, "responses") == []
 
