@@ -280,14 +280,15 @@ class LLMConsoleApp(App[None]):
     async def _recall_earlier_prompts(self) -> None:
         """Up at the first line recalls the prompts of earlier runs too (they live with the history)."""
         main = self.main_screen
-        if main is None or not self.history.enabled:
+        if main is None or not self.history.enabled or not main.is_attached:
             return
         try:
             prompts = await self.history.recent_prompts()
         except Exception as exc:  # noqa: BLE001 - recall is a convenience: a log line, never an error
             self.log.warning(f"earlier prompts unreadable: {exc}")
             return
-        main.prompt.load_earlier(prompts)
+        for prompt in main.query(PromptInput):  # none when the app is quitting meanwhile
+            prompt.load_earlier(prompts)
 
     def _ensure_client(self) -> ProxyClient:
         """The app's :class:`ProxyClient`, made (and its module imported) on first use."""
