@@ -76,7 +76,7 @@ async def mode_switch_branch(base_url: str, conv_id: str, switches: int = 10, ke
                 moved = screen.session.switch(target, 1)
                 if moved is None:
                     raise RuntimeError("no sibling to switch to")
-                await screen._show_path(focus=moved.id)
+                await screen.branches.show_path(focus=moved.id)
                 frame_at = await frames.next_frame(frames.frames)
                 times.append((frame_at - start) * 1000)
                 target = moved

@@ -22,6 +22,7 @@ from llmconsole.core.conversation import Conversation, Message
 from llmconsole.core.errors import ContextOverflowError, LLMConsoleError, RateLimitError
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
 from llmconsole.ui.persistence import HistoryAdapter
+from llmconsole.ui.screens.branching import BranchActions
 from llmconsole.ui.screens.rate_limit import RateLimitChoice, RateLimitCountdown, RateLimitModal
 from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest, UserMessage
 from llmconsole.ui.widgets.footer import ConsoleFooter
@@ -173,6 +174,8 @@ class MainScreen(Screen[None]):
         self.gauge: ContextGauge | None = None
         """The context gauge as last shown."""
         self._count_timer: Timer | None = None
+        self.branches = BranchActions(self)
+        """Edit, regenerate, switch siblings, compact, the overflow offer (``ui/screens/branching.py``)."""
         """The prompt being edited (its text is in the prompt): sending makes a sibling of it."""
         self._rate_limit_modal: RateLimitModal | None = None
         self.quotas: dict[str, tuple[Quota, float]] = {}
@@ -486,196 +489,45 @@ class MainScreen(Screen[None]):
         self._start_reply()
         return True
 
-    # -- branches ---------------------------------------------------------------------------------------
+    # -- branches, overflow, compaction (ui/screens/branching.py) --------------------------------------
 
     def _update_positions(self) -> None:
-        from llmconsole.core.chat.tree import Tree
-
-        tree = Tree.of(self.conversation)
-        self.pane.set_positions({m.id: tree.position(m) for m in self.conversation.messages})
+        self.branches.update_positions()
 
     async def _show_path(
-        self,
-        *,
-        focus: str | None = None,
-        then_reply: bool = False,
-        select: bool = False,
-        then: Callable[[], object] | None = None,
+        self, *, focus: str | None = None, then_reply: bool = False, then: Callable[[], object] | None = None
     ) -> None:
-        """Show the active path again (after an edit, a regenerate or a branch switch)."""
-        self._update_positions()
-        await self.pane.show_path(list(self.conversation.messages), focus=focus)
-        self._update_context()
-        self._update_total_cost()
-        if then_reply:
-            self.pane.anchor()
-            self._start_reply()
-        if select and focus is not None:
-            await self.pane.select_message(focus)
-        if then is not None:
-            then()
-
-    # -- context overflow and compaction ----------------------------------------------------------------
-
-    def _summariser(self) -> ModelInfo | None:
-        wanted = self.settings.compact_model
-        return (self.find_model(wanted) if wanted else None) or self.model
+        await self.branches.show_path(focus=focus, then_reply=then_reply, then=then)
 
     def offer_overflow(self, headline: str, detail: str, *, retry: Callable[[], object]) -> None:
-        """Compact / drop the oldest turns into a new branch / send anyway / cancel; ``retry`` sends."""
-        from llmconsole.ui.screens.overflow import ContextOverflowModal, OverflowChoice
-
-        summariser = self._summariser()
-
-        def chosen(choice: OverflowChoice | None) -> None:
-            self.prompt.focus()
-            if choice == "send":
-                retry()
-            elif choice == "compact":
-                self.run_worker(self.compact_now(then=retry), group="compact", exclusive=True)
-            elif choice == "drop" and self.model is not None:
-                dropped = self.session.drop_oldest(self.model, prompt=self.prompt.text)
-                if not dropped:
-                    self.notify("Nothing older to drop: the latest turn alone does not fit.", severity="warning")
-                    return
-                self.notify(f"Left out the {dropped} oldest messages (a new branch; the original stays).")
-                self.run_worker(self._show_path(then=retry), group="branch")
-
-        modal = ContextOverflowModal(headline, detail, summariser=summariser.id if summariser else "the model")
-        self.app.push_screen(modal, chosen)
-
-    def action_compact(self) -> None:
-        """Summarise the older turns into a new branch (the original stays)."""
-        if not self._idle():
-            return
-        self.run_worker(self.compact_now(), group="compact", exclusive=True)
+        self.branches.offer_overflow(headline, detail, retry=retry)
 
     async def compact_now(self, then: Callable[[], object] | None = None) -> bool:
-        """Compact with ``compact_model`` (config) or the current model; show the new branch; then ``then``."""
-        from llmconsole.core.chat.compact import CompactionError
-        from llmconsole.ui.widgets.formatting import format_cost
+        return await self.branches.compact_now(then)
 
-        model = self._summariser()
-        if model is None:
-            self.notify("No model to summarise with yet.", severity="warning")
-            return False
-        self.status_bar.set_activity(f"compacting with {model.id}…")
-        try:
-            done = await self.session.compact(self.client, model)
-        except (CompactionError, LLMConsoleError) as exc:
-            self.notify(str(exc), title="Compaction failed", severity="error")
-            return False
-        finally:
-            self.status_bar.set_activity("")
-        if done is None:
-            self.notify("Nothing to compact yet: too few turns.", severity="warning")
-            return False
-        usage = done.summary.usage
-        figures = (
-            f"{usage.input_tokens:,} in · {usage.output_tokens:,} out · {format_cost(usage.cost)}" if usage else ""
-        )
-        self.notify(
-            f"{done.summarised} messages summarised by {model.id} ({figures}). The original stays: "
-            "left/right on the first message switches back.",
-            title="Compacted",
-        )
-        await self._show_path()
-        if then is not None:
-            then()
-        return True
+    def action_compact(self) -> None:
+        self.branches.compact()
 
     def action_select_message(self) -> None:
-        """Move from the prompt into the conversation: the last message is selected."""
-        if not self.pane.message_count:
-            self.notify("No message to select yet.", severity="warning")
-            return
-        self.pane.focus()
-        self.run_worker(self.pane.action_cursor_to(-1), group="cursor")
+        self.branches.select_message()
 
     def action_leave_messages(self) -> None:
-        self.run_worker(self.pane.select(None), group="cursor")
-        self.prompt.focus()
-
-    def _selected(self, role: str | None = None) -> Message | None:
-        message = self.pane.selected_message
-        if message is None:
-            self.notify("Select a message first (ctrl+up).", severity="warning")
-            return None
-        if role is not None and message.role != role:
-            return None
-        return message
-
-    def _idle(self) -> bool:
-        if self.streaming:
-            self.notify("A reply is still streaming: Escape cancels it.", severity="warning")
-            return False
-        return True
+        self.branches.leave_messages()
 
     def action_edit_message(self) -> None:
-        """The selected prompt goes into the prompt; sending it makes a sibling branch (the original stays)."""
-        message = self._selected()
-        if message is None:
-            return
-        if message.role != "user":
-            self.notify("Only a prompt can be edited: r regenerates a reply.", severity="warning")
-            return
-        if message not in self.conversation.messages:
-            self.notify("This prompt was not sent; type a new one.", severity="warning")
-            return
-        self.editing = message
-        self.prompt.set_prompt(message.text)
-        self.action_leave_messages()
-        self.status_bar.set_activity("editing a prompt · enter sends it as a new branch")
+        self.branches.edit_message()
 
     def action_regenerate(self, model_id: str | None = None) -> None:
-        """A new answer beside the selected reply (or to the selected prompt), by the current model."""
-        message = self._selected()
-        if message is None or not self._idle():
-            return
-        if model_id is not None and not self.select_model(model_id):
-            return
-        if self.model is None:
-            self.notify("No model to send to yet.", severity="warning")
-            return
-        if message not in self.conversation.messages:
-            self.notify("This message is not on the conversation's path.", severity="warning")
-            return
-        self._clear_countdown()
-        self.session.branch_for_answer(message)
-        self.run_worker(self._show_path(then_reply=True), group="branch")
+        self.branches.regenerate(model_id)
 
     def action_regenerate_with(self) -> None:
-        """Pick a model, then regenerate the selected message with it."""
-        from llmconsole.ui.screens.model_picker import ModelPickerModal
-
-        message = self._selected()
-        if message is None or not self._idle() or not self.models:
-            return
-
-        def picked(model_id: str | None) -> None:
-            if model_id is not None:
-                self.action_regenerate(model_id)
-
-        current = self.model.id if self.model else None
-        self.app.push_screen(ModelPickerModal(self.models, current_id=current, title="Regenerate with"), picked)
+        self.branches.regenerate_with()
 
     def action_sibling(self, step: int) -> None:
-        """Switch the selected message to its previous / next sibling (and that branch's newest turns)."""
-        message = self._selected()
-        if message is None or not self._idle():
-            return
-        target = self.session.switch(message, step)
-        if target is None:
-            self.notify("This message has no other version.", severity="warning")
-            return
-        self.run_worker(self._show_path(focus=target.id, select=True), group="branch")
+        self.branches.sibling(step)
 
     def action_copy_message(self) -> None:
-        message = self._selected()
-        if message is None:
-            return
-        self.app.copy_to_clipboard(message.text)
-        self.notify(f"Copied the message ({len(message.text):,} characters).")
+        self.branches.copy_message()
 
     def _start_reply(self) -> None:
         assert self.model is not None

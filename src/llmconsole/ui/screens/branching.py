@@ -1,0 +1,210 @@
+"""The main screen's branches, context overflow and compaction: what the message cursor's keys, the overflow
+offer and f8 do (the flow itself is the session's: ``llmconsole.core.chat.session``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from llmconsole.core.errors import LLMConsoleError
+
+if TYPE_CHECKING:
+    from llmconsole.core.conversation import Message
+    from llmconsole.core.models import ModelInfo
+    from llmconsole.ui.screens.main import MainScreen
+
+
+class BranchActions:
+    """Edit, regenerate, switch siblings, compact, and the offer when a conversation does not fit."""
+
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+
+    def update_positions(self) -> None:
+        from llmconsole.core.chat.tree import Tree
+
+        tree = Tree.of(self.screen.conversation)
+        self.screen.pane.set_positions({m.id: tree.position(m) for m in self.screen.conversation.messages})
+
+    async def show_path(
+        self,
+        *,
+        focus: str | None = None,
+        then_reply: bool = False,
+        select: bool = False,
+        then: Callable[[], object] | None = None,
+    ) -> None:
+        """Show the active path again (after an edit, a regenerate or a branch switch)."""
+        self.update_positions()
+        await self.screen.pane.show_path(list(self.screen.conversation.messages), focus=focus)
+        self.screen._update_context()
+        self.screen._update_total_cost()
+        if then_reply:
+            self.screen.pane.anchor()
+            self.screen._start_reply()
+        if select and focus is not None:
+            await self.screen.pane.select_message(focus)
+        if then is not None:
+            then()
+
+    def summariser(self) -> ModelInfo | None:
+        wanted = self.screen.settings.compact_model
+        return (self.screen.find_model(wanted) if wanted else None) or self.screen.model
+
+    def offer_overflow(self, headline: str, detail: str, *, retry: Callable[[], object]) -> None:
+        """Compact / drop the oldest turns into a new branch / send anyway / cancel; ``retry`` sends."""
+        from llmconsole.ui.screens.overflow import ContextOverflowModal, OverflowChoice
+
+        summariser = self.summariser()
+
+        def chosen(choice: OverflowChoice | None) -> None:
+            self.screen.prompt.focus()
+            if choice == "send":
+                retry()
+            elif choice == "compact":
+                self.screen.run_worker(self.compact_now(then=retry), group="compact", exclusive=True)
+            elif choice == "drop" and self.screen.model is not None:
+                dropped = self.screen.session.drop_oldest(self.screen.model, prompt=self.screen.prompt.text)
+                if not dropped:
+                    self.screen.notify("Nothing older to drop: the latest turn alone does not fit.", severity="warning")
+                    return
+                self.screen.notify(f"Left out the {dropped} oldest messages (a new branch; the original stays).")
+                self.screen.run_worker(self.show_path(then=retry), group="branch")
+
+        modal = ContextOverflowModal(headline, detail, summariser=summariser.id if summariser else "the model")
+        self.screen.app.push_screen(modal, chosen)
+
+    def compact(self) -> None:
+        """Summarise the older turns into a new branch (the original stays)."""
+        if not self.idle():
+            return
+        self.screen.run_worker(self.compact_now(), group="compact", exclusive=True)
+
+    async def compact_now(self, then: Callable[[], object] | None = None) -> bool:
+        """Compact with ``compact_model`` (config) or the current model; show the new branch; then ``then``."""
+        from llmconsole.core.chat.compact import CompactionError
+        from llmconsole.ui.widgets.formatting import format_cost
+
+        model = self.summariser()
+        if model is None:
+            self.screen.notify("No model to summarise with yet.", severity="warning")
+            return False
+        self.screen.status_bar.set_activity(f"compacting with {model.id}…")
+        try:
+            done = await self.screen.session.compact(self.screen.client, model)
+        except (CompactionError, LLMConsoleError) as exc:
+            self.screen.notify(str(exc), title="Compaction failed", severity="error")
+            return False
+        finally:
+            self.screen.status_bar.set_activity("")
+        if done is None:
+            self.screen.notify("Nothing to compact yet: too few turns.", severity="warning")
+            return False
+        usage = done.summary.usage
+        figures = (
+            f"{usage.input_tokens:,} in · {usage.output_tokens:,} out · {format_cost(usage.cost)}" if usage else ""
+        )
+        self.screen.notify(
+            f"{done.summarised} messages summarised by {model.id} ({figures}). The original stays: "
+            "left/right on the first message switches back.",
+            title="Compacted",
+        )
+        await self.show_path()
+        if then is not None:
+            then()
+        return True
+
+    def select_message(self) -> None:
+        """Move from the prompt into the conversation: the last message is selected."""
+        if not self.screen.pane.message_count:
+            self.screen.notify("No message to select yet.", severity="warning")
+            return
+        self.screen.pane.focus()
+        self.screen.run_worker(self.screen.pane.action_cursor_to(-1), group="cursor")
+
+    def leave_messages(self) -> None:
+        self.screen.run_worker(self.screen.pane.select(None), group="cursor")
+        self.screen.prompt.focus()
+
+    def selected(self, role: str | None = None) -> Message | None:
+        message = self.screen.pane.selected_message
+        if message is None:
+            self.screen.notify("Select a message first (ctrl+up).", severity="warning")
+            return None
+        if role is not None and message.role != role:
+            return None
+        return message
+
+    def idle(self) -> bool:
+        if self.screen.streaming:
+            self.screen.notify("A reply is still streaming: Escape cancels it.", severity="warning")
+            return False
+        return True
+
+    def edit_message(self) -> None:
+        """The selected prompt goes into the prompt; sending it makes a sibling branch (the original stays)."""
+        message = self.selected()
+        if message is None:
+            return
+        if message.role != "user":
+            self.screen.notify("Only a prompt can be edited: r regenerates a reply.", severity="warning")
+            return
+        if message not in self.screen.conversation.messages:
+            self.screen.notify("This prompt was not sent; type a new one.", severity="warning")
+            return
+        self.screen.editing = message
+        self.screen.prompt.set_prompt(message.text)
+        self.leave_messages()
+        self.screen.status_bar.set_activity("editing a prompt · enter sends it as a new branch")
+
+    def regenerate(self, model_id: str | None = None) -> None:
+        """A new answer beside the selected reply (or to the selected prompt), by the current model."""
+        message = self.selected()
+        if message is None or not self.idle():
+            return
+        if model_id is not None and not self.screen.select_model(model_id):
+            return
+        if self.screen.model is None:
+            self.screen.notify("No model to send to yet.", severity="warning")
+            return
+        if message not in self.screen.conversation.messages:
+            self.screen.notify("This message is not on the conversation's path.", severity="warning")
+            return
+        self.screen._clear_countdown()
+        self.screen.session.branch_for_answer(message)
+        self.screen.run_worker(self.show_path(then_reply=True), group="branch")
+
+    def regenerate_with(self) -> None:
+        """Pick a model, then regenerate the selected message with it."""
+        from llmconsole.ui.screens.model_picker import ModelPickerModal
+
+        message = self.selected()
+        if message is None or not self.idle() or not self.screen.models:
+            return
+
+        def picked(model_id: str | None) -> None:
+            if model_id is not None:
+                self.regenerate(model_id)
+
+        current = self.screen.model.id if self.screen.model else None
+        self.screen.app.push_screen(
+            ModelPickerModal(self.screen.models, current_id=current, title="Regenerate with"), picked
+        )
+
+    def sibling(self, step: int) -> None:
+        """Switch the selected message to its previous / next sibling (and that branch's newest turns)."""
+        message = self.selected()
+        if message is None or not self.idle():
+            return
+        target = self.screen.session.switch(message, step)
+        if target is None:
+            self.screen.notify("This message has no other version.", severity="warning")
+            return
+        self.screen.run_worker(self.show_path(focus=target.id, select=True), group="branch")
+
+    def copy_message(self) -> None:
+        message = self.selected()
+        if message is None:
+            return
+        self.screen.app.copy_to_clipboard(message.text)
+        self.screen.notify(f"Copied the message ({len(message.text):,} characters).")
