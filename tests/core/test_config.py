@@ -67,6 +67,15 @@ def test_config_file_overrides(tmp_path: Path) -> None:
     assert settings.models["acme-large"].max_output_tokens == 16000
 
 
+def test_compact_model_from_the_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('compact_model = "claude-haiku-4-5"\n')
+    assert load_settings(environ={}, config_path=path).compact_model == "claude-haiku-4-5"
+    path.write_text("compact_model = 3\n")
+    with pytest.raises(ConfigError, match="compact_model"):
+        load_settings(environ={}, config_path=path)
+
+
 @pytest.mark.parametrize("text", ["not toml [", 'idle_timeout = "x"', "unknown_key = 1", '[models."a"]\nbogus = 1\n'])
 def test_bad_config_file_is_one_clear_error(tmp_path: Path, text: str) -> None:
     path = tmp_path / "config.toml"
