@@ -286,3 +286,28 @@ async def test_a_search_hit_on_another_branch_opens_that_branch() -> None:
         assert [m.text for m in main.conversation.messages] == ["which fruit?", "An apple."]
         assert main.pane.replies[-1].position == (1, 2)
     store.close()
+
+
+class TestGaugeSnapshot:
+    def test_gauge_in_warning_colour(self, snap_compare: Any) -> None:
+        """A small window (2,000, 1,000 for the input): one turn and the typed prompt fill 76 % of it: the status
+        bar's ``ctx ≈755/1K · 76%`` in the warning colour (75 %)."""
+        from dataclasses import replace
+
+        from llmconsole.core.config import ModelOverride
+        from tests.ui.helpers import demo_settings
+
+        settings = replace(demo_settings(), models={"demo-gpt-5": ModelOverride(context_window=2_000)})
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            app = pilot.app
+            assert isinstance(app, LLMConsoleApp)
+            main = await wait_ready(pilot, app)
+            main.prompt.cursor_blink = False
+            await send(pilot, app, "hi")
+            main.prompt.load_text("x" * 600)
+            await wait_until(pilot, lambda: main.gauge is not None and main.gauge.level == "warning")
+            main.status_bar.set_quota(None)  # the demo's quota reset follows the wall clock
+            await pilot.pause()
+
+        assert snap_compare(demo_app(clock=FakeClock(), settings=settings), terminal_size=SIZE, run_before=run_before)
