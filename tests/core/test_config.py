@@ -129,3 +129,13 @@ def test_bad_keys_table_is_one_clear_error(tmp_path: Path, text: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_settings(environ={}, config_path=path)
     assert "keys" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_paste_chip_lines(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    assert load_settings(environ={}, config_path=path).paste_chip_lines == 20
+    path.write_text("paste_chip_lines = 0\n")
+    assert load_settings(environ={}, config_path=path).paste_chip_lines == 0
+    path.write_text("paste_chip_lines = -1\n")
+    with pytest.raises(ConfigError, match="paste_chip_lines"):
+        load_settings(environ={}, config_path=path)
