@@ -431,3 +431,15 @@ async def test_compare_at_80_columns_keeps_readable_columns_and_scrolls_sideways
         assert holder.max_scroll_x > 0  # the others are a sideways scroll away
         screen.columns[2].focus()
         await wait_until(pilot, lambda: holder.scroll_x > 0)  # focusing a column brings it into view
+
+
+async def test_paste_chip_lines_zero_keeps_every_paste_in_the_prompt() -> None:
+    from textual import events
+
+    app = demo_app(settings=replace(demo_settings(), paste_chip_lines=0))
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = await wait_ready(pilot, app)
+        pasted = "\n".join(f"line {i}" for i in range(120))
+        main.prompt.post_message(events.Paste(pasted))
+        await wait_until(pilot, lambda: "line 119" in main.prompt.text)
+        assert main.attachments.pastes == []
