@@ -158,3 +158,50 @@ class TestEveryScreen:
             assert snap_compare(history_app(AsyncHistory(store)), terminal_size=size, run_before=run_before)
         finally:
             store.close()
+
+    def test_welcome(self, snap_compare: Any, size: tuple[int, int]) -> None:
+        """No proxy configured: how to connect, and d for the demo."""
+        from llmconsole.core.config import Settings
+        from llmconsole.ui.screens.welcome import WelcomeScreen
+
+        app = demo_app(settings=Settings(), clock=FakeClock())
+        app.client = None  # as run_app makes it: no proxy configured
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await wait_until(pilot, lambda: isinstance(pilot.app.screen, WelcomeScreen))
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+    def test_settings(self, snap_compare: Any, size: tuple[int, int]) -> None:
+        """F2: the system prompt (from now on) and the reasoning effort."""
+        from llmconsole.ui.screens.settings import SettingsModal
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            app = await _ready(pilot)
+            await pilot.press("f2")
+            await wait_until(pilot, lambda: isinstance(app.screen, SettingsModal))
+            for widget in app.screen.query("TextArea"):
+                widget.cursor_blink = False  # type: ignore[attr-defined]
+            await pilot.pause()
+
+        assert snap_compare(demo_app(clock=FakeClock()), terminal_size=size, run_before=run_before)
+
+    def test_attachments(self, snap_compare: Any, size: tuple[int, int]) -> None:
+        """A 120-line paste is a chip above the prompt; f9 lists it."""
+        from textual import events
+
+        from llmconsole.ui.screens.attachments import AttachmentsModal
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            app = await _ready(pilot)
+            main = app.main_screen
+            assert main is not None
+            main.prompt.post_message(events.Paste("\n".join(f"line {i}" for i in range(120))))
+            await wait_until(pilot, lambda: bool(main.attachments.pastes))
+            app.clear_notifications()
+            await pilot.press("f9")
+            await wait_until(pilot, lambda: isinstance(app.screen, AttachmentsModal))
+            await pilot.pause()
+
+        assert snap_compare(demo_app(clock=FakeClock()), terminal_size=size, run_before=run_before)

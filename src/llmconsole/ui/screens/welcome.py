@@ -10,7 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
+
+from llmconsole.ui.widgets.footer import ConsoleFooter
 
 WelcomeChoice = Literal["demo", "quit"]
 
@@ -41,7 +43,7 @@ class WelcomeScreen(Screen[WelcomeChoice]):
             with Horizontal(id="welcome-buttons"):
                 yield Button("Try the demo (d)", id="welcome-demo", variant="primary")
                 yield Button("Quit (q)", id="welcome-quit")
-        yield Footer()
+        yield ConsoleFooter()
 
     @on(Button.Pressed, "#welcome-demo")
     def action_demo(self) -> None:
