@@ -211,14 +211,25 @@ def _reply_rendered(screen: Any) -> bool:
 # Child side: modes
 
 
-async def _ask(app: Any, pilot: Any, model: str, prompt: str) -> tuple[Any, KeyProbe, float, float]:
-    """Type ``prompt``, start the key probe, press Enter: (main screen, key probe, CPU and time at Enter)."""
+async def _ask(
+    app: Any, pilot: Any, model: str, prompt: str, *, wait: bool = True
+) -> tuple[Any, KeyProbe, float, float]:
+    """Type ``prompt``, start the key probe, press Enter: (main screen, key probe, CPU and time at Enter).
+
+    ``wait=False``: Enter goes straight to the driver, as a terminal sends it (``Pilot.press`` returns only
+    once the app is idle, which a streaming reply delays by up to a second).
+    """
     screen = await _ready_main(app, model)
     await pilot.press(*prompt)
     keys = KeyProbe(app)
     keys.start()
     cpu0, start = cpu_seconds(), time.perf_counter()
-    await pilot.press("enter")
+    if wait:
+        await pilot.press("enter")
+    else:
+        from textual import events
+
+        app._driver.send_message(events.Key("enter", "\r"))
     await wait_for(lambda: bool(screen.pane.replies), 10.0, "the reply widget")
     return screen, keys, cpu0, start
 
@@ -274,7 +285,7 @@ async def mode_huge(base_url: str, kind: str, settle: float = 60.0) -> dict[str,
     frames = FrameProbe()
     app = _make_app(base_url, model)
     async with app.run_test(size=SIZE) as pilot:
-        screen, keys, cpu0, start = await _ask(app, pilot, model, "Write a huge answer.")
+        screen, keys, cpu0, start = await _ask(app, pilot, model, "Write a huge answer.", wait=False)
         await wait_for(lambda: not screen.pane.streaming, 600.0, "the end of the stream", step=0.002)
         streamed = time.perf_counter()
         await wait_for(lambda: _end_shown(screen), 600.0, "the end on screen", step=0.002)
