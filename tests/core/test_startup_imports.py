@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("httpx", "sqlite3", "markdown_it", "pygments", "rich.markdown", "llmconsole.core.history")
-"""Modules the first frame must not wait for: the HTTP client, the history, the Markdown renderer."""
+HEAVY = ("httpx", "sqlite3", "markdown_it", "pygments", "rich.markdown", "llmconsole.core.history", "pydantic")
+"""Modules the first frame must not wait for: the HTTP client, the history, the Markdown renderer, pydantic."""
 
 # Runs ``llmconsole`` (no arguments: the console) headless; at the first frame it prints what is imported.
 _PROBE = textwrap.dedent(
