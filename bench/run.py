@@ -84,9 +84,11 @@ applies to that normalised value (a machine twice as slow as the reference may t
 def _median_dict(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Field-wise median of numeric fields (other fields from the first run)."""
     out: dict[str, Any] = dict(runs[0])
-    for key, value in runs[0].items():
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            out[key] = statistics.median(run[key] for run in runs)
+    for key in runs[0]:
+        values = [run.get(key) for run in runs]
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if numbers:  # (a figure some runs could not give, e.g. `settled_s`, is the median of the others)
+            out[key] = statistics.median(numbers)
     return out
 
 

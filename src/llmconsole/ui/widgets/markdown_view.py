@@ -58,6 +58,7 @@ from llmconsole.ui.widgets.md_blocks import (
     TableLayout,
     inline_open,
     join_texts,
+    measure_rows,
     paragraph_text,
     plain_cells,
     plain_rows,
@@ -888,19 +889,26 @@ def _render_table(block: _Block, width: int, context: _RenderContext) -> list[li
     assert table is not None
     console, options = context.console, context.options_for(width)
     table.set_source(block.table_index, block.source)
-    key = _table_key(block, width, context)
-    block.table_key = key
-    widths = list(key[1:])
     first = block.table_index == 0
     if table.is_plain:
+        key = block.table_key = _table_key(block, width, context)
         styles = (console.get_style("markdown.table.header"), console.get_style("markdown.table.border"))
         return render_plain_rows(
-            plain_rows(block.table_index, block.source), widths, width, styles, header=first, note=first
+            plain_rows(block.table_index, block.source),
+            widths=list(key[1:]),
+            width=width,
+            styles=styles,
+            header=first,
+            note=first,
         )
     markdown = _Markdown(table.chunk_source(block.table_index, block.source), context.code_theme, None)
     header, cells = table_cells(markdown, console, options)
     if not header:  # not a table after all
+        block.table_key = _table_key(block, width, context)
         return _render_markdown(block.source, width, context)
+    table.measured(block.table_index, block.source, measure_rows(cells, table.columns, console, options))
+    key = block.table_key = _table_key(block, width, context)
+    widths = list(key[1:])
     lines = render_rich_rows(header, cells, widths, show_header=first, console=console, options=options)
     if block.final:  # as the whole table's render is trimmed
         while lines and _is_blank(lines[-1]):

@@ -440,6 +440,10 @@ class TableLayout:
             cells = self.header_cells[generation] = table_cells(markdown, console, options)[0]
         return cells
 
+    def measured(self, index: int, source: str, measure: list[tuple[int, int]]) -> None:
+        """A chunk's rich measurements, from a parse made to render it (saves parsing it again)."""
+        self.measures[index] = (source, False, measure)
+
     def _measure(
         self, index: int, source: str, plain: bool, console: Console, options: ConsoleOptions
     ) -> list[tuple[int, int]]:
