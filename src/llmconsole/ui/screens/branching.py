@@ -155,7 +155,8 @@ class BranchActions:
         self.screen.editing = message
         self.screen.prompt.set_prompt(message.text)
         self.leave_messages()
-        self.screen.status_bar.set_activity("editing a prompt · enter sends it as a new branch")
+        images = f" (with its {len(message.images)} image(s))" if message.images else ""
+        self.screen.status_bar.set_activity(f"editing a prompt{images} · enter sends it as a new branch")
 
     def regenerate(self, model_id: str | None = None) -> None:
         """A new answer beside the selected reply (or to the selected prompt), by the current model."""

@@ -481,7 +481,7 @@ class MainScreen(Screen[None]):
         self._clear_countdown()
         editing, self.editing = self.editing, None
         if editing is not None and editing in self.conversation.messages and editing is not self._unanswered():
-            self.session.edit(editing, send_text, images=urls)
+            self.session.edit(editing, send_text, images=[*editing.images, *urls])  # its images go with it
             self.run_worker(self._show_path(then_reply=True), group="branch")
             return True
         message = self.session.add_prompt(send_text, images=urls)
