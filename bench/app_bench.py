@@ -327,7 +327,7 @@ async def mode_markdown(deltas: int) -> dict[str, Any]:
 
 async def mode_open(base_url: str, conv_id: str, messages: int = 200) -> dict[str, Any]:
     """Open a stored conversation in the app: time from the request to the first frame showing its end."""
-    from llmconsole.core.history import AsyncHistory, HistoryStore
+    from llmconsole.core.store.history import AsyncHistory, HistoryStore
 
     frames = FrameProbe()
     store = AsyncHistory(HistoryStore())  # what `llmconsole` gives the app

@@ -23,10 +23,10 @@ def _result(deltas: int, seconds: float) -> dict[str, float]:
 
 async def measure_client(base_url: str, deltas: int) -> dict[str, float]:
     """``ProxyClient.stream_response`` over the socket; counts the TextDeltas and requires a Completed."""
-    from llmconsole.core.client import ProxyClient
-    from llmconsole.core.conversation import Conversation
+    from llmconsole.core.chat.conversation import Conversation
     from llmconsole.core.events import Completed, TextDelta
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.client import ProxyClient
+    from llmconsole.core.proxy.models import ModelInfo
 
     model_id = f"bench-n{deltas}"
     client = ProxyClient(bench_settings(base_url, model_id))

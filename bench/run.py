@@ -206,8 +206,8 @@ class Bench:
 
     def bench_open(self) -> None:
         from bench.render_widget import make_messages
-        from llmconsole.core.conversation import Conversation
-        from llmconsole.core.history import HistoryStore
+        from llmconsole.core.chat.conversation import Conversation
+        from llmconsole.core.store.history import HistoryStore
 
         conversation = Conversation(title="A long conversation")
         with HistoryStore() as store:
@@ -227,7 +227,7 @@ class Bench:
         from bench.app_bench import bench_settings
 
         async def prefill() -> None:
-            from llmconsole.core.client import ProxyClient
+            from llmconsole.core.proxy.client import ProxyClient
 
             async with ProxyClient(bench_settings(self.base_url, "bench-n50")) as client:
                 models = await client.discover()
@@ -266,7 +266,7 @@ class Bench:
 
     def bench_tree(self) -> None:
         from bench.tree_bench import build_tree
-        from llmconsole.core.history import HistoryStore
+        from llmconsole.core.store.history import HistoryStore
 
         with HistoryStore() as store:
             conv_id, path = build_tree(store)

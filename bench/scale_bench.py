@@ -40,7 +40,7 @@ def _paragraph(rng: random.Random) -> str:
 
 def generate(path: Path, conversations: int = 10_000, per_conversation: int = 20, seed: int = 5) -> float:
     """Write the history at ``path``; the seconds it took."""
-    from llmconsole.core.history import HistoryStore
+    from llmconsole.core.store.history import HistoryStore
 
     start = time.perf_counter()
     rng = random.Random(seed)
@@ -112,7 +112,7 @@ def history_db(conversations: int = 10_000, per_conversation: int = 20) -> tuple
 
 def measure_search(path: Path, rounds: int = 5) -> dict[str, Any]:
     """``HistoryStore.search`` (limit 50) for each of :data:`SEARCHES`: median ms per query, then their median."""
-    from llmconsole.core.history import HistoryStore
+    from llmconsole.core.store.history import HistoryStore
 
     store = HistoryStore(path)
     try:

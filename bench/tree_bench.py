@@ -23,7 +23,7 @@ BRANCHES = 50
 def build_tree(store: Any, messages: int = MESSAGES, branches: int = BRANCHES) -> tuple[str, int]:
     """Store the bench conversation; returns its id and the length of its active path."""
     from bench.render_widget import make_messages
-    from llmconsole.core.conversation import Conversation, Message
+    from llmconsole.core.chat.conversation import Conversation, Message
 
     conversation = Conversation(title="A branched conversation")
     texts = make_messages(messages, 1024)
@@ -56,7 +56,7 @@ async def mode_switch_branch(base_url: str, conv_id: str, switches: int = 10, ke
     """Open ``conv_id``, then time branch switches (to the next frame) and per-keystroke gauge updates."""
     from bench.app_bench import FrameProbe, _make_app, _ready_main, wait_for
     from llmconsole.core.chat.tree import Tree
-    from llmconsole.core.history import AsyncHistory, HistoryStore
+    from llmconsole.core.store.history import AsyncHistory, HistoryStore
 
     frames = FrameProbe()
     store = AsyncHistory(HistoryStore())

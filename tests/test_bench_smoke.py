@@ -86,8 +86,8 @@ def test_app_children(base_url: str, env: dict[str, str]) -> None:
 
 def test_open_child(base_url: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LLMCONSOLE_DATA_DIR", env["LLMCONSOLE_DATA_DIR"])
-    from llmconsole.core.conversation import Conversation
-    from llmconsole.core.history import HistoryStore
+    from llmconsole.core.chat.conversation import Conversation
+    from llmconsole.core.store.history import HistoryStore
 
     conversation = Conversation(title="smoke")
     with HistoryStore() as store:
@@ -129,7 +129,7 @@ def test_tree_children(base_url: str, env: dict[str, str], monkeypatch: pytest.M
     monkeypatch.setenv("LLMCONSOLE_DATA_DIR", env["LLMCONSOLE_DATA_DIR"])
     from bench.tree_bench import build_tree
 
-    from llmconsole.core.history import HistoryStore
+    from llmconsole.core.store.history import HistoryStore
 
     with HistoryStore() as store:
         conv_id, path = build_tree(store, messages=40, branches=2)

@@ -274,7 +274,7 @@ def test_console_flags_reach_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_forget_learned_for_one_model_then_all_on_the_current_proxy_only() -> None:
-    from llmconsole.core.params import LearnedParams
+    from llmconsole.core.proxy.params import LearnedParams
 
     learned = LearnedParams()
     learned.record("https://proxy.example", "gpt-5.2", "reasoning_summary")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import llmconsole
-from llmconsole.core.conversation import Conversation
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.events import Usage
-from llmconsole.core.history import HistoryStore, default_path
+from llmconsole.core.store.history import HistoryStore, default_path
 from llmconsole.history_cli import main
 
 SRC = str(Path(llmconsole.__file__).resolve().parents[1])

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import llmconsole
-from llmconsole.core.history import HistoryStore, default_path
+from llmconsole.core.store.history import HistoryStore, default_path
 from llmconsole.history_cli import main
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
@@ -31,8 +31,8 @@ MAX_LOSS_S = 0.5
 
 CHILD = r"""
 import asyncio, sys, time
-from llmconsole.core.conversation import Conversation
-from llmconsole.core.history import AsyncHistory, HistoryStore, ReplyRecorder
+from llmconsole.core.chat.conversation import Conversation
+from llmconsole.core.store.history import AsyncHistory, HistoryStore, ReplyRecorder
 
 mode, conv_id = sys.argv[1], sys.argv[2]
 

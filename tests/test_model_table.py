@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from llmconsole.core.demo import DEMO_MODELS
-from llmconsole.core.models import ModelInfo
+from llmconsole.core.proxy.models import ModelInfo
 from llmconsole.model_table import COLUMNS, DROP_ORDER, render_models, terminal_width
 
 CHAT_IDS = list(dict.fromkeys(m.id for m in DEMO_MODELS if m.mode != "embedding"))

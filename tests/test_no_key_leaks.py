@@ -126,8 +126,8 @@ def test_cli_outputs_logs_and_files_never_contain_the_key(server: str, tmp_path:
 
 @pytest.mark.anyio
 async def test_app_screenshot_history_and_errors_never_contain_the_key(server: str, tmp_path: Path) -> None:
-    from llmconsole.core.client import ProxyClient
     from llmconsole.core.config import Settings
+    from llmconsole.core.proxy.client import ProxyClient
     from llmconsole.core.secret import Secret
     from llmconsole.ui.app import make_app
 
@@ -135,7 +135,7 @@ async def test_app_screenshot_history_and_errors_never_contain_the_key(server: s
     client = ProxyClient(settings)
     history: object | None
     try:
-        from llmconsole.core.history import AsyncHistory
+        from llmconsole.core.store.history import AsyncHistory
 
         history = AsyncHistory()
     except Exception:  # pragma: no cover - the history is optional for this test

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from llmconsole.core.history import HistoryStore, default_path
+from llmconsole.core.store.history import HistoryStore, default_path
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 

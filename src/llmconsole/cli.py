@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 from llmconsole import __version__
 
 if TYPE_CHECKING:
-    from llmconsole.core.client import ProxyClient
+    from llmconsole.core.chat.conversation import Conversation, Message
     from llmconsole.core.config import Settings
-    from llmconsole.core.conversation import Conversation, Message
     from llmconsole.core.errors import LLMConsoleError
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.client import ProxyClient
+    from llmconsole.core.proxy.models import ModelInfo
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -201,7 +201,7 @@ def _configure_logging(debug: bool, secrets: Sequence[str] | Callable[[], Sequen
 
 def _error_text(error: LLMConsoleError, model: ModelInfo | None) -> str:
     from llmconsole.core.errors import RateLimitError
-    from llmconsole.core.ratelimit import format_rate_limit
+    from llmconsole.core.proxy.ratelimit import format_rate_limit
 
     if isinstance(error, RateLimitError):
         model_id = model.id if model else (error.info.model or "unknown")
@@ -227,9 +227,9 @@ def _read_prompt(value: str) -> str:
 
 def forget_learned(settings: Settings, model: str | None) -> int:
     """Forget what this proxy's models were learned to reject; one line says what went."""
-    from llmconsole.core.endpoints import LearnedEndpoints
     from llmconsole.core.errors import ConfigError
-    from llmconsole.core.params import LearnedParams, proxy_key
+    from llmconsole.core.proxy.endpoints import LearnedEndpoints
+    from llmconsole.core.proxy.params import LearnedParams, proxy_key
 
     if not settings.base_url:
         raise ConfigError("--forget-learned forgets for one proxy: set OPENAI_BASE_URL (or --base-url)")
@@ -258,7 +258,7 @@ def printable(text: str) -> str:
 
 
 def list_models(args: argparse.Namespace, settings: Settings) -> int:
-    from llmconsole.core.client import ProxyClient
+    from llmconsole.core.proxy.client import ProxyClient
 
     async def run() -> list[ModelInfo]:
         async with ProxyClient(settings) as client:
@@ -305,7 +305,7 @@ class _Recorder:
         if not enabled:
             return
         try:
-            from llmconsole.core.history import HistoryStore, default_path
+            from llmconsole.core.store.history import HistoryStore, default_path
 
             self.store = HistoryStore(default_path(demo=demo))
             self.store.save_conversation(conversation, kind=kind)
@@ -318,7 +318,7 @@ class _Recorder:
     def start_reply(self, message: Message) -> None:
         if self.store is None:
             return
-        from llmconsole.core.history import ReplyRecorder
+        from llmconsole.core.store.history import ReplyRecorder
 
         self.store.add_message(self.conversation, message)
         self.recorder = ReplyRecorder(self.store, self.conversation, message)
@@ -459,7 +459,7 @@ def _resumed(args: argparse.Namespace) -> Conversation | None:
     if args.model and len(args.model) > 1:
         raise ConfigError("-c/--cid continue one conversation: compare (several -m) starts a new one")
     from llmconsole.core.chat.resume import load_to_continue
-    from llmconsole.core.history import default_path
+    from llmconsole.core.store.history import default_path
 
     return load_to_continue(ref, default_path(demo=args.demo))
 
@@ -522,9 +522,9 @@ async def _fit_context(
 
 
 def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
-    from llmconsole.core.client import ProxyClient
-    from llmconsole.core.conversation import Conversation
+    from llmconsole.core.chat.conversation import Conversation
     from llmconsole.core.errors import ConfigError
+    from llmconsole.core.proxy.client import ProxyClient
 
     if args.model and len(args.model) > MAX_COMPARE_MODELS:
         raise ConfigError(f"at most {MAX_COMPARE_MODELS} models can be compared (got {len(args.model)})")
@@ -569,7 +569,7 @@ def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _compare(client: ProxyClient, models: list[ModelInfo], prompt: str, args: argparse.Namespace) -> int:
     """One prompt to several models at once; each reply printed whole under ``## <model>``, in order."""
-    from llmconsole.core.conversation import Conversation
+    from llmconsole.core.chat.conversation import Conversation
 
     conversations: list[Conversation] = []
     text, images = _with_images(prompt, models)
@@ -624,7 +624,7 @@ def run_console(args: argparse.Namespace) -> int:
 
 async def _open_history(demo: bool) -> Any:
     """The console's history (an ``AsyncHistory``: SQLite opened and used on its own thread); the demo's own."""
-    from llmconsole.core.history import AsyncHistory, default_path
+    from llmconsole.core.store.history import AsyncHistory, default_path
 
     return await AsyncHistory.open(default_path(demo=demo))
 

@@ -37,9 +37,9 @@ from llmconsole.core.redact import one_line, redact
 if TYPE_CHECKING:
     import httpx
 
-    from llmconsole.core.client import ProxyClient
     from llmconsole.core.config import Settings
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.client import ProxyClient
+    from llmconsole.core.proxy.models import ModelInfo
 
 PROG = "llmconsole doctor"
 EXIT_OK, EXIT_CONFIG, EXIT_FAIL = 0, 2, 4
@@ -186,7 +186,7 @@ async def _run_checks(report: Report, args: argparse.Namespace) -> None:
         _skip(report, "/v1/models", "no key")
         return
 
-    from llmconsole.core.client import ProxyClient
+    from llmconsole.core.proxy.client import ProxyClient
 
     try:
         async with ProxyClient(settings) as client:
@@ -508,7 +508,7 @@ async def _connect_tunnel(
 
 
 async def _check_tls(report: Report, writer: asyncio.StreamWriter, host: str) -> bool:
-    from llmconsole.core.trust import ssl_context, trust_sources
+    from llmconsole.core.proxy.trust import ssl_context, trust_sources
 
     try:
         context = ssl_context()
@@ -574,7 +574,7 @@ async def _get(client: ProxyClient, path: str, timeout: float) -> httpx.Response
 
 
 def _server_message(response: httpx.Response, settings: Settings) -> str:
-    from llmconsole.core.http_errors import error_from_response
+    from llmconsole.core.proxy.http_errors import error_from_response
 
     error = error_from_response(
         response.status_code, response.headers, response.content, model=None, secrets=settings.secrets()
@@ -583,7 +583,7 @@ def _server_message(response: httpx.Response, settings: Settings) -> str:
 
 
 async def _check_models(report: Report, client: ProxyClient, settings: Settings) -> list[ModelInfo] | None:
-    from llmconsole.core import discovery
+    from llmconsole.core.proxy import discovery
 
     started = time.monotonic()
     response = await _get(client, "/models", settings.connect_timeout + 10)
@@ -647,7 +647,7 @@ def _not_offered(status: int) -> bool:
 
 
 async def _check_model_info(report: Report, client: ProxyClient, settings: Settings) -> None:
-    from llmconsole.core import discovery
+    from llmconsole.core.proxy import discovery
 
     root = settings.base_url
     last: httpx.Response | str | None = None
@@ -769,8 +769,8 @@ async def _probe(report: Report, client: ProxyClient, models: list[ModelInfo], w
     """One tiny request per model: the endpoint used, what was learned, the latency."""
     from dataclasses import replace
 
+    from llmconsole.core.chat.conversation import Conversation
     from llmconsole.core.config import ModelOverride
-    from llmconsole.core.conversation import Conversation
     from llmconsole.core.events import Completed, Failed, Incomplete, ResponseStarted, TextDelta
 
     discovered = await client.discover()  # the full discovery: /model/info, overrides, what was learned

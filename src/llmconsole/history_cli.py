@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from llmconsole.core.errors import LLMConsoleError
-from llmconsole.core.history import ConversationSummary, HistoryNotFoundError, HistoryStore, default_path
+from llmconsole.core.store.history import ConversationSummary, HistoryNotFoundError, HistoryStore, default_path
 
 PROG = "llmconsole history"
 EXIT_USAGE = 2
@@ -86,7 +86,7 @@ def _render(store: HistoryStore, conv_id: str, *, tree: bool = False, as_json: b
     """The active branch as Markdown, every branch (``tree``), or the whole tree as JSON."""
     if not tree and not as_json:
         return store.export_markdown(conv_id)
-    from llmconsole.core.history import tree_json, tree_markdown
+    from llmconsole.core.store.history import tree_json, tree_markdown
 
     conv = store.load(conv_id)
     if as_json:

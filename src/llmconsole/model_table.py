@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal, TextIO
 from rich.cells import cell_len
 
 if TYPE_CHECKING:
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.models import ModelInfo
 
 UNLIMITED_WIDTH = 400
 """The console width for piped output without ``COLUMNS``: wide enough that no table is squeezed."""
@@ -32,7 +32,7 @@ def _yes(flag: bool) -> str:
 
 
 def _tokens(count: int) -> str:
-    from llmconsole.core.models import human_tokens
+    from llmconsole.core.proxy.models import human_tokens
 
     return human_tokens(count)
 

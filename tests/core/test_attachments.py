@@ -15,9 +15,9 @@ from llmconsole.core.attachments import (
     load_text,
     paste_attachment,
 )
-from llmconsole.core.chat_completions import chat_messages
-from llmconsole.core.conversation import Conversation
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.images import ImageError
+from llmconsole.core.proxy.chat_completions import chat_messages
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmconsole.core.capabilities import pattern_capabilities
+from llmconsole.core.proxy.capabilities import pattern_capabilities
 
 
 @pytest.mark.parametrize(

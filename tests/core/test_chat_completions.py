@@ -12,11 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from llmconsole.core.chat_completions import build_chat_request, chat_messages
-from llmconsole.core.client import ProxyClient
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.config import ConfigError, ModelOverride, read_config_file
-from llmconsole.core.conversation import Conversation
-from llmconsole.core.endpoints import LearnedEndpoints, from_model_info, route_missing
 from llmconsole.core.errors import BadRequestError, NotFoundError, RateLimitError, StreamError
 from llmconsole.core.events import (
     Completed,
@@ -27,9 +24,12 @@ from llmconsole.core.events import (
     ResponseStarted,
     TextDelta,
 )
-from llmconsole.core.http_errors import error_from_response
-from llmconsole.core.models import ModelInfo
-from llmconsole.core.params import LearnedParams
+from llmconsole.core.proxy.chat_completions import build_chat_request, chat_messages
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.endpoints import LearnedEndpoints, from_model_info, route_missing
+from llmconsole.core.proxy.http_errors import error_from_response
+from llmconsole.core.proxy.models import ModelInfo
+from llmconsole.core.proxy.params import LearnedParams
 
 from .fakes import ChunkStream, settings, sse, text_stream
 

@@ -7,9 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from llmconsole.core.client import ProxyClient
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.config import ModelOverride
-from llmconsole.core.conversation import Conversation
 from llmconsole.core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -31,8 +30,9 @@ from llmconsole.core.events import (
     TextDelta,
     Usage,
 )
-from llmconsole.core.models import ModelInfo
-from llmconsole.core.params import MAX_REQUESTS_PER_SEND, LearnedParams
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.models import ModelInfo
+from llmconsole.core.proxy.params import MAX_REQUESTS_PER_SEND, LearnedParams
 
 from .fakes import KEY, ChunkStream, FakeProxy, settings, sse, text_stream
 
@@ -530,7 +530,7 @@ async def test_cancelling_the_consumer_closes_the_response() -> None:
 
 def test_request_json_is_compact_enough() -> None:
     # the body is plain JSON (no pydantic models leak into it)
-    from llmconsole.core.params import build_request
+    from llmconsole.core.proxy.params import build_request
 
     model = ModelInfo(id="gpt-5.2", reasoning=True)
     body, dropped = build_request(model, conversation(), system_prompt="sys", reasoning_effort="high")
@@ -653,7 +653,7 @@ def test_any_stream_ends_with_exactly_one_terminal_event(chunks: list[bytes], re
     st.booleans(),
 )
 def test_fast_delta_matches_json(text: str, extra: dict[str, Any], delta_first: bool) -> None:
-    from llmconsole.core.client import _fast_delta
+    from llmconsole.core.proxy.client import _fast_delta
 
     event: dict[str, Any] = {"type": "response.output_text.delta"}
     if delta_first:
@@ -671,7 +671,7 @@ def test_fast_delta_matches_json(text: str, extra: dict[str, Any], delta_first: 
 def test_fast_delta_handles_the_real_litellm_capture() -> None:
     from pathlib import Path
 
-    from llmconsole.core.client import _fast_delta
+    from llmconsole.core.proxy.client import _fast_delta
 
     for name in ("litellm_gpt_stream.sse", "litellm_databricks_stream.sse"):
         fast_hits = 0

@@ -9,11 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from llmconsole.core import discovery
-from llmconsole.core.client import ProxyClient
 from llmconsole.core.config import Settings, load_settings, normalize_base_url, split_base_url
 from llmconsole.core.errors import ConfigError, ProxyTimeoutError
-from llmconsole.core.models import ModelInfo
+from llmconsole.core.proxy import discovery
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.models import ModelInfo
 from llmconsole.core.secret import Secret
 
 PASSWORD = "pa55-w0rd-secret"

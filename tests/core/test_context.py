@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from llmconsole.core.chat.context import ContextMeter, ProxyTokenCounter, available_window
-from llmconsole.core.client import ProxyClient
-from llmconsole.core.conversation import Conversation
-from llmconsole.core.models import ModelInfo
+from llmconsole.core.chat.conversation import Conversation
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.models import ModelInfo
 from tests.core.fakes import settings
 
 pytestmark = pytest.mark.anyio

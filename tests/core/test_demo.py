@@ -21,7 +21,7 @@ from llmconsole.core.demo import (
     DemoTransport,
     make_demo_transport,
 )
-from llmconsole.core.models import NON_CHAT_MODES
+from llmconsole.core.proxy.models import NON_CHAT_MODES
 
 pytestmark = pytest.mark.anyio
 

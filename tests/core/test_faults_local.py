@@ -14,9 +14,8 @@ from typing import Any
 import anyio
 import pytest
 
-from llmconsole.core.client import ProxyClient
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.config import Settings
-from llmconsole.core.conversation import Conversation
 from llmconsole.core.errors import (
     AuthenticationError,
     ProxyConnectionError,
@@ -25,7 +24,8 @@ from llmconsole.core.errors import (
     StreamDecodeError,
 )
 from llmconsole.core.events import Completed, Failed, StreamEvent, TextDelta
-from llmconsole.core.params import LearnedParams
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.params import LearnedParams
 from llmconsole.core.secret import Secret
 from tests.faultserver import (
     DONE,

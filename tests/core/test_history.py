@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import llmconsole
-from llmconsole.core import history as history_mod
-from llmconsole.core.conversation import Conversation, Message
+from llmconsole.core.chat.conversation import Conversation, Message
 from llmconsole.core.events import Usage
-from llmconsole.core.history import (
+from llmconsole.core.store import history as history_mod
+from llmconsole.core.store.history import (
     SCHEMA_VERSION,
     AsyncHistory,
     HistoryError,
@@ -452,7 +452,7 @@ def test_two_processes_opening_concurrently_migrate_once(tmp_path: Path) -> None
     code = textwrap.dedent(
         f"""
         from pathlib import Path
-        from llmconsole.core.history import HistoryStore
+        from llmconsole.core.store.history import HistoryStore
         HistoryStore(Path({str(path)!r})).close()
         """
     )
@@ -467,8 +467,8 @@ def test_two_processes_opening_concurrently_migrate_once(tmp_path: Path) -> None
 
 CHILD_WRITER = """
 import sys
-from llmconsole.core.conversation import Conversation
-from llmconsole.core.history import HistoryStore, ReplyRecorder
+from llmconsole.core.chat.conversation import Conversation
+from llmconsole.core.store.history import HistoryStore, ReplyRecorder
 store = HistoryStore()
 conv = Conversation(id=sys.argv[1])
 store.add_message(conv, conv.add_user("question"))
@@ -801,8 +801,8 @@ async def test_aflush_snapshots_the_message() -> None:
 
 
 def test_recent_prompts_oldest_first_each_once() -> None:
-    from llmconsole.core.conversation import Conversation
-    from llmconsole.core.history import HistoryStore
+    from llmconsole.core.chat.conversation import Conversation
+    from llmconsole.core.store.history import HistoryStore
 
     with HistoryStore() as store:
         for texts in (["a", "b"], ["c", "a"], ["d"]):

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from llmconsole.core.errorbody import extract_error_message
 from llmconsole.core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -17,7 +16,8 @@ from llmconsole.core.errors import (
     ServerError,
     StreamError,
 )
-from llmconsole.core.http_errors import (
+from llmconsole.core.proxy.errorbody import extract_error_message
+from llmconsole.core.proxy.http_errors import (
     error_from_event,
     error_from_response,
 )

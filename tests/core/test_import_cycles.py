@@ -11,24 +11,32 @@ CORE = Path(llmconsole.core.__file__).parent
 PREFIX = "llmconsole.core."
 
 
-def imports_of(path: Path) -> set[str]:
-    """The core modules ``path`` imports, by short name (``errors``, ``ratelimit`` ...)."""
+def module_name(path: Path) -> str:
+    """``proxy.client`` for core/proxy/client.py, ``chat`` for core/chat/__init__.py."""
+    parts = path.relative_to(CORE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, known: set[str]) -> set[str]:
+    """The core modules ``path`` imports, by name below ``llmconsole.core`` (``errors``, ``proxy.ratelimit`` ...)."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            found.update(a.name.removeprefix(PREFIX).split(".")[0] for a in node.names if a.name.startswith(PREFIX))
+            found.update(a.name.removeprefix(PREFIX) for a in node.names if a.name.startswith(PREFIX))
         elif isinstance(node, ast.ImportFrom) and node.module:
             if node.module == "llmconsole.core":
                 found.update(a.name for a in node.names)
             elif node.module.startswith(PREFIX):
-                found.add(node.module.removeprefix(PREFIX).split(".")[0])
+                base = node.module.removeprefix(PREFIX)
+                # `from llmconsole.core.proxy import client` imports the module proxy.client
+                found.update(f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names)
     return found
 
 
 def graph() -> dict[str, set[str]]:
-    modules = {p.stem: p for p in CORE.glob("*.py") if p.stem != "__init__"}
-    modules.update({p.name: p / "__init__.py" for p in CORE.iterdir() if (p / "__init__.py").is_file()})
-    return {name: imports_of(path) & set(modules) - {name} for name, path in modules.items()}
+    modules = {module_name(p): p for p in CORE.rglob("*.py") if p.parent != CORE or p.stem != "__init__"}
+    known = set(modules)
+    return {name: imports_of(path, known) & known - {name} for name, path in modules.items()}
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -60,7 +68,7 @@ def test_the_finder_finds_a_cycle() -> None:
 
 def test_core_modules_import_each_other_without_a_cycle() -> None:
     edges = graph()
-    assert {"errors", "ratelimit", "http_errors", "events", "errorbody"} <= set(edges)
+    assert {"errors", "proxy.ratelimit", "proxy.http_errors", "events", "proxy.errorbody", "chat.session"} <= set(edges)
     assert cycles(edges) == []
 
 

@@ -12,21 +12,21 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llmconsole.core.errorbody import extract_error_message
 from llmconsole.core.errors import ProxyError, ProxyStatusError, RateLimitError, StreamError
 from llmconsole.core.events import Quota
-from llmconsole.core.http_errors import (
+from llmconsole.core.proxy.errorbody import extract_error_message
+from llmconsole.core.proxy.http_errors import (
     error_from_event,
     error_from_response,
 )
-from llmconsole.core.ratelimit import (
+from llmconsole.core.proxy.ratelimit import (
     RateLimitInfo,
     format_rate_limit,
     parse_quota,
     parse_rate_limit,
 )
+from llmconsole.core.proxy.rejections import rejected_paths, request_field
 from llmconsole.core.redact import one_line, redact
-from llmconsole.core.rejections import rejected_paths, request_field
 
 SETTINGS = settings(max_examples=200, deadline=500, suppress_health_check=[HealthCheck.too_slow])
 SECRET = "sk-prop-test-0123456789"

@@ -11,7 +11,7 @@ import pytest
 
 from llmconsole.core.config import load_settings
 from llmconsole.core.errors import ConfigError
-from llmconsole.core.keycommand import CommandAuth, KeyCommand
+from llmconsole.core.proxy.keycommand import CommandAuth, KeyCommand
 
 CONFIG = """
 default_profile = "home"

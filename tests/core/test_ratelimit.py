@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from llmconsole.core.events import Quota
-from llmconsole.core.ratelimit import (
+from llmconsole.core.proxy.ratelimit import (
     RateLimitInfo,
     describe_limit_type,
     format_rate_limit,

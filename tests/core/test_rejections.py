@@ -7,8 +7,8 @@ import json
 import pytest
 
 from llmconsole.core.errors import BadRequestError, ContextOverflowError, NotFoundError, ServerError
-from llmconsole.core.params import carries, rejected_fields
-from llmconsole.core.rejections import WORDINGS, Wording, is_not_about_a_field, rejected_paths, request_field
+from llmconsole.core.proxy.params import carries, rejected_fields
+from llmconsole.core.proxy.rejections import WORDINGS, Wording, is_not_about_a_field, rejected_paths, request_field
 
 
 def litellm(message: str, code: str = "400") -> str:

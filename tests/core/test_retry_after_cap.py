@@ -7,7 +7,7 @@ import json
 import pytest
 
 from llmconsole.core.errors import MAX_RETRY_AFTER_S, RateLimitInfo
-from llmconsole.core.ratelimit import format_rate_limit, parse_rate_limit, rate_limit_summary, wait_text
+from llmconsole.core.proxy.ratelimit import format_rate_limit, parse_rate_limit, rate_limit_summary, wait_text
 from llmconsole.ui.screens.rate_limit import RateLimitCountdown
 from llmconsole.ui.widgets.formatting import countdown_text
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from llmconsole.core.chat.conversation import Conversation, Message, MessageStatus
 from llmconsole.core.chat.session import (
     ChatSession,
     PromptDropped,
@@ -21,7 +22,6 @@ from llmconsole.core.chat.session import (
     TextReceived,
     continuable,
 )
-from llmconsole.core.conversation import Conversation, Message, MessageStatus
 from llmconsole.core.errors import RateLimitError, ServerError
 from llmconsole.core.events import (
     Completed,
@@ -34,8 +34,8 @@ from llmconsole.core.events import (
     TextDelta,
     Usage,
 )
-from llmconsole.core.models import ModelInfo
-from llmconsole.core.ratelimit import RateLimitInfo
+from llmconsole.core.proxy.models import ModelInfo
+from llmconsole.core.proxy.ratelimit import RateLimitInfo
 
 pytestmark = pytest.mark.anyio
 

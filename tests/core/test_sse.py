@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmconsole.core.sse import ServerSentEvent, SSEDecodeError, SSEDecoder
+from llmconsole.core.proxy.sse import ServerSentEvent, SSEDecodeError, SSEDecoder
 
 STREAM = (
     b": comment\n"
@@ -65,7 +65,7 @@ def test_event_without_data_is_not_dispatched() -> None:
 
 
 def test_oversized_event_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("llmconsole.core.sse.MAX_EVENT_BYTES", 100)
+    monkeypatch.setattr("llmconsole.core.proxy.sse.MAX_EVENT_BYTES", 100)
     decoder = SSEDecoder()
     with pytest.raises(SSEDecodeError):
         decoder.feed(b"data: " + b"x" * 200 + b"\n")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("httpx", "sqlite3", "markdown_it", "pygments", "rich.markdown", "llmconsole.core.history", "pydantic")
+HEAVY = ("httpx", "sqlite3", "markdown_it", "pygments", "rich.markdown", "llmconsole.core.store.history", "pydantic")
 """Modules the first frame must not wait for: the HTTP client, the history, the Markdown renderer, pydantic."""
 
 # Runs ``llmconsole`` (no arguments: the console) headless; at the first frame it prints what is imported.
@@ -87,7 +87,7 @@ def test_history_is_opened_after_the_first_paint(tmp_path: Path) -> None:
 
 
 def _models() -> list[object]:
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.models import ModelInfo
 
     base = ModelInfo(id="x")
     ids = [

@@ -8,8 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from llmconsole.core.client import ProxyClient
-from llmconsole.core.conversation import Conversation
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.errors import RateLimitError, StreamDecodeError, StreamError
 from llmconsole.core.events import (
     Completed,
@@ -21,7 +20,8 @@ from llmconsole.core.events import (
     end_text,
     incomplete_text,
 )
-from llmconsole.core.models import ModelInfo
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.models import ModelInfo
 
 from .fakes import ChunkStream, FakeProxy, settings, sse
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from llmconsole.core.client import ProxyClient
 from llmconsole.core.config import Settings
 from llmconsole.core.errors import ProxyConnectionError
+from llmconsole.core.proxy.client import ProxyClient
 from llmconsole.core.secret import Secret
 
 # -- the system trust store (truststore) plus SSL_CERT_FILE / SSL_CERT_DIR, with a throwaway CA -----------------
@@ -29,7 +29,7 @@ def throwaway(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def test_the_context_is_the_system_trust_store(monkeypatch: pytest.MonkeyPatch) -> None:
     import truststore
 
-    from llmconsole.core.trust import ssl_context
+    from llmconsole.core.proxy.trust import ssl_context
 
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
@@ -78,7 +78,7 @@ async def test_ssl_cert_file_adds_to_the_system_bundle(
     """OpenSSL lets SSL_CERT_FILE replace the system bundle; here it is added to it (server by the "system" CA)."""
     import trustme
 
-    from llmconsole.core import trust
+    from llmconsole.core.proxy import trust
 
     url, system_pem = throwaway  # this CA plays the system bundle
     other = trustme.CA()
@@ -94,7 +94,7 @@ async def test_ssl_cert_file_adds_to_the_system_bundle(
 
 def test_a_missing_ssl_cert_file_is_one_config_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from llmconsole.core.errors import ConfigError
-    from llmconsole.core.trust import ssl_context
+    from llmconsole.core.proxy.trust import ssl_context
 
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
     with pytest.raises(ConfigError, match=r"SSL_CERT_FILE=.*missing\.pem does not exist"):

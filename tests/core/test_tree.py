@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from llmconsole.core.chat.conversation import Conversation, Message
 from llmconsole.core.chat.session import continuable
 from llmconsole.core.chat.tree import Tree, activate, cut_before, step_sibling, tree_lines
-from llmconsole.core.conversation import Conversation, Message
-from llmconsole.core.history import SCHEMA_VERSION, HistoryStore
+from llmconsole.core.store.history import SCHEMA_VERSION, HistoryStore
 
 FIXTURE = Path(__file__).parent.parent / "data" / "history_v2.sqlite3"
 """Written by the schema-2 code (before trees) with tests/data/make_history_v2.py."""

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from llmconsole.core.conversation import Conversation, Message
+from llmconsole.core.chat.conversation import Conversation, Message
 from llmconsole.core.events import Usage
-from llmconsole.core.history import SCHEMA_VERSION, HistoryStore
+from llmconsole.core.store.history import SCHEMA_VERSION, HistoryStore
 
 T = 1_700_000_000.0
 

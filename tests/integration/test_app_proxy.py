@@ -16,8 +16,8 @@ from tests.proxy.fake_upstream import Behaviour, FakeUpstream
 from tests.proxy.litellm_proxy import MASTER_KEY, LiteLLMProxy
 from tests.ui.helpers import FakeClock, type_text, wait_ready, wait_until
 
-from llmconsole.core.client import ProxyClient
 from llmconsole.core.config import Settings
+from llmconsole.core.proxy.client import ProxyClient
 from llmconsole.core.secret import Secret
 from llmconsole.ui.app import LLMConsoleApp, make_app
 from llmconsole.ui.screens.model_picker import ModelPickerModal

@@ -23,7 +23,7 @@ from tests.faultserver import (
 from tests.proxy.fake_upstream import DEFAULT_TEXT, Behaviour, FakeUpstream
 from tests.proxy.litellm_proxy import MASTER_KEY, UPSTREAM_KEY, LiteLLMProxy
 
-from llmconsole.core.history import DB_FILENAME, HistoryStore
+from llmconsole.core.store.history import DB_FILENAME, HistoryStore
 
 pytestmark = pytest.mark.proxy
 

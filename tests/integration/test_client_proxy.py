@@ -13,9 +13,8 @@ import pytest
 from tests.proxy.fake_upstream import RATELIMIT_HEADERS, Behaviour, FakeUpstream
 from tests.proxy.litellm_proxy import MASTER_KEY, UPSTREAM_KEY, LiteLLMProxy
 
-from llmconsole.core.client import ProxyClient
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.config import Settings
-from llmconsole.core.conversation import Conversation
 from llmconsole.core.errors import (
     AuthenticationError,
     NotFoundError,
@@ -31,8 +30,9 @@ from llmconsole.core.events import (
     StreamEvent,
     TextDelta,
 )
-from llmconsole.core.models import ModelInfo
-from llmconsole.core.params import LearnedParams
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.models import ModelInfo
+from llmconsole.core.proxy.params import LearnedParams
 from llmconsole.core.secret import Secret
 
 pytestmark = [pytest.mark.proxy, pytest.mark.anyio]

@@ -13,7 +13,7 @@ from tests.proxy.fake_upstream import Behaviour, FakeUpstream
 from tests.proxy.litellm_proxy import LiteLLMProxy, litellm_executable, missing_proxy_message, start_proxy
 
 from llmconsole.core.chat.compact import INSTRUCTION, SUMMARY_PROMPT
-from llmconsole.core.history import DB_FILENAME, HistoryStore
+from llmconsole.core.store.history import DB_FILENAME, HistoryStore
 
 pytestmark = [pytest.mark.proxy]
 
@@ -111,8 +111,8 @@ async def test_console_overflow_from_the_proxy_then_compact_and_resend(
 ) -> None:
     from tests.ui.helpers import FakeClock, send, wait_ready, wait_until
 
-    from llmconsole.core.client import ProxyClient
     from llmconsole.core.config import Settings
+    from llmconsole.core.proxy.client import ProxyClient
     from llmconsole.core.secret import Secret
     from llmconsole.ui.app import make_app
     from llmconsole.ui.screens.overflow import ContextOverflowModal

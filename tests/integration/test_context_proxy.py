@@ -10,10 +10,10 @@ import pytest
 from tests.proxy.litellm_proxy import MASTER_KEY, LiteLLMProxy
 
 from llmconsole.core.chat.context import ContextMeter, ProxyTokenCounter, available_window
-from llmconsole.core.client import ProxyClient
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.config import Settings
-from llmconsole.core.conversation import Conversation
-from llmconsole.core.params import LearnedParams
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.params import LearnedParams
 from llmconsole.core.secret import Secret
 
 pytestmark = [pytest.mark.proxy, pytest.mark.anyio]

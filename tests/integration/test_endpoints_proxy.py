@@ -30,9 +30,8 @@ from tests.proxy.litellm_proxy import (
 )
 from tests.ui.helpers import FakeClock, type_text, wait_ready, wait_until
 
-from llmconsole.core.client import ProxyClient
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.config import Settings
-from llmconsole.core.conversation import Conversation
 from llmconsole.core.errors import RateLimitError
 from llmconsole.core.events import (
     Completed,
@@ -43,7 +42,8 @@ from llmconsole.core.events import (
     StreamEvent,
     TextDelta,
 )
-from llmconsole.core.models import ModelInfo
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.models import ModelInfo
 from llmconsole.core.secret import Secret
 from llmconsole.ui.app import make_app
 from llmconsole.ui.screens.model_picker import ModelPickerModal

@@ -14,8 +14,8 @@ from tests.proxy.fake_upstream import RATELIMIT_HEADERS, Behaviour, FakeUpstream
 from tests.proxy.litellm_proxy import PRICES, LiteLLMProxy
 from tests.ui.helpers import FakeClock, send, wait_ready, wait_until
 
-from llmconsole.core.client import ProxyClient
 from llmconsole.core.config import Settings
+from llmconsole.core.proxy.client import ProxyClient
 from llmconsole.ui.app import LLMConsoleApp, make_app
 from llmconsole.ui.screens.compare import CompareScreen
 from llmconsole.ui.widgets.formatting import format_cost

@@ -26,11 +26,11 @@ from tests.proxy.fake_upstream import Behaviour, FakeUpstream
 from tests.proxy.litellm_proxy import MASTER_KEY, UPSTREAM_KEY, LiteLLMProxy
 from tests.ui.helpers import FakeClock, send, wait_ready
 
-from llmconsole.core.client import ProxyClient
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.config import Settings
-from llmconsole.core.conversation import Conversation
 from llmconsole.core.events import Completed, Incomplete, RefusalDelta, StreamEvent, TextDelta
-from llmconsole.core.params import LearnedParams
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.params import LearnedParams
 from llmconsole.core.secret import Secret
 from llmconsole.ui.app import make_app
 

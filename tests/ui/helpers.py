@@ -18,9 +18,9 @@ import anyio
 import httpx
 from textual.pilot import Pilot
 
-from llmconsole.core.client import ProxyClient
 from llmconsole.core.config import Settings, load_settings
 from llmconsole.core.demo import make_demo_transport
+from llmconsole.core.proxy.client import ProxyClient
 from llmconsole.ui.app import LLMConsoleApp, make_app
 from llmconsole.ui.screens.main import MainScreen
 

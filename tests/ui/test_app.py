@@ -454,8 +454,8 @@ async def test_switch_model_from_modal_preselects_haiku_for_opus() -> None:
 async def test_plain_http_to_another_host_warns_in_the_app() -> None:
     from pydantic import SecretStr
 
-    from llmconsole.core.client import ProxyClient
     from llmconsole.core.demo import make_demo_transport
+    from llmconsole.core.proxy.client import ProxyClient
     from llmconsole.ui.app import make_app
 
     settings = Settings(base_url="http://10.20.30.40:4000", api_key=SecretStr("sk-x"))

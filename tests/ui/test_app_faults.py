@@ -11,10 +11,10 @@ from pathlib import Path
 import anyio
 import pytest
 
-from llmconsole.core.client import ProxyClient
 from llmconsole.core.config import Settings
-from llmconsole.core.history import AsyncHistory, HistoryStore
+from llmconsole.core.proxy.client import ProxyClient
 from llmconsole.core.secret import Secret
+from llmconsole.core.store.history import AsyncHistory, HistoryStore
 from llmconsole.ui.app import make_app
 from tests.core.test_faults_local import (
     BIG,

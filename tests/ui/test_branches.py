@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from llmconsole.core.history import HistoryStore
+from llmconsole.core.store.history import HistoryStore
 from llmconsole.ui.app import LLMConsoleApp
 from llmconsole.ui.screens.model_picker import ModelPickerModal
 from llmconsole.ui.widgets.conversation import AssistantReply, ConversationPane, UserMessage
@@ -262,8 +262,8 @@ async def test_a_context_overflow_from_the_proxy_gets_the_same_offer() -> None:
 
 
 async def test_a_search_hit_on_another_branch_opens_that_branch() -> None:
+    from llmconsole.core.chat.conversation import Conversation
     from llmconsole.core.chat.tree import cut_before
-    from llmconsole.core.conversation import Conversation
     from tests.ui.test_history_ui import history_app
 
     store = HistoryStore()

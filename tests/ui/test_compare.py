@@ -13,7 +13,7 @@ import httpx
 import pytest
 from textual.pilot import Pilot
 
-from llmconsole.core.history import AsyncHistory, HistoryStore
+from llmconsole.core.store.history import AsyncHistory, HistoryStore
 from llmconsole.ui.app import LLMConsoleApp
 from llmconsole.ui.persistence import FLUSH_INTERVAL_S
 from llmconsole.ui.screens.compare import CompareColumn, CompareScreen

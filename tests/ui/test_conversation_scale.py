@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from llmconsole.core.client import ProxyClient
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.config import load_settings
-from llmconsole.core.conversation import Conversation
 from llmconsole.core.demo import make_demo_transport
-from llmconsole.core.history import AsyncHistory, HistoryStore
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.store.history import AsyncHistory, HistoryStore
 from llmconsole.ui.app import make_app
 from llmconsole.ui.widgets.conversation import MAX_MOUNTED, MOUNT_TAIL, AssistantReply, UserMessage
 from tests.ui.helpers import FakeClock, send, wait_ready, wait_until

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from llmconsole.core.client import ProxyClient
 from llmconsole.core.demo import make_demo_transport
 from llmconsole.core.events import Quota, Usage
+from llmconsole.core.proxy.client import ProxyClient
 from llmconsole.ui.app import make_app
 from llmconsole.ui.screens.image_picker import ImagePickerModal, image_paths
 from llmconsole.ui.widgets.formatting import (

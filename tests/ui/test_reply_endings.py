@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from llmconsole.core.client import ProxyClient
-from llmconsole.core.conversation import Conversation
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.demo import make_demo_transport
 from llmconsole.core.events import Usage
-from llmconsole.core.history import AsyncHistory, HistoryStore
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.store.history import AsyncHistory, HistoryStore
 from llmconsole.ui.app import make_app
 
 from .helpers import FakeClock, demo_app, demo_settings, send, wait_ready

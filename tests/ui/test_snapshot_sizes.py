@@ -16,7 +16,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
-from llmconsole.core.history import AsyncHistory, HistoryStore
+from llmconsole.core.store.history import AsyncHistory, HistoryStore
 from llmconsole.ui.app import LLMConsoleApp
 from llmconsole.ui.screens.compare import CompareScreen
 from llmconsole.ui.screens.help import HelpScreen

@@ -156,7 +156,7 @@ async def test_sidebar_starts_hidden_below_100_columns_and_f6_toggles_it() -> No
 
 
 async def test_status_bar_drops_the_least_useful_parts_never_cuts_one() -> None:
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.models import ModelInfo
 
     model = ModelInfo(id="demo-gpt-5", reasoning=True, images=True, context_window=200_000)
     bar = StatusBar()
@@ -260,7 +260,7 @@ async def test_delete_confirmation_is_framed_and_centred() -> None:
 
 
 async def test_prompt_recall_survives_a_restart(tmp_path: Any) -> None:
-    from llmconsole.core.history import AsyncHistory, HistoryStore
+    from llmconsole.core.store.history import AsyncHistory, HistoryStore
 
     path = tmp_path / "history.sqlite3"
     opened: list[bool] = []

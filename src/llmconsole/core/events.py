@@ -1,4 +1,4 @@
-"""Typed events yielded by :meth:`llmconsole.core.client.ProxyClient.stream_response`.
+"""Typed events yielded by :meth:`llmconsole.core.proxy.client.ProxyClient.stream_response`.
 
 A stream yields, in order: one :class:`ResponseStarted` (headers parsed: quota, cost, spend),
 any number of :class:`TextDelta` / :class:`RefusalDelta` / :class:`ReasoningDelta`, and exactly one terminal

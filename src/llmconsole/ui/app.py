@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from textual.command import Provider
     from textual.screen import Screen
 
-    from llmconsole.core.client import ProxyClient
     from llmconsole.core.config import ReasoningEffort, Settings
+    from llmconsole.core.proxy.client import ProxyClient
     from llmconsole.ui.screens.welcome import WelcomeChoice
 
 
@@ -293,7 +293,7 @@ class LLMConsoleApp(App[None]):
     def _ensure_client(self) -> ProxyClient:
         """The app's :class:`ProxyClient`, made (and its module imported) on first use."""
         if self.client is None:
-            from llmconsole.core.client import ProxyClient
+            from llmconsole.core.proxy.client import ProxyClient
 
             self.client = ProxyClient(self.settings)
         return self.client

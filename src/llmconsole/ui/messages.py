@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from llmconsole.core.conversation import Message as ChatMessage
+    from llmconsole.core.chat.conversation import Message as ChatMessage
     from llmconsole.core.errors import LLMConsoleError, ProxyError
     from llmconsole.core.events import ResponseStarted
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.models import ModelInfo
 
 
 @dataclass

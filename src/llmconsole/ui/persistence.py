@@ -1,4 +1,4 @@
-"""The one seam between the app and conversation history (``llmconsole.core.history``).
+"""The one seam between the app and conversation history (``llmconsole.core.store.history``).
 
 The app calls :class:`HistoryAdapter` only; with no history object every call is a no-op. The history is an
 ``AsyncHistory`` in the app (every SQLite call on its own thread, in order) or, in tests, a ``HistoryStore``
@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any, cast
 from llmconsole.core.chat.session import continuable as continuable  # re-exported for the UI
 
 if TYPE_CHECKING:
-    from llmconsole.core.conversation import Conversation, Message, MessageStatus
+    from llmconsole.core.chat.conversation import Conversation, Message, MessageStatus
     from llmconsole.core.events import Usage
-    from llmconsole.core.history import ConversationSummary, SearchHit
+    from llmconsole.core.store.history import ConversationSummary, SearchHit
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class HistoryAdapter:
 
     @property
     def is_async(self) -> bool:
-        from llmconsole.core.history import AsyncHistory
+        from llmconsole.core.store.history import AsyncHistory
 
         return isinstance(self.history, AsyncHistory)
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from llmconsole.core.chat.context import ContextMeter, available_window
-from llmconsole.core.conversation import Conversation, Message, new_id
+from llmconsole.core.chat.conversation import Conversation, Message, new_id
 from llmconsole.core.events import Completed, Failed, Incomplete, ResponseStarted, TextDelta
 
 if TYPE_CHECKING:
-    from llmconsole.core.chat.session import Streamer
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.chat.streamer import Streamer
+    from llmconsole.core.proxy.models import ModelInfo
 
 KEEP_TURNS = 2
 """The most recent turns (prompt + reply) kept word for word after a summary."""
@@ -109,7 +109,7 @@ async def summarise(
     reasoning_effort: str | None = None,
 ) -> Message:
     """The summary of ``older`` by ``model``, as a finished reply (text, usage with cost, timings)."""
-    from llmconsole.core.chat.session import reply_cost
+    from llmconsole.core.chat.streamer import reply_cost
 
     request = Conversation(system_prompt=system_prompt)
     budget = available_window(model)

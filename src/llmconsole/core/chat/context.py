@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from llmconsole.core.models import human_tokens
+from llmconsole.core.proxy.models import human_tokens
 
 if TYPE_CHECKING:
-    from llmconsole.core.conversation import Conversation, Message
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.chat.conversation import Conversation, Message
+    from llmconsole.core.proxy.models import ModelInfo
 
 log = logging.getLogger(__name__)
 

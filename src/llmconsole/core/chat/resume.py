@@ -9,14 +9,14 @@ from llmconsole.core.chat.session import keep_continuable
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from llmconsole.core.conversation import Conversation
+    from llmconsole.core.chat.conversation import Conversation
 
 
 def load_to_continue(ref: str, path: Path | None = None) -> Conversation:
     """The stored conversation ``ref`` (``last``, an id or a unique prefix) ready to continue: ``messages`` is
     its active path as it is sent (prompts replaced before an answer and retried failures left out, kept in
-    ``others``). :class:`~llmconsole.core.history.HistoryNotFoundError` (exit 2) when there is none."""
-    from llmconsole.core.history import HistoryNotFoundError, HistoryStore, default_path
+    ``others``). :class:`~llmconsole.core.store.history.HistoryNotFoundError` (exit 2) when there is none."""
+    from llmconsole.core.store.history import HistoryNotFoundError, HistoryStore, default_path
 
     path = path if path is not None else default_path()
     if not path.exists():

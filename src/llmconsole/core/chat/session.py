@@ -25,8 +25,10 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Protocol
 
 from llmconsole.core.chat.context import ContextGauge, ContextMeter
+from llmconsole.core.chat.conversation import Conversation, Message, title_from_prompt
+from llmconsole.core.chat.streamer import Streamer as Streamer
+from llmconsole.core.chat.streamer import reply_cost as reply_cost
 from llmconsole.core.chat.tree import activate, cut_before, step_sibling
-from llmconsole.core.conversation import Conversation, Message, title_from_prompt
 from llmconsole.core.errors import LLMConsoleError, ProxyError, RateLimitError, StreamError
 from llmconsole.core.events import (
     Completed,
@@ -40,9 +42,9 @@ from llmconsole.core.events import (
 
 if TYPE_CHECKING:
     from llmconsole.core.chat.compact import Compacted
-    from llmconsole.core.conversation import MessageStatus
-    from llmconsole.core.events import StreamEvent, Usage
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.chat.conversation import MessageStatus
+    from llmconsole.core.events import Usage
+    from llmconsole.core.proxy.models import ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -130,19 +132,6 @@ class Recorder(Protocol):
     def record(self, conversation: Conversation, message: Message) -> None: ...
 
 
-class Streamer(Protocol):
-    """What streams a reply (``ProxyClient``)."""
-
-    def stream_response(
-        self,
-        model: ModelInfo,
-        conversation: Conversation,
-        *,
-        reasoning_effort: str | None = None,
-        system_prompt: str | None = None,
-    ) -> AsyncIterator[StreamEvent]: ...
-
-
 class _NoRecorder:
     """No history: every call does nothing."""
 
@@ -173,22 +162,6 @@ def _plain_error(
 ) -> str:
     text = str(error)
     return text.splitlines()[0] if text else type(error).__name__
-
-
-def reply_cost(header_cost: float | None, usage: Usage | None, model: ModelInfo | None = None) -> float | None:
-    """The cost of one reply: the proxy's ``x-litellm-response-cost`` when > 0, else the usage's cost when > 0,
-    else the estimate from the model's prices (None when a price is unknown)."""
-    if header_cost is not None and header_cost > 0:
-        return header_cost
-    if usage is None:
-        return None
-    if usage.cost is not None and usage.cost > 0:
-        return usage.cost
-    if model is not None:
-        from llmconsole.core.client import estimate_cost  # httpx: only once a reply has arrived
-
-        return estimate_cost(usage, model)
-    return usage.cost
 
 
 def continuable(messages: list[Message]) -> tuple[list[Message], set[str]]:
@@ -309,7 +282,7 @@ class ChatSession:
         answers (``siblings``, copied) are its siblings: one turn, the chosen one active, the others kept."""
         import dataclasses
 
-        from llmconsole.core.conversation import new_id
+        from llmconsole.core.chat.conversation import new_id
 
         self.new_conversation()
         conversation = self.conversation

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from llmconsole.core.conversation import Conversation, Message
+from llmconsole.core.chat.conversation import Conversation, Message
 
 FAILED = ("error", "rate_limited", "interrupted")
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from llmconsole.core.errors import LLMConsoleError
 
 if TYPE_CHECKING:
-    from llmconsole.core.conversation import Message
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.chat.conversation import Message
+    from llmconsole.core.proxy.models import ModelInfo
     from llmconsole.ui.screens.main import MainScreen
 
 

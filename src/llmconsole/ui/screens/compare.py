@@ -29,7 +29,7 @@ from textual.widgets import Header, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 from textual.worker import WorkerState
 
-from llmconsole.core.conversation import Conversation, Message, new_id
+from llmconsole.core.chat.conversation import Conversation, Message, new_id
 from llmconsole.core.errors import LLMConsoleError, ProxyError, RateLimitError, StreamError
 from llmconsole.core.events import (
     Completed,
@@ -44,9 +44,9 @@ from llmconsole.ui.widgets.footer import ConsoleFooter
 from llmconsole.ui.widgets.formatting import describe_error, end_label, reply_cost, telemetry_line
 
 if TYPE_CHECKING:
-    from llmconsole.core.client import ProxyClient
-    from llmconsole.core.conversation import MessageStatus
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.chat.conversation import MessageStatus
+    from llmconsole.core.proxy.client import ProxyClient
+    from llmconsole.core.proxy.models import ModelInfo
     from llmconsole.ui.persistence import HistoryAdapter, ReplySaver
     from llmconsole.ui.widgets.markdown_view import MarkdownView
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from textual import events
     from textual.dom import DOMNode
 
-    from llmconsole.core.history import ConversationSummary, SearchHit
+    from llmconsole.core.store.history import ConversationSummary, SearchHit
     from llmconsole.ui.screens.main import MainScreen
 
 PAGE = 200

@@ -15,11 +15,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from llmconsole.core import discovery
 from llmconsole.core.chat.context import ContextGauge
+from llmconsole.core.chat.conversation import Conversation, Message
 from llmconsole.core.chat.session import ChatSession, PromptDropped, ReplyEnded, SessionEvent
-from llmconsole.core.conversation import Conversation, Message
 from llmconsole.core.errors import ContextOverflowError, LLMConsoleError, RateLimitError
+from llmconsole.core.proxy import discovery
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
 from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.branching import BranchActions
@@ -43,10 +43,10 @@ if TYPE_CHECKING:
 
     from textual.widgets import Header
 
-    from llmconsole.core.client import KeyInfo, ProxyClient
     from llmconsole.core.config import ReasoningEffort, Settings
     from llmconsole.core.events import Quota, ResponseStarted
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.client import KeyInfo, ProxyClient
+    from llmconsole.core.proxy.models import ModelInfo
     from llmconsole.ui.screens.compare import CompareChoice, CompareRequest
     from llmconsole.ui.screens.settings import ChatSettings
 
@@ -830,7 +830,7 @@ class MainScreen(Screen[None]):
             if self.model is not None and model.id == self.model.id:
                 self._show_quota()
         if event.key_spend is not None and event.key_spend > 0:
-            from llmconsole.core.client import KeyInfo
+            from llmconsole.core.proxy.client import KeyInfo
 
             key = self.key_info or KeyInfo()
             self.key_info = KeyInfo(alias=key.alias, spend=event.key_spend, max_budget=key.max_budget)
@@ -854,7 +854,7 @@ class MainScreen(Screen[None]):
             return
         if self.key_info is not None and self.key_info.spend is not None:
             spend = self.key_info.spend if info.spend is None else max(info.spend, self.key_info.spend)
-            from llmconsole.core.client import KeyInfo
+            from llmconsole.core.proxy.client import KeyInfo
 
             info = KeyInfo(alias=info.alias, spend=spend, max_budget=info.max_budget)
         self.key_info = info
@@ -1025,6 +1025,6 @@ class MainScreen(Screen[None]):
 
 def _import_client_modules(demo: bool) -> None:
     """Import what :class:`ProxyClient` needs (run in a thread, after the first paint)."""
-    importlib.import_module("llmconsole.core.client")
+    importlib.import_module("llmconsole.core.proxy.client")
     if demo:
         importlib.import_module("llmconsole.core.demo")

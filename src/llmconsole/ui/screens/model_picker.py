@@ -19,7 +19,7 @@ from llmconsole.ui.widgets.formatting import filter_models, model_option_prompt
 if TYPE_CHECKING:
     from textual import events
 
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.models import ModelInfo
 
 _SMALL = ("haiku", "mini", "nano", "flash", "lite", "small", "tiny", "instant", "8b", "7b", "3b", "1b")
 _MEDIUM = ("sonnet", "medium", "turbo", "13b", "32b")

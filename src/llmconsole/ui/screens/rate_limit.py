@@ -23,7 +23,7 @@ from llmconsole.core.errors import MAX_RETRY_AFTER_S
 from llmconsole.ui.widgets.formatting import countdown_text
 
 if TYPE_CHECKING:
-    from llmconsole.core.ratelimit import RateLimitInfo
+    from llmconsole.core.proxy.ratelimit import RateLimitInfo
 
 ESTIMATED_WAIT_S = 60.0
 """The wait when the proxy gives no retry-after (the seed's default)."""
@@ -39,7 +39,7 @@ def limit_type_words(limit_type: str | None) -> str:
     if not limit_type:
         return "unknown limit"
     try:
-        from llmconsole.core.ratelimit import describe_limit_type
+        from llmconsole.core.proxy.ratelimit import describe_limit_type
     except ImportError:  # pragma: no cover - the core module lands separately
         return limit_type.replace("_", " ")
     return describe_limit_type(limit_type)
@@ -47,7 +47,7 @@ def limit_type_words(limit_type: str | None) -> str:
 
 def what_to_do(info: RateLimitInfo, model_id: str, *, databricks: bool) -> list[str]:
     """The seed's "What to do" lines for this limit (the Databricks one only for Databricks models)."""
-    from llmconsole.core.ratelimit import format_rate_limit
+    from llmconsole.core.proxy.ratelimit import format_rate_limit
 
     text = format_rate_limit(info, model_id, databricks=databricks)
     _, _, tail = text.partition("What to do:")

@@ -33,8 +33,8 @@ from llmconsole.ui.widgets.formatting import images_line, telemetry_line
 if TYPE_CHECKING:
     from textual.geometry import Size
 
+    from llmconsole.core.chat.conversation import Message, MessageStatus
     from llmconsole.core.chat.session import ReplyRun
-    from llmconsole.core.conversation import Message, MessageStatus
     from llmconsole.core.events import Usage
     from llmconsole.ui.widgets.markdown_view import MarkdownView
 

@@ -29,14 +29,14 @@ from llmconsole.core.errors import (
     StreamError,
 )
 from llmconsole.core.events import end_text
-from llmconsole.core.models import human_tokens
+from llmconsole.core.proxy.models import human_tokens
 
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
 
-    from llmconsole.core.conversation import Message, MessageStatus
+    from llmconsole.core.chat.conversation import Message, MessageStatus
     from llmconsole.core.events import Quota, Usage
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.models import ModelInfo
 
 _CODE_FENCE = re.compile(r"^(?P<fence>```|~~~)[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
 

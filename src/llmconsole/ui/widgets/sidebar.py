@@ -23,7 +23,7 @@ from llmconsole.ui.widgets.formatting import filter_models, model_option_prompt
 if TYPE_CHECKING:
     from textual import events
 
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.models import ModelInfo
 
 
 class ModelOptionList(OptionList):

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from llmconsole.core.events import Quota, Usage
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.models import ModelInfo
 
 QUOTA_TICK_S = 1.0
 """How often a quota's reset countdown re-reads the clock."""

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, Final, ParamSpec, TypeVar, cast
 
 from llmconsole.core import paths
-from llmconsole.core.conversation import Conversation, Message, MessageStatus, title_from_prompt
+from llmconsole.core.chat.conversation import Conversation, Message, MessageStatus, title_from_prompt
 from llmconsole.core.errors import LLMConsoleError
 from llmconsole.core.events import Usage, end_text
 

@@ -36,12 +36,12 @@ from llmconsole.core.events import (
     TextDelta,
     Usage,
 )
+from llmconsole.core.proxy.sse import SSEDecodeError, SSEDecoder
 from llmconsole.core.redact import one_line
-from llmconsole.core.sse import SSEDecodeError, SSEDecoder
 
 if TYPE_CHECKING:
-    from llmconsole.core.conversation import Conversation
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.chat.conversation import Conversation
+    from llmconsole.core.proxy.models import ModelInfo
 
 CHAT_PARAM_NAMES: dict[str, str] = {
     "max_tokens": "max_output_tokens",

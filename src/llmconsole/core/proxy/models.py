@@ -65,7 +65,7 @@ class ModelInfo:
     output_cost_per_token: float | None = None
     cache_read_cost_per_token: float | None = None
     endpoint: Endpoint = "responses"
-    """The API requests go through (see :mod:`llmconsole.core.endpoints` for how it is chosen)."""
+    """The API requests go through (see :mod:`llmconsole.core.proxy.endpoints` for how it is chosen)."""
     source: Literal["model_info", "pattern"] = "pattern"
     """``model_info`` where ``/model/info`` gave any value, else ``pattern``."""
     sources: dict[str, FieldSource] = field(default_factory=dict)

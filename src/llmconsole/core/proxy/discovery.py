@@ -8,7 +8,7 @@ leaves the chat list. One name can balance over several deployments: a parameter
 deployment accepts it; the smallest context window and output limit win; a capability is claimed only
 if every deployment that says anything claims it. Then the config's per-model overrides, then what
 the client learned from rejections. The endpoint (Responses or Chat Completions) is chosen by
-:mod:`llmconsole.core.endpoints`.
+:mod:`llmconsole.core.proxy.endpoints`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from llmconsole.core import endpoints, paths
-from llmconsole.core.capabilities import pattern_capabilities
+from llmconsole.core import paths
 from llmconsole.core.config import Settings
 from llmconsole.core.events import MAX_TOKEN_COUNT
-from llmconsole.core.models import Endpoint, FieldSource, ModelInfo
-from llmconsole.core.params import configured_params
+from llmconsole.core.proxy import endpoints
+from llmconsole.core.proxy.capabilities import pattern_capabilities
+from llmconsole.core.proxy.models import Endpoint, FieldSource, ModelInfo
+from llmconsole.core.proxy.params import configured_params
 
 log = logging.getLogger(__name__)
 

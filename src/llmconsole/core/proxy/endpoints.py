@@ -25,7 +25,7 @@ from typing import Any
 
 from llmconsole.core import paths
 from llmconsole.core.errors import ProxyError, ProxyStatusError
-from llmconsole.core.models import ENDPOINTS, Endpoint
+from llmconsole.core.proxy.models import ENDPOINTS, Endpoint
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def relayed(error: ProxyError) -> bool:
 class LearnedEndpoints:
     """Models (or whole servers) found to speak only Chat Completions, per proxy (``learned_endpoints.json``).
 
-    The file maps a proxy (:func:`llmconsole.core.params.proxy_key`: the URL without credentials) to
+    The file maps a proxy (:func:`llmconsole.core.proxy.params.proxy_key`: the URL without credentials) to
     ``{model id or "*": "chat"}``.
     """
 

@@ -3,8 +3,8 @@
 Every body a proxy or an upstream answers on an error path goes through here: :func:`analyse` takes it
 apart once (the parsed top level, every dict in it, every dict embedded in its strings, escaped zero, one
 or two times); :func:`message_from_body` finds its most useful human message. The rate-limit parser
-(:mod:`llmconsole.core.ratelimit`), the typed errors (:mod:`llmconsole.core.http_errors`) and the
-rejected-field table (:mod:`llmconsole.core.rejections`) all read bodies this way.
+(:mod:`llmconsole.core.proxy.ratelimit`), the typed errors (:mod:`llmconsole.core.proxy.http_errors`) and the
+rejected-field table (:mod:`llmconsole.core.proxy.rejections`) all read bodies this way.
 
 Everything here is pure, bounded and never raises on bad input.
 """

@@ -5,7 +5,7 @@
 interruption carrying the partial text). Errors before the stream starts are raised as typed
 :mod:`llmconsole.core.errors` exceptions. A 400 naming request fields that are not accepted drops them
 and retries while each retry names a new droppable field (at most one retry per field and
-:data:`~llmconsole.core.params.MAX_REQUESTS_PER_SEND` requests per send); they are remembered per proxy and model.
+:data:`~llmconsole.core.proxy.params.MAX_REQUESTS_PER_SEND` requests per send); they are remembered per proxy and model.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from typing import Any
 
 import httpx
 
-from llmconsole.core import chat_completions, discovery, endpoints
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.config import Settings
-from llmconsole.core.conversation import Conversation
 from llmconsole.core.errors import (
     LLMConsoleError,
     ProxyConnectionError,
@@ -43,9 +42,10 @@ from llmconsole.core.events import (
     TextDelta,
     Usage,
 )
-from llmconsole.core.http_errors import error_from_event, error_from_response
-from llmconsole.core.models import Endpoint, ModelInfo
-from llmconsole.core.params import (
+from llmconsole.core.proxy import chat_completions, discovery, endpoints
+from llmconsole.core.proxy.http_errors import error_from_event, error_from_response
+from llmconsole.core.proxy.models import Endpoint, ModelInfo
+from llmconsole.core.proxy.params import (
     MAX_REQUESTS_PER_SEND,
     LearnedParams,
     build_request,
@@ -53,10 +53,10 @@ from llmconsole.core.params import (
     proxy_key,
     rejected_fields,
 )
-from llmconsole.core.ratelimit import parse_quota
+from llmconsole.core.proxy.ratelimit import parse_quota
+from llmconsole.core.proxy.sse import SSEDecodeError, SSEDecoder
+from llmconsole.core.proxy.trust import network_options
 from llmconsole.core.redact import one_line, redact
-from llmconsole.core.sse import SSEDecodeError, SSEDecoder
-from llmconsole.core.trust import network_options
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ class ProxyClient:
 
     @property
     def http(self) -> httpx.AsyncClient:
-        """The pooled client, made on first use (see :func:`~llmconsole.core.trust.network_options`)."""
+        """The pooled client, made on first use (see :func:`~llmconsole.core.proxy.trust.network_options`)."""
         if self._http is None:
             timeout = httpx.Timeout(
                 connect=self.settings.connect_timeout,

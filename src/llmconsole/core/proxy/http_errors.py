@@ -14,17 +14,6 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from llmconsole.core.errorbody import (
-    analyse,
-    event_error,
-    is_html,
-    lower_headers,
-    message_from_body,
-    search_text,
-    tidy,
-    to_text,
-    unwrap,
-)
 from llmconsole.core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -36,7 +25,18 @@ from llmconsole.core.errors import (
     ServerError,
     StreamError,
 )
-from llmconsole.core.ratelimit import RateLimitInfo, rate_limit_from_body, rate_limit_summary
+from llmconsole.core.proxy.errorbody import (
+    analyse,
+    event_error,
+    is_html,
+    lower_headers,
+    message_from_body,
+    search_text,
+    tidy,
+    to_text,
+    unwrap,
+)
+from llmconsole.core.proxy.ratelimit import RateLimitInfo, rate_limit_from_body, rate_limit_summary
 from llmconsole.core.redact import REDACTED, one_line, redact
 
 __all__ = [

@@ -30,7 +30,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from llmconsole.core.errorbody import (
+from llmconsole.core.errors import MAX_RETRY_AFTER_S, RateLimitInfo
+from llmconsole.core.events import Quota
+from llmconsole.core.proxy.errorbody import (
     Body,
     analyse,
     event_error,
@@ -41,8 +43,6 @@ from llmconsole.core.errorbody import (
     strip_wrappers,
     to_text,
 )
-from llmconsole.core.errors import MAX_RETRY_AFTER_S, RateLimitInfo
-from llmconsole.core.events import Quota
 from llmconsole.core.redact import one_line
 
 __all__ = [

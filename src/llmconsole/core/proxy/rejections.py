@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from llmconsole.core.errorbody import analyse, search_text
+from llmconsole.core.proxy.errorbody import analyse, search_text
 
 __all__ = ["WORDINGS", "Wording", "is_not_about_a_field", "rejected_paths", "request_field"]
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from llmconsole.core import paths
-from llmconsole.core.conversation import Conversation
+from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.errors import (
     AuthenticationError,
     ContextOverflowError,
@@ -26,13 +26,13 @@ from llmconsole.core.errors import (
     ProxyStatusError,
     RateLimitError,
 )
-from llmconsole.core.rejections import is_not_about_a_field, rejected_paths, request_field
+from llmconsole.core.proxy.rejections import is_not_about_a_field, rejected_paths, request_field
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from llmconsole.core.config import ModelOverride
-    from llmconsole.core.models import ModelInfo
+    from llmconsole.core.proxy.models import ModelInfo
 
 log = logging.getLogger(__name__)
 

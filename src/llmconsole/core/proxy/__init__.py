@@ -1,0 +1,1 @@
+"""Talking to the proxy: HTTP client, SSE, error bodies, rate limits, parameters, discovery, endpoints."""
