@@ -121,8 +121,17 @@ def _models() -> list[object]:
 
 @pytest.mark.parametrize(
     "rules",
-    [{}, {"text_overflow": "ellipsis"}, {"text_overflow": "clip"}, {"text_wrap": "nowrap"}, {"line_pad": 1}],
-    ids=["default", "ellipsis", "clip", "nowrap", "line-pad"],
+    [
+        {},
+        {"text_overflow": "ellipsis"},
+        {"text_overflow": "clip"},
+        {"text_wrap": "nowrap"},
+        {"text_wrap": "nowrap", "text_overflow": "ellipsis"},
+        {"text_wrap": "nowrap", "text_overflow": "clip"},
+        {"text_wrap": "nowrap", "line_pad": 1},
+        {"line_pad": 1},
+    ],
+    ids=["default", "ellipsis", "clip", "nowrap", "nowrap-ellipsis", "nowrap-clip", "nowrap-line-pad", "line-pad"],
 )
 def test_model_prompt_heights_match_textual(rules: dict[str, object]) -> None:
     from textual.content import Content

@@ -26,7 +26,6 @@ from llmconsole.core.events import MAX_TOKEN_COUNT
 from llmconsole.core.proxy import endpoints
 from llmconsole.core.proxy.capabilities import pattern_capabilities
 from llmconsole.core.proxy.models import Endpoint, FieldSource, ModelInfo
-from llmconsole.core.proxy.params import configured_params
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +196,8 @@ def build_model(
         endpoint, sources["endpoint"] = declared, "model_info"
     elif learned_endpoint is not None:
         endpoint, sources["endpoint"] = learned_endpoint, "learned"
+    from llmconsole.core.proxy.params import configured_params  # the rejection tables: after the first frame
+
     for param in rejected - configured_params(override):
         params[param] = False
         sources[param] = "learned"

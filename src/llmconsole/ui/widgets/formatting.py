@@ -70,24 +70,29 @@ class ModelPrompt(Content):
 
     The sidebar measures every entry before its first frame (500 of them at startup). ``Content.get_height``
     wraps and formats each line to count them; for plain lines (no tabs, no control codes) the count is the
-    number of breaks Textual's wrapping asks rich's ``divide_line`` for, plus one, per line: the same figure
-    (tests compare the two) at a fraction of the cost.
+    number of breaks Textual's wrapping asks rich's ``divide_line`` for, plus one, per line, or (no wrapping)
+    one per line, or with ``fold`` the line's cells cut every ``width`` cells: the same figure (tests compare
+    the two) at a fraction of the cost.
     """
 
-    def __init__(self, text: str, spans: list[Span], *, widest: int) -> None:
+    def __init__(self, text: str, spans: list[Span], *, cells: tuple[int, ...]) -> None:
         super().__init__(text, spans, cell_length=None, strip_control_codes=False)
-        self._widest = widest
+        self._cells = cells  # the cell length of each line
+        self._widest = max(cells)
         self._lines = text.split("\n")
         self._measured: tuple[int, bool, int] = (0, False, 0)  # (width, fold, height): the list measures twice
 
     def get_height(self, rules: RulesMap, width: int) -> int:
         pad = rules.get("line_pad", 0) * 2
-        if rules.get("text_wrap", "wrap") == "nowrap" or width <= pad:
+        if width <= pad:
             return super().get_height(rules, width)
         width -= pad
         if self._widest <= width:
             return len(self._lines)
         fold = rules.get("text_overflow", "fold") == "fold"
+        if rules.get("text_wrap", "wrap") == "nowrap":
+            # Textual cuts each line every ``width`` cells (fold) or keeps it to one line (ellipsis, clip).
+            return sum(max(1, -(-cells // width)) for cells in self._cells) if fold else len(self._lines)
         measured_width, measured_fold, height = self._measured
         if measured_width != width or measured_fold != fold:
             height = sum(len(divide_line(line, width, fold=fold)) + 1 for line in self._lines)
@@ -114,7 +119,7 @@ def model_option_prompt(model: ModelInfo, *, current: bool = False) -> Content:
         badges.append(text)
         position += len(text)
     second = "  " + " ".join(badges)
-    return ModelPrompt(f"{first}\n{second}", spans, widest=max(cell_len(first), len(second)))
+    return ModelPrompt(f"{first}\n{second}", spans, cells=(cell_len(first), len(second)))
 
 
 def matches_filter(model_id: str, query: str) -> bool:
