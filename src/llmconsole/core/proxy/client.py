@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -116,6 +116,19 @@ def estimate_cost(usage: Usage, model: ModelInfo) -> float | None:
         uncached * model.input_cost_per_token
         + usage.cached_tokens * cached_price
         + usage.output_tokens * model.output_cost_per_token
+    )
+
+
+def _started(
+    headers: Mapping[str, str], dropped: tuple[str, ...], endpoint: Literal["responses", "chat"] = "responses"
+) -> ResponseStarted:
+    """The first event of either endpoint: quota, cost and key spend from the proxy's headers."""
+    return ResponseStarted(
+        quota=parse_quota(headers),
+        cost=_float_header(headers, "x-litellm-response-cost"),
+        key_spend=_float_header(headers, "x-litellm-key-spend"),
+        dropped_params=dropped,
+        endpoint=endpoint,
     )
 
 
@@ -433,13 +446,7 @@ class ProxyClient:
         self, response: httpx.Response, model: ModelInfo, dropped: tuple[str, ...], max_out: Any
     ) -> AsyncIterator[StreamEvent]:
         headers = response.headers
-        yield ResponseStarted(
-            quota=parse_quota(headers),
-            cost=_float_header(headers, "x-litellm-response-cost"),
-            key_spend=_float_header(headers, "x-litellm-key-spend"),
-            dropped_params=dropped,
-            endpoint="chat",
-        )
+        yield _started(headers, dropped, endpoint="chat")
         secrets = self.settings.secrets()
 
         def failure(payload: Mapping[str, Any], partial: str) -> Failed:
@@ -463,12 +470,7 @@ class ProxyClient:
         self, response: httpx.Response, model: ModelInfo, dropped: tuple[str, ...], max_out: Any
     ) -> AsyncIterator[StreamEvent]:
         headers = response.headers
-        yield ResponseStarted(
-            quota=parse_quota(headers),
-            cost=_float_header(headers, "x-litellm-response-cost"),
-            key_spend=_float_header(headers, "x-litellm-key-spend"),
-            dropped_params=dropped,
-        )
+        yield _started(headers, dropped)
         decoder = SSEDecoder()
         parts: list[str] = []
         refusal: list[str] = []
