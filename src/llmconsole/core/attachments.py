@@ -29,6 +29,7 @@ from llmconsole.core.images import (  # noqa: PLC2701 - the @path grammar is sha
     ImageError,
     extract_image_refs,
     load_image,
+    read_capped,
     sniff_mime,
 )
 
@@ -119,18 +120,9 @@ def paste_attachment(text: str) -> TextAttachment:
 def load_text(path: Path | str) -> TextAttachment:
     """Read and check one text file: UTF-8, no NUL bytes, at most :data:`MAX_TEXT_BYTES`."""
     file = Path(path).expanduser()
-    try:
-        size = file.stat().st_size
-    except OSError:
-        raise ImageError(f"cannot attach {file}: no such file") from None
-    if size > MAX_TEXT_BYTES:
-        raise ImageError(
-            f"cannot attach {file}: {size / 1024:.0f} KB of text is over the {MAX_TEXT_BYTES // 1024} KB limit"
-        )
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ImageError(f"cannot attach {file}: {exc.strerror}") from None
+    data = read_capped(
+        file, MAX_TEXT_BYTES, lambda size: f"{size / 1024:.0f} KB of text is over the {MAX_TEXT_BYTES // 1024} KB limit"
+    )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

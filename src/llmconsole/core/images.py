@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,25 +59,34 @@ def sniff_mime(head: bytes) -> str | None:
 def load_image(path: Path | str) -> Attachment:
     """Read and check one image file."""
     file = Path(path).expanduser()
-    try:
-        size = file.stat().st_size
-    except OSError:
-        raise ImageError(f"cannot attach {file}: no such file") from None
-    if not file.is_file():
-        raise ImageError(f"cannot attach {file}: not a file")
-    if size > MAX_IMAGE_BYTES:
-        raise ImageError(
-            f"cannot attach {file}: {size / 1_048_576:.1f} MB is over the {MAX_IMAGE_BYTES // 1_048_576} MB limit"
-        )
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ImageError(f"cannot attach {file}: {exc.strerror}") from None
+    data = read_capped(
+        file,
+        MAX_IMAGE_BYTES,
+        lambda size: f"{size / 1_048_576:.1f} MB is over the {MAX_IMAGE_BYTES // 1_048_576} MB limit",
+        require_file=True,
+    )
     mime = sniff_mime(data[:16])
     if mime is None:
         raise ImageError(f"cannot attach {file}: not a PNG, JPEG, GIF or WebP image")
     url = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-    return Attachment(path=file, mime=mime, size=size, data_url=url)
+    return Attachment(path=file, mime=mime, size=len(data), data_url=url)
+
+
+def read_capped(file: Path, limit: int, too_big: Callable[[int], str], *, require_file: bool = False) -> bytes:
+    """The bytes of a file to attach, after the checks every kind shares: it exists (and is a regular file when
+    ``require_file``) and holds at most ``limit`` bytes (``too_big(size)`` says why not). One line on failure."""
+    try:
+        size = file.stat().st_size
+    except OSError:
+        raise ImageError(f"cannot attach {file}: no such file") from None
+    if require_file and not file.is_file():
+        raise ImageError(f"cannot attach {file}: not a file")
+    if size > limit:
+        raise ImageError(f"cannot attach {file}: {too_big(size)}")
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise ImageError(f"cannot attach {file}: {exc.strerror}") from None
 
 
 def extract_image_refs(
