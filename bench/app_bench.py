@@ -398,15 +398,18 @@ async def _open_conversation(app: Any, screen: Any, store: Any, conv_id: str) ->
     return "ConversationPane.add_user/add_reply (fallback)"
 
 
-async def _startup(app: Any, models: int) -> dict[str, Any]:
+async def _startup(app: Any, models: int, phases: dict[str, float]) -> dict[str, Any]:
+    """Run ``app`` to the first frame with ``models`` options; ``phases``: epoch times already taken."""
     from textual.widgets import OptionList
 
     frames = FrameProbe()
     seen: dict[str, Any] = {}
+    phases["app_built_at"] = time.time()
 
     def check(app: Any, screen: Any) -> None:
         if seen:
             return
+        phases.setdefault("first_frame_at", time.time())
         for option_list in screen.query(OptionList):
             if option_list.option_count >= models:
                 seen["painted_at"] = time.time()
@@ -421,28 +424,34 @@ async def _startup(app: Any, models: int) -> dict[str, Any]:
     guard.cancel()
     if not seen:
         raise RuntimeError("the model list never painted")
-    return {**seen, "rss_mb": peak_rss_mb()}
+    return {**seen, **phases, "rss_mb": peak_rss_mb()}
 
 
 async def mode_startup_app(base_url: str, model: str, models: int) -> dict[str, Any]:
     """llmconsole (the cached model list of ``models`` models) to its first full frame."""
-    return await _startup(_make_app(base_url, model), models)
+    phases = {"main_at": time.time()}
+    from llmconsole.ui.app import make_app
+
+    phases["imported_at"] = time.time()
+    return await _startup(make_app(bench_settings(base_url, model)), models, phases)
 
 
 async def mode_startup_minimal(models: int) -> dict[str, Any]:
     """Baseline: a minimal Textual app with an OptionList of ``models`` items to its first full frame."""
+    phases = {"main_at": time.time()}
     from textual.app import App, ComposeResult
     from textual.widgets import OptionList
 
     from bench.sse_server import model_ids
 
     names = model_ids(models)
+    phases["imported_at"] = time.time()
 
     class Minimal(App[None]):
         def compose(self) -> ComposeResult:
             yield OptionList(*names)
 
-    return await _startup(Minimal(), models)
+    return await _startup(Minimal(), models, phases)
 
 
 async def mode_filter(base_url: str, models: int, query: str) -> dict[str, Any]:

@@ -92,6 +92,13 @@ def _median_dict(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _startup_phases(result: dict[str, Any]) -> dict[str, float]:
+    """The startup child's phases in ms: interpreter start, imports, app built, first frame, full frame."""
+    stamps = ("spawned_at", "main_at", "imported_at", "app_built_at", "first_frame_at", "painted_at")
+    names = ("interpreter", "imports", "build", "to_first_frame", "to_full_frame")
+    return {name: round((result[b] - result[a]) * 1000, 1) for name, a, b in zip(names, stamps[:-1], stamps[1:], strict=True)}
+
+
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -244,14 +251,21 @@ class Bench:
         compileall.compile_dir(str(Path(llmconsole.__file__).parent), quiet=1)
         app_ms: list[float] = []
         minimal_ms: list[float] = []
+        phases: dict[str, list[dict[str, float]]] = {"app": [], "minimal": []}
         for _ in range(max(self.repeats, 3)):  # ~1 s each: always 3+ runs, interleaved
             result = self.child("startup_app", base_url=self.base_url, model="bench-n50", models=500)
             app_ms.append((result["painted_at"] - result["spawned_at"]) * 1000)
+            phases["app"].append(_startup_phases(result))
             result = self.child("startup_minimal", models=500)
             minimal_ms.append((result["painted_at"] - result["spawned_at"]) * 1000)
+            phases["minimal"].append(_startup_phases(result))
         self.results["startup_first_screen_ms"] = round(statistics.median(app_ms), 1)
         self.results["minimal_textual_startup_ms"] = round(statistics.median(minimal_ms), 1)
-        self.details["startup"] = {"app_ms": app_ms, "minimal_ms": minimal_ms}
+        self.details["startup"] = {
+            "app_ms": app_ms,
+            "minimal_ms": minimal_ms,
+            "phases_ms": {name: _median_dict(runs) for name, runs in phases.items()},
+        }
 
     def bench_scale(self) -> None:
         from bench.scale_bench import history_db, measure_search

@@ -7,6 +7,7 @@ needed, so the first screen (with the cached model list) paints as fast as a min
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -46,6 +47,25 @@ STYLES_DIR = _styles_dir()
 
 NARROW_WIDTH = 100
 """Below this many columns the sidebar starts hidden (f6 shows it): the conversation gets the width."""
+
+
+def width_class(width: int) -> str:
+    """The class of :data:`LLMConsoleApp.HORIZONTAL_BREAKPOINTS` a screen ``width`` columns wide has."""
+    return "-wide" if width >= NARROW_WIDTH else "-narrow"
+
+
+_heap_frozen = False
+
+
+def _freeze_import_heap() -> None:
+    """Once per process, before the first app: move every object alive now (modules, classes, functions: the
+    ~40,000 objects of the imports) out of the garbage collector's reach. They live as long as the process
+    anyway; without this, each full collection walks them all again (~30 ms at startup, and a pause of that
+    length now and then while a reply streams)."""
+    global _heap_frozen
+    if not _heap_frozen:
+        _heap_frozen = True
+        gc.freeze()
 
 
 def _conversation_commands() -> type[Provider]:
@@ -98,6 +118,7 @@ class LLMConsoleApp(App[None]):
     ) -> None:
         """``history``, or a ``history_factory(demo)`` that opens one after the first paint (the app closes it):
         the demo backend's own history when ``demo`` (also after the welcome screen's demo choice)."""
+        _freeze_import_heap()
         super().__init__()
         self.settings = settings
         self.client = client
@@ -203,13 +224,17 @@ class LLMConsoleApp(App[None]):
         self.call_after_refresh(self._after_first_paint)
 
     def _new_main_screen(self) -> MainScreen:
-        return MainScreen(
+        screen = MainScreen(
             self.client,
             settings=self.settings,
             client_factory=self._ensure_client,
             clock=self.clock,
             history=self.history,
         )
+        # The width class the first resize would give it, given now: that resize then changes no class and
+        # does not restyle every widget once more before the first frame.
+        screen.add_class(width_class(self.size.width))
+        return screen
 
     async def switch_profile(self, name: str) -> bool:
         """Talk to profile ``name``'s proxy from now on: a fresh main screen with its models, quota and key.
