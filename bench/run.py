@@ -96,7 +96,8 @@ def _startup_phases(result: dict[str, Any]) -> dict[str, float]:
     """The startup child's phases in ms: interpreter start, imports, app built, first frame, full frame."""
     stamps = ("spawned_at", "main_at", "imported_at", "app_built_at", "first_frame_at", "painted_at")
     names = ("interpreter", "imports", "build", "to_first_frame", "to_full_frame")
-    return {name: round((result[b] - result[a]) * 1000, 1) for name, a, b in zip(names, stamps[:-1], stamps[1:], strict=True)}
+    spans = zip(names, stamps[:-1], stamps[1:], strict=True)
+    return {name: round((result[end] - result[start]) * 1000, 1) for name, start, end in spans}
 
 
 def _log(message: str) -> None:

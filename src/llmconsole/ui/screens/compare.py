@@ -25,7 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
-from textual.widgets import Header, Input, SelectionList, Static
+from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 from textual.worker import WorkerState
 
@@ -42,6 +42,7 @@ from llmconsole.core.events import (
 )
 from llmconsole.ui.widgets.footer import ConsoleFooter
 from llmconsole.ui.widgets.formatting import describe_error, end_label, reply_cost, telemetry_line
+from llmconsole.ui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from llmconsole.core.chat.conversation import MessageStatus
@@ -324,7 +325,7 @@ class CompareScreen(Screen[CompareChoice | None]):
         self.prompt_text = ""
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="◆")
+        yield TitleBar(icon="◆")
         with Vertical(id="compare-setup"):
             yield Static(
                 "Compare: pick 2–4 models (space), type a prompt, Enter sends it to all of them.", id="compare-help"

@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.events import ScreenResume
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -37,11 +38,10 @@ from llmconsole.ui.widgets.formatting import (
 from llmconsole.ui.widgets.prompt import AttachmentBar, PromptInput
 from llmconsole.ui.widgets.sidebar import ModelSidebar
 from llmconsole.ui.widgets.status_bar import StatusBar
+from llmconsole.ui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from textual.widgets import Header
 
     from llmconsole.core.config import ReasoningEffort, Settings
     from llmconsole.core.events import Quota, ResponseStarted
@@ -178,6 +178,7 @@ class MainScreen(Screen[None]):
         """Edit, regenerate, switch siblings, compact, the overflow offer (``ui/screens/branching.py``)."""
         """The prompt being edited (its text is in the prompt): sending makes a sibling of it."""
         self._rate_limit_modal: RateLimitModal | None = None
+        self._resumed = False
         self.quotas: dict[str, tuple[Quota, float]] = {}
         """Model id -> the quota its last successful reply reported and ``clock()`` when it arrived."""
         self.key_info: KeyInfo | None = None
@@ -189,9 +190,7 @@ class MainScreen(Screen[None]):
     # -- layout ---------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import Header
-
-        yield Header(icon="◆")
+        yield TitleBar(icon="◆")
         with Horizontal(id="main-body"):
             yield ModelSidebar(id="sidebar")
             with Vertical(id="chat"):
@@ -218,10 +217,8 @@ class MainScreen(Screen[None]):
         return self.query_one("#status-bar", StatusBar)
 
     @property
-    def header(self) -> Header:
-        from textual.widgets import Header
-
-        return self.query_one(Header)
+    def header(self) -> TitleBar:
+        return self.query_one(TitleBar)
 
     @property
     def footer(self) -> ConsoleFooter:
@@ -278,8 +275,12 @@ class MainScreen(Screen[None]):
     def _start_discovery(self) -> None:
         self._discover()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: ScreenResume) -> None:
         """Focus returns to the prompt whenever a modal closes."""
+        if not self._resumed:
+            # Its first resume follows its mount, which styled every widget: Textual would style them all again.
+            self._resumed = True
+            event.refresh_styles = False
         self.prompt.focus()
 
     # -- models ---------------------------------------------------------------------------------------
