@@ -38,17 +38,18 @@ def test_wheel_contains_the_styles_and_the_console_script(tmp_path: Path) -> Non
 
 def test_app_finds_packaged_styles_first(tmp_path: Path) -> None:
     # A package folder laid out like an installed wheel: llmconsole/ui/app.py next to llmconsole/styles/.
-    from llmconsole.ui import app as app_module
+    from llmconsole.ui import styles
 
     package = tmp_path / "llmconsole"
     (package / "ui").mkdir(parents=True)
     (package / "styles").mkdir()
-    fake_app = package / "ui" / "app.py"
-    fake_app.write_text("")
-    original = app_module.__file__
+    fake_module = package / "ui" / "styles.py"
+    fake_module.write_text("")
+    original = styles.__file__
     try:
-        app_module.__file__ = str(fake_app)
-        assert app_module._styles_dir() == package / "styles"
+        styles.__file__ = str(fake_module)
+        assert styles.styles_dir() == package / "styles"
     finally:
-        app_module.__file__ = original
-    assert (app_module.STYLES_DIR / "main.tcss").is_file()
+        styles.__file__ = original
+    for path in (*styles.APP_CSS, styles.MODALS_CSS, styles.COMPARE_CSS):
+        assert path.is_file(), path

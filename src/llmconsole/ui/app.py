@@ -12,7 +12,7 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -22,6 +22,7 @@ from textual.binding import Binding, BindingType
 from llmconsole.ui.commands import ModelCommands
 from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.main import MainScreen
+from llmconsole.ui.styles import APP_CSS
 from llmconsole.ui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:
@@ -32,18 +33,6 @@ if TYPE_CHECKING:
     from llmconsole.core.proxy.client import ProxyClient
     from llmconsole.ui.screens.welcome import WelcomeChoice
 
-
-def _styles_dir() -> Path:
-    """``llmconsole/styles`` in a wheel (force-included), else the repository's top-level ``styles/``."""
-    package = Path(__file__).resolve().parent.parent
-    packaged = package / "styles"
-    if packaged.is_dir():
-        return packaged
-    return package.parent.parent / "styles"
-
-
-STYLES_DIR = _styles_dir()
-"""Where the ``.tcss`` files were found (resolved once, at import)."""
 
 NARROW_WIDTH = 100
 """Below this many columns the sidebar starts hidden (f6 shows it): the conversation gets the width."""
@@ -85,12 +74,7 @@ class LLMConsoleApp(App[None]):
     | ctrl+q | Quit. |
     """
 
-    CSS_PATH: ClassVar[list[str | PurePath]] = [
-        STYLES_DIR / "app.tcss",
-        STYLES_DIR / "main.tcss",
-        STYLES_DIR / "modals.tcss",
-        STYLES_DIR / "compare.tcss",
-    ]
+    CSS_PATH: ClassVar[list[str | PurePath]] = list(APP_CSS)  # dialogs and compare load theirs when opened
     TITLE = "llmconsole"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
     COMMANDS = App.COMMANDS | {ModelCommands, _conversation_commands}

@@ -40,6 +40,7 @@ from llmconsole.core.events import (
     ResponseStarted,
     TextDelta,
 )
+from llmconsole.ui.styles import COMPARE_CSS
 from llmconsole.ui.widgets.footer import ConsoleFooter
 from llmconsole.ui.widgets.formatting import describe_error, end_label, reply_cost, telemetry_line
 from llmconsole.ui.widgets.title_bar import TitleBar
@@ -293,6 +294,8 @@ class CompareScreen(Screen[CompareChoice | None]):
     | 1–4, enter (on a column) | Continue that answer as a normal conversation. |
     | escape | Cancel every streaming reply; when none streams, close compare mode. |
     """
+
+    CSS_PATH = COMPARE_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

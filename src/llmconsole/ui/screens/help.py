@@ -12,6 +12,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from llmconsole.ui.styles import MODALS_CSS
+
 EXTRA_KEYS: tuple[tuple[str, str], ...] = (
     ("enter", "Send the prompt"),
     ("up / down", "Recall earlier prompts (at the first / last line of the prompt)"),
@@ -43,6 +45,8 @@ def key_table(bindings: Iterable[Binding]) -> Content:
 
 class HelpScreen(ModalScreen[None]):
     """The keys, in one place. Escape, F1 or q closes."""
+
+    CSS_PATH = MODALS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1,q", "close", "Close", tooltip="Close the help", id="help-close"),

@@ -13,6 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Static
 
+from llmconsole.ui.styles import MODALS_CSS
+
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
 """Files the tree shows (the content is checked again when attached: a renamed text file is refused)."""
 
@@ -35,6 +37,8 @@ class ImageTree(DirectoryTree):
 
 class ImagePickerModal(ModalScreen[Path | None]):
     """Pick an image file: type a path and press Enter, or pick one in the tree. Escape cancels."""
+
+    CSS_PATH = MODALS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without attaching", id="image-cancel"),

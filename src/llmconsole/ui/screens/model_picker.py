@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from llmconsole.ui.styles import MODALS_CSS
 from llmconsole.ui.widgets.formatting import filter_models, model_option_prompt
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ class ModelPickerModal(ModalScreen[str | None]):
     | enter | Choose the highlighted model. |
     | escape | Close without choosing. |
     """
+
+    CSS_PATH = MODALS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", tooltip="Close the picker without changing the model", id="picker-close"),

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
 from llmconsole.core.errors import MAX_RETRY_AFTER_S
+from llmconsole.ui.styles import MODALS_CSS
 from llmconsole.ui.widgets.formatting import countdown_text
 
 if TYPE_CHECKING:
@@ -147,6 +148,8 @@ class RateLimitModal(ModalScreen[RateLimitChoice]):
     | ctrl+x | Cancel the automatic resend (as on the main screen). |
     | escape | Close (the countdown and the pending resend stay in the status bar). |
     """
+
+    CSS_PATH = MODALS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", tooltip="Close; the countdown stays in the status bar", id="rl-close"),

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, RadioButton, RadioSet, Static, TextArea
 
 from llmconsole.core.config import ReasoningEffort
+from llmconsole.ui.styles import MODALS_CSS
 
 EFFORTS: tuple[ReasoningEffort, ...] = get_args(ReasoningEffort)
 
@@ -27,6 +28,8 @@ class ChatSettings:
 
 class SettingsModal(ModalScreen[ChatSettings | None]):
     """Edit the system prompt and the reasoning effort; ctrl+s saves, Escape cancels."""
+
+    CSS_PATH = MODALS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without saving", id="settings-cancel"),

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
+from llmconsole.ui.styles import MODALS_CSS
 from llmconsole.ui.widgets.footer import ConsoleFooter
 
 WelcomeChoice = Literal["demo", "quit"]
@@ -31,6 +32,8 @@ WELCOME_TEXT = Content.assemble(
 
 class WelcomeScreen(Screen[WelcomeChoice]):
     """How to connect, or try the demo (d)."""
+
+    CSS_PATH = MODALS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "demo", "Try the demo", tooltip="Switch to the in-process demo backend", id="welcome-demo"),
