@@ -78,6 +78,9 @@ class MainScreen(Screen[None]):
     | ctrl+up, alt+up | Select a message (then: e edit, r / m regenerate, left / right switch branches, c copy). |
     """
 
+    AUTO_FOCUS = "#prompt"
+    """Focus starts in the prompt (not the first focusable widget, the sidebar's filter: moving focus out of
+    the sidebar again would restyle all of it before the first frame)."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+l", "pick_model", "Model", tooltip="Pick a model: type to filter, Enter selects", id="pick-model"
