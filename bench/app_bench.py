@@ -430,8 +430,9 @@ async def _startup(app: Any, models: int, phases: dict[str, float]) -> dict[str,
 async def mode_startup_app(base_url: str, model: str, models: int) -> dict[str, Any]:
     """llmconsole (the cached model list of ``models`` models) to its first full frame."""
     phases = {"main_at": time.time()}
-    from llmconsole.ui.app import make_app
+    from llmconsole.ui.loader import load_app_module  # as ``llmconsole`` loads it
 
+    make_app = load_app_module().make_app
     phases["imported_at"] = time.time()
     return await _startup(make_app(bench_settings(base_url, model)), models, phases)
 

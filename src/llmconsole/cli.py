@@ -616,10 +616,11 @@ def run_console(args: argparse.Namespace) -> int:
         system_prompt=args.system if args.system is not None else settings.system_prompt,
         reasoning_effort=args.effort or settings.reasoning_effort,
     )
-    from llmconsole.ui.app import run_app
+    from llmconsole.ui.loader import load_app_module
 
+    run_app = load_app_module().run_app
     # The app opens the history after its first paint (and closes it); a failure is a notification there.
-    return run_app(settings, history_factory=None if args.no_history else _open_history)
+    return int(run_app(settings, history_factory=None if args.no_history else _open_history))
 
 
 async def _open_history(demo: bool) -> Any:

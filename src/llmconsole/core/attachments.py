@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, unquote
 
+from llmconsole.core.config import DEFAULT_PASTE_CHIP_LINES
 from llmconsole.core.images import (  # noqa: PLC2701 - the @path grammar is shared with images
     _AT_PATH,
     _TRAILING,
@@ -38,8 +39,6 @@ MAX_TEXT_BYTES = 256 * 1024
 MAX_PDF_BYTES = 32 * 1024 * 1024
 """The largest PDF attached (the providers' usual limit)."""
 PDF_MIME = "application/pdf"
-DEFAULT_PASTE_CHIP_LINES = 20
-"""A paste of more lines than this becomes a chip instead of text in the prompt (``paste_chip_lines``)."""
 
 Kind = Literal["image", "pdf", "text", "binary"]
 

@@ -47,6 +47,10 @@ def _check_positive(where: str, value: float | None) -> None:
         raise _Invalid(where, "Input should be greater than 0")
 
 
+DEFAULT_PASTE_CHIP_LINES = 20
+"""A paste of more lines than this becomes a chip instead of text in the prompt (``paste_chip_lines``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ModelOverride:
     """Per-model settings from ``[models."<id>"]`` in the config file. Unset fields change nothing."""
@@ -99,7 +103,7 @@ class FileConfig:
     """``[profiles.NAME]``: named proxies (see :mod:`llmconsole.core.profiles`)."""
     keys: dict[str, str] = field(default_factory=dict)
     """``[keys]``: binding id -> keys (``"ctrl+g"``, ``"f7,ctrl+y"``), remapping the console's keys."""
-    paste_chip_lines: int = 20
+    paste_chip_lines: int = DEFAULT_PASTE_CHIP_LINES
     """A paste of more lines than this becomes an attachment chip (0: never)."""
 
 
@@ -129,7 +133,7 @@ class Settings:
     models: dict[str, ModelOverride] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys from ``[keys]`` (the UI checks the ids)."""
-    paste_chip_lines: int = 20
+    paste_chip_lines: int = DEFAULT_PASTE_CHIP_LINES
     """A paste of more lines than this becomes an attachment chip in the console (0: never)."""
     config_path: Path | None = None
     """The config file that was read, if any."""
@@ -406,7 +410,7 @@ def parse_file_config(data: Mapping[str, Any]) -> FileConfig:
         allow_insecure_http=bool(allow),
         models=models,
         keys=keys,
-        paste_chip_lines=_paste_chip_lines(data.get("paste_chip_lines", 20)),
+        paste_chip_lines=_paste_chip_lines(data.get("paste_chip_lines", DEFAULT_PASTE_CHIP_LINES)),
     )
 
 

@@ -24,7 +24,6 @@ from llmconsole.core.proxy import discovery
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
 from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.branching import BranchActions
-from llmconsole.ui.screens.rate_limit import RateLimitChoice, RateLimitCountdown, RateLimitModal
 from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest, UserMessage
 from llmconsole.ui.widgets.footer import ConsoleFooter
 from llmconsole.ui.widgets.formatting import (
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     from llmconsole.core.proxy.client import KeyInfo, ProxyClient
     from llmconsole.core.proxy.models import ModelInfo
     from llmconsole.ui.screens.compare import CompareChoice, CompareRequest
+    from llmconsole.ui.screens.rate_limit import RateLimitChoice, RateLimitCountdown, RateLimitModal
     from llmconsole.ui.screens.settings import ChatSettings
 
 TICK_S = 0.25
@@ -638,6 +638,8 @@ class MainScreen(Screen[None]):
     # -- rate limits ----------------------------------------------------------------------------------
 
     def _rate_limited(self, error: RateLimitError, model: ModelInfo) -> None:
+        from llmconsole.ui.screens.rate_limit import RateLimitCountdown, RateLimitModal  # (its buttons) when needed
+
         self.countdown = RateLimitCountdown.start(
             model.id, error.info, self.clock(), databricks=model.is_databricks, resends_done=self.session.auto_resends
         )

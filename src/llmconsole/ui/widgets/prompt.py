@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
-from llmconsole.core.attachments import DEFAULT_PASTE_CHIP_LINES
+from llmconsole.core.config import DEFAULT_PASTE_CHIP_LINES
 from llmconsole.ui.widgets.formatting import human_bytes
 
 if TYPE_CHECKING:
