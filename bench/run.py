@@ -28,6 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 GROUPS = ("client", "render", "paced", "open", "startup", "scale", "huge", "tree")
 REFERENCE_RAW_EVENTS_PER_S = 167_074
 """``raw_events_per_s`` of the reference run in README's table: ``machine_factor`` is it over this run's."""
+STARTUP_RUNS = 9
+"""Startups measured per app (at least), interleaved: single starts vary by tens of ms on a shared machine."""
 HUGE = {"paragraph": "huge_paragraph", "table": "huge_table", "code": "huge_code", "10mb": "reply_10mb_event"}
 
 
@@ -253,7 +255,7 @@ class Bench:
         app_ms: list[float] = []
         minimal_ms: list[float] = []
         phases: dict[str, list[dict[str, float]]] = {"app": [], "minimal": []}
-        for _ in range(max(self.repeats, 3)):  # ~1 s each: always 3+ runs, interleaved
+        for _ in range(max(self.repeats, STARTUP_RUNS)):  # ~0.4 s each, interleaved
             result = self.child("startup_app", base_url=self.base_url, model="bench-n50", models=500)
             app_ms.append((result["painted_at"] - result["spawned_at"]) * 1000)
             phases["app"].append(_startup_phases(result))

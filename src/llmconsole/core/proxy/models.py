@@ -121,23 +121,28 @@ class ModelInfo:
 
         Missing keys take their defaults (older caches); unknown keys are ignored.
         """
-        if not isinstance(data, Mapping):
+        if not isinstance(data, dict) and not isinstance(data, Mapping):  # (dict first: the ABC check is slow)
             raise TypeError("a model entry must be an object")
         model_id = data["id"]
         if not isinstance(model_id, str) or not model_id:
             raise ValueError("id: must be a non-empty string")
+        # Plain loops, not all(<generator>): the cache of a big proxy holds hundreds of entries, read before the
+        # first frame.
         params = data.get("params", None)
         if params is None:
             params = _default_params()
-        elif not isinstance(params, dict) or not all(
-            isinstance(k, str) and isinstance(v, bool) for k, v in params.items()
-        ):
+        elif not isinstance(params, dict):
             raise ValueError("params: must map names to booleans")
+        else:
+            for name, allowed in params.items():
+                if not isinstance(name, str) or not isinstance(allowed, bool):
+                    raise ValueError("params: must map names to booleans")
         sources = data.get("sources", None) or {}
-        if not isinstance(sources, dict) or not all(
-            isinstance(k, str) and v in FIELD_SOURCES for k, v in sources.items()
-        ):
+        if not isinstance(sources, dict):
             raise ValueError("sources: unknown source")
+        for name, source in sources.items():
+            if not isinstance(name, str) or source not in FIELD_SOURCES:
+                raise ValueError("sources: unknown source")
         endpoint = data.get("endpoint", "responses")
         if endpoint not in ENDPOINTS:
             raise ValueError("endpoint: must be responses or chat")
