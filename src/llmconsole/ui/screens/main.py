@@ -25,7 +25,7 @@ from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, Re
 from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.branching import BranchActions
 from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest, UserMessage
-from llmconsole.ui.widgets.footer import ConsoleFooter
+from llmconsole.ui.widgets.footer import ConsoleFooter, FooterRow
 from llmconsole.ui.widgets.formatting import (
     conversation_cost,
     describe_error,
@@ -201,7 +201,7 @@ class MainScreen(Screen[None]):
                 yield AttachmentBar(id="attachments")
                 yield PromptInput(id="prompt")
         yield StatusBar(id="status-bar", clock=self.clock)
-        yield ConsoleFooter()
+        yield FooterRow(id="footer-row")
 
     @property
     def sidebar(self) -> ModelSidebar:
