@@ -18,13 +18,13 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from llmconsole.core.chat.conversation import Conversation, Message
+from llmconsole.core.chat.session import continuable
 from llmconsole.core.config import load_settings
 from llmconsole.core.demo import make_demo_transport
 from llmconsole.core.events import Usage
 from llmconsole.core.proxy.client import ProxyClient
 from llmconsole.core.store.history import AsyncHistory, HistoryStore, default_path
 from llmconsole.ui.app import LLMConsoleApp, make_app
-from llmconsole.ui.persistence import continuable
 from llmconsole.ui.screens.conversations import ConfirmModal, ConversationsScreen, TextPromptModal
 from llmconsole.ui.widgets.conversation import AssistantReply, UserMessage
 from tests.ui.helpers import FakeClock, ScriptedDemo, send, type_text, wait_ready, wait_until

@@ -208,17 +208,16 @@ class LLMConsoleApp(App[None]):
         self.call_after_refresh(self._after_first_paint)
 
     def _new_main_screen(self) -> MainScreen:
-        screen = MainScreen(
+        # The width class the first resize would give it, given now: that resize then changes no class and
+        # does not restyle every widget once more before the first frame.
+        return MainScreen(
             self.client,
             settings=self.settings,
             client_factory=self._ensure_client,
             clock=self.clock,
             history=self.history,
+            classes=width_class(self.size.width),
         )
-        # The width class the first resize would give it, given now: that resize then changes no class and
-        # does not restyle every widget once more before the first frame.
-        screen.add_class(width_class(self.size.width))
-        return screen
 
     async def switch_profile(self, name: str) -> bool:
         """Talk to profile ``name``'s proxy from now on: a fresh main screen with its models, quota and key.

@@ -22,8 +22,6 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from llmconsole.core.chat.session import continuable as continuable  # re-exported for the UI
-
 if TYPE_CHECKING:
     from llmconsole.core.chat.conversation import Conversation, Message, MessageStatus
     from llmconsole.core.events import Usage

@@ -221,7 +221,9 @@ class ChatSession:
         listener: Callable[[SessionEvent], None] | None = None,
         describe_error: Callable[..., str] = _plain_error,
         max_auto_resends: int = MAX_AUTO_RESENDS,
+        meter: ContextMeter | None = None,
     ) -> None:
+        """``meter``: the context meter to keep (one the console made before this session), else a new one."""
         self.clock = clock
         self.recorder: Recorder = recorder if recorder is not None else _NoRecorder()
         self.system_prompt = system_prompt
@@ -233,7 +235,7 @@ class ChatSession:
         self.conversation = Conversation(system_prompt=system_prompt)
         self.auto_resends = 0
         """Automatic resends of the current prompt so far."""
-        self.meter = ContextMeter()
+        self.meter = meter if meter is not None else ContextMeter()
         """What fills the context window: local estimates at once, the proxy's exact counts once asked
         (``meter.counter``, set by the caller that owns the client; ``meter.refine`` asks)."""
         self.empty_failures: list[Message] = []

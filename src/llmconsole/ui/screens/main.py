@@ -16,9 +16,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from llmconsole.core.chat.context import ContextGauge
-from llmconsole.core.chat.conversation import Conversation, Message
-from llmconsole.core.chat.session import ChatSession, PromptDropped, ReplyEnded, SessionEvent
+from llmconsole.core.chat.context import ContextGauge, ContextMeter
 from llmconsole.core.errors import ContextOverflowError, LLMConsoleError, RateLimitError
 from llmconsole.core.proxy import discovery
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
@@ -42,6 +40,8 @@ from llmconsole.ui.widgets.title_bar import TitleBar
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from llmconsole.core.chat.conversation import Conversation, Message
+    from llmconsole.core.chat.session import ChatSession, SessionEvent
     from llmconsole.core.config import ReasoningEffort, Settings
     from llmconsole.core.events import Quota, ResponseStarted
     from llmconsole.core.proxy.client import KeyInfo, ProxyClient
@@ -147,9 +147,10 @@ class MainScreen(Screen[None]):
         history: HistoryAdapter | None = None,
         settings: Settings | None = None,
         client_factory: Callable[[], ProxyClient] | None = None,
+        classes: str | None = None,
     ) -> None:
         """``client``, or (to keep its import out of the first paint) ``settings`` and a ``client_factory``."""
-        super().__init__(id="main")
+        super().__init__(id="main", classes=classes)
         if client is not None:
             settings = client.settings
         elif settings is None or client_factory is None:
@@ -162,15 +163,9 @@ class MainScreen(Screen[None]):
         self.models: list[ModelInfo] = []
         self.model: ModelInfo | None = None
         self.reasoning_effort: ReasoningEffort = settings.reasoning_effort
-        self.session = ChatSession(
-            clock=clock,
-            recorder=self.history,
-            system_prompt=settings.system_prompt,
-            reasoning_effort=settings.reasoning_effort,
-            listener=self._session_event,
-            describe_error=describe_error,
-        )
-        """The conversation flow (sending, retries, resends, drops, saving); this screen shows it."""
+        self.meter = ContextMeter()
+        """The context gauge's local estimates and the proxy's exact counts (the session's meter)."""
+        self._session: ChatSession | None = None
         self.countdown: RateLimitCountdown | None = None
         self._tick_timer: Timer | None = None
         self.editing: Message | None = None
@@ -236,6 +231,27 @@ class MainScreen(Screen[None]):
         return self._client
 
     @property
+    def session(self) -> ChatSession:
+        """The conversation flow (sending, retries, resends, drops, saving); this screen shows it.
+
+        Made on first use: its modules (conversation, stream events, tree) load in a thread after the first
+        frame (see :meth:`_discover`), so the first frame does not wait for them.
+        """
+        if self._session is None:
+            from llmconsole.core.chat.session import ChatSession
+
+            self._session = ChatSession(
+                clock=self.clock,
+                recorder=self.history,
+                system_prompt=self.settings.system_prompt,
+                reasoning_effort=self.settings.reasoning_effort,
+                listener=self._session_event,
+                describe_error=describe_error,
+                meter=self.meter,
+            )
+        return self._session
+
+    @property
     def conversation(self) -> Conversation:
         """The session's conversation."""
         return self.session.conversation
@@ -246,7 +262,7 @@ class MainScreen(Screen[None]):
 
     @property
     def system_prompt(self) -> str | None:
-        return self.session.system_prompt
+        return self.settings.system_prompt if self._session is None else self._session.system_prompt
 
     @system_prompt.setter
     def system_prompt(self, value: str | None) -> None:
@@ -254,6 +270,8 @@ class MainScreen(Screen[None]):
 
     def _session_event(self, event: SessionEvent) -> None:
         """What the session reports outside a reply."""
+        from llmconsole.core.chat.session import PromptDropped
+
         match event:
             case PromptDropped(message=dropped):
                 for widget in self.pane.query(UserMessage):
@@ -378,11 +396,13 @@ class MainScreen(Screen[None]):
         if self.is_mounted:  # text files and pastes count as the blocks they become; images and PDFs as files
             blocks, images = self.attachments.gauge_inputs()
             prompt = f"{prompt}\n\n{blocks}" if blocks else prompt
-        gauge = self.session.gauge(self.model, prompt=prompt, images=images)
+        # (Before anything is sent, the session need not exist yet: an empty conversation.)
+        messages = self._session.conversation.messages if self._session is not None else ()
+        gauge = self.meter.gauge(self.model, self.system_prompt, messages, prompt=prompt, images=images)
         self.gauge = gauge
         self.status_bar.set_context(gauge.percent, gauge.text())
         self.status_bar.tooltip = f"Context: {gauge.describe()}"
-        if self._client is not None and getattr(self.session.meter.counter, "available", True) is not False:
+        if self._client is not None and getattr(self.meter.counter, "available", True) is not False:
             if self._count_timer is not None:
                 self._count_timer.stop()
             self._count_timer = self.set_timer(COUNT_DEBOUNCE_S, self._count_tokens)
@@ -596,6 +616,8 @@ class MainScreen(Screen[None]):
         self.status_bar.set_ending(reply_ending(message))
         if message.usage is not None:
             self.status_bar.set_usage(message.usage)
+        from llmconsole.core.chat.session import ReplyEnded
+
         self.session.settle(ReplyEnded(message, error, event.pre_stream, event.model))
         self._update_positions()
         self._update_context()
@@ -995,6 +1017,8 @@ class MainScreen(Screen[None]):
 
     def continue_compare(self, choice: CompareChoice | None) -> None:
         """Load one compared answer (its model, the prompt and the reply) as a new normal conversation."""
+        from llmconsole.core.chat.conversation import Message
+
         self.prompt.focus()
         if choice is None:
             return
@@ -1032,5 +1056,6 @@ class MainScreen(Screen[None]):
 def _import_client_modules(demo: bool) -> None:
     """Import what :class:`ProxyClient` needs (run in a thread, after the first paint)."""
     importlib.import_module("llmconsole.core.proxy.client")
+    importlib.import_module("llmconsole.core.chat.session")  # what sending needs (the session is made on first use)
     if demo:
         importlib.import_module("llmconsole.core.demo")

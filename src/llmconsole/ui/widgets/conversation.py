@@ -25,7 +25,6 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Collapsible, Static
 from textual.worker import WorkerState
 
-from llmconsole.core.chat.session import ReasoningReceived, ReplyAccepted, ReplyEnded, TextReceived
 from llmconsole.ui.messages import ReplyFinished, ReplyStarted
 from llmconsole.ui.widgets.fitted import FittedLine
 from llmconsole.ui.widgets.formatting import images_line, telemetry_line
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
     from textual.geometry import Size
 
     from llmconsole.core.chat.conversation import Message, MessageStatus
-    from llmconsole.core.chat.session import ReplyRun
+    from llmconsole.core.chat.session import ReplyEnded, ReplyRun
     from llmconsole.core.events import Usage
     from llmconsole.ui.widgets.markdown_view import MarkdownView
 
@@ -722,6 +721,8 @@ class ConversationPane(VerticalScroll):
     @work(exclusive=True, group="response", exit_on_error=False)
     async def stream_reply(self, request: ReplyRequest) -> None:
         """Feed the session's reply run into the reply widget; post :class:`ReplyFinished` at the end."""
+        from llmconsole.core.chat.session import ReasoningReceived, ReplyAccepted, ReplyEnded, TextReceived
+
         run, reply = request.run, request.reply
         try:
             mounting = self._mounting.pop(reply, None)

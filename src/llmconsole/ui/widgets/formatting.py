@@ -15,7 +15,7 @@ from rich._wrap import divide_line
 from rich.cells import cell_len
 from textual.content import Content, Span
 
-from llmconsole.core.chat.session import reply_cost as reply_cost  # re-exported for the widgets
+from llmconsole.core.chat.streamer import reply_cost as reply_cost  # re-exported for the widgets
 from llmconsole.core.errors import (
     MAX_RETRY_AFTER_S,
     AuthenticationError,
@@ -28,7 +28,6 @@ from llmconsole.core.errors import (
     ServerError,
     StreamError,
 )
-from llmconsole.core.events import end_text
 from llmconsole.core.proxy.models import human_tokens
 
 if TYPE_CHECKING:
@@ -138,6 +137,8 @@ def filter_models(models: Sequence[ModelInfo], query: str) -> list[ModelInfo]:
 
 def end_label(status: MessageStatus | None, *, max_output_tokens: int | None = None, reason: str | None = None) -> str:
     """How a reply ended, in words (``max_output_tokens``: the output tokens a truncated reply stopped at)."""
+    from llmconsole.core.events import end_text  # (the stream events load after the first frame)
+
     return end_text(status, reason=reason, output_tokens=max_output_tokens)
 
 
@@ -204,6 +205,8 @@ def reply_ending(message: Message) -> str | None:
         return "last reply refused"
     if message.status == "truncated":
         tokens = message.usage.output_tokens if message.usage is not None else None
+        from llmconsole.core.events import end_text
+
         return "last reply " + end_text("truncated", reason=message.end_reason, output_tokens=tokens)
     return None
 
