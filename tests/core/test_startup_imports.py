@@ -151,3 +151,21 @@ def test_model_prompt_heights_match_textual(rules: dict[str, object]) -> None:
             assert prompt.spans == expected.spans
             for width in [*range(3, 70), 31, 5, 31]:  # repeated widths: the one-entry cache stays right
                 assert prompt.get_height(styles, width) == expected.get_height(styles, width), (model.id, width)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Files kept per proxy are named by a SHA-256 of its URL: the built-in digest is hashlib's, byte for byte
+# (a different name would lose the model cache and the learned parameters of every proxy).
+
+
+@pytest.mark.parametrize(
+    "base_url", ["", "http://127.0.0.1:4000", "https://proxy.example.com/v1", "https://ü.example/"]
+)
+def test_proxy_file_names_are_hashlib_sha256(base_url: str) -> None:
+    import hashlib
+
+    from llmconsole.core import paths
+
+    expected = hashlib.sha256(base_url.encode()).hexdigest()
+    assert paths._sha256_hex(base_url.encode()) == expected
+    assert paths.proxy_file("models", base_url).name == f"models-{expected[:16]}.json"

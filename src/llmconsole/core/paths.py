@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -39,10 +40,22 @@ def cache_dir() -> Path:
 
 def proxy_file(stem: str, base_url: str | None) -> Path:
     """``<cache>/<stem>-<digest of base_url>.json``: a file kept per proxy (model list, learned parameters)."""
+    digest = _sha256_hex((base_url or "").encode())[:16]
+    return cache_dir() / f"{stem}-{digest}.json"
+
+
+def _sha256_hex(data: bytes) -> str:
+    """SHA-256 of ``data`` in hex, from CPython's built-in implementation where there is one: ``hashlib`` loads
+    OpenSSL first (~3 ms), and the model cache's name is needed before the console's first frame."""
+    for name in ("_sha2", "_sha256"):  # CPython 3.12+, 3.11
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        return str(module.sha256(data).hexdigest())
     import hashlib
 
-    digest = hashlib.sha256((base_url or "").encode()).hexdigest()[:16]
-    return cache_dir() / f"{stem}-{digest}.json"
+    return hashlib.sha256(data).hexdigest()
 
 
 def config_dir() -> Path:
