@@ -467,6 +467,8 @@ async def test_plain_http_to_another_host_warns_in_the_app() -> None:
         warnings = [n for n in app._notifications if n.severity == "warning"]
         assert any("unencrypted" in n.message for n in warnings)
         assert "UNENCRYPTED" in app.sub_title
+        main = app.main_screen
+        assert main is not None and "UNENCRYPTED" in main.header.text.plain  # what the title bar shows
     trusted = Settings(base_url="http://127.0.0.1:4000", api_key=SecretStr("sk-x"))
     app = make_app(
         trusted, client=ProxyClient(trusted, transport=make_demo_transport(delta_delay=0)), clock=FakeClock()

@@ -175,10 +175,15 @@ class LLMConsoleApp(App[None]):
     def _history_failed(self, message: str) -> None:
         self.notify(message, severity="warning")
 
+    @property
+    def _needs_welcome(self) -> bool:
+        """No proxy configured and no demo asked for: the welcome screen says how to connect."""
+        return self.settings.base_url is None and not self.settings.demo and self.client is None
+
     def on_mount(self) -> None:
         self.sub_title = self.settings.label
         self._apply_keymap()
-        if self.settings.base_url is None and not self.settings.demo and self.client is None:
+        if self._needs_welcome:
             from llmconsole.ui.screens.welcome import WelcomeScreen
 
             self.push_screen(WelcomeScreen(), self._welcome_choice)
@@ -266,7 +271,6 @@ class LLMConsoleApp(App[None]):
         if warning:
             # The key travels in clear text to another host: say so where the user looks (and in the title).
             self.notify(warning.removeprefix("warning: "), title="Unencrypted proxy", severity="warning", timeout=15)
-            self.sub_title = f"{self.settings.host} · UNENCRYPTED"
         if self._history_factory is not None:
             # A task, not a worker: it finishes even when the app quits at once (on_unmount awaits it).
             factory = partial(self._history_factory, self.settings.demo)

@@ -163,6 +163,7 @@ class MainScreen(Screen[None]):
         self.models: list[ModelInfo] = []
         self.model: ModelInfo | None = None
         self.reasoning_effort: ReasoningEffort = settings.reasoning_effort
+        self._unencrypted = settings.insecure_warning() is not None
         self.meter = ContextMeter()
         """The context gauge's local estimates and the proxy's exact counts (the session's meter)."""
         self._session: ChatSession | None = None
@@ -378,6 +379,8 @@ class MainScreen(Screen[None]):
 
     def _update_title(self) -> None:
         host = self.settings.label  # the profile's name too
+        if self._unencrypted:  # the key travels in clear text to another host: said in the title too
+            host = f"{host} · UNENCRYPTED"
         key = self.key_info
         key_part = key_text(key.alias, key.spend, key.max_budget) if key is not None else None
         self.title = f"llmconsole · {key_part}" if key_part else "llmconsole"
