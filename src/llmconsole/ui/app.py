@@ -15,7 +15,6 @@ from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 
@@ -23,7 +22,6 @@ from llmconsole.ui.commands import ModelCommands
 from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.main import MainScreen
 from llmconsole.ui.styles import APP_CSS
-from llmconsole.ui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -32,6 +30,7 @@ if TYPE_CHECKING:
     from llmconsole.core.config import ReasoningEffort, Settings
     from llmconsole.core.proxy.client import ProxyClient
     from llmconsole.ui.screens.welcome import WelcomeChoice
+    from llmconsole.ui.widgets.prompt import PromptInput
 
 
 NARROW_WIDTH = 100
@@ -112,8 +111,7 @@ class LLMConsoleApp(App[None]):
         self._history_opening: asyncio.Task[None] | None = None
         self._opened_history: object | None = None
 
-    @on(PromptInput.ScrollRequested)
-    def _scroll_conversation(self, event: PromptInput.ScrollRequested) -> None:
+    def on_prompt_input_scroll_requested(self, event: PromptInput.ScrollRequested) -> None:
         """PageUp/PageDown/ctrl+home/ctrl+end typed in the prompt scroll the conversation."""
         main = self.main_screen
         if main is None:
@@ -146,7 +144,7 @@ class LLMConsoleApp(App[None]):
         sidebar = main.sidebar
         shown = not sidebar.display
         if not shown and sidebar.has_focus_within:
-            main.prompt.focus()
+            main.focus_prompt()
         main.set_class(shown, "-sidebar-shown")
         main.set_class(not shown, "-sidebar-hidden")
         if shown:
@@ -299,8 +297,7 @@ class LLMConsoleApp(App[None]):
         except Exception as exc:  # noqa: BLE001 - recall is a convenience: a log line, never an error
             self.log.warning(f"earlier prompts unreadable: {exc}")
             return
-        for prompt in main.query(PromptInput):  # none when the app is quitting meanwhile
-            prompt.load_earlier(prompts)
+        main.load_earlier_prompts(prompts)
 
     def _ensure_client(self) -> ProxyClient:
         """The app's :class:`ProxyClient`, made (and its module imported) on first use."""
@@ -365,6 +362,7 @@ class LLMConsoleApp(App[None]):
         """The main screen's bindings, the prompt's, then the app's, with ``[keys]`` applied (for F1)."""
         bindings: list[Binding] = []
         from llmconsole.ui.widgets.conversation import ConversationPane
+        from llmconsole.ui.widgets.prompt import PromptInput
 
         for source in (MainScreen.BINDINGS, PromptInput.BINDINGS, ConversationPane.BINDINGS, self.BINDINGS):
             bindings.extend(b for b in source if isinstance(b, Binding))

@@ -27,7 +27,7 @@ class ModelCommands(Provider):
 
     def _select(self, main: MainScreen, model_id: str) -> None:
         if main.select_model(model_id):
-            main.prompt.focus()
+            main.focus_prompt()
 
     async def discover(self) -> Hits:
         main = self._main()

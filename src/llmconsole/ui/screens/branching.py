@@ -58,7 +58,7 @@ class BranchActions:
         summariser = self.summariser()
 
         def chosen(choice: OverflowChoice | None) -> None:
-            self.screen.prompt.focus()
+            self.screen.focus_prompt()
             if choice == "send":
                 retry()
             elif choice == "compact":
@@ -124,7 +124,7 @@ class BranchActions:
 
     def leave_messages(self) -> None:
         self.screen.run_worker(self.screen.pane.select(None), group="cursor")
-        self.screen.prompt.focus()
+        self.screen.focus_prompt()
 
     def selected(self, role: str | None = None) -> Message | None:
         message = self.screen.pane.selected_message

@@ -22,6 +22,7 @@ from llmconsole.core.proxy import discovery
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
 from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.branching import BranchActions
+from llmconsole.ui.widgets.attachment_bar import AttachmentBar
 from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest, UserMessage
 from llmconsole.ui.widgets.footer import ConsoleFooter, FooterRow
 from llmconsole.ui.widgets.formatting import (
@@ -32,7 +33,7 @@ from llmconsole.ui.widgets.formatting import (
     reply_ending,
     total_cost_text,
 )
-from llmconsole.ui.widgets.prompt import AttachmentBar, PromptInput
+from llmconsole.ui.widgets.prompt_preview import PromptPreview
 from llmconsole.ui.widgets.sidebar import ModelSidebar
 from llmconsole.ui.widgets.status_bar import StatusBar
 from llmconsole.ui.widgets.title_bar import TitleBar
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from llmconsole.ui.screens.compare import CompareChoice, CompareRequest
     from llmconsole.ui.screens.rate_limit import RateLimitChoice, RateLimitCountdown, RateLimitModal
     from llmconsole.ui.screens.settings import ChatSettings
+    from llmconsole.ui.widgets.prompt import PromptInput
 
 TICK_S = 0.25
 """How often the rate-limit countdown re-reads the clock."""
@@ -78,9 +80,10 @@ class MainScreen(Screen[None]):
     | ctrl+up, alt+up | Select a message (then: e edit, r / m regenerate, left / right switch branches, c copy). |
     """
 
-    AUTO_FOCUS = "#prompt"
-    """Focus starts in the prompt (not the first focusable widget, the sidebar's filter: moving focus out of
-    the sidebar again would restyle all of it before the first frame)."""
+    AUTO_FOCUS = "#prompt-preview"
+    """Focus starts in the prompt (its first-frame drawing, then the editor; not the first focusable widget,
+    the sidebar's filter: moving focus out of the sidebar again would restyle all of it before the first
+    frame)."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+l", "pick_model", "Model", tooltip="Pick a model: type to filter, Enter selects", id="pick-model"
@@ -178,6 +181,7 @@ class MainScreen(Screen[None]):
         """The prompt being edited (its text is in the prompt): sending makes a sibling of it."""
         self._rate_limit_modal: RateLimitModal | None = None
         self._resumed = False
+        self._earlier_prompts: list[str] | None = None
         self.quotas: dict[str, tuple[Quota, float]] = {}
         """Model id -> the quota its last successful reply reported and ``clock()`` when it arrived."""
         self.key_info: KeyInfo | None = None
@@ -195,7 +199,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="chat"):
                 yield ConversationPane(id="conversation")
                 yield AttachmentBar(id="attachments")
-                yield PromptInput(id="prompt")
+                yield PromptPreview(id="prompt-preview")  # the editor (#prompt) replaces it after the first frame
         yield StatusBar(id="status-bar", clock=self.clock)
         yield FooterRow(id="footer-row")
 
@@ -209,7 +213,23 @@ class MainScreen(Screen[None]):
 
     @property
     def prompt(self) -> PromptInput:
+        """The prompt editor (mounted just after the first frame: see :meth:`_mount_prompt`)."""
+        from llmconsole.ui.widgets.prompt import PromptInput
+
         return self.query_one("#prompt", PromptInput)
+
+    def focus_prompt(self) -> None:
+        """Focus the prompt (its first-frame drawing until the editor is there)."""
+        for selector in ("#prompt", "#prompt-preview"):
+            for widget in self.query(selector):
+                widget.focus()
+                return
+
+    @property
+    def prompt_text(self) -> str:
+        """The prompt's text ("" while the first frame's drawing stands in for the editor)."""
+        prompts = self.query("#prompt")
+        return str(getattr(prompts.first(), "text", "")) if prompts else ""
 
     @property
     def status_bar(self) -> StatusBar:
@@ -280,8 +300,6 @@ class MainScreen(Screen[None]):
                         widget.mark_unsent()
 
     def on_mount(self) -> None:
-        self.prompt.focus()
-        self.prompt.paste_chip_lines = self.settings.paste_chip_lines
         self._update_title()
         cached = None
         try:
@@ -295,7 +313,45 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self._start_discovery)
 
     def _start_discovery(self) -> None:
+        self.run_worker(self._mount_prompt(), group="prompt", exit_on_error=False)
         self._discover()
+
+    async def _mount_prompt(self) -> None:
+        """The editor replaces the first frame's drawing of the prompt, in one frame; keys typed meanwhile are
+        replayed into it (see :mod:`llmconsole.ui.widgets.prompt_preview`)."""
+        from textual.widget import MountError
+
+        from llmconsole.ui.widgets.prompt import PromptInput
+
+        previews = self.query("#prompt-preview").results(PromptPreview)
+        preview = next(previews, None)
+        if preview is None or not preview.is_attached:  # the app quits at once
+            return
+        prompt = PromptInput(id="prompt")
+        prompt.paste_chip_lines = self.settings.paste_chip_lines
+        try:
+            with self.app.batch_update():
+                await self.query_one("#chat").mount(prompt, after=preview)
+                # No await from here to the focus: what was typed into the drawing goes in first, in order,
+                # and every later key goes to the editor.
+                if self.focused is preview or self.focused is None:
+                    self.set_focus(prompt)
+                prompt.replay(preview.typed)
+                preview.editor = prompt
+                await preview.remove()
+        except MountError:  # the app began to quit meanwhile
+            return
+        if self._earlier_prompts is not None:
+            prompt.load_earlier(self._earlier_prompts)
+        self._update_context()
+
+    def load_earlier_prompts(self, prompts: list[str]) -> None:
+        """Prompts of earlier runs for up-arrow recall (kept until the editor is there)."""
+        from llmconsole.ui.widgets.prompt import PromptInput
+
+        self._earlier_prompts = prompts
+        for prompt in self.query(PromptInput):  # none before the editor is mounted, or when quitting
+            prompt.load_earlier(prompts)
 
     def on_screen_resume(self, event: ScreenResume) -> None:
         """Focus returns to the prompt whenever a modal closes."""
@@ -303,7 +359,8 @@ class MainScreen(Screen[None]):
             # Its first resume follows its mount, which styled every widget: Textual would style them all again.
             self._resumed = True
             event.refresh_styles = False
-        self.prompt.focus()
+            return  # (focus is in the prompt's drawing, then the editor)
+        self.focus_prompt()
 
     # -- models ---------------------------------------------------------------------------------------
 
@@ -394,7 +451,7 @@ class MainScreen(Screen[None]):
             self.gauge = None
             self.status_bar.set_context(None)
             return
-        prompt = self.prompt.text if self.is_mounted else ""
+        prompt = self.prompt_text
         images = 0
         if self.is_mounted:  # text files and pastes count as the blocks they become; images and PDFs as files
             blocks, images = self.attachments.gauge_inputs()
@@ -431,7 +488,7 @@ class MainScreen(Screen[None]):
     @on(ModelSidebar.ModelSelected)
     def _sidebar_selected(self, event: ModelSidebar.ModelSelected) -> None:
         if self.select_model(event.model_id):
-            self.prompt.focus()
+            self.focus_prompt()
 
     def action_pick_model(self, preselect_id: str | None = None, *, then_resend: bool = False) -> None:
         """Open the model picker."""
@@ -442,7 +499,7 @@ class MainScreen(Screen[None]):
             return
 
         def picked(model_id: str | None) -> None:
-            self.prompt.focus()
+            self.focus_prompt()
             if model_id is None or not self.select_model(model_id):
                 return
             if then_resend:
@@ -463,8 +520,9 @@ class MainScreen(Screen[None]):
 
     # -- sending --------------------------------------------------------------------------------------
 
-    @on(PromptInput.Submitted)
-    def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
+    # (Handlers by name, not @on(PromptInput....): the editor's module loads after the first frame.)
+
+    def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
         self.send_prompt(event.text)
 
     @property
@@ -603,7 +661,7 @@ class MainScreen(Screen[None]):
             self.editing = None
             self.status_bar.set_activity("")
             self.notify("Edit cancelled: the prompt will be sent as a new message.")
-        self.prompt.focus()
+        self.focus_prompt()
 
     @on(ReplyStarted)
     def _reply_started(self, event: ReplyStarted) -> None:
@@ -678,7 +736,7 @@ class MainScreen(Screen[None]):
 
     def _rate_limit_choice(self, choice: RateLimitChoice | None) -> None:
         self._rate_limit_modal = None
-        self.prompt.focus()
+        self.focus_prompt()
         if choice == "switch" and self.model is not None:
             from llmconsole.ui.screens.model_picker import smaller_model
 
@@ -757,7 +815,7 @@ class MainScreen(Screen[None]):
         self.status_bar.set_ending(None)
         self._update_context()
         self._update_total_cost()
-        self.prompt.focus()
+        self.focus_prompt()
         self.notify("New conversation.")
 
     def action_conversations(self) -> None:
@@ -769,7 +827,7 @@ class MainScreen(Screen[None]):
             return
 
         def chosen(request: OpenRequest | None) -> None:
-            self.prompt.focus()
+            self.focus_prompt()
             if request is not None:
                 self.run_worker(self.open_conversation(request.conv_id, request.message_id), group="open-conversation")
 
@@ -804,7 +862,7 @@ class MainScreen(Screen[None]):
             self.pane.add_notice(f"{last.model} is not served here; the conversation continues with {current}.")
         if message_id is not None and focus is None:
             self.notify("The match is far back: scroll up to it.")
-        self.prompt.focus()
+        self.focus_prompt()
         return True
 
     def action_copy_reply(self) -> None:
@@ -830,7 +888,7 @@ class MainScreen(Screen[None]):
         from llmconsole.ui.screens.settings import ChatSettings, SettingsModal
 
         def saved(result: ChatSettings | None) -> None:
-            self.prompt.focus()
+            self.focus_prompt()
             if result is not None:
                 self.apply_settings(result)
 
@@ -897,8 +955,9 @@ class MainScreen(Screen[None]):
     def attachments(self) -> AttachmentBar:
         return self.query_one("#attachments", AttachmentBar)
 
-    @on(PromptInput.Changed, "#prompt")
-    def _prompt_changed(self, event: PromptInput.Changed) -> None:
+    def on_text_area_changed(self, event: PromptInput.Changed) -> None:
+        if event.text_area.id != "prompt":
+            return
         text = event.text_area.text
         if "@" in text or self.attachments.refs:
             from llmconsole.core.images import extract_image_refs
@@ -933,8 +992,7 @@ class MainScreen(Screen[None]):
             return None
         return attached.text, [a.data_url for a in picked] + attached.urls
 
-    @on(PromptInput.LongPaste, "#prompt")
-    def _long_paste(self, event: PromptInput.LongPaste) -> None:
+    def on_prompt_input_long_paste(self, event: PromptInput.LongPaste) -> None:
         from llmconsole.core.attachments import paste_attachment
 
         paste = paste_attachment(event.text)
@@ -953,7 +1011,7 @@ class MainScreen(Screen[None]):
             return
 
         def closed(_: None) -> None:
-            self.prompt.focus()
+            self.focus_prompt()
             self._update_context()
 
         self.app.push_screen(AttachmentsModal(bar, self.prompt), closed)
@@ -971,7 +1029,7 @@ class MainScreen(Screen[None]):
             return
 
         def picked(path: Path | None) -> None:
-            self.prompt.focus()
+            self.focus_prompt()
             self.attach_image(path)
 
         self.app.push_screen(ImagePickerModal(), picked)
@@ -1022,7 +1080,7 @@ class MainScreen(Screen[None]):
         """Load one compared answer (its model, the prompt and the reply) as a new normal conversation."""
         from llmconsole.core.chat.conversation import Message
 
-        self.prompt.focus()
+        self.focus_prompt()
         if choice is None:
             return
         self.pane.cancel_reply()
