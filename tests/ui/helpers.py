@@ -165,10 +165,12 @@ async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], *, timeou
 
 
 async def wait_ready(pilot: Pilot[Any], app: LLMConsoleApp) -> MainScreen:
-    """The main screen is up and discovery has finished."""
+    """The main screen is up (its prompt editor and filter mounted: the first frame draws them) and discovery
+    has finished."""
     await wait_until(pilot, lambda: app.main_screen is not None)
     screen = main_screen(app)
     await wait_until(pilot, lambda: bool(screen.models) or "-error" in screen.sidebar.state_line.classes)
+    await wait_until(pilot, lambda: not screen.query("#prompt-preview, #model-filter-drawing"))
     return screen
 
 

@@ -1,6 +1,7 @@
-"""The first frame draws the empty prompt; the editor replaces the drawing just after it (startup, issue 11).
+"""The first frame draws the empty prompt and the sidebar's empty filter; the widgets replace the drawings
+just after it (startup, issue 11).
 
-Nothing typed in between is lost or reordered, other keys work meanwhile, and the drawing has the editor's
+Nothing typed in between is lost or reordered, other keys work meanwhile, and each drawing has its widget's
 cells exactly.
 """
 
@@ -139,3 +140,34 @@ async def test_the_drawing_has_the_empty_editors_cells(held_editor: asyncio.Even
         editor = _cells(app.export_screenshot(), rows)
     assert drawing == editor
     assert any(char == "A" for char, _, _ in drawing.values())  # the placeholder is in it
+
+
+async def test_the_sidebar_filter_drawing_has_the_empty_filters_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sidebar's filter is drawn for the first frame too, then mounted; f6 meanwhile does not fail."""
+    from llmconsole.ui.widgets.sidebar import ModelSidebar
+
+    original = ModelSidebar._mount_filter
+
+    async def held(self: ModelSidebar) -> None:  # the test mounts the filter itself, when it chooses
+        return
+
+    monkeypatch.setattr(ModelSidebar, "_mount_filter", held)
+    app = demo_app(clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.main_screen is not None)
+        main = main_screen(app)
+        await wait_until(pilot, lambda: bool(main.models) and not main.query("#prompt-preview"))
+        region = main.sidebar.query_one("#model-filter-drawing").region
+        rows = range(region.y, region.bottom + 1)  # and the margin under it
+        await pilot.pause()
+        drawing = _cells(app.export_screenshot(), rows)
+        await pilot.press("f6", "f6")  # hide and show the sidebar: focusing the filter waits for it
+        await original(main.sidebar)
+        await wait_until(pilot, lambda: bool(main.sidebar.query("#model-filter")))
+        main.focus_prompt()
+        await wait_until(pilot, lambda: main.focused is main.prompt)
+        await pilot.pause()
+        assert main.sidebar.filter_input.region == region
+        filter_cells = _cells(app.export_screenshot(), rows)
+    assert drawing == filter_cells
+    assert "".join(char for (row, _), (char, _, _) in sorted(drawing.items()) if row == region.y).startswith("filter")

@@ -148,7 +148,7 @@ class LLMConsoleApp(App[None]):
         main.set_class(shown, "-sidebar-shown")
         main.set_class(not shown, "-sidebar-hidden")
         if shown:
-            sidebar.filter_input.focus()
+            sidebar.focus_filter()
 
     # -- keys ------------------------------------------------------------------------------------------
 

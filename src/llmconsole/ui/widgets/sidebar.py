@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from llmconsole.core.proxy.models import ModelInfo
 
 
+FILTER_PLACEHOLDER = "filter models"
+
+
 class ModelOptionList(OptionList):
     """The list of models; option ids are the model ids."""
 
@@ -52,13 +55,38 @@ class ModelSidebar(Vertical):
         self._shown: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter models", id="model-filter", compact=True)
+        # The first frame draws the empty filter; the Input replaces the drawing just after that frame (its
+        # styles and widgets are the sidebar's largest cost before then; nothing can be typed there yet).
+        yield Static(FILTER_PLACEHOLDER, id="model-filter-drawing", markup=False)
         yield Static("", id="models-state", markup=False)
         yield ModelOptionList(id="model-list")
 
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._mount_filter)
+
+    async def _mount_filter(self) -> None:
+        drawings = self.query("#model-filter-drawing")
+        if not drawings or not self.is_attached:  # the app quits at once
+            return
+        drawing = drawings.first()
+        with self.app.batch_update():
+            await self.mount(Input(placeholder=FILTER_PLACEHOLDER, id="model-filter", compact=True), before=drawing)
+            await drawing.remove()
+
     @property
     def filter_input(self) -> Input:
+        """The filter (mounted just after the first frame)."""
         return self.query_one("#model-filter", Input)
+
+    @property
+    def query_text(self) -> str:
+        """The filter's text ("" before the filter is mounted)."""
+        inputs = self.query("#model-filter").results(Input)
+        return next((field.value for field in inputs), "")
+
+    def focus_filter(self) -> None:
+        for field in self.query("#model-filter"):
+            field.focus()
 
     @property
     def option_list(self) -> ModelOptionList:
@@ -97,12 +125,12 @@ class ModelSidebar(Vertical):
             self.current_id = current_id
         self._options = {m.id: Option(model_option_prompt(m, current=m.id == self.current_id), id=m.id) for m in models}
         self._set_state(None if models else Content.styled("no chat models", "$warning"), "")
-        self.apply_filter(self.filter_input.value)
+        self.apply_filter(self.query_text)
 
     def set_current(self, model_id: str) -> None:
         """Mark ``model_id`` as the current model; a filter that would hide it is cleared."""
         previous, self.current_id = self.current_id, model_id
-        query = self.filter_input.value
+        query = self.query_text
         if query and model_id not in {m.id for m in filter_models(self.models, query)}:
             self.clear_filter()
         for changed in (previous, model_id):
@@ -119,8 +147,9 @@ class ModelSidebar(Vertical):
 
     def clear_filter(self) -> None:
         """Empty the filter: every model is listed again."""
-        with self.filter_input.prevent(Input.Changed):
-            self.filter_input.value = ""
+        for field in self.query("#model-filter").results(Input):
+            with field.prevent(Input.Changed):
+                field.value = ""
         self.apply_filter("")
 
     def apply_filter(self, query: str) -> None:
@@ -158,12 +187,12 @@ class ModelSidebar(Vertical):
         event.stop()
         if event.option.id is not None:
             self.post_message(self.ModelSelected(self, event.option.id))
-            if self.filter_input.value:
+            if self.query_text:
                 self.clear_filter()
 
     def on_key(self, event: events.Key) -> None:
         """Up/down in the filter move the list's highlight."""
-        if self.filter_input.has_focus and event.key in ("up", "down"):
+        if event.key in ("up", "down") and any(field.has_focus for field in self.query("#model-filter")):
             event.stop()
             event.prevent_default()
             if event.key == "up":
