@@ -37,11 +37,6 @@ NARROW_WIDTH = 100
 """Below this many columns the sidebar starts hidden (f6 shows it): the conversation gets the width."""
 
 
-def width_class(width: int) -> str:
-    """The class of :data:`LLMConsoleApp.HORIZONTAL_BREAKPOINTS` a screen ``width`` columns wide has."""
-    return "-wide" if width >= NARROW_WIDTH else "-narrow"
-
-
 _heap_frozen = False
 
 
@@ -219,8 +214,13 @@ class LLMConsoleApp(App[None]):
             client_factory=self._ensure_client,
             clock=self.clock,
             history=self.history,
-            classes=width_class(self.size.width),
+            classes=self._width_class(self.size.width),
         )
+
+    def _width_class(self, width: int) -> str:
+        """The class of :attr:`HORIZONTAL_BREAKPOINTS` a screen ``width`` columns wide gets (as Textual picks it:
+        the highest breakpoint at or below the width)."""
+        return max(point for point in self.HORIZONTAL_BREAKPOINTS if point[0] <= width)[1]
 
     async def switch_profile(self, name: str) -> bool:
         """Talk to profile ``name``'s proxy from now on: a fresh main screen with its models, quota and key.

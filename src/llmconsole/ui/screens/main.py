@@ -24,6 +24,7 @@ from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.branching import BranchActions
 from llmconsole.ui.widgets.attachment_bar import AttachmentBar
 from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest, UserMessage
+from llmconsole.ui.widgets.first_frame import replace_drawing
 from llmconsole.ui.widgets.footer import ConsoleFooter, FooterRow
 from llmconsole.ui.widgets.formatting import (
     conversation_cost,
@@ -319,27 +320,23 @@ class MainScreen(Screen[None]):
     async def _mount_prompt(self) -> None:
         """The editor replaces the first frame's drawing of the prompt, in one frame; keys typed meanwhile are
         replayed into it (see :mod:`llmconsole.ui.widgets.prompt_preview`)."""
-        from textual.widget import MountError
-
         from llmconsole.ui.widgets.prompt import PromptInput
 
-        previews = self.query("#prompt-preview").results(PromptPreview)
-        preview = next(previews, None)
-        if preview is None or not preview.is_attached:  # the app quits at once
+        preview = next(self.query("#prompt-preview").results(PromptPreview), None)
+        if preview is None:
             return
         prompt = PromptInput(id="prompt")
         prompt.paste_chip_lines = self.settings.paste_chip_lines
-        try:
-            with self.app.batch_update():
-                await self.query_one("#chat").mount(prompt, after=preview)
-                # No await from here to the focus: what was typed into the drawing goes in first, in order,
-                # and every later key goes to the editor.
-                if self.focused is preview or self.focused is None:
-                    self.set_focus(prompt)
-                prompt.replay(preview.typed)
-                preview.editor = prompt
-                await preview.remove()
-        except MountError:  # the app began to quit meanwhile
+
+        def take_over() -> None:
+            # No await before this: what was typed into the drawing goes in first, in order, and every later
+            # key goes to the editor.
+            if self.focused is preview or self.focused is None:
+                self.set_focus(prompt)
+            prompt.replay(preview.typed)
+            preview.editor = prompt
+
+        if not await replace_drawing(preview, prompt, take_over):  # the app quits
             return
         if self._earlier_prompts is not None:
             prompt.load_earlier(self._earlier_prompts)

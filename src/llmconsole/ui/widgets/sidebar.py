@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from llmconsole.ui.widgets.first_frame import replace_drawing
 from llmconsole.ui.widgets.formatting import filter_models, model_option_prompt
 
 if TYPE_CHECKING:
@@ -65,13 +66,8 @@ class ModelSidebar(Vertical):
         self.call_after_refresh(self._mount_filter)
 
     async def _mount_filter(self) -> None:
-        drawings = self.query("#model-filter-drawing")
-        if not drawings or not self.is_attached:  # the app quits at once
-            return
-        drawing = drawings.first()
-        with self.app.batch_update():
-            await self.mount(Input(placeholder=FILTER_PLACEHOLDER, id="model-filter", compact=True), before=drawing)
-            await drawing.remove()
+        for drawing in self.query("#model-filter-drawing"):
+            await replace_drawing(drawing, Input(placeholder=FILTER_PLACEHOLDER, id="model-filter", compact=True))
 
     @property
     def filter_input(self) -> Input:
