@@ -184,25 +184,38 @@ def test_closed_pipe_ends_quietly() -> None:
 
 
 def test_ctrl_c_exits_130_and_keeps_the_partial_reply_marked_cancelled(tmp_path: Path) -> None:
+    """SIGINT mid-reply: exit 130, the partial reply stored as cancelled. The fake proxy sends one delta and then
+    nothing until the test ends, so the reply cannot finish before the signal, however slow the machine (the demo
+    reply once did: exit 0)."""
     import signal
 
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_BASE_URL", "OPENAI_API_KEY")}
-    env["LLMCONSOLE_DATA_DIR"] = str(tmp_path)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "llmconsole", "--demo", "-p", "long please", "--model", "demo-llama-3-70b"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    assert child.stdout is not None
-    first = child.stdout.read1(64)  # type: ignore[attr-defined]  # blocks until the reply has started
-    assert first
-    child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=30)
-    assert child.returncode == 130
+    from tests.faultserver import Conn, FaultServer, cli_env, delta, history_show_last
+
+    def one_delta_then_stall(conn: Conn) -> None:
+        conn.start_stream()
+        conn.write(delta("partial answer"))
+        conn.stall(60)
+
+    with FaultServer(responses=one_delta_then_stall) as server:
+        env = cli_env(tmp_path, server.base_url, "sk-test")
+        child = subprocess.Popen(
+            [sys.executable, "-m", "llmconsole", "-p", "write something long", "--model", "fault-model"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert child.stdout is not None
+        printed = b""
+        while b"partial answer" not in printed:  # the condition: the reply has started (and cannot end)
+            chunk = child.stdout.read1(64)  # type: ignore[attr-defined]
+            assert chunk, f"the child ended before its reply started: {child.wait(30)}"
+            printed += chunk
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=30)
+    assert child.returncode == 130, err
     assert b"Traceback" not in err
-    shown = run("history", "--demo", "show", "last", env={"LLMCONSOLE_DATA_DIR": str(tmp_path)})
-    assert shown.returncode == 0 and "cancelled" in shown.stdout
+    shown = history_show_last(env)
+    assert "partial answer" in shown and "cancelled" in shown
 
 
 def test_prompt_with_an_image(tmp_path: Path) -> None:
