@@ -208,7 +208,7 @@ class LLMConsoleApp(App[None]):
     def _new_main_screen(self) -> MainScreen:
         # The width class the first resize would give it, given now: that resize then changes no class and
         # does not restyle every widget once more before the first frame.
-        return MainScreen(
+        main = MainScreen(
             self.client,
             settings=self.settings,
             client_factory=self._ensure_client,
@@ -216,6 +216,8 @@ class LLMConsoleApp(App[None]):
             history=self.history,
             classes=self._width_class(self.size.width),
         )
+        main.earlier_prompts_coming = self._history_factory is not None  # opened after the first frame
+        return main
 
     def _width_class(self, width: int) -> str:
         """The class of :attr:`HORIZONTAL_BREAKPOINTS` a screen ``width`` columns wide gets (as Textual picks it:
@@ -277,27 +279,32 @@ class LLMConsoleApp(App[None]):
         self._warm_up()
 
     async def _open_history(self, factory: Callable[[], Awaitable[object]]) -> None:
-        """Open the history (SQLite: its import and migration stay out of the first paint)."""
+        """Open the history (SQLite: its import and migration stay out of the first paint), then hand the
+        prompts of earlier runs to the main screen (none when it cannot: its up/down wait for this)."""
+        prompts: list[str] = []
         try:
-            history = await factory()
-        except Exception as exc:  # noqa: BLE001 - the history must never stop the console
-            self.notify(f"History disabled: {exc}", severity="warning")
-            return
-        self._opened_history = history
-        self.history.history = history
-        await self._recall_earlier_prompts()
+            try:
+                history = await factory()
+            except Exception as exc:  # noqa: BLE001 - the history must never stop the console
+                self.notify(f"History disabled: {exc}", severity="warning")
+                return
+            self._opened_history = history
+            self.history.history = history
+            prompts = await self._earlier_prompts()
+        finally:
+            main = self.main_screen
+            if main is not None and main.is_attached:
+                main.load_earlier_prompts(prompts)
 
-    async def _recall_earlier_prompts(self) -> None:
+    async def _earlier_prompts(self) -> list[str]:
         """Up at the first line recalls the prompts of earlier runs too (they live with the history)."""
-        main = self.main_screen
-        if main is None or not self.history.enabled or not main.is_attached:
-            return
+        if not self.history.enabled:
+            return []
         try:
-            prompts = await self.history.recent_prompts()
+            return await self.history.recent_prompts()
         except Exception as exc:  # noqa: BLE001 - recall is a convenience: a log line, never an error
             self.log.warning(f"earlier prompts unreadable: {exc}")
-            return
-        main.load_earlier_prompts(prompts)
+            return []
 
     def _ensure_client(self) -> ProxyClient:
         """The app's :class:`ProxyClient`, made (and its module imported) on first use."""

@@ -183,6 +183,8 @@ class MainScreen(Screen[None]):
         self._rate_limit_modal: RateLimitModal | None = None
         self._resumed = False
         self._earlier_prompts: list[str] | None = None
+        self.earlier_prompts_coming = False
+        """The app is opening the history: the prompts of earlier runs arrive (:meth:`load_earlier_prompts`)."""
         self.quotas: dict[str, tuple[Quota, float]] = {}
         """Model id -> the quota its last successful reply reported and ``clock()`` when it arrived."""
         self.key_info: KeyInfo | None = None
@@ -327,6 +329,10 @@ class MainScreen(Screen[None]):
             return
         prompt = PromptInput(id="prompt")
         prompt.paste_chip_lines = self.settings.paste_chip_lines
+        if self._earlier_prompts is not None:
+            prompt.load_earlier(self._earlier_prompts)
+        else:
+            prompt.earlier_pending = self.earlier_prompts_coming  # up/down (typed ahead too) wait for them
 
         def take_over() -> None:
             # No await before this: what was typed into the drawing goes in first, in order, and every later
@@ -338,8 +344,6 @@ class MainScreen(Screen[None]):
 
         if not await replace_drawing(preview, prompt, take_over):  # the app quits
             return
-        if self._earlier_prompts is not None:
-            prompt.load_earlier(self._earlier_prompts)
         self._update_context()
 
     def load_earlier_prompts(self, prompts: list[str]) -> None:

@@ -120,6 +120,10 @@ class PromptInput(TextArea):
         """Prompts sent, oldest first (recalled with up/down)."""
         self._recall_index: int | None = None
         self._draft = ""
+        self.earlier_pending = False
+        """The prompts of earlier runs are on their way (the history opens after the first frame): up/down at
+        the prompt's edge wait for them (:meth:`load_earlier` replays them), so none recalls too little."""
+        self._waiting_recalls: list[int] = []
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
@@ -150,6 +154,10 @@ class PromptInput(TextArea):
         for kind, text in typed:
             if kind == "enter":
                 self.action_submit()
+            elif kind == "up":
+                self.action_cursor_up()
+            elif kind == "down":
+                self.action_cursor_down()
             elif kind == "paste" and 0 < self.paste_chip_lines < text.count("\n") + 1:
                 self.post_message(self.LongPaste(self, text))
             else:
@@ -173,10 +181,15 @@ class PromptInput(TextArea):
         self.replace("\n", start, end, maintain_selection_offset=False)
 
     def load_earlier(self, prompts: list[str]) -> None:
-        """Prompts of earlier runs (oldest first) go before this run's in the recall list."""
+        """Prompts of earlier runs (oldest first) go before this run's in the recall list; the recalls pressed
+        while they were on their way happen now, in order."""
         ours = list(self.sent)
         earlier = [p for p in prompts if p not in ours]
         self.sent = [*earlier, *ours]
+        self.earlier_pending = False
+        waiting, self._waiting_recalls = self._waiting_recalls, []
+        for step in waiting:
+            self._recall(step)
 
     def remember(self, text: str) -> None:
         """Add ``text`` to the recall list (no immediate duplicates)."""
@@ -191,19 +204,23 @@ class PromptInput(TextArea):
         self.move_cursor(self.document.end)
 
     def action_cursor_up(self, select: bool = False) -> None:
-        if not select and self.cursor_location[0] == 0 and self.sent:
+        if not select and self.cursor_location[0] == 0 and (self.sent or self.earlier_pending):
             self._recall(-1)
             return
         super().action_cursor_up(select)
 
     def action_cursor_down(self, select: bool = False) -> None:
         last_row = self.document.line_count - 1
-        if not select and self.cursor_location[0] == last_row and self._recall_index is not None:
+        recalling = self._recall_index is not None or bool(self._waiting_recalls)
+        if not select and self.cursor_location[0] == last_row and recalling:
             self._recall(+1)
             return
         super().action_cursor_down(select)
 
     def _recall(self, step: int) -> None:
+        if self.earlier_pending:
+            self._waiting_recalls.append(step)
+            return
         if self._recall_index is None:
             if step > 0:
                 return

@@ -3,8 +3,8 @@
 The prompt is a Textual ``TextArea`` (:class:`~llmconsole.ui.widgets.prompt.PromptInput`): importing and
 building it takes about 20 ms, a fifth of the console's first frame. So the first frame draws the empty,
 focused prompt instead (the same cells), and the editor replaces the drawing just after that frame. What is
-typed in between (text, pastes, Enter) is kept and typed into the editor, in order, before any later key;
-other keys (ctrl+l, f1 ...) work as usual meanwhile.
+typed in between (text, pastes, Enter, up/down to recall a prompt) is kept and typed into the editor, in order,
+before any later key; other keys (ctrl+l, f1 ...) work as usual meanwhile.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from textual import events
 from textual.content import Content
 from textual.widgets import Static
 
-Typed = tuple[Literal["text", "paste", "enter"], str]
-"""One thing typed into the drawing: a character, a paste, or Enter."""
+Typed = tuple[Literal["text", "paste", "enter", "up", "down"], str]
+"""One thing typed into the drawing: a character, a paste, Enter, or up/down (prompt recall)."""
 
 PLACEHOLDER = "Ask something…  (enter sends · ctrl+j newline · ctrl+o chats · f1 keys)"
 """What the empty prompt says."""
@@ -53,6 +53,10 @@ class PromptPreview(Static, can_focus=True):
     def on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             self._keep(("enter", ""))
+        elif event.key == "up":
+            self._keep(("up", ""))
+        elif event.key == "down":
+            self._keep(("down", ""))
         elif event.is_printable and event.character:
             self._keep(("text", event.character))
         else:
