@@ -38,7 +38,7 @@ async def measure_client(base_url: str, deltas: int) -> dict[str, float]:
     _ = client.http  # the pooled httpx client (and its SSL context) is made once per app, not per reply
     try:
         start = time.perf_counter()
-        async for event in client.stream_response(model, conversation):
+        async for event in client.stream_response(model, conversation.to_request()):
             if type(event) is TextDelta:
                 seen += 1
             last = event

@@ -369,7 +369,9 @@ async def _stream_one(
         recorder.start_reply(message)
     started = time.monotonic()
     try:
-        stream = client.stream_response(model, conversation, reasoning_effort=args.effort, system_prompt=args.system)
+        stream = client.stream_response(
+            model, conversation.to_request(), reasoning_effort=args.effort, system_prompt=args.system
+        )
         async for event in stream:
             if isinstance(event, TextDelta | RefusalDelta):  # a refusal is the reply
                 if message.ttft_s is None:
@@ -458,15 +460,15 @@ def _resumed(args: argparse.Namespace) -> Conversation | None:
         raise ConfigError("-c/--cid continue a saved conversation: they cannot go with --no-history")
     if args.model and len(args.model) > 1:
         raise ConfigError("-c/--cid continue one conversation: compare (several -m) starts a new one")
-    from llmconsole.core.chat.resume import load_to_continue
     from llmconsole.core.store.history import default_path
+    from llmconsole.core.store.resume import load_to_continue
 
     return load_to_continue(ref, default_path(demo=args.demo))
 
 
 def _resumed_model(client: ProxyClient, conv: Conversation | None) -> list[str] | None:
     """A continued conversation goes on with its last reply's model when the proxy still serves it."""
-    from llmconsole.core.chat.resume import last_reply_model
+    from llmconsole.core.store.resume import last_reply_model
 
     model_id = last_reply_model(conv) if conv is not None else None
     if model_id is None or all(m.id != model_id for m in client.models):

@@ -802,7 +802,7 @@ async def _probe(report: Report, client: ProxyClient, models: list[ModelInfo], w
         endpoint: str = model.endpoint
         failed: Failed | None = None
         try:
-            stream = client.stream_response(model, conversation, reasoning_effort="low")
+            stream = client.stream_response(model, conversation.to_request(), reasoning_effort="low")
             async for event in stream:
                 if isinstance(event, ResponseStarted):
                     endpoint = event.endpoint  # the API that answered (after a fallback: chat)

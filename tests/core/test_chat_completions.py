@@ -105,7 +105,7 @@ def conversation(text: str = "hi") -> Conversation:
 
 
 async def collect(client: ProxyClient, model: ModelInfo, conv: Conversation | None = None, **kw: Any) -> list[Any]:
-    return [e async for e in client.stream_response(model, conv or conversation(), **kw)]
+    return [e async for e in client.stream_response(model, (conv or conversation()).to_request(), **kw)]
 
 
 def make_client(server: Server, **kw: Any) -> ProxyClient:
@@ -127,7 +127,7 @@ def test_the_same_conversation_becomes_a_chat_body() -> None:
     reply.text = "answer"
     conv.add_user("look", images=[IMAGE])
     model = ModelInfo(id="m", reasoning=True, max_output_tokens=999)
-    body, dropped = build_chat_request(model, conv, system_prompt="Be brief", reasoning_effort="low")
+    body, dropped = build_chat_request(model, conv.to_request(), system_prompt="Be brief", reasoning_effort="low")
     assert body["messages"] == [
         {"role": "system", "content": "Be brief"},
         {"role": "user", "content": "first"},
@@ -146,13 +146,13 @@ def test_the_same_conversation_becomes_a_chat_body() -> None:
 def test_chat_parameters_are_filtered_under_their_responses_names() -> None:
     model = ModelInfo(id="m", reasoning=True, params={"store": True, "prompt_cache_key": False})
     body, dropped = build_chat_request(
-        model, conversation(), reasoning_effort="high", max_output_tokens=50, rejected=frozenset({"reasoning"})
+        model, conversation().to_request(), reasoning_effort="high", max_output_tokens=50, rejected=frozenset({"reasoning"})
     )
     assert body["max_tokens"] == 50
     assert "prompt_cache_key" not in body and "reasoning_effort" not in body
     assert dropped == ("prompt_cache_key", "reasoning")
     # a model without reasoning never gets an effort, and a developer message is a system message
-    body, _ = build_chat_request(ModelInfo(id="m"), conversation(), reasoning_effort="high")
+    body, _ = build_chat_request(ModelInfo(id="m"), conversation().to_request(), reasoning_effort="high")
     assert "reasoning_effort" not in body
     assert chat_messages([{"role": "developer", "content": "x"}], None) == [{"role": "system", "content": "x"}]
 

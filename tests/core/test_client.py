@@ -46,7 +46,7 @@ def conversation(text: str = "hi") -> Conversation:
 
 
 async def collect(client: ProxyClient, model: ModelInfo, conv: Conversation | None = None) -> list[Any]:
-    return [e async for e in client.stream_response(model, conv or conversation())]
+    return [e async for e in client.stream_response(model, (conv or conversation()).to_request())]
 
 
 async def discovered(proxy: FakeProxy, **kw: Any) -> tuple[ProxyClient, list[ModelInfo]]:
@@ -342,7 +342,7 @@ async def test_unverified_organisation_drops_only_the_reasoning_summary() -> Non
 
     proxy.responses.extend([openai] * 3)
     client, (model,) = await discovered(proxy)
-    events = [e async for e in client.stream_response(model, conversation(), reasoning_effort="high")]
+    events = [e async for e in client.stream_response(model, conversation().to_request(), reasoning_effort="high")]
     assert isinstance(events[-1], Completed)
     assert [c["reasoning"] for c in calls] == [{"effort": "high", "summary": "auto"}, {"effort": "high"}]
     assert LearnedParams().rejected("http://proxy.test", "gpt-5.2") == {"reasoning_summary"}
@@ -361,7 +361,7 @@ async def test_a_send_makes_at_most_four_requests() -> None:
     )
     client, (model,) = await discovered(proxy, system_prompt="Be brief")
     with pytest.raises(BadRequestError):
-        [e async for e in client.stream_response(model, conversation(), reasoning_effort="low")]
+        [e async for e in client.stream_response(model, conversation().to_request(), reasoning_effort="low")]
     assert len(calls) == MAX_REQUESTS_PER_SEND == 4
     await client.aclose()
 
@@ -516,7 +516,7 @@ async def test_cancelling_the_consumer_closes_the_response() -> None:
     seen: list[Any] = []
 
     async def consume() -> None:
-        async for event in client.stream_response(models[0], conversation()):
+        async for event in client.stream_response(models[0], conversation().to_request()):
             seen.append(event)
 
     async with anyio.create_task_group() as tg:
@@ -533,7 +533,7 @@ def test_request_json_is_compact_enough() -> None:
     from llmconsole.core.proxy.params import build_request
 
     model = ModelInfo(id="gpt-5.2", reasoning=True)
-    body, dropped = build_request(model, conversation(), system_prompt="sys", reasoning_effort="high")
+    body, dropped = build_request(model, conversation().to_request(), system_prompt="sys", reasoning_effort="high")
     assert json.loads(json.dumps(body))["instructions"] == "sys"
     assert dropped == ()
 

@@ -71,7 +71,7 @@ async def collect(client: ProxyClient, model_id: str = MODEL) -> list[StreamEven
     await client.discover()
     conversation = Conversation(model=model_id)
     conversation.add_user("Say hello")
-    return [e async for e in client.stream_response(client.find_model(model_id), conversation)]
+    return [e async for e in client.stream_response(client.find_model(model_id), conversation.to_request())]
 
 
 def partial_stream(conn: Conn) -> None:
@@ -304,7 +304,7 @@ async def test_ten_megabyte_event_client(handler: Any, record_property: Any) -> 
             conversation = Conversation(model=MODEL)
             conversation.add_user("big")
             started = time.monotonic()
-            events = [e async for e in client.stream_response(client.find_model(MODEL), conversation)]
+            events = [e async for e in client.stream_response(client.find_model(MODEL), conversation.to_request())]
             elapsed = time.monotonic() - started
     record_property("ten_mb_event_seconds", round(elapsed, 3))
     print(f"\n10 MB event ({handler.__name__}): {elapsed:.3f} s")

@@ -1,4 +1,6 @@
-"""No import cycle among the core modules: every import counts (top level, in functions, under TYPE_CHECKING)."""
+"""No import cycle among the core modules, nor among its packages: every import counts (top level, in functions,
+under TYPE_CHECKING). The layers: ``core.proxy`` knows no conversation (it never imports ``core.chat``); ``core.chat``
+may use ``core.proxy``; the store may use both."""
 
 from __future__ import annotations
 
@@ -74,3 +76,36 @@ def test_core_modules_import_each_other_without_a_cycle() -> None:
 
 def test_errors_imports_no_other_core_module() -> None:
     assert graph()["errors"] == set()
+
+
+def package_of(module: str) -> str:
+    """``proxy`` for ``proxy.client``; a module at the top of core is its own package (``errors``, ``config``)."""
+    return module.split(".", 1)[0]
+
+
+def package_graph(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Which core package imports which (a top-level module counts as a package of its own)."""
+    packages: dict[str, set[str]] = {}
+    for module, targets in edges.items():
+        source = package_of(module)
+        packages.setdefault(source, set()).update(package_of(t) for t in targets if package_of(t) != source)
+    return packages
+
+
+def test_the_package_graph_is_made_from_module_imports() -> None:
+    edges = {"proxy.client": {"chat.conversation", "errors"}, "chat.session": {"proxy.client"}, "errors": set()}
+    assert package_graph(edges) == {"proxy": {"chat", "errors"}, "chat": {"proxy"}, "errors": set()}
+    assert cycles(package_graph(edges)) == [["chat", "proxy", "chat"]]
+
+
+def test_core_packages_import_each_other_without_a_cycle() -> None:
+    packages = package_graph(graph())
+    assert {"proxy", "chat", "store"} <= set(packages)
+    assert cycles(packages) == []
+
+
+def test_the_proxy_package_knows_no_conversation() -> None:
+    """``core.proxy`` takes plain request data (``proxy.request.RequestInput``), built by ``core.chat``."""
+    packages = package_graph(graph())
+    assert "chat" not in packages["proxy"]
+    assert "store" not in packages["proxy"]

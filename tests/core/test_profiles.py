@@ -11,7 +11,8 @@ import pytest
 
 from llmconsole.core.config import load_settings
 from llmconsole.core.errors import ConfigError
-from llmconsole.core.proxy.keycommand import CommandAuth, KeyCommand
+from llmconsole.core.keycommand import KeyCommand
+from llmconsole.core.proxy.auth import CommandAuth
 
 CONFIG = """
 default_profile = "home"

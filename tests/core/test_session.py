@@ -36,8 +36,18 @@ from llmconsole.core.events import (
 )
 from llmconsole.core.proxy.models import ModelInfo
 from llmconsole.core.proxy.ratelimit import RateLimitInfo
+from llmconsole.core.proxy.request import RequestInput
 
 pytestmark = pytest.mark.anyio
+
+
+def item_text(item: dict[str, Any]) -> str:
+    """The text of one request input item (a user message with attachments: its ``input_text`` part)."""
+    content = item["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if part.get("type") == "input_text")
+
 
 MODEL = ModelInfo(id="m-1")
 
@@ -54,12 +64,12 @@ class ScriptedClient:
     async def stream_response(
         self,
         model: ModelInfo,
-        conversation: Conversation,
+        request: RequestInput,
         *,
         reasoning_effort: str | None = None,
         system_prompt: str | None = None,
     ) -> AsyncIterator[StreamEvent]:
-        self.sent.append([m.text for m in conversation.messages if m.role == "user" or m.text])
+        self.sent.append([item_text(item) for item in request.items])
         script = self.scripts.pop(0) if self.scripts else [ResponseStarted(), TextDelta("ok"), Completed(Usage())]
         if isinstance(script, Exception):
             raise script

@@ -38,7 +38,7 @@ async def events_of(raw: bytes, *, max_output_tokens: int | None = None) -> list
     conv = Conversation()
     conv.add_user("hi")
     try:
-        return [e async for e in client.stream_response(client.models[0], conv)]
+        return [e async for e in client.stream_response(client.models[0], conv.to_request())]
     finally:
         await client.aclose()
 
@@ -263,7 +263,7 @@ async def test_demo_words_for_refusal_and_content_filter(word: str, refused: boo
         model = (await client.discover())[0]
         conv = Conversation()
         conv.add_user(f"please {word}")
-        events = [e async for e in client.stream_response(model, conv)]
+        events = [e async for e in client.stream_response(model, conv.to_request())]
     last = events[-1]
     if refused:
         assert texts(events, RefusalDelta) == DEMO_REFUSAL and texts(events, TextDelta) == ""

@@ -59,7 +59,7 @@ async def stream(
     conversation = Conversation(model=info.id)
     conversation.add_user(prompt)
     with anyio.fail_after(20):
-        return [e async for e in client.stream_response(info, conversation, **kw)]
+        return [e async for e in client.stream_response(info, conversation.to_request(), **kw)]
 
 
 def text_of(events: list[StreamEvent]) -> str:
@@ -181,7 +181,7 @@ async def test_cancelling_the_consumer_closes_at_once(client: ProxyClient, upstr
     conversation = Conversation(model=model.id)
     conversation.add_user("Say hello")
     with anyio.fail_after(10):
-        gen = client.stream_response(model, conversation)
+        gen = client.stream_response(model, conversation.to_request())
         async for event in gen:
             if isinstance(event, TextDelta):
                 break

@@ -133,7 +133,7 @@ async def turn(
         conv = Conversation(model=info.id)
         conv.add_user("Say hello")
     with anyio.fail_after(30):
-        return [e async for e in client.stream_response(info, conv, **kw)]
+        return [e async for e in client.stream_response(info, conv.to_request(), **kw)]
 
 
 def text(events: list[StreamEvent]) -> str:

@@ -37,7 +37,7 @@ async def send(client: ProxyClient, model: str, **kw: Any) -> list[StreamEvent]:
     conversation = Conversation(model=model)
     conversation.add_user("Say hello")
     with anyio.fail_after(30):
-        return [e async for e in client.stream_response(client.find_model(model), conversation, **kw)]
+        return [e async for e in client.stream_response(client.find_model(model), conversation.to_request(), **kw)]
 
 
 @pytest.mark.parametrize("style", STYLES)

@@ -54,7 +54,7 @@ async def stream(client: ProxyClient, model_id: str) -> list[StreamEvent]:
     conversation = Conversation(model=model.id)
     conversation.add_user("Say hello")
     with anyio.fail_after(30):
-        return [e async for e in client.stream_response(model, conversation)]
+        return [e async for e in client.stream_response(model, conversation.to_request())]
 
 
 def joined(events: list[StreamEvent], kind: type) -> str:

@@ -23,8 +23,8 @@ from llmconsole.core.errors import ConfigError
 from llmconsole.core.secret import Secret
 
 if TYPE_CHECKING:
+    from llmconsole.core.keycommand import KeyCommand
     from llmconsole.core.profiles import Profile
-    from llmconsole.core.proxy.keycommand import KeyCommand
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 REASONING_EFFORTS: tuple[ReasoningEffort, ...] = get_args(ReasoningEffort)

@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from llmconsole.core.proxy.models import MAX_TOKEN_COUNT as MAX_TOKEN_COUNT  # re-exported (its home: the model)
-
 if TYPE_CHECKING:
     from llmconsole.core.errors import ProxyError
+
+MAX_TOKEN_COUNT = 10**12
+"""Token counts at or above this (or not finite) are nonsense from a broken proxy and read as unknown."""
 
 EndReason = Literal["completed", "refused", "truncated", "cancelled", "interrupted", "error", "rate_limited"]
 """How a reply ended; stored in the history and shown on the reply's telemetry line. ``refused``: the model

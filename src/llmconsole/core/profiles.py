@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 from llmconsole.core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from llmconsole.core.proxy.keycommand import KeyCommand
+    from llmconsole.core.keycommand import KeyCommand
 
 __all__ = [
     "PROFILE_ENV",
@@ -182,7 +182,7 @@ def choose_profile(
             raise ConfigError(f"unknown profile {name!r} (from {why}); known profiles{where}: {known}")
         command = None
         if profile.api_key_command is not None:
-            from llmconsole.core.proxy.keycommand import KeyCommand  # subprocess and httpx: only when needed
+            from llmconsole.core.keycommand import KeyCommand  # subprocess: only when needed
 
             command = KeyCommand(profile.api_key_command, label=f"profile {name!r}: api_key_command")
         return ProfileChoice(

@@ -127,7 +127,7 @@ async def summarise(
     header_cost: float | None = None
     start = time.monotonic()
     async for event in client.stream_response(
-        model, request, reasoning_effort=reasoning_effort, system_prompt=system_prompt
+        model, request.to_request(), reasoning_effort=reasoning_effort, system_prompt=system_prompt
     ):
         match event:
             case ResponseStarted():

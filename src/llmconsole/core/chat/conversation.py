@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from llmconsole.core.events import EndReason, Usage
+from llmconsole.core.proxy.request import RequestInput
 
 Role = Literal["user", "assistant"]
 MessageStatus = EndReason | Literal["streaming"]
@@ -100,6 +101,10 @@ class Conversation:
             else:
                 items.append({"role": "user", "content": message.text})
         return items
+
+    def to_request(self) -> RequestInput:
+        """What a request carries from this conversation: its input items, system prompt and cache key."""
+        return RequestInput(items=self.to_input_items(), system_prompt=self.system_prompt, cache_key=self.id)
 
     def estimated_tokens(self) -> int:
         """A cheap estimate (4 characters a token) of what the conversation costs as input."""

@@ -504,7 +504,10 @@ class ReplyRun:
             if saver is not None:
                 await saver.start()  # the prompt is stored before the request goes out
             stream = self.client.stream_response(
-                model, self.conversation, reasoning_effort=session.reasoning_effort, system_prompt=session.system_prompt
+                model,
+                self.conversation.to_request(),
+                reasoning_effort=session.reasoning_effort,
+                system_prompt=session.system_prompt,
             )
             yield_at = perf_counter() + SLICE_S
             async for event in stream:

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from llmconsole.core.chat.conversation import Conversation
     from llmconsole.core.events import StreamEvent, Usage
     from llmconsole.core.proxy.models import ModelInfo
+    from llmconsole.core.proxy.request import RequestInput
 
 
 class Streamer(Protocol):
@@ -20,7 +20,7 @@ class Streamer(Protocol):
     def stream_response(
         self,
         model: ModelInfo,
-        conversation: Conversation,
+        request: RequestInput,
         *,
         reasoning_effort: str | None = None,
         system_prompt: str | None = None,

@@ -1,6 +1,6 @@
 """Chat Completions (``POST /v1/chat/completions``): the same conversation out, the same typed events back.
 
-The request is translated from what the Responses API would carry (:meth:`Conversation.to_input_items`),
+The request is translated from what the Responses API would carry (a :class:`~.request.RequestInput`),
 so both endpoints send the same conversation: the system prompt becomes a leading ``system`` message,
 ``input_text``/``input_image`` parts become ``text``/``image_url`` parts, reasoning effort becomes
 ``reasoning_effort``, the output cap becomes ``max_tokens``, and ``stream_options.include_usage`` asks
@@ -40,8 +40,8 @@ from llmconsole.core.proxy.sse import SSEDecodeError, SSEDecoder
 from llmconsole.core.redact import one_line
 
 if TYPE_CHECKING:
-    from llmconsole.core.chat.conversation import Conversation
     from llmconsole.core.proxy.models import ModelInfo
+    from llmconsole.core.proxy.request import RequestInput
 
 CHAT_PARAM_NAMES: dict[str, str] = {
     "max_tokens": "max_output_tokens",
@@ -98,7 +98,7 @@ def chat_messages(items: list[dict[str, Any]], system_prompt: str | None) -> lis
 
 def build_chat_request(
     model: ModelInfo,
-    conversation: Conversation,
+    request: RequestInput,
     *,
     system_prompt: str | None = None,
     reasoning_effort: str | None = None,
@@ -108,14 +108,13 @@ def build_chat_request(
     """The Chat Completions body and the optional parameters left out (under their Responses names)."""
     body: dict[str, Any] = {
         "model": model.id,
-        "messages": chat_messages(conversation.to_input_items(), system_prompt),
+        "messages": chat_messages(request.items, system_prompt),
         "stream": True,
     }
-    wanted: dict[str, Any] = {
-        "max_tokens": max_output_tokens or model.max_output_tokens,
-        "prompt_cache_key": conversation.id,
-        "stream_options": {"include_usage": True},
-    }
+    wanted: dict[str, Any] = {"max_tokens": max_output_tokens or model.max_output_tokens}
+    if request.cache_key:
+        wanted["prompt_cache_key"] = request.cache_key
+    wanted["stream_options"] = {"include_usage": True}
     if model.reasoning and reasoning_effort:
         wanted["reasoning_effort"] = reasoning_effort
     dropped: list[str] = []

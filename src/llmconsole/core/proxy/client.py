@@ -19,7 +19,6 @@ from typing import Any, Literal
 
 import httpx
 
-from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.config import Settings
 from llmconsole.core.errors import (
     LLMConsoleError,
@@ -54,6 +53,7 @@ from llmconsole.core.proxy.params import (
     rejected_fields,
 )
 from llmconsole.core.proxy.ratelimit import parse_quota
+from llmconsole.core.proxy.request import RequestInput
 from llmconsole.core.proxy.sse import SSEDecodeError, SSEDecoder
 from llmconsole.core.proxy.trust import network_options
 from llmconsole.core.redact import one_line, redact
@@ -360,14 +360,17 @@ class ProxyClient:
     async def stream_response(
         self,
         model: ModelInfo,
-        conversation: Conversation,
+        request: RequestInput,
         *,
         reasoning_effort: str | None = None,
         system_prompt: str | None = None,
     ) -> AsyncIterator[StreamEvent]:
-        """Stream one reply. See the module docstring for the contract."""
+        """Stream one reply to ``request`` (built by the chat layer: ``Conversation.to_request()``).
+
+        ``system_prompt`` overrides the request's, which overrides the config's. See the module docstring.
+        """
         effort = reasoning_effort or self.settings.reasoning_effort
-        prompt = system_prompt if system_prompt is not None else conversation.system_prompt
+        prompt = system_prompt if system_prompt is not None else request.system_prompt
         if prompt is None:
             prompt = self.settings.system_prompt
         override = self.settings.models.get(model.id)
@@ -383,16 +386,16 @@ class ProxyClient:
             build = chat_completions.build_chat_request if endpoint == "chat" else build_request
             body, dropped = build(
                 model,
-                conversation,
+                request,
                 system_prompt=prompt,
                 reasoning_effort=effort,
                 max_output_tokens=max_out,
                 rejected=self.learned.rejected(self.proxy_key, model.id) - configured_params(override),
             )
             path = endpoints.ENDPOINT_PATHS[endpoint]
-            request = self.http.build_request("POST", path, content=json.dumps(body).encode())
+            post = self.http.build_request("POST", path, content=json.dumps(body).encode())
             try:
-                response = await self.http.send(request, stream=True)
+                response = await self.http.send(post, stream=True)
             except httpx.HTTPError as exc:
                 raise self._connection_error(exc, f"POST /v1{path} ({model.id})") from None
             try:

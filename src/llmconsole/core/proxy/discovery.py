@@ -22,9 +22,10 @@ from typing import Any
 
 from llmconsole.core import paths
 from llmconsole.core.config import Settings
+from llmconsole.core.events import MAX_TOKEN_COUNT
 from llmconsole.core.proxy import endpoints
 from llmconsole.core.proxy.capabilities import pattern_capabilities
-from llmconsole.core.proxy.models import MAX_TOKEN_COUNT, Endpoint, FieldSource, ModelInfo
+from llmconsole.core.proxy.models import Endpoint, FieldSource, ModelInfo
 
 log = logging.getLogger(__name__)
 

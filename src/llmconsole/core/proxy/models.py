@@ -10,8 +10,6 @@ from typing import Any, Literal, cast, get_args
 FieldSource = Literal["model_info", "pattern", "config", "learned", "default"]
 FIELD_SOURCES: frozenset[str] = frozenset(get_args(FieldSource))
 
-MAX_TOKEN_COUNT = 10**12
-"""Token counts at or above this (or not finite) are nonsense from a broken proxy and read as unknown."""
 
 Endpoint = Literal["responses", "chat"]
 """The API a model is spoken to through: ``/v1/responses`` or ``/v1/chat/completions``."""

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from llmconsole.core import paths
-from llmconsole.core.chat.conversation import Conversation
 from llmconsole.core.errors import (
     AuthenticationError,
     ContextOverflowError,
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
 
     from llmconsole.core.config import ModelOverride
     from llmconsole.core.proxy.models import ModelInfo
+    from llmconsole.core.proxy.request import RequestInput
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class LearnedParams:
 
 def build_request(
     model: ModelInfo,
-    conversation: Conversation,
+    request: RequestInput,
     *,
     system_prompt: str | None = None,
     reasoning_effort: str | None = None,
@@ -192,13 +192,14 @@ def build_request(
     rejected: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The request body and the optional parameters left out of it (in a stable order)."""
-    input_items = conversation.to_input_items()
+    input_items = list(request.items)
     body: dict[str, Any] = {"model": model.id, "input": input_items, "stream": True}
     wanted: dict[str, Any] = {
         "max_output_tokens": max_output_tokens or model.max_output_tokens,
         "store": False,
-        "prompt_cache_key": conversation.id,
     }
+    if request.cache_key:
+        wanted["prompt_cache_key"] = request.cache_key
     if system_prompt:
         wanted["instructions"] = system_prompt
     dropped: list[str] = []

@@ -107,7 +107,7 @@ def network_options(settings: Settings, transport: httpx.AsyncBaseTransport | No
     if transport is None:
         options["verify"] = ssl_context()
     if settings.key_command is not None:
-        from llmconsole.core.proxy.keycommand import CommandAuth
+        from llmconsole.core.proxy.auth import CommandAuth
 
         options["auth"] = CommandAuth(settings.key_command)
     return options

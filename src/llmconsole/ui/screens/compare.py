@@ -193,7 +193,10 @@ class CompareColumn(Vertical, can_focus=True):
             if saver is not None:
                 await saver.start()  # the prompt is stored before the request goes out
             stream = request.client.stream_response(
-                model, self.conversation, reasoning_effort=request.reasoning_effort, system_prompt=request.system_prompt
+                model,
+                self.conversation.to_request(),
+                reasoning_effort=request.reasoning_effort,
+                system_prompt=request.system_prompt,
             )
             async for event in stream:
                 match event:

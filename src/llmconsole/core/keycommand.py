@@ -4,9 +4,8 @@ The command line is split like a shell would (``shlex``) but run without a shell
 at most :data:`KEY_COMMAND_TIMEOUT` seconds; the key is the first line of its standard output. The key is never
 printed, logged or stored; the command's standard error is shown (redacted, one line) only when it fails.
 
-:class:`KeyCommand` holds the current key and every key it handed out (for redaction). :class:`CommandAuth`
-puts it on each request, fetching it on first use (off the event loop) and once more after a 401, when the
-request is sent again once.
+:class:`KeyCommand` holds the current key and every key it handed out (for redaction). It belongs to the
+configuration (a profile names it); :class:`llmconsole.core.proxy.auth.CommandAuth` puts its key on requests.
 """
 
 from __future__ import annotations
@@ -16,14 +15,12 @@ import re
 import signal
 import subprocess
 import threading
-from collections.abc import AsyncGenerator, Generator, Mapping
-
-import httpx
+from collections.abc import Mapping
 
 from llmconsole.core.errors import ConfigError
 from llmconsole.core.redact import REDACTED, one_line, redact
 
-__all__ = ["KEY_COMMAND_TIMEOUT", "CommandAuth", "KeyCommand"]
+__all__ = ["KEY_COMMAND_TIMEOUT", "KeyCommand"]
 
 KEY_COMMAND_TIMEOUT = 10.0
 """Seconds a key command may run before it is killed (with its process group)."""
@@ -133,30 +130,3 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.communicate(timeout=2)
     except subprocess.TimeoutExpired:  # pragma: no cover - a child that ignores SIGKILL's group
         pass
-
-
-class CommandAuth(httpx.Auth):
-    """``Authorization: Bearer <key from the command>``; on a 401, a fresh key and one more try."""
-
-    def __init__(self, command: KeyCommand) -> None:
-        self.command = command
-
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        key = self.command.key()
-        request.headers["Authorization"] = f"Bearer {key}"
-        response = yield request
-        if response.status_code == 401:
-            fresh = self.command.refresh(key)
-            request.headers["Authorization"] = f"Bearer {fresh}"
-            yield request
-
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        import anyio.to_thread  # the command runs on a worker thread: the event loop keeps going
-
-        key = await anyio.to_thread.run_sync(self.command.key)
-        request.headers["Authorization"] = f"Bearer {key}"
-        response = yield request
-        if response.status_code == 401:
-            fresh = await anyio.to_thread.run_sync(self.command.refresh, key)
-            request.headers["Authorization"] = f"Bearer {fresh}"
-            yield request
