@@ -139,7 +139,8 @@ def _cmd_search(store: HistoryStore | None, words: list[str], limit: int, out: T
     for hit in hits:
         where = hit.role or "title"
         title = _one_line(hit.title) or "(untitled)"
-        out.write(f"{hit.conversation_id[:8]}  {where:<9}  {title}  —  {_one_line(hit.snippet)}\n")
+        snippet = f"{hit.tool}: {hit.snippet}" if hit.tool else hit.snippet
+        out.write(f"{hit.conversation_id[:8]}  {where:<9}  {title}  —  {_one_line(snippet)}\n")
     return 0
 
 

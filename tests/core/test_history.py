@@ -425,7 +425,7 @@ def test_migrates_a_version_1_database(tmp_path: Path) -> None:
     db.close()
 
     with HistoryStore(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert [h.message_id for h in store.search("archaeolog")] == ["m1"]
         assert [h.conversation_id for h in store.search("old talk")] == ["c0ffee00"]
         assert store.load("c0ffee00").messages[0].text == "an archaeological prompt"

@@ -18,7 +18,7 @@ def test_a_schema_2_database_becomes_single_branches_with_nothing_lost(tmp_path:
     path = tmp_path / "history.sqlite3"
     shutil.copy(FIXTURE, path)
     with HistoryStore(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         two = store.load("a" * 32)
         assert [m.text for m in two.messages] == ["first question", "first answer", "second question", "second answer"]
         assert two.others == [] and two.system_prompt == "be brief"

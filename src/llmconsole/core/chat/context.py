@@ -39,7 +39,12 @@ def estimate_text(text: str) -> int:
 
 
 def estimate_message(message: Message) -> int:
-    return estimate_text(message.text) + IMAGE_TOKENS * len(message.images) + 4  # + the per-message overhead
+    tokens = estimate_text(message.text) + IMAGE_TOKENS * len(message.images) + 4  # + the per-message overhead
+    if message.tool_calls:
+        from llmconsole.core.chat.conversation import tool_chars  # (loaded after the first frame)
+
+        tokens += (tool_chars(message) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN + 8 * len(message.tool_calls)
+    return tokens
 
 
 def available_window(model: ModelInfo) -> int:

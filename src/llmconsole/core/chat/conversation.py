@@ -12,11 +12,66 @@ from llmconsole.core.proxy.request import RequestInput
 
 Role = Literal["user", "assistant"]
 MessageStatus = EndReason | Literal["streaming"]
+ToolStatus = Literal["pending", "ran", "declined", "cancelled", "failed"]
+"""Where a tool call stands: ``pending`` (asked for, not answered yet), ``ran`` (the tool answered; an MCP
+``isError`` result too), ``declined`` (the user said no; the model is told), ``cancelled`` (the turn was
+cancelled before it ran), ``failed`` (it could not run: timeout, transport error)."""
+
+NOT_RUN_OUTPUT = "The user cancelled this call; the tool did not run."
+"""What the model is told about a call that never got an answer (a cancelled turn), when the conversation
+continues: every ``function_call`` needs its ``function_call_output``."""
 
 
 def new_id() -> str:
     """A random id (hex uuid4): conversations and messages."""
     return uuid.uuid4().hex
+
+
+@dataclass
+class ToolExchange:
+    """One tool call the model made in a reply, and what was sent back to it.
+
+    An assistant :class:`Message` keeps its calls in ``tool_calls``; the model's next reply in the same round
+    is a child message. Sent back as Responses ``function_call`` + ``function_call_output`` items, or Chat
+    ``assistant.tool_calls`` + ``role: tool`` messages (:meth:`Conversation.to_input_items`)."""
+
+    call_id: str
+    """The id the model gave the call (``call_id`` / ``tool_calls[].id``)."""
+    name: str
+    """The function name as the model called it."""
+    arguments: str = "{}"
+    """The arguments as the model sent them (a JSON text; kept verbatim even when it is not valid JSON)."""
+    server: str | None = None
+    """The MCP server that holds the tool (the gateway's ``server_name`` or a local ``[mcp.servers]`` name)."""
+    status: ToolStatus = "pending"
+    output: str = ""
+    """The text sent back to the model (capped; a declined call says so)."""
+    is_error: bool = False
+    """The tool answered with an error (MCP ``isError``), or it failed to run."""
+    cut: int = 0
+    """Characters of the tool's answer left out of ``output`` by the cap (0: nothing was cut)."""
+    duration_s: float | None = None
+    """How long the call ran, seconds."""
+
+    @property
+    def outcome(self) -> str:
+        """How the call went, in a word or two: ``ran``, ``error`` (the tool said so), ``declined``,
+        ``cancelled``, ``failed`` (it could not run), ``not answered`` (still pending)."""
+        if self.status == "ran":
+            return "error" if self.is_error else "ran"
+        return "not answered" if self.status == "pending" else self.status
+
+    @property
+    def label(self) -> str:
+        """``server · name`` (the name alone when the server is unknown)."""
+        return f"{self.server} · {self.name}" if self.server else self.name
+
+    @property
+    def sent_output(self) -> str:
+        """What the model gets for this call: ``output``, or :data:`NOT_RUN_OUTPUT` for one never answered."""
+        if self.status in ("pending", "cancelled") and not self.output:
+            return NOT_RUN_OUTPUT
+        return self.output
 
 
 @dataclass
@@ -47,6 +102,8 @@ class Message:
     parent_id: str | None = None
     """The message this one follows (None: the first of the conversation). Messages with the same parent are
     siblings: an edited prompt, a regenerated reply, a retry."""
+    tool_calls: list[ToolExchange] = field(default_factory=list)
+    """The tools an assistant reply called, in order (the reply that follows them is a child message)."""
 
 
 @dataclass
@@ -83,13 +140,16 @@ class Conversation:
         """The Responses API ``input``: user and assistant text, nothing provider-specific.
 
         Reasoning is left out (it is provider-specific); assistant replies that produced no text are
-        skipped; a user message with images becomes ``input_text`` + ``input_image`` parts.
+        skipped; a user message with images becomes ``input_text`` + ``input_image`` parts. A reply's tool
+        calls follow its text as ``function_call`` items, then their ``function_call_output`` items (no item
+        ids: a call sent back without its reasoning item must not name the one it came with).
         """
         items: list[dict[str, Any]] = []
         for message in self.messages:
             if message.role == "assistant":
                 if message.text:
                     items.append({"role": "assistant", "content": message.text})
+                items.extend(tool_items(message.tool_calls))
                 continue
             if message.images:
                 content: list[dict[str, Any]] = [{"type": "input_text", "text": message.text}]
@@ -108,9 +168,33 @@ class Conversation:
 
     def estimated_tokens(self) -> int:
         """A cheap estimate (4 characters a token) of what the conversation costs as input."""
-        chars = len(self.system_prompt or "") + sum(len(m.text) for m in self.messages)
+        chars = len(self.system_prompt or "") + sum(len(m.text) + tool_chars(m) for m in self.messages)
         images = sum(len(m.images) for m in self.messages)
         return chars // 4 + images * 1_000
+
+
+def tool_items(calls: list[ToolExchange]) -> list[dict[str, Any]]:
+    """Responses ``input`` items for a reply's tool calls: every ``function_call``, then every output."""
+    items: list[dict[str, Any]] = [
+        {"type": "function_call", "call_id": c.call_id, "name": c.name, "arguments": c.arguments} for c in calls
+    ]
+    items += [{"type": "function_call_output", "call_id": c.call_id, "output": c.sent_output} for c in calls]
+    return items
+
+
+def tool_chars(message: Message) -> int:
+    """Characters a message's tool calls add to the input (names, arguments, outputs)."""
+    return sum(len(c.name) + len(c.arguments) + len(c.sent_output) for c in message.tool_calls)
+
+
+def pretty_arguments(arguments: str) -> str:
+    """Tool arguments as indented JSON; the text as it is when it is not JSON (a model may send anything)."""
+    import json
+
+    try:
+        return json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
+    except ValueError:
+        return arguments
 
 
 def title_from_prompt(text: str, width: int = 60) -> str:

@@ -81,11 +81,29 @@ def _chat_part(part: Any) -> Any:
 
 
 def chat_messages(items: list[dict[str, Any]], system_prompt: str | None) -> list[dict[str, Any]]:
-    """Chat ``messages`` for Responses ``input`` items, the system prompt first."""
+    """Chat ``messages`` for Responses ``input`` items, the system prompt first. ``function_call`` items join
+    the assistant message just before them (or one of their own) as ``tool_calls``; a
+    ``function_call_output`` becomes a ``role: tool`` message."""
     messages: list[dict[str, Any]] = []
     if system_prompt:
         messages.append({"role": "system", "content": system_prompt})
     for item in items:
+        kind = item.get("type")
+        if kind == "function_call":
+            call = {
+                "id": item.get("call_id"),
+                "type": "function",
+                "function": {"name": item.get("name"), "arguments": item.get("arguments", "{}")},
+            }
+            last = messages[-1] if messages else None
+            if last is None or last.get("role") != "assistant":
+                last = {"role": "assistant", "content": None}
+                messages.append(last)
+            last.setdefault("tool_calls", []).append(call)
+            continue
+        if kind == "function_call_output":
+            messages.append({"role": "tool", "tool_call_id": item.get("call_id"), "content": item.get("output", "")})
+            continue
         role = item.get("role")
         if not isinstance(role, str):
             continue

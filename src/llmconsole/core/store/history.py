@@ -30,6 +30,7 @@ import contextlib
 import copy
 import dataclasses
 import functools
+import heapq
 import json
 import logging
 import os
@@ -45,7 +46,15 @@ from pathlib import Path
 from typing import Any, Final, ParamSpec, TypeVar, cast
 
 from llmconsole.core import paths
-from llmconsole.core.chat.conversation import Conversation, Message, MessageStatus, title_from_prompt
+from llmconsole.core.chat.conversation import (
+    Conversation,
+    Message,
+    MessageStatus,
+    ToolExchange,
+    ToolStatus,
+    pretty_arguments,
+    title_from_prompt,
+)
 from llmconsole.core.errors import LLMConsoleError
 from llmconsole.core.events import Usage, end_text
 
@@ -133,11 +142,14 @@ class SearchHit:
     snippet: str
     """A short plain-text excerpt around the match, on one line."""
     role: str | None
-    """``user``/``assistant``; None for a title match."""
+    """``user``/``assistant``, ``tool`` for a tool call (its arguments or output matched; ``message_id`` is the
+    reply that made the call); None for a title match."""
     spans: tuple[tuple[int, int], ...] = ()
     """``(start, end)`` offsets of the matched terms in ``snippet`` (for highlighting)."""
     updated_at: float = 0.0
     """When the conversation was last written."""
+    tool: str | None = None
+    """The tool's name, for a tool-call match."""
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -297,7 +309,52 @@ def _m3_tree(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (_m1_base, _m2_fts, _m3_tree)
+def _m4_tools(db: sqlite3.Connection) -> None:
+    """Tool calls: one row per call a reply made (arguments as sent, the output sent back, how it went), in
+    their own full-text index (name, arguments, output) so that search finds them."""
+    db.execute(
+        """
+        CREATE TABLE tool_calls (
+            pk              INTEGER PRIMARY KEY,
+            message_id      TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            conversation_id TEXT NOT NULL,
+            seq             INTEGER NOT NULL,
+            call_id         TEXT NOT NULL,
+            name            TEXT NOT NULL,
+            server          TEXT,
+            arguments       TEXT NOT NULL DEFAULT '{}',
+            status          TEXT NOT NULL,
+            output          TEXT NOT NULL DEFAULT '',
+            is_error        INTEGER NOT NULL DEFAULT 0,
+            cut             INTEGER NOT NULL DEFAULT 0,
+            duration_s      REAL
+        )"""
+    )
+    db.execute("CREATE INDEX tool_calls_by_message ON tool_calls (message_id, seq)")
+    db.execute("CREATE INDEX tool_calls_by_conversation ON tool_calls (conversation_id)")
+    columns = "name, arguments, output"
+    old = ", ".join(f"old.{c}" for c in columns.split(", "))
+    new = ", ".join(f"new.{c}" for c in columns.split(", "))
+    db.execute(
+        f"CREATE VIRTUAL TABLE tools_fts USING fts5({columns}, content='tool_calls', content_rowid='pk', "
+        "tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    db.execute(
+        f"CREATE TRIGGER tool_calls_ai AFTER INSERT ON tool_calls BEGIN "
+        f"INSERT INTO tools_fts (rowid, {columns}) VALUES (new.pk, {new}); END"
+    )
+    db.execute(
+        f"CREATE TRIGGER tool_calls_ad AFTER DELETE ON tool_calls BEGIN "
+        f"INSERT INTO tools_fts (tools_fts, rowid, {columns}) VALUES ('delete', old.pk, {old}); END"
+    )
+    db.execute(
+        f"CREATE TRIGGER tool_calls_au AFTER UPDATE OF {columns} ON tool_calls BEGIN "
+        f"INSERT INTO tools_fts (tools_fts, rowid, {columns}) VALUES ('delete', old.pk, {old}); "
+        f"INSERT INTO tools_fts (rowid, {columns}) VALUES (new.pk, {new}); END"
+    )
+
+
+MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (_m1_base, _m2_fts, _m3_tree, _m4_tools)
 """``MIGRATIONS[i]`` takes a database from schema version ``i`` to ``i + 1`` (``PRAGMA user_version``)."""
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -331,6 +388,64 @@ def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
 def _error_column(message: Message) -> str | None:
     """The ``error`` column: a truncated reply (which has no error) keeps its incomplete reason there."""
     return message.end_reason if message.status == "truncated" else message.error
+
+
+def _write_tools(db: sqlite3.Connection, conv_id: str, message: Message) -> None:
+    """Replace the stored tool calls of ``message`` with its current ones (a no-op for a message without)."""
+    if not message.tool_calls and message.role == "user":
+        return
+    db.execute("DELETE FROM tool_calls WHERE message_id = ?", (message.id,))
+    db.executemany(
+        """
+        INSERT INTO tool_calls (message_id, conversation_id, seq, call_id, name, server, arguments, status, output,
+                                is_error, cut, duration_s)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            (
+                message.id,
+                conv_id,
+                seq,
+                call.call_id,
+                call.name,
+                call.server,
+                call.arguments,
+                call.status,
+                call.output,
+                int(call.is_error),
+                call.cut,
+                call.duration_s,
+            )
+            for seq, call in enumerate(message.tool_calls)
+        ],
+    )
+
+
+def _read_tools(db: sqlite3.Connection, conv_id: str) -> dict[str, list[ToolExchange]]:
+    """Message id -> its tool calls, in order."""
+    calls: dict[str, list[ToolExchange]] = {}
+    for message_id, call_id, name, server, arguments, status, output, is_error, cut, duration in db.execute(
+        """
+        SELECT message_id, call_id, name, server, arguments, status, output, is_error, cut, duration_s
+        FROM tool_calls WHERE conversation_id = ? ORDER BY message_id, seq
+        """,
+        (conv_id,),
+    ):
+        known = status if status in ("pending", "ran", "declined", "cancelled", "failed") else "failed"
+        calls.setdefault(message_id, []).append(
+            ToolExchange(
+                call_id=call_id,
+                name=name,
+                arguments=arguments,
+                server=server,
+                status=cast("ToolStatus", known),
+                output=output,
+                is_error=bool(is_error),
+                cut=cut,
+                duration_s=duration,
+            )
+        )
+    return calls
 
 
 def _usage_to_json(usage: Usage | None) -> str | None:
@@ -590,6 +705,8 @@ class HistoryStore:
                     message.parent_id,
                 ),
             )
+            if message.tool_calls:
+                _write_tools(db, conv.id, message)
             db.execute("UPDATE conversations SET active_leaf = ? WHERE id = ?", (message.id, conv.id))
             if message.role == "assistant" and message.model:
                 db.execute("UPDATE conversations SET model = ? WHERE id = ?", (message.model, conv.id))
@@ -625,6 +742,7 @@ class HistoryStore:
             )
             if cur.rowcount == 0:
                 raise HistoryNotFoundError(f"No message {message.id} in conversation {conv_id}.")
+            _write_tools(db, conv_id, message)
             db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (time.time(), conv_id))
 
     @_guard
@@ -659,6 +777,7 @@ class HistoryStore:
         db.execute("PRAGMA secure_delete = ON")
         try:
             with self._write():
+                db.execute("DELETE FROM tool_calls WHERE conversation_id = ?", (conv_id,))
                 db.execute("DELETE FROM messages WHERE conversation_id = ?", (conv_id,))
                 cur = db.execute("DELETE FROM conversations WHERE id = ?", (conv_id,))
                 if cur.rowcount == 0:
@@ -688,6 +807,7 @@ class HistoryStore:
                 if row is None:
                     raise HistoryNotFoundError(f"No message {message_id} in conversation {conv_id}.")
                 role, text, title = row
+                db.execute("DELETE FROM tool_calls WHERE message_id = ?", (message_id,))
                 db.execute("DELETE FROM messages WHERE id = ? AND conversation_id = ?", (message_id, conv_id))
                 if role == "user" and title and title == title_from_prompt(text):
                     first = db.execute(
@@ -715,6 +835,7 @@ class HistoryStore:
             with self._write():
                 db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")
                 db.execute("INSERT INTO titles_fts (titles_fts) VALUES ('optimize')")
+                db.execute("INSERT INTO tools_fts (tools_fts) VALUES ('optimize')")
             db.execute("VACUUM")
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
@@ -796,6 +917,7 @@ class HistoryStore:
             (conv_id,),
         )
         stored: list[Message] = []
+        tools = _read_tools(db, conv_id)
         for r in rows:
             status = self._effective_status(r[4], r[12], r[13], cache)
             truncated = status == "truncated"
@@ -815,6 +937,7 @@ class HistoryStore:
                     ttft_s=r[10],
                     duration_s=r[11],
                     parent_id=r[14],
+                    tool_calls=tools.get(r[0], []),
                 )
             )
         _arrange(conv, stored, row[5])
@@ -901,23 +1024,32 @@ class HistoryStore:
                 continue
             text, spans = _clean_snippet(snippet)
             hits.append(SearchHit(cid, None, title, text, None, spans, updated))
-        for cid, mid, title, role, snippet, updated in db.execute(
-            """
-            SELECT m.conversation_id, m.id, c.title, m.role, snippet(messages_fts, 0, ?, ?, ?, 12),
-                   c.updated_at
-            FROM messages_fts
-            JOIN messages m ON m.pk = messages_fts.rowid
-            JOIN conversations c ON c.id = m.conversation_id
-            WHERE messages_fts MATCH ?
-            ORDER BY messages_fts.rowid DESC
-            LIMIT ?
-            """,
-            (*marks, match, limit),
-        ):
+        # Messages, then tool calls (their name, arguments and output; the hit names the reply that made the call).
+        found = [
+            db.execute(
+                f"""
+                SELECT m.created_at, m.conversation_id, m.id, c.title, {role}, snippet({fts}, {column}, ?, ?, ?, 12),
+                       c.updated_at, {tool}
+                FROM {fts}
+                JOIN {table} ON {alias}.pk = {fts}.rowid {join}
+                JOIN conversations c ON c.id = m.conversation_id
+                WHERE {fts} MATCH ?
+                ORDER BY {fts}.rowid DESC
+                LIMIT ?
+                """,
+                (*marks, match, limit),
+            ).fetchall()
+            for fts, table, alias, join, role, column, tool in (
+                ("messages_fts", "messages m", "m", "", "m.role", 0, "NULL"),
+                ("tools_fts", "tool_calls t", "t", "JOIN messages m ON m.id = t.message_id", "'tool'", -1, "t.name"),
+            )
+        ]
+        # Messages and tool calls, each newest first, merged newest first.
+        for _, cid, mid, title, role, snippet, updated, tool in heapq.merge(*found, key=lambda r: -r[0]):
             if len(hits) >= limit:
                 break
             text, spans = _clean_snippet(snippet)
-            hits.append(SearchHit(cid, mid, title, text, role, spans, updated))
+            hits.append(SearchHit(cid, mid, title, text, role, spans, updated, tool))
         return hits
 
     def export_markdown(self, conv_id: str) -> str:
@@ -980,6 +1112,26 @@ def _arrange(conv: Conversation, stored: list[Message], active_leaf: str | None)
     set_path(conv, tree, leaf)
 
 
+def _fenced(text: str, info: str = "") -> list[str]:
+    """``text`` in a code fence longer than any backtick run inside it (so it stays literal: no links)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + info, text.rstrip("\n"), fence]
+
+
+def tool_markdown(call: ToolExchange) -> list[str]:
+    """A tool call as Markdown lines: who was called and how it went, the arguments as JSON, the output sent
+    back (literal, in a fence) and what the cap cut."""
+    took = f" ({call.duration_s:.1f} s)" if call.duration_s is not None else ""
+    out = [f"**Tool call** `{call.label}` — {call.outcome}{took}", ""]
+    out += [*_fenced(pretty_arguments(call.arguments), "json"), ""]
+    if call.output:
+        out += ["Error:" if call.is_error else "Result:", "", *_fenced(call.output, "text"), ""]
+    if call.cut:
+        out += [f"_({call.cut:,} more characters of the result were cut, not sent)_", ""]
+    return out
+
+
 def conversation_markdown(conv: Conversation) -> str:
     """Render a conversation as Markdown (see :meth:`HistoryStore.export_markdown`)."""
     out: list[str] = [f"# {_collapse(conv.title) or 'Untitled conversation'}", ""]
@@ -1002,6 +1154,8 @@ def conversation_markdown(conv: Conversation) -> str:
         if message.images:
             n = len(message.images)
             out += [f"_({n} image{'s' if n != 1 else ''} attached)_", ""]
+        for call in message.tool_calls:
+            out += tool_markdown(call)
         note = end_note(message)
         if note:
             out += [note, ""]
@@ -1027,6 +1181,7 @@ def tree_markdown(conv: Conversation) -> str:
         where = f" ‹{index}/{count}›" if count > 1 else ""
         out.append(f"{pad}{'●' if line.active else '○'} **{who}**{where} `{message.id[:8]}`")
         body = message.text.rstrip("\n").splitlines() or [""]
+        body += [f"↳ tool `{call.label}` — {call.outcome}" for call in message.tool_calls]
         note = end_note(message)
         if note:
             body.append(note)
@@ -1059,6 +1214,7 @@ def tree_json(conv: Conversation) -> dict[str, Any]:
                 "usage": dataclasses.asdict(m.usage) if m.usage is not None else None,
                 "reasoning": m.reasoning,
                 "images": len(m.images),
+                "tool_calls": [dataclasses.asdict(call) for call in m.tool_calls],
                 "created_at": m.created_at,
                 "active": m.id in active,
             }
@@ -1069,6 +1225,15 @@ def tree_json(conv: Conversation) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------------------------------
 # Async wrapper
+
+
+def _snapshot(message: Message) -> Message:
+    """A copy to write from the worker thread while the caller goes on changing the message (its tool calls
+    are copied too: a result may arrive meanwhile)."""
+    snapshot = copy.copy(message)
+    if message.tool_calls:
+        snapshot.tool_calls = [copy.copy(call) for call in message.tool_calls]
+    return snapshot
 
 
 class AsyncHistory:
@@ -1114,10 +1279,10 @@ class AsyncHistory:
         await self._call("save_conversation", snapshot, kind=kind, meta=meta)
 
     async def add_message(self, conv: Conversation, message: Message, *, kind: str | None = None) -> None:
-        await self._call("add_message", copy.copy(conv), copy.copy(message), kind=kind)
+        await self._call("add_message", copy.copy(conv), _snapshot(message), kind=kind)
 
     async def update_message(self, conv_id: str, message: Message) -> None:
-        await self._call("update_message", conv_id, copy.copy(message))
+        await self._call("update_message", conv_id, _snapshot(message))
 
     async def list_conversations(self, limit: int = 100, offset: int = 0) -> list[ConversationSummary]:
         return cast("list[ConversationSummary]", await self._call("list_conversations", limit, offset))

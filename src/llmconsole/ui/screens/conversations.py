@@ -107,7 +107,7 @@ def hit_prompt(hit: SearchHit) -> Content:
     snippet = Content(hit.snippet)
     for start, end in hit.spans:
         snippet = snippet.stylize("bold $warning", start, end)
-    who = "title" if hit.role is None else ("you" if hit.role == "user" else "reply")
+    who = {None: "title", "user": "you", "tool": f"tool {hit.tool}"}.get(hit.role, "reply")
     head = Content.assemble(
         (hit.conversation_id[:8], "bold $accent"),
         "  ",
