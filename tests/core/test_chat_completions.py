@@ -146,7 +146,11 @@ def test_the_same_conversation_becomes_a_chat_body() -> None:
 def test_chat_parameters_are_filtered_under_their_responses_names() -> None:
     model = ModelInfo(id="m", reasoning=True, params={"store": True, "prompt_cache_key": False})
     body, dropped = build_chat_request(
-        model, conversation().to_request(), reasoning_effort="high", max_output_tokens=50, rejected=frozenset({"reasoning"})
+        model,
+        conversation().to_request(),
+        reasoning_effort="high",
+        max_output_tokens=50,
+        rejected=frozenset({"reasoning"}),
     )
     assert body["max_tokens"] == 50
     assert "prompt_cache_key" not in body and "reasoning_effort" not in body

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from llmconsole.core.chat.conversation import NOT_RUN_OUTPUT, Conversation, ToolExchange
-from llmconsole.core.chat.resume import load_to_continue
 from llmconsole.core.proxy.chat_completions import chat_messages
 from llmconsole.core.store import history as history_mod
 from llmconsole.core.store.history import (
@@ -22,6 +21,7 @@ from llmconsole.core.store.history import (
     tree_json,
     tree_markdown,
 )
+from llmconsole.core.store.resume import load_to_continue
 
 FIXTURE_V3 = Path(__file__).parent.parent / "data" / "history_v3.sqlite3"
 """Written by the schema-3 code (trees, before tool calls) with tests/data/make_history_v3.py."""
