@@ -229,6 +229,22 @@ def test_prompt_with_an_image(tmp_path: Path) -> None:
     assert "ctrl+" not in refused.stderr and "--list-models" in refused.stderr  # a command-line hint, not a key
 
 
+def test_prompt_with_a_missing_text_file_sends_nothing(tmp_path: Path) -> None:
+    """``@nope.txt`` is a file that is not there, as ``@nope.png`` is: one line naming it, exit 2, nothing sent
+    (nothing stored either); ``@@nope.txt`` is the literal word."""
+    env = {"LLMCONSOLE_DATA_DIR": str(tmp_path)}
+    for ref in ("@nope.txt", "@nope.png", "@docs/nope"):
+        result = run("--demo", "-p", f"summarise {ref}", env=env, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == "" and result.stderr.count("\n") == 1
+        assert ref[1:] in result.stderr and "no such file" in result.stderr
+    literal = run("--demo", "-p", "summarise @@nope.txt", env=env, cwd=tmp_path)
+    assert literal.returncode == 0, literal.stderr
+    shown = run("history", "--demo", "show", "last", env=env)
+    assert "summarise @nope.txt" in shown.stdout
+    assert run("history", "--demo", "list", env=env).stdout.count("summarise") == 1  # the refused ones: none
+
+
 def test_help_lists_the_console_keys_that_exist() -> None:
     """Every key the console's main screen and app bind (shown in the footer) is in --help, and no other."""
     from llmconsole.cli import EPILOG

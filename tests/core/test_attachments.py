@@ -119,3 +119,38 @@ def test_long_paste_becomes_a_block() -> None:
 def test_load_text_language_from_suffix(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("print(1)")
     assert load_text(tmp_path / "a.py").block() == "a.py\n```python\nprint(1)\n```"
+
+
+@pytest.mark.parametrize("ref", ["@nope.txt", "@notes/todo", "@./nope", "@nope.md,", '@"my notes.txt"', "@~/nope.csv"])
+@pytest.mark.parametrize("images", [True, False])
+def test_a_missing_file_that_looks_like_a_path_stops_the_prompt(tmp_path: Path, ref: str, images: bool) -> None:
+    """Any ``@word`` with a ``/`` or an extension is meant as a file (issue 20): one line naming it, and the model's
+    lack of image input is not what it says."""
+    with pytest.raises(ImageError) as caught:
+        attach_files(f"summarise {ref} please", images_supported=images, model_id="m", base=tmp_path)
+    name = ref.strip("@\"',").removeprefix("./").removeprefix("~/")
+    assert caught.value.message.startswith("cannot attach ") and caught.value.message.endswith(": no such file")
+    assert name in caught.value.message and "\n" not in caught.value.message
+
+
+def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    with pytest.raises(ImageError, match=r"src: not a file"):
+        attach_files("look at @src/", images_supported=True, model_id="m", base=tmp_path)
+
+
+@pytest.mark.parametrize("word", ["alice", "decorator", "v1.2", "3.14", "here."])
+def test_words_that_do_not_look_like_paths_stay_text(tmp_path: Path, word: str) -> None:
+    prompt = f"ask @{word} about it"
+    assert attach_files(prompt, images_supported=True, model_id="m", base=tmp_path).text == prompt
+
+
+def test_a_doubled_at_sends_the_word_as_it_is(tmp_path: Path) -> None:
+    """``@@word`` is the way to write a literal ``@word`` that would be a file: one ``@`` goes, nothing is read."""
+    (tmp_path / "notes.md").write_text("secret notes\n", encoding="utf-8")
+    prompt = "rename @@notes.md to @@nope.txt, ask @@alice; see @notes.md"
+    attached = attach_files(prompt, images_supported=True, model_id="m", base=tmp_path)
+    assert attached.text.startswith("rename @notes.md to @nope.txt, ask @alice; see notes.md\n\nnotes.md\n```")
+    assert attached.text.count("secret notes") == 1 and attached.urls == []
+    only = attach_files("email @@team/backend", images_supported=False, model_id="m", base=tmp_path)
+    assert only.text == "email @team/backend" and only.texts == []

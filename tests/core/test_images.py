@@ -77,7 +77,7 @@ def test_an_unreadable_image_is_an_error_naming_it(tmp_path: Path) -> None:
 
 
 def test_other_at_words_stay_text(tmp_path: Path) -> None:
-    prompt = "ping @alice about @decorator and @notes.txt"
+    prompt = "ping @alice about @decorator, @v1.2 and @here."
     assert attach_images(prompt, images_supported=True, model_id="m", base=tmp_path) == (prompt, [])
     # the chip line (no include_missing) never lists a file that is not there
     assert extract_image_refs("see @gone.png", tmp_path) == ("see @gone.png", [])

@@ -217,13 +217,17 @@ def attach_files(
     pasted: list[TextAttachment] | None = None,
 ) -> Attached:
     """Resolve every ``@path`` in ``prompt`` (and add ``pasted`` blocks). One :class:`ImageError` line when
-    a file cannot go: missing, binary, too large, or an image or PDF for a model without image input."""
+    a file cannot go: missing (any ``@word`` with a ``/`` or an extension is meant as a file), binary, too large,
+    or an image or PDF for a model without image input. ``@@word`` sends ``@word``."""
     _, found = extract_image_refs(prompt, base, include_missing=True)
     named = [path for path in found if kind_of(path) in ("text", "pdf", "binary")]
     if named:  # "@notes.md" reads "notes.md" in the prompt: its block (or file) is headed by that name
         prompt = _name_refs(prompt, base, set(named))
     text, images = extract_image_refs(prompt, base, include_missing=True)
-    result = Attached(text=text if images else prompt)
+    result = Attached(text=text)  # (without references: the prompt, ``@@word`` read as ``@word``)
+    for path in images:  # a reference that looks like a path and is not a file: nothing goes
+        if not path.is_file():
+            raise ImageError(f"cannot attach {path}: {'not a file' if path.exists() else 'no such file'}")
     for path in [*named, *images]:
         kind = kind_of(path)
         if kind in ("image", "pdf") and not images_supported:

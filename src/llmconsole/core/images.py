@@ -26,8 +26,17 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 
 _AT_PATH = re.compile(r"(?:(?<=\s)|^)@(\"[^\"]+\"|'[^']+'|\S+)")
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
-"""An ``@name`` with one of these endings is meant as an image: when it cannot be read, the prompt is not sent."""
+"""Endings that make a file an image by its name (its bytes are checked when it is read)."""
 _TRAILING = ".,;:!?)]}"
+_EXTENSION = re.compile(r"\.(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{1,8}")
+ESCAPE = "@@"
+"""``@@word`` sends ``@word`` as it is: never a file, whatever follows."""
+
+
+def looks_like_path(name: str) -> bool:
+    """``name`` (after an ``@``) is meant as a file: it has a ``/`` or an extension (``notes.txt``, ``a/b``;
+    not ``alice``, ``decorator``, ``v1.2``). Such a reference that is not there stops the prompt."""
+    return "/" in name or _EXTENSION.fullmatch(Path(name).suffix) is not None
 
 
 class ImageError(LLMConsoleError):
@@ -95,11 +104,13 @@ def extract_image_refs(
     """Split ``@path`` references to existing files out of a prompt.
 
     ``@word`` that is not an existing file stays in the text (it may be a handle or a decorator), unless
-    ``include_missing`` and it ends like an image (``@shot.png``): then it is taken too, so that loading it
-    fails with a line naming the file instead of the prompt going out without it. Punctuation right after
-    the name (``@shot.png,``) is not part of it. Quotes allow spaces: ``@"my shot.png"``.
+    ``include_missing`` and it looks like a path (:func:`looks_like_path`: ``@notes.txt``, ``@src/a``): then it
+    is taken too, so that loading it fails with a line naming the file instead of the prompt going out without
+    it. ``@@word`` is the literal ``@word`` (the text has one ``@`` less). Punctuation right after the name
+    (``@shot.png,``) is not part of it. Quotes allow spaces: ``@"my shot.png"``.
     """
     paths: list[Path] = []
+    escaped = False
     root = base or Path.cwd()
 
     def resolve(raw: str) -> Path:
@@ -107,6 +118,10 @@ def extract_image_refs(
         return candidate if candidate.is_absolute() else root / candidate
 
     def take(match: re.Match[str]) -> str:
+        nonlocal escaped
+        if match.group(0).startswith(ESCAPE):
+            escaped = True
+            return match.group(0)[1:]
         raw = match.group(1).strip("\"'")
         for name in dict.fromkeys((raw, raw.rstrip(_TRAILING))):
             candidate = resolve(name)
@@ -114,13 +129,15 @@ def extract_image_refs(
                 paths.append(candidate)
                 return match.group(0)[len(name) + 1 :] if name != raw else ""
         name = raw.rstrip(_TRAILING)
-        if include_missing and name and Path(name).suffix.lower() in IMAGE_SUFFIXES:
+        if include_missing and name and looks_like_path(name):
             paths.append(resolve(name))
             return ""
         return match.group(0)
 
     text = _AT_PATH.sub(take, prompt)
-    return " ".join(text.split(" ")).strip() if paths else prompt, paths
+    if paths:
+        return " ".join(text.split(" ")).strip(), paths
+    return (text if escaped else prompt), paths
 
 
 def attach_images(
