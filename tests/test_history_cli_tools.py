@@ -26,8 +26,8 @@ def stored() -> Conversation:
             arguments='{"port": "Brest", "days": 1}',
             server="ocean",
             status="ran",
-            output="High water 06:12 (6.9 m)\x1b[2J, [map](https://x.example/)",
-            cut=100,
+            output="High water 06:12 (6.9 m)\x1b[2J, [map](https://x.example/)\n[result cut at 40 of 90 bytes]",
+            truncated=True,
         )
     ]
     final = conv.add_assistant("m-tools")
@@ -46,9 +46,8 @@ def test_show_renders_the_call_and_its_result_literally(
     assert err == ""
     assert "**Tool call** `ocean · tide_table` — ran" in out
     assert '  "port": "Brest",' in out
-    assert "```text\nHigh water 06:12 (6.9 m)[2J, [map](https://x.example/)\n```" in out  # ESC removed
-    assert "\x1b" not in out
-    assert "_(100 more characters of the result were cut, not sent)_" in out
+    assert "```text\nHigh water 06:12 (6.9 m)[2J, [map](https://x.example/)\n[result cut at 40 of 90 bytes]\n```" in out
+    assert "\x1b" not in out  # the terminal never gets a tool's control characters
     assert out.index("Tool call") < out.index("At 06:12.")
 
 
@@ -59,7 +58,7 @@ def test_export_json_and_tree_carry_the_calls(
     assert main(["export", "last", "-o", str(target), "--json"]) == 0
     data = json.loads(target.read_text())
     (call,) = data["messages"][1]["tool_calls"]
-    assert (call["name"], call["server"], call["status"], call["cut"]) == ("tide_table", "ocean", "ran", 100)
+    assert (call["name"], call["server"], call["status"], call["truncated"]) == ("tide_table", "ocean", "ran", True)
     assert main(["show", "last", "--tree"]) == 0
     assert "↳ tool `ocean · tide_table` — ran" in capsys.readouterr().out
 

@@ -22,6 +22,7 @@ from llmconsole.core.store.history import (
     tree_markdown,
 )
 from llmconsole.core.store.resume import load_to_continue
+from llmconsole.core.tools.values import ToolCall, ToolResult, ToolSpec
 
 FIXTURE_V3 = Path(__file__).parent.parent / "data" / "history_v3.sqlite3"
 """Written by the schema-3 code (trees, before tool calls) with tests/data/make_history_v3.py."""
@@ -59,6 +60,30 @@ def store() -> Iterator[HistoryStore]:
 def save(store: HistoryStore, conv: Conversation) -> None:
     for message in conv.messages:
         store.add_message(conv, message)
+
+
+# -- from the core's values ---------------------------------------------------------------------------------
+
+
+def test_an_exchange_is_made_from_the_call_and_settled_by_its_result() -> None:
+    spec = ToolSpec("get_weather", server_name="meteo")
+    call = ToolCall("c1", "get_weather", '{"city":"Oslo"}')
+    ran = ToolExchange.of(call, spec)
+    assert (ran.server, ran.status, ran.sent_output) == ("meteo", "pending", NOT_RUN_OUTPUT)
+    ran.settle(ToolResult.capped("c1", "x" * 50, limit=10), 0.5)
+    assert (ran.status, ran.outcome, ran.truncated, ran.duration_s) == ("ran", "ran", True, 0.5)
+    assert ran.sent_output.startswith("x" * 10) and "cut" in ran.sent_output
+    declined = ToolExchange.of(call, None)
+    declined.settle(ToolResult.user_declined("c1"))
+    assert (declined.server, declined.status, declined.is_error) == (None, "declined", False)
+    assert declined.sent_output == ToolResult.user_declined("c1").text
+    failed = ToolExchange.of(call, spec)
+    failed.settle(ToolResult.failure("c1", "no answer within 30 s"))
+    assert failed.outcome == "error"
+    cancelled = ToolExchange.of(call, spec)
+    cancelled.cancel()
+    assert (cancelled.outcome, cancelled.sent_output) == ("cancelled", NOT_RUN_OUTPUT)
+    assert ran.pretty_arguments() == '{\n  "city": "Oslo"\n}'
 
 
 # -- the request items --------------------------------------------------------------------------------------
@@ -134,7 +159,7 @@ def test_tool_calls_round_trip_in_order_with_every_field(store: HistoryStore) ->
         weather("c1", duration_s=0.25),
         weather("c2", status="ran", is_error=True, output="city not found", server=None),
         weather("c3", status="declined", output="The user declined to run this tool."),
-        weather("c4", output="y" * 100, cut=12_345),
+        weather("c4", output="y" * 100 + "\n[result cut at 100 of 12,345 bytes]", truncated=True),
     ]
     tool_round(conv, *calls)
     save(store, conv)
@@ -261,7 +286,7 @@ def test_markdown_shows_each_call_its_arguments_and_its_literal_result() -> None
     link = "see [the forecast](https://evil.example/x) and ```fences```"
     tool_round(
         conv,
-        weather("c1", output=link, cut=2_048, duration_s=1.25),
+        weather("c1", output=link, duration_s=1.25),
         weather("c2", is_error=True, output="city not found"),
         weather("c3", status="declined", output="The user declined."),
     )
@@ -270,7 +295,6 @@ def test_markdown_shows_each_call_its_arguments_and_its_literal_result() -> None
     assert '  "city": "Reykjavík",' in text  # pretty JSON
     # The result sits in a fence longer than any backtick run inside it: it renders literally.
     assert f"````text\n{link}\n````" in text
-    assert "_(2,048 more characters of the result were cut, not sent)_" in text
     assert "— error" in text and "Error:\n\n```text\ncity not found\n```" in text
     assert "— declined" in text
     assert "↳ tool `meteo · get_weather` — ran" in tree_markdown(conv)

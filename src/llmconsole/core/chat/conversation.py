@@ -5,17 +5,20 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from llmconsole.core.events import EndReason, Usage
 from llmconsole.core.proxy.request import RequestInput
 
+if TYPE_CHECKING:
+    from llmconsole.core.tools.values import ToolCall, ToolResult, ToolSpec
+
 Role = Literal["user", "assistant"]
 MessageStatus = EndReason | Literal["streaming"]
-ToolStatus = Literal["pending", "ran", "declined", "cancelled", "failed"]
-"""Where a tool call stands: ``pending`` (asked for, not answered yet), ``ran`` (the tool answered; an MCP
-``isError`` result too), ``declined`` (the user said no; the model is told), ``cancelled`` (the turn was
-cancelled before it ran), ``failed`` (it could not run: timeout, transport error)."""
+ToolStatus = Literal["pending", "ran", "declined", "cancelled"]
+"""Where a tool call stands: ``pending`` (asked for, not answered yet), ``ran`` (answered: the tool's result,
+an MCP ``isError`` result, or a failure to run it), ``declined`` (the user said no; the model is told),
+``cancelled`` (the turn was cancelled before it ran)."""
 
 NOT_RUN_OUTPUT = "The user cancelled this call; the tool did not run."
 """What the model is told about a call that never got an answer (a cancelled turn), when the conversation
@@ -29,11 +32,12 @@ def new_id() -> str:
 
 @dataclass
 class ToolExchange:
-    """One tool call the model made in a reply, and what was sent back to it.
+    """One tool call the model made in a reply, and what was sent back to it (what the history keeps).
 
     An assistant :class:`Message` keeps its calls in ``tool_calls``; the model's next reply in the same round
     is a child message. Sent back as Responses ``function_call`` + ``function_call_output`` items, or Chat
-    ``assistant.tool_calls`` + ``role: tool`` messages (:meth:`Conversation.to_input_items`)."""
+    ``assistant.tool_calls`` + ``role: tool`` messages (:meth:`Conversation.to_input_items`). Made from the
+    core's values with :meth:`of` and :meth:`settle`."""
 
     call_id: str
     """The id the model gave the call (``call_id`` / ``tool_calls[].id``)."""
@@ -45,18 +49,36 @@ class ToolExchange:
     """The MCP server that holds the tool (the gateway's ``server_name`` or a local ``[mcp.servers]`` name)."""
     status: ToolStatus = "pending"
     output: str = ""
-    """The text sent back to the model (capped; a declined call says so)."""
+    """The text sent back to the model (capped, the cut said at its end; a declined call says so)."""
     is_error: bool = False
     """The tool answered with an error (MCP ``isError``), or it failed to run."""
-    cut: int = 0
-    """Characters of the tool's answer left out of ``output`` by the cap (0: nothing was cut)."""
+    truncated: bool = False
+    """The tool's answer was cut at the cap (``output`` ends saying where)."""
     duration_s: float | None = None
     """How long the call ran, seconds."""
 
+    @classmethod
+    def of(cls, call: ToolCall, spec: ToolSpec | None = None) -> ToolExchange:
+        """A call the model just made (``pending``), on ``spec``'s server when the tool is known."""
+        server = (spec.server_name or None) if spec is not None else None
+        return cls(call.call_id, call.name, call.arguments, server=server)
+
+    def settle(self, result: ToolResult, duration_s: float | None = None) -> None:
+        """What went back to the model: the result of the call, or the declined answer."""
+        self.status = "declined" if result.declined else "ran"
+        self.output = result.text
+        self.is_error = result.is_error and not result.declined
+        self.truncated = result.truncated
+        self.duration_s = duration_s
+
+    def cancel(self) -> None:
+        """The turn was cancelled before this call was answered."""
+        if self.status == "pending":
+            self.status = "cancelled"
+
     @property
     def outcome(self) -> str:
-        """How the call went, in a word or two: ``ran``, ``error`` (the tool said so), ``declined``,
-        ``cancelled``, ``failed`` (it could not run), ``not answered`` (still pending)."""
+        """How the call went, in a word or two: ``ran``, ``error``, ``declined``, ``cancelled``, ``not answered``."""
         if self.status == "ran":
             return "error" if self.is_error else "ran"
         return "not answered" if self.status == "pending" else self.status
@@ -72,6 +94,12 @@ class ToolExchange:
         if self.status in ("pending", "cancelled") and not self.output:
             return NOT_RUN_OUTPUT
         return self.output
+
+    def pretty_arguments(self) -> str:
+        """The arguments indented for reading (the raw text when they are not JSON)."""
+        from llmconsole.core.tools.values import ToolCall
+
+        return ToolCall(self.call_id, self.name, self.arguments).pretty_arguments()
 
 
 @dataclass
@@ -185,16 +213,6 @@ def tool_items(calls: list[ToolExchange]) -> list[dict[str, Any]]:
 def tool_chars(message: Message) -> int:
     """Characters a message's tool calls add to the input (names, arguments, outputs)."""
     return sum(len(c.name) + len(c.arguments) + len(c.sent_output) for c in message.tool_calls)
-
-
-def pretty_arguments(arguments: str) -> str:
-    """Tool arguments as indented JSON; the text as it is when it is not JSON (a model may send anything)."""
-    import json
-
-    try:
-        return json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
-    except ValueError:
-        return arguments
 
 
 def title_from_prompt(text: str, width: int = 60) -> str:

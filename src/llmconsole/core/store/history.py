@@ -52,7 +52,6 @@ from llmconsole.core.chat.conversation import (
     MessageStatus,
     ToolExchange,
     ToolStatus,
-    pretty_arguments,
     title_from_prompt,
 )
 from llmconsole.core.errors import LLMConsoleError
@@ -326,7 +325,7 @@ def _m4_tools(db: sqlite3.Connection) -> None:
             status          TEXT NOT NULL,
             output          TEXT NOT NULL DEFAULT '',
             is_error        INTEGER NOT NULL DEFAULT 0,
-            cut             INTEGER NOT NULL DEFAULT 0,
+            truncated       INTEGER NOT NULL DEFAULT 0,
             duration_s      REAL
         )"""
     )
@@ -398,7 +397,7 @@ def _write_tools(db: sqlite3.Connection, conv_id: str, message: Message) -> None
     db.executemany(
         """
         INSERT INTO tool_calls (message_id, conversation_id, seq, call_id, name, server, arguments, status, output,
-                                is_error, cut, duration_s)
+                                is_error, truncated, duration_s)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
@@ -413,7 +412,7 @@ def _write_tools(db: sqlite3.Connection, conv_id: str, message: Message) -> None
                 call.status,
                 call.output,
                 int(call.is_error),
-                call.cut,
+                int(call.truncated),
                 call.duration_s,
             )
             for seq, call in enumerate(message.tool_calls)
@@ -424,14 +423,14 @@ def _write_tools(db: sqlite3.Connection, conv_id: str, message: Message) -> None
 def _read_tools(db: sqlite3.Connection, conv_id: str) -> dict[str, list[ToolExchange]]:
     """Message id -> its tool calls, in order."""
     calls: dict[str, list[ToolExchange]] = {}
-    for message_id, call_id, name, server, arguments, status, output, is_error, cut, duration in db.execute(
+    for message_id, call_id, name, server, arguments, status, output, is_error, truncated, duration in db.execute(
         """
-        SELECT message_id, call_id, name, server, arguments, status, output, is_error, cut, duration_s
+        SELECT message_id, call_id, name, server, arguments, status, output, is_error, truncated, duration_s
         FROM tool_calls WHERE conversation_id = ? ORDER BY message_id, seq
         """,
         (conv_id,),
     ):
-        known = status if status in ("pending", "ran", "declined", "cancelled", "failed") else "failed"
+        known = status if status in ("pending", "ran", "declined", "cancelled") else "ran"
         calls.setdefault(message_id, []).append(
             ToolExchange(
                 call_id=call_id,
@@ -441,7 +440,7 @@ def _read_tools(db: sqlite3.Connection, conv_id: str) -> dict[str, list[ToolExch
                 status=cast("ToolStatus", known),
                 output=output,
                 is_error=bool(is_error),
-                cut=cut,
+                truncated=bool(truncated),
                 duration_s=duration,
             )
         )
@@ -1121,14 +1120,12 @@ def _fenced(text: str, info: str = "") -> list[str]:
 
 def tool_markdown(call: ToolExchange) -> list[str]:
     """A tool call as Markdown lines: who was called and how it went, the arguments as JSON, the output sent
-    back (literal, in a fence) and what the cap cut."""
+    back (literal, in a fence; a capped one ends saying where it was cut)."""
     took = f" ({call.duration_s:.1f} s)" if call.duration_s is not None else ""
     out = [f"**Tool call** `{call.label}` — {call.outcome}{took}", ""]
-    out += [*_fenced(pretty_arguments(call.arguments), "json"), ""]
+    out += [*_fenced(call.pretty_arguments(), "json"), ""]
     if call.output:
         out += ["Error:" if call.is_error else "Result:", "", *_fenced(call.output, "text"), ""]
-    if call.cut:
-        out += [f"_({call.cut:,} more characters of the result were cut, not sent)_", ""]
     return out
 
 
