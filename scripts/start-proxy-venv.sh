@@ -15,7 +15,7 @@ ok() {
 import importlib.metadata as m
 assert m.version("litellm") == "1.99.4", m.version("litellm")
 m.version("prisma")
-import fastapi, uvicorn  # noqa: F401  (the [proxy] extra)
+import fastapi, uvicorn, mcp  # noqa: F401  (the [proxy] extra; mcp runs the gateway tests' stdio server)
 EOF
 }
 

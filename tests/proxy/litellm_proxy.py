@@ -273,12 +273,16 @@ def missing_proxy_message(exe: Path | None = None) -> str:
 
 
 def build_config(
-    upstream_base: str, master_key: str = MASTER_KEY, extra_models: list[dict[str, Any]] | None = None
+    upstream_base: str,
+    master_key: str = MASTER_KEY,
+    extra_models: list[dict[str, Any]] | None = None,
+    mcp_servers: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The proxy config: every model points at the fake upstream (``upstream_base`` = ``http://127.0.0.1:P``).
 
     ``extra_models`` are appended to the model list; their ``api_base`` may name ``$UPSTREAM`` for
-    ``upstream_base``."""
+    ``upstream_base``. ``mcp_servers`` becomes the config's ``mcp_servers:`` (LiteLLM's MCP gateway; see
+    :func:`mcp_test_servers`)."""
     openai_base = f"{upstream_base}/v1"
     dbx_base = f"{upstream_base}/serving-endpoints"
 
@@ -334,7 +338,7 @@ def build_config(
         entry = json.loads(json.dumps(extra).replace("$UPSTREAM", upstream_base))
         entry.setdefault("litellm_params", {}).setdefault("api_key", UPSTREAM_KEY)
         model_list.append(entry)
-    return {
+    config: dict[str, Any] = {
         "model_list": model_list,
         "general_settings": {"master_key": master_key},
         "litellm_settings": {
@@ -350,6 +354,23 @@ def build_config(
             "cooldown_time": 0,
             "disable_cooldowns": True,
         },
+    }
+    if mcp_servers:
+        config["mcp_servers"] = mcp_servers
+    return config
+
+
+MCP_TOOL_SERVER = Path(__file__).with_name("mcp_tool_server.py")
+"""The small MCP server (official ``mcp`` SDK, stdio) the gateway tests put behind the proxy."""
+
+
+def mcp_test_servers(*names: str, executable: Path | None = None) -> dict[str, dict[str, Any]]:
+    """``mcp_servers:`` entries running :data:`MCP_TOOL_SERVER` over stdio with the proxy venv's Python (which has
+    the ``mcp`` SDK LiteLLM needs; LiteLLM only runs commands named ``python``, ``npx``, ... )."""
+    python = (executable or litellm_executable()).parent / "python"
+    return {
+        name: {"transport": "stdio", "command": str(python), "args": [str(MCP_TOOL_SERVER), name]}
+        for name in names or ("testtools",)
     }
 
 
@@ -375,6 +396,7 @@ def proxy_env(master_key: str = MASTER_KEY) -> dict[str, str]:
             "no_proxy": "127.0.0.1,localhost",
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
+            "LITELLM_ENABLE_MCP_STDIO": "true",  # newer LiteLLM starts stdio MCP servers only with it
         }
     )
     return env
@@ -467,6 +489,7 @@ def start_proxy(
     ready_timeout: float = 60.0,
     executable: Path | None = None,
     extra_models: list[dict[str, Any]] | None = None,
+    mcp_servers: dict[str, dict[str, Any]] | None = None,
 ) -> LiteLLMProxy:
     """Start ``litellm --config`` on 127.0.0.1 and wait until it answers ``/health/liveliness``."""
     exe = executable or litellm_executable()
@@ -477,7 +500,7 @@ def start_proxy(
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "litellm_config.yaml"
     # JSON is valid YAML: no YAML library needed in the test venv.
-    config_path.write_text(json.dumps(build_config(upstream.base_url, master_key, extra_models), indent=2))
+    config_path.write_text(json.dumps(build_config(upstream.base_url, master_key, extra_models, mcp_servers), indent=2))
     attempts = 1 if port is not None else 3
     last_error: Exception | None = None
     for attempt in range(attempts):

@@ -78,6 +78,24 @@ class ModelOverride:
 
 
 @dataclass(frozen=True, slots=True)
+class McpServerConfig:
+    """``[mcp.servers.NAME]``: a local MCP server the console starts over stdio (never given the proxy key)."""
+
+    command: str
+    """The program to run (looked up on ``PATH``)."""
+    args: tuple[str, ...] = ()
+    """Its arguments."""
+    env: dict[str, str] = field(default_factory=dict)
+    """Variables set for it, on top of a clean environment (``HOME``, ``PATH``, ``USER``, ... only)."""
+
+
+DEFAULT_MAX_TOOL_ROUNDS = 8
+"""Tool rounds allowed per prompt (``max_tool_rounds``)."""
+DEFAULT_TOOL_TIMEOUT = 60.0
+"""Seconds one tool call may take (``tool_timeout``)."""
+
+
+@dataclass(frozen=True, slots=True)
 class FileConfig:
     """What ``config.toml`` may hold."""
 
@@ -105,6 +123,14 @@ class FileConfig:
     """``[keys]``: binding id -> keys (``"ctrl+g"``, ``"f7,ctrl+y"``), remapping the console's keys."""
     paste_chip_lines: int = DEFAULT_PASTE_CHIP_LINES
     """A paste of more lines than this becomes an attachment chip (0: never)."""
+    mcp_servers: dict[str, McpServerConfig] = field(default_factory=dict)
+    """``[mcp.servers.NAME]``: local MCP servers (stdio)."""
+    tools: tuple[str, ...] = ()
+    """``tools = [...]``: the tools offered to models (names, ``server/name``, a server's name, or ``"all"``)."""
+    max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS
+    """Tool rounds allowed per prompt before the turn stops."""
+    tool_timeout: float = DEFAULT_TOOL_TIMEOUT
+    """Seconds one tool call may take."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +161,14 @@ class Settings:
     """Binding id -> keys from ``[keys]`` (the UI checks the ids)."""
     paste_chip_lines: int = DEFAULT_PASTE_CHIP_LINES
     """A paste of more lines than this becomes an attachment chip in the console (0: never)."""
+    mcp_servers: dict[str, McpServerConfig] = field(default_factory=dict)
+    """Local MCP servers from ``[mcp.servers.NAME]``."""
+    tools: tuple[str, ...] = ()
+    """The tools offered to models (``--tools`` or ``tools = [...]``; ``("all",)`` for every one; empty: none)."""
+    max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS
+    """Tool rounds allowed per prompt."""
+    tool_timeout: float = DEFAULT_TOOL_TIMEOUT
+    """Seconds one tool call may take."""
     config_path: Path | None = None
     """The config file that was read, if any."""
     profile: str | None = None
@@ -340,7 +374,8 @@ def _no_extra(prefix: str, data: Mapping[str, Any], allowed: frozenset[str]) -> 
 
 
 _OVERRIDE_KEYS = frozenset(f.name for f in fields(ModelOverride))
-_FILE_KEYS = frozenset(f.name for f in fields(FileConfig))
+_FILE_KEYS = frozenset(f.name for f in fields(FileConfig)) - {"mcp_servers"} | {"mcp"}
+_MCP_SERVER_KEYS = frozenset({"command", "args", "env"})
 
 
 def _model_override(where: str, value: object) -> ModelOverride:
@@ -371,6 +406,46 @@ def _opt_endpoint(where: str, value: object) -> Literal["responses", "chat"] | N
 def _paste_chip_lines(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise _Invalid("paste_chip_lines", "Input should be a whole number of lines, 0 or more (0: never)")
+    return value
+
+
+def _mcp_servers(value: object) -> dict[str, McpServerConfig]:
+    """``[mcp]`` holds ``[mcp.servers.NAME]`` tables of ``command``, ``args`` and ``env``."""
+    mcp = _table("mcp", value)
+    _no_extra("mcp.", mcp, frozenset({"servers"}))
+    servers: dict[str, McpServerConfig] = {}
+    for name, table in _table("mcp.servers", mcp.get("servers", {})).items():
+        where = f"mcp.servers.{name}"
+        if not str(name).strip() or "/" in str(name):
+            raise _Invalid(where, "a server's name must be non-empty and without '/'")
+        server = _table(where, table)
+        _no_extra(f"{where}.", server, _MCP_SERVER_KEYS)
+        command = server.get("command")
+        if not isinstance(command, str) or not command.strip():
+            raise _Invalid(f"{where}.command", "Input should be the program to run")
+        args = server.get("args", [])
+        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+            raise _Invalid(f"{where}.args", "Input should be a list of strings")
+        env = _table(f"{where}.env", server.get("env", {}))
+        if not all(isinstance(v, str) for v in env.values()):
+            raise _Invalid(f"{where}.env", "Input should be a table of strings")
+        servers[str(name)] = McpServerConfig(command, tuple(args), {str(k): str(v) for k, v in env.items()})
+    return servers
+
+
+def parse_tool_names(value: object, where: str = "tools") -> tuple[str, ...]:
+    """``tools``: a list of names (or ``"all"``); ``--tools``: ``NAME[,NAME...]`` or ``all``. Empty: no tools."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _Invalid(where, 'Input should be a list of tool names, or "all"')
+    names = tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
+    return ("all",) if "all" in names else names
+
+
+def _rounds(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _Invalid("max_tool_rounds", "Input should be a whole number of rounds, 1 or more")
     return value
 
 
@@ -411,6 +486,10 @@ def parse_file_config(data: Mapping[str, Any]) -> FileConfig:
         models=models,
         keys=keys,
         paste_chip_lines=_paste_chip_lines(data.get("paste_chip_lines", DEFAULT_PASTE_CHIP_LINES)),
+        mcp_servers=_mcp_servers(data.get("mcp", {})),
+        tools=parse_tool_names(data.get("tools", [])),
+        max_tool_rounds=_rounds(data.get("max_tool_rounds", DEFAULT_MAX_TOOL_ROUNDS)),
+        tool_timeout=_positive_float("tool_timeout", data.get("tool_timeout", DEFAULT_TOOL_TIMEOUT)),
     )
 
 
@@ -482,6 +561,10 @@ def load_settings(
         models=dict(file_config.models),
         keys=dict(file_config.keys),
         paste_chip_lines=file_config.paste_chip_lines,
+        mcp_servers=dict(file_config.mcp_servers),
+        tools=file_config.tools,
+        max_tool_rounds=file_config.max_tool_rounds,
+        tool_timeout=file_config.tool_timeout,
         config_path=path if path.exists() else None,
         profile=None if demo else choice.name,
         profiles=tuple(file_config.profiles),

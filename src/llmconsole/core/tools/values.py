@@ -17,11 +17,10 @@ from typing import Any, Literal
 from llmconsole.core.redact import one_line
 
 __all__ = [
-    "DEFAULT_CALL_TIMEOUT_S",
-    "DEFAULT_MAX_ROUNDS",
     "MAX_RESULT_BYTES",
     "ToolArgumentsError",
     "ToolCall",
+    "ToolListing",
     "ToolResult",
     "ToolSource",
     "ToolSpec",
@@ -32,10 +31,6 @@ ToolSource = Literal["proxy", "local"]
 
 MAX_RESULT_BYTES = 32 * 1024
 """A result's text is cut to this many UTF-8 bytes before it is sent back to the model (the cut is said)."""
-DEFAULT_CALL_TIMEOUT_S = 60.0
-"""Seconds one tool call may take before it ends as an error."""
-DEFAULT_MAX_ROUNDS = 8
-"""Tool rounds allowed per prompt before the turn stops with one line."""
 
 _EMPTY_SCHEMA: Mapping[str, Any] = {"type": "object", "properties": {}}
 
@@ -185,3 +180,13 @@ class ToolResult:
     def outcome(self) -> str:
         """One word for logs and ``-p``'s stderr line: ``ok``, ``error``, ``declined``."""
         return "declined" if self.declined else "error" if self.is_error else "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolListing:
+    """The tools one place offers, and why there are none or fewer than expected (never an exception)."""
+
+    tools: tuple[ToolSpec, ...] = ()
+    note: str | None = None
+    """One line when something is missing (no gateway, a key without MCP servers, a server that failed);
+    ``llmconsole tools`` prints it, the console only logs it."""
