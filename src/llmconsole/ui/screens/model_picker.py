@@ -1,4 +1,5 @@
-"""The model picker (ctrl+l): type to filter, Enter selects, Escape closes. Like pi's selector."""
+"""The model picker (ctrl+l): type to filter (fuzzy, as the command palette: ``gpt5`` finds ``gpt-5.2``), Enter
+selects, Escape closes. Like pi's selector."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from llmconsole.ui.matching import rank
 from llmconsole.ui.styles import MODALS_CSS
-from llmconsole.ui.widgets.formatting import filter_models, model_option_prompt
+from llmconsole.ui.widgets.formatting import model_option_prompt
 
 if TYPE_CHECKING:
     from textual import events
@@ -75,12 +77,15 @@ def smaller_model(current: ModelInfo, models: Sequence[ModelInfo]) -> ModelInfo 
     return min(candidates, key=lambda pair: pair[0])[1]
 
 
+HINT = "enter selects · esc closes"
+
+
 class ModelPickerModal(ModalScreen[str | None]):
     """Choose a model. Dismisses with the model id, or None on Escape.
 
     | Key | Action |
     | :- | :- |
-    | letters | Filter the list. |
+    | letters | Filter the list (fuzzy: the letters in order, best matches first). |
     | up/down | Move the highlight. |
     | enter | Choose the highlighted model. |
     | escape | Close without choosing. |
@@ -112,7 +117,7 @@ class ModelPickerModal(ModalScreen[str | None]):
             yield Static(self.title_text, id="picker-title", markup=False)
             yield Input(placeholder="type to filter", id="picker-filter")
             yield OptionList(id="picker-list")
-            yield Static("enter selects · esc closes", id="picker-hint", markup=False)
+            yield Static(HINT, id="picker-hint", markup=False)
 
     @property
     def filter_input(self) -> Input:
@@ -132,8 +137,11 @@ class ModelPickerModal(ModalScreen[str | None]):
         self.filter_input.focus()
 
     def _refresh(self, query: str) -> None:
-        shown = filter_models(self.models, query)
+        shown = rank(self.models, query, lambda model: model.id)
         self._shown = [m.id for m in shown]
+        hint = self.query_one("#picker-hint", Static)
+        hint.update(f"no model matches {query.strip()!r} · esc closes" if not shown else HINT)
+        hint.set_class(not shown, "-none")
         option_list = self.option_list
         option_list.set_options(Option(model_option_prompt(m, current=m.id == self.current_id), id=m.id) for m in shown)
         if self.preselect_id in self._shown:
@@ -147,7 +155,8 @@ class ModelPickerModal(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#picker-filter")
     def _filter_submitted(self) -> None:
-        self.dismiss(self.highlighted_id)
+        if self.highlighted_id is not None:  # (with no match, Enter leaves the picker open: the line says why)
+            self.dismiss(self.highlighted_id)
 
     @on(OptionList.OptionSelected, "#picker-list")
     def _option_selected(self, event: OptionList.OptionSelected) -> None:
