@@ -545,7 +545,7 @@ def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
                 if resumed is not None and args.system is not None:
                     conversation.system_prompt = args.system
                 text, images = _with_images(prompt, models)
-                conversation.add_user(text, images=images)
+                conversation.add_user(text, attachments=images)
                 fitted = await _fit_context(client, models[0], conversation, compact=args.compact)
                 if fitted is None:
                     return EXIT_USAGE
@@ -577,7 +577,7 @@ async def _compare(client: ProxyClient, models: list[ModelInfo], prompt: str, ar
     text, images = _with_images(prompt, models)
     for model in models:
         conversation = Conversation(system_prompt=args.system, model=model.id)
-        conversation.add_user(text, images=images)
+        conversation.add_user(text, attachments=images)
         conversations.append(conversation)
     recorders = [_Recorder(not args.no_history, c, kind="compare", demo=args.demo) for c in conversations]
     try:

@@ -16,7 +16,7 @@ from llmconsole.core.attachments import (
     paste_attachment,
 )
 from llmconsole.core.chat.conversation import Conversation
-from llmconsole.core.images import ImageError
+from llmconsole.core.images import AttachmentError
 from llmconsole.core.proxy.chat_completions import chat_messages
 
 PNG = base64.b64decode(
@@ -64,7 +64,7 @@ def test_text_file_travels_as_a_fenced_block_headed_by_its_name(tmp_path: Path) 
 )
 def test_bad_text_files_are_refused_with_one_line(tmp_path: Path, content: bytes, words: str) -> None:
     (tmp_path / "f.txt").write_bytes(content)
-    with pytest.raises(ImageError) as info:
+    with pytest.raises(AttachmentError) as info:
         attach_files("read @f.txt", images_supported=True, model_id="m", base=tmp_path)
     message = str(info.value)
     assert words in message and "f.txt" in message and "\n" not in message
@@ -83,7 +83,7 @@ def test_pdf_is_an_input_file_for_models_with_image_input(tmp_path: Path) -> Non
         "file_data": "data:application/pdf;base64," + base64.b64encode(b"%PDF-1.4 tiny").decode(),
     }
     conv = Conversation()
-    conv.add_user(attached.text, images=attached.urls)
+    conv.add_user(attached.text, attachments=attached.urls)
     content = conv.to_input_items()[0]["content"]
     assert [p["type"] for p in content] == ["input_text", "input_file"]
     chat = chat_messages(conv.to_input_items(), None)
@@ -91,13 +91,13 @@ def test_pdf_is_an_input_file_for_models_with_image_input(tmp_path: Path) -> Non
         "type": "file",
         "file": {"filename": "paper one.pdf", "file_data": part["file_data"]},
     }
-    with pytest.raises(ImageError, match="has no file \\(PDF\\) input: pick"):
+    with pytest.raises(AttachmentError, match="has no file \\(PDF\\) input: pick"):
         attach_files("summarise @'paper one.pdf'", images_supported=False, model_id="m", base=tmp_path)
 
 
 def test_pdf_refused_for_a_model_without_image_input(tmp_path: Path) -> None:
     (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4")
-    with pytest.raises(ImageError) as info:
+    with pytest.raises(AttachmentError) as info:
         attach_files("read @doc.pdf", images_supported=False, model_id="llama", base=tmp_path, hint="use another")
     assert str(info.value) == "llama has no file (PDF) input: use another"
 
@@ -126,7 +126,7 @@ def test_load_text_language_from_suffix(tmp_path: Path) -> None:
 def test_a_missing_file_that_looks_like_a_path_stops_the_prompt(tmp_path: Path, ref: str, images: bool) -> None:
     """Any ``@word`` with a ``/`` or an extension is meant as a file (issue 20): one line naming it, and the model's
     lack of image input is not what it says."""
-    with pytest.raises(ImageError) as caught:
+    with pytest.raises(AttachmentError) as caught:
         attach_files(f"summarise {ref} please", images_supported=images, model_id="m", base=tmp_path)
     name = ref.strip("@\"',").removeprefix("./").removeprefix("~/")
     assert caught.value.message.startswith("cannot attach ") and caught.value.message.endswith(": no such file")
@@ -135,7 +135,7 @@ def test_a_missing_file_that_looks_like_a_path_stops_the_prompt(tmp_path: Path, 
 
 def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
-    with pytest.raises(ImageError, match=r"src: not a file"):
+    with pytest.raises(AttachmentError, match=r"src: not a file"):
         attach_files("look at @src/", images_supported=True, model_id="m", base=tmp_path)
 
 

@@ -125,7 +125,7 @@ def test_the_same_conversation_becomes_a_chat_body() -> None:
     conv.add_user("first")
     reply = conv.add_assistant("m")
     reply.text = "answer"
-    conv.add_user("look", images=[IMAGE])
+    conv.add_user("look", attachments=[IMAGE])
     model = ModelInfo(id="m", reasoning=True, max_output_tokens=999)
     body, dropped = build_chat_request(model, conv.to_request(), system_prompt="Be brief", reasoning_effort="low")
     assert body["messages"] == [

@@ -32,7 +32,7 @@ from llmconsole.core.events import (
 )
 from llmconsole.core.proxy.client import ProxyClient
 from llmconsole.core.proxy.models import ModelInfo
-from llmconsole.core.proxy.params import MAX_REQUESTS_PER_SEND, LearnedParams
+from llmconsole.core.proxy.params import MAX_ATTEMPTS_PER_SEND, LearnedParams
 
 from .fakes import KEY, ChunkStream, FakeProxy, settings, sse, text_stream
 
@@ -362,7 +362,7 @@ async def test_a_send_makes_at_most_four_requests() -> None:
     client, (model,) = await discovered(proxy, system_prompt="Be brief")
     with pytest.raises(BadRequestError):
         [e async for e in client.stream_response(model, conversation().to_request(), reasoning_effort="low")]
-    assert len(calls) == MAX_REQUESTS_PER_SEND == 4
+    assert len(calls) == MAX_ATTEMPTS_PER_SEND == 4
     await client.aclose()
 
 

@@ -121,7 +121,7 @@ def test_closed_store_raises_history_error(store: HistoryStore) -> None:
 
 def test_round_trip_keeps_every_field(store: HistoryStore) -> None:
     conv = Conversation(system_prompt="be brief")
-    user = conv.add_user("look at this", images=["data:image/png;base64,AAAA"])
+    user = conv.add_user("look at this", attachments=["data:image/png;base64,AAAA"])
     store.add_message(conv, user)
     reply = conv.add_assistant("gpt-test")
     store.add_message(conv, reply)
@@ -142,7 +142,7 @@ def test_round_trip_keeps_every_field(store: HistoryStore) -> None:
     assert loaded.created_at == pytest.approx(conv.created_at)
     assert [m.id for m in loaded.messages] == [user.id, reply.id]
     got_user, got_reply = loaded.messages
-    assert got_user.images == ["data:image/png;base64,AAAA"]
+    assert got_user.attachments == ["data:image/png;base64,AAAA"]
     assert got_user.status is None and got_user.role == "user"
     assert got_reply.text == "a reply"
     assert got_reply.reasoning == "thinking"
@@ -645,7 +645,7 @@ def test_export_marks_how_replies_ended(
     note: str | None,
 ) -> None:
     conv = Conversation(system_prompt="You are terse.")
-    store.add_message(conv, conv.add_user("Explain", images=["data:image/png;base64,AA"]))
+    store.add_message(conv, conv.add_user("Explain", attachments=["data:image/png;base64,AA"]))
     reply = conv.add_assistant("gpt-test")
     reply.text = "Here:\n```python\nprint(1)"  # an unclosed fence
     reply.status = status  # type: ignore[assignment]

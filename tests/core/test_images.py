@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from llmconsole.core import images
-from llmconsole.core.images import ImageError, attach_images, extract_image_refs, load_image
+from llmconsole.core.images import AttachmentError, attach_images, extract_image_refs, load_image
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -21,7 +21,7 @@ def test_png_becomes_a_data_url(tmp_path: Path) -> None:
 def test_a_text_file_named_png_is_refused(tmp_path: Path) -> None:
     file = tmp_path / "fake.png"
     file.write_text("hello")
-    with pytest.raises(ImageError, match="not a PNG"):
+    with pytest.raises(AttachmentError, match="not a PNG"):
         load_image(file)
 
 
@@ -29,12 +29,12 @@ def test_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(images, "MAX_IMAGE_BYTES", 10)
     file = tmp_path / "big.png"
     file.write_bytes(PNG)
-    with pytest.raises(ImageError, match="limit"):
+    with pytest.raises(AttachmentError, match="limit"):
         load_image(file)
 
 
 def test_missing_file() -> None:
-    with pytest.raises(ImageError, match="no such file"):
+    with pytest.raises(AttachmentError, match="no such file"):
         load_image("/nonexistent/x.png")
 
 
@@ -48,7 +48,7 @@ def test_at_references(tmp_path: Path) -> None:
 
 def test_no_image_input_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "a.png").write_bytes(PNG)
-    with pytest.raises(ImageError, match="no image input"):
+    with pytest.raises(AttachmentError, match="no image input"):
         attach_images("look @a.png", images_supported=False, model_id="llama", base=tmp_path)
     text, attached = attach_images("look @a.png", images_supported=True, model_id="gpt-5", base=tmp_path)
     assert text == "look" and len(attached) == 1
@@ -60,7 +60,7 @@ def test_prompt_without_refs_is_untouched() -> None:
 
 @pytest.mark.parametrize("ref", ["@gone.png", "@gone.JPG", '@"my gone.webp"', "@gone.png,"])
 def test_a_missing_image_is_an_error_naming_it(tmp_path: Path, ref: str) -> None:
-    with pytest.raises(ImageError) as caught:
+    with pytest.raises(AttachmentError) as caught:
         attach_images(f"what is in {ref} here", images_supported=True, model_id="m", base=tmp_path)
     assert "gone" in caught.value.message and "no such file" in caught.value.message
     assert caught.value.exit_code == 2
@@ -68,11 +68,11 @@ def test_a_missing_image_is_an_error_naming_it(tmp_path: Path, ref: str) -> None
 
 def test_an_unreadable_image_is_an_error_naming_it(tmp_path: Path) -> None:
     (tmp_path / "folder.png").mkdir()
-    with pytest.raises(ImageError, match=r"folder\.png: not a file"):
+    with pytest.raises(AttachmentError, match=r"folder\.png: not a file"):
         attach_images("see @folder.png", images_supported=True, model_id="m", base=tmp_path)
     broken = tmp_path / "link.png"
     broken.symlink_to(tmp_path / "nowhere.png")
-    with pytest.raises(ImageError, match=r"link\.png: no such file"):
+    with pytest.raises(AttachmentError, match=r"link\.png: no such file"):
         attach_images("see @link.png", images_supported=True, model_id="m", base=tmp_path)
 
 

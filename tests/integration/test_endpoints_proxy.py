@@ -199,7 +199,7 @@ async def test_declared_model_goes_straight_to_chat_with_the_same_conversation(
     conv.add_user("first")
     reply = conv.add_assistant(DECLARED)
     reply.text = "an answer"
-    conv.add_user("and this picture?", images=[IMAGE])
+    conv.add_user("and this picture?", attachments=[IMAGE])
     events = await turn(client, DECLARED, conv, system_prompt="Be brief")
     assert transport.posts() == [("/v1/chat/completions", 200)]
     assert upstream.requests_for(DECLARED, "responses") == []

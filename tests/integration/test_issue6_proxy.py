@@ -134,6 +134,6 @@ async def test_image_attached_in_the_app_reaches_the_upstream(
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert main.pane.replies[-1].text == "One black pixel."
-        assert main.conversation.messages[0].images
+        assert main.conversation.messages[0].attachments
     (request,) = upstream.requests_for("gpt-5.2")
     assert "data:image/png;base64,iVBORw0KGgo" in request.raw.decode()

@@ -208,7 +208,7 @@ async def test_at_path_attaches_an_image_shown_before_and_after(tmp_path: Path) 
         url = "data:image/png;base64," + base64.b64encode(PNG).decode()
         assert _image_parts(transport.posts[-1]) == [url]
         user = main.conversation.messages[0]
-        assert user.text == "what is this" and user.images == [url]
+        assert user.text == "what is this" and user.attachments == [url]
         assert "▣ 1 image: image/png 72 B" in str(main.pane.query(".user-message").first().render())
         assert "I received an image of 72 bytes" in main.pane.replies[-1].text
         assert not main.attachments.display
@@ -334,5 +334,5 @@ async def test_resend_keeps_the_prompts_images(tmp_path: Path) -> None:
         assert len(transport.posts) == 2
         assert _image_parts(transport.posts[1]) == [url, url]  # the first turn's image and the resent one's
         users = [m for m in main.conversation.messages if m.role == "user"]
-        assert [(u.text, u.images) for u in users] == [("what is this", [url])] * 2
+        assert [(u.text, u.attachments) for u in users] == [("what is this", [url])] * 2
         assert "I received an image of 72 bytes" in main.pane.replies[-1].text

@@ -27,7 +27,7 @@ from llmconsole.core.images import (  # noqa: PLC2701 - the @path grammar is sha
     IMAGE_SUFFIXES,
     MAX_IMAGE_BYTES,
     Attachment,
-    ImageError,
+    AttachmentError,
     extract_image_refs,
     load_image,
     read_capped,
@@ -125,9 +125,9 @@ def load_text(path: Path | str) -> TextAttachment:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ImageError(_binary(file)) from None
+        raise AttachmentError(_binary(file)) from None
     if "\x00" in text:
-        raise ImageError(_binary(file))
+        raise AttachmentError(_binary(file))
     return TextAttachment(name=file.name, text=text, language=_LANGUAGES.get(file.suffix.lower(), ""))
 
 
@@ -141,11 +141,11 @@ def load_pdf(path: Path | str) -> Attachment:
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise ImageError(f"cannot attach {file}: {exc.strerror or 'unreadable'}") from None
+        raise AttachmentError(f"cannot attach {file}: {exc.strerror or 'unreadable'}") from None
     if not data.startswith(b"%PDF-"):
-        raise ImageError(f"cannot attach {file}: not a PDF")
+        raise AttachmentError(f"cannot attach {file}: not a PDF")
     if len(data) > MAX_PDF_BYTES:
-        raise ImageError(
+        raise AttachmentError(
             f"cannot attach {file}: {len(data) / 1_048_576:.1f} MB is over the {MAX_PDF_BYTES // 1_048_576} MB limit"
         )
     url = f"data:{PDF_MIME};name={quote(file.name)};base64,{base64.b64encode(data).decode('ascii')}"
@@ -216,7 +216,7 @@ def attach_files(
     hint: str = "pick a model with the images badge",
     pasted: list[TextAttachment] | None = None,
 ) -> Attached:
-    """Resolve every ``@path`` in ``prompt`` (and add ``pasted`` blocks). One :class:`ImageError` line when
+    """Resolve every ``@path`` in ``prompt`` (and add ``pasted`` blocks). One :class:`AttachmentError` line when
     a file cannot go: missing (any ``@word`` with a ``/`` or an extension is meant as a file), binary, too large,
     or an image or PDF for a model without image input. ``@@word`` sends ``@word``."""
     _, found = extract_image_refs(prompt, base, include_missing=True)
@@ -227,12 +227,12 @@ def attach_files(
     result = Attached(text=text)  # (without references: the prompt, ``@@word`` read as ``@word``)
     for path in images:  # a reference that looks like a path and is not a file: nothing goes
         if not path.is_file():
-            raise ImageError(f"cannot attach {path}: {'not a file' if path.exists() else 'no such file'}")
+            raise AttachmentError(f"cannot attach {path}: {'not a file' if path.exists() else 'no such file'}")
     for path in [*named, *images]:
         kind = kind_of(path)
         if kind in ("image", "pdf") and not images_supported:
             what = "image" if kind == "image" else "file (PDF)"
-            raise ImageError(f"{model_id} has no {what} input: {hint}")
+            raise AttachmentError(f"{model_id} has no {what} input: {hint}")
         if kind == "image":
             result.urls.append(load_image(path).data_url)
         elif kind == "pdf":
@@ -240,7 +240,7 @@ def attach_files(
         elif kind == "text":
             result.texts.append(load_text(path))
         else:
-            raise ImageError(_binary(path))
+            raise AttachmentError(_binary(path))
     result.texts.extend(pasted or [])
     if result.texts:
         blocks = "\n\n".join(attachment.block() for attachment in result.texts)

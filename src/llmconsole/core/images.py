@@ -39,8 +39,9 @@ def looks_like_path(name: str) -> bool:
     return "/" in name or _EXTENSION.fullmatch(Path(name).suffix) is not None
 
 
-class ImageError(LLMConsoleError):
-    """An image cannot be attached (missing, not an image, too large, or the model has no image input)."""
+class AttachmentError(LLMConsoleError):
+    """A file cannot be attached (an image, a PDF, a text file: missing, unreadable, binary, too large, or the
+    model has no input for it)."""
 
     exit_code = 2
 
@@ -76,7 +77,7 @@ def load_image(path: Path | str) -> Attachment:
     )
     mime = sniff_mime(data[:16])
     if mime is None:
-        raise ImageError(f"cannot attach {file}: not a PNG, JPEG, GIF or WebP image")
+        raise AttachmentError(f"cannot attach {file}: not a PNG, JPEG, GIF or WebP image")
     url = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
     return Attachment(path=file, mime=mime, size=len(data), data_url=url)
 
@@ -87,15 +88,15 @@ def read_capped(file: Path, limit: int, too_big: Callable[[int], str], *, requir
     try:
         size = file.stat().st_size
     except OSError:
-        raise ImageError(f"cannot attach {file}: no such file") from None
+        raise AttachmentError(f"cannot attach {file}: no such file") from None
     if require_file and not file.is_file():
-        raise ImageError(f"cannot attach {file}: not a file")
+        raise AttachmentError(f"cannot attach {file}: not a file")
     if size > limit:
-        raise ImageError(f"cannot attach {file}: {too_big(size)}")
+        raise AttachmentError(f"cannot attach {file}: {too_big(size)}")
     try:
         return file.read_bytes()
     except OSError as exc:
-        raise ImageError(f"cannot attach {file}: {exc.strerror}") from None
+        raise AttachmentError(f"cannot attach {file}: {exc.strerror}") from None
 
 
 def extract_image_refs(
@@ -148,5 +149,5 @@ def attach_images(
     if not paths:
         return prompt, []
     if not images_supported:
-        raise ImageError(f"{model_id} has no image input: pick a model with the images badge (ctrl+l)")
+        raise AttachmentError(f"{model_id} has no image input: pick a model with the images badge (ctrl+l)")
     return text, [load_image(path) for path in paths]

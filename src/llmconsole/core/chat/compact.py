@@ -69,7 +69,7 @@ def fitting_tail(
 
 
 def _copy(message: Message, parent: str | None) -> Message:
-    return dataclasses.replace(message, id=new_id(), parent_id=parent, images=list(message.images))
+    return dataclasses.replace(message, id=new_id(), parent_id=parent, attachments=list(message.attachments))
 
 
 def branch_with(conv: Conversation, head: Sequence[Message], kept: Sequence[Message]) -> list[Message]:

@@ -39,7 +39,7 @@ def estimate_text(text: str) -> int:
 
 
 def estimate_message(message: Message) -> int:
-    tokens = estimate_text(message.text) + IMAGE_TOKENS * len(message.images) + 4  # + the per-message overhead
+    tokens = estimate_text(message.text) + IMAGE_TOKENS * len(message.attachments) + 4  # + the per-message overhead
     if message.tool_calls:
         from llmconsole.core.chat.conversation import tool_chars  # (loaded after the first frame)
 
@@ -173,13 +173,13 @@ class ContextMeter:
         cache = self.exact
         for message in messages:
             known = cache.get((model_id, message.id))
-            if message.images:
+            if message.attachments:
                 exact = False
             if known is None:
                 exact = False
                 total += estimate_message(message)
             else:
-                total += known + IMAGE_TOKENS * len(message.images)
+                total += known + IMAGE_TOKENS * len(message.attachments)
         if prompt:
             counted = self._prompt
             if counted is not None and counted[0] == model_id and counted[1] == prompt:

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 Role = Literal["user", "assistant"]
 MessageStatus = EndReason | Literal["streaming"]
+FAILED_STATUSES: frozenset[MessageStatus] = frozenset({"error", "rate_limited", "interrupted"})
+"""How a failed reply ended: after one, its prompt counts as unanswered (a refusal, a truncation and a cancel
+are not failures)."""
 ToolStatus = Literal["pending", "ran", "declined", "cancelled"]
 """Where a tool call stands: ``pending`` (asked for, not answered yet), ``ran`` (answered: the tool's result,
 an MCP ``isError`` result, or a failure to run it), ``declined`` (the user said no; the model is told),
@@ -120,8 +123,8 @@ class Message:
     end_reason: str | None = None
     """Why a ``truncated`` reply stopped (``incomplete_details.reason``: ``max_output_tokens``,
     ``content_filter``, …; ``""`` when the proxy gave none; None when unknown, e.g. older history)."""
-    images: list[str] = field(default_factory=list)
-    """Data URLs of images attached to a user message."""
+    attachments: list[str] = field(default_factory=list)
+    """Data URLs of the files attached to a user message: images, and PDFs (text files become its text)."""
     created_at: float = field(default_factory=time.time)
     ttft_s: float | None = None
     """Time to first token, seconds."""
@@ -152,8 +155,8 @@ class Conversation:
     def _parent(self) -> str | None:
         return self.messages[-1].id if self.messages else None
 
-    def add_user(self, text: str, images: list[str] | None = None) -> Message:
-        message = Message(role="user", text=text, images=list(images or []), parent_id=self._parent())
+    def add_user(self, text: str, attachments: list[str] | None = None) -> Message:
+        message = Message(role="user", text=text, attachments=list(attachments or []), parent_id=self._parent())
         self.messages.append(message)
         if not self.title:
             self.title = title_from_prompt(text)
@@ -179,11 +182,11 @@ class Conversation:
                     items.append({"role": "assistant", "content": message.text})
                 items.extend(tool_items(message.tool_calls))
                 continue
-            if message.images:
+            if message.attachments:
                 content: list[dict[str, Any]] = [{"type": "input_text", "text": message.text}]
                 from llmconsole.core.attachments import file_part
 
-                for url in message.images:  # images, and PDFs (input_file) riding along as data URLs
+                for url in message.attachments:  # images, and PDFs (input_file) riding along as data URLs
                     content.append(file_part(url) or {"type": "input_image", "image_url": url})
                 items.append({"role": "user", "content": content})
             else:
@@ -197,7 +200,7 @@ class Conversation:
     def estimated_tokens(self) -> int:
         """A cheap estimate (4 characters a token) of what the conversation costs as input."""
         chars = len(self.system_prompt or "") + sum(len(m.text) + tool_chars(m) for m in self.messages)
-        images = sum(len(m.images) for m in self.messages)
+        images = sum(len(m.attachments) for m in self.messages)
         return chars // 4 + images * 1_000
 
 

@@ -25,7 +25,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Protocol
 
 from llmconsole.core.chat.context import ContextGauge, ContextMeter
-from llmconsole.core.chat.conversation import Conversation, Message, title_from_prompt
+from llmconsole.core.chat.conversation import FAILED_STATUSES, Conversation, Message, title_from_prompt
 from llmconsole.core.chat.streamer import Streamer as Streamer
 from llmconsole.core.chat.streamer import reply_cost as reply_cost
 from llmconsole.core.chat.tree import activate, cut_before, step_sibling
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FAILED = ("error", "rate_limited", "interrupted")
-"""Reply statuses after which the prompt counts as unanswered."""
 MAX_AUTO_RESENDS = 3
 """Automatic resends of one prompt after rate limits, at most."""
 SLICE_S = 0.002
@@ -176,7 +174,7 @@ def continuable(messages: list[Message]) -> tuple[list[Message], set[str]]:
     def drop_unanswered() -> None:
         if kept and kept[-1].role == "user":
             unsent.add(kept.pop().id)
-        elif len(kept) >= 2 and kept[-1].status in FAILED and kept[-2].role == "user":
+        elif len(kept) >= 2 and kept[-1].status in FAILED_STATUSES and kept[-2].role == "user":
             kept.pop()
             unsent.add(kept.pop().id)
 
@@ -185,9 +183,9 @@ def continuable(messages: list[Message]) -> tuple[list[Message], set[str]]:
             drop_unanswered()
             kept.append(message)
             continue
-        if message.status in FAILED and not message.text:
+        if message.status in FAILED_STATUSES and not message.text:
             continue
-        if kept and kept[-1].role == "assistant" and kept[-1].status in FAILED:
+        if kept and kept[-1].role == "assistant" and kept[-1].status in FAILED_STATUSES:
             kept.pop()  # retried in place
         kept.append(message)
     return kept, unsent
@@ -292,7 +290,7 @@ class ChatSession:
         user = conversation.add_user(prompt)
         self.recorder.record_turn(conversation, user)
         for other in siblings:
-            copy = dataclasses.replace(other, id=new_id(), parent_id=user.id, images=list(other.images))
+            copy = dataclasses.replace(other, id=new_id(), parent_id=user.id, attachments=list(other.attachments))
             conversation.others.append(copy)
             self.recorder.record(conversation, copy)
         reply.parent_id = user.id
@@ -310,7 +308,7 @@ class ChatSession:
         last = messages[-1]
         if last.role == "user":
             return last
-        if last.status in FAILED and len(messages) >= 2 and messages[-2].role == "user":
+        if last.status in FAILED_STATUSES and len(messages) >= 2 and messages[-2].role == "user":
             return messages[-2]
         return None
 
@@ -340,11 +338,11 @@ class ChatSession:
         self._emit(PromptDropped(unanswered))
         return unanswered
 
-    def add_prompt(self, text: str, images: Sequence[str] = ()) -> Message:
+    def add_prompt(self, text: str, attachments: Sequence[str] = ()) -> Message:
         """A new user message (an unanswered one before it is dropped); the resend count starts again."""
         self.drop_unanswered()
         self.auto_resends = 0
-        return self.conversation.add_user(text, images=list(images))
+        return self.conversation.add_user(text, attachments=list(attachments))
 
     def rewind_to_unanswered(self) -> Message | None:
         """Make the unanswered prompt the last message again (its failed reply stays stored but leaves the
@@ -360,15 +358,15 @@ class ChatSession:
 
     # -- branches -----------------------------------------------------------------------------------------
 
-    def edit(self, message: Message, text: str, images: Sequence[str] = ()) -> Message:
+    def edit(self, message: Message, text: str, attachments: Sequence[str] = ()) -> Message:
         """Send ``text`` in place of the prompt ``message``: a sibling of it (the original and what followed
         stay, as another branch); an unanswered prompt is simply replaced."""
         if message is self.unanswered() or message not in self.conversation.messages:
-            return self.add_prompt(text, images)
+            return self.add_prompt(text, attachments)
         cut_before(self.conversation, message)
         self.empty_failures.clear()
         self.auto_resends = 0
-        return self.conversation.add_user(text, images=list(images))
+        return self.conversation.add_user(text, attachments=list(attachments))
 
     def regenerate(self, message: Message, client: Streamer, model: ModelInfo) -> ReplyRun:
         """A new answer by ``model``: to the prompt before ``message`` when it is a reply (a sibling of it,

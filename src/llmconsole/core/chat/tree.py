@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from llmconsole.core.chat.conversation import Conversation, Message
-
-FAILED = ("error", "rate_limited", "interrupted")
+from llmconsole.core.chat.conversation import FAILED_STATUSES, Conversation, Message
 
 
 def all_messages(conv: Conversation) -> list[Message]:
@@ -30,7 +28,7 @@ def link_chain(messages: Sequence[Message]) -> None:
 
 def is_attempt(message: Message) -> bool:
     """A reply that failed with nothing received (not shown as a sibling)."""
-    return message.role == "assistant" and message.status in FAILED and not message.text
+    return message.role == "assistant" and message.status in FAILED_STATUSES and not message.text
 
 
 class Tree:

@@ -5,7 +5,8 @@
 interruption carrying the partial text). Errors before the stream starts are raised as typed
 :mod:`llmconsole.core.errors` exceptions. A 400 naming request fields that are not accepted drops them
 and retries while each retry names a new droppable field (at most one retry per field and
-:data:`~llmconsole.core.proxy.params.MAX_REQUESTS_PER_SEND` requests per send); they are remembered per proxy and model.
+:data:`~llmconsole.core.proxy.params.MAX_ATTEMPTS_PER_SEND` attempts per send); they are remembered per proxy and
+model.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from llmconsole.core.proxy import chat_completions, discovery, endpoints
 from llmconsole.core.proxy.http_errors import error_from_event, error_from_response
 from llmconsole.core.proxy.models import Endpoint, ModelInfo
 from llmconsole.core.proxy.params import (
-    MAX_REQUESTS_PER_SEND,
+    MAX_ATTEMPTS_PER_SEND,
     LearnedParams,
     build_request,
     configured_params,
@@ -382,7 +383,7 @@ class ProxyClient:
         if may_switch:
             endpoint = self.endpoints.lookup(self.proxy_key, model.id) or endpoint
         route_error: ProxyError | None = None  # the answer that sent this request to the other endpoint
-        for attempt in range(MAX_REQUESTS_PER_SEND):
+        for attempt in range(MAX_ATTEMPTS_PER_SEND):
             build = chat_completions.build_chat_request if endpoint == "chat" else build_request
             body, dropped = build(
                 model,
@@ -410,7 +411,7 @@ class ProxyClient:
                         raise route_error  # missing on both: the first answer says more
                     fresh = [f for f in rejected_fields(error, body) if f not in tried]
                     fresh = [f for f in fresh if f not in configured_params(override)]
-                    if not fresh or attempt == MAX_REQUESTS_PER_SEND - 1:
+                    if not fresh or attempt == MAX_ATTEMPTS_PER_SEND - 1:
                         raise error
                     log.info("%s rejects %s: dropping and retrying", model.id, ", ".join(fresh))
                     for field in fresh:

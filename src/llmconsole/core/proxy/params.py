@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 
 REQUIRED_FIELDS = frozenset({"model", "input", "stream"})
 """Fields of our request that are never dropped: a 400 about one of them is not retried."""
-MAX_REQUESTS_PER_SEND = 4
-"""Requests one send may make while dropping rejected fields (the first one and at most three retries)."""
+MAX_ATTEMPTS_PER_SEND = 4
+"""Attempts one send may make (the first and at most three more: dropping rejected fields, trying the other
+endpoint). Each attempt is one POST, plus one resend when a key command's key was refused (see the client)."""
 _NOT_FIELD_ERRORS = (AuthenticationError, NotFoundError, ContextOverflowError, RateLimitError)
 
 

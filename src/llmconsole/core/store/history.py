@@ -464,7 +464,7 @@ def _usage_from_json(raw: str | None) -> Usage | None:
     return Usage(**{k: v for k, v in data.items() if k in known})
 
 
-def _images_from_json(raw: str | None) -> list[str]:
+def _attachments_from_json(raw: str | None) -> list[str]:
     try:
         data = json.loads(raw or "[]")
     except ValueError:
@@ -695,7 +695,7 @@ class HistoryStore:
                     _usage_to_json(message.usage),
                     message.reasoning,
                     _error_column(message),
-                    json.dumps(message.images),
+                    json.dumps(message.attachments),
                     message.created_at,
                     message.ttft_s,
                     message.duration_s,
@@ -931,7 +931,7 @@ class HistoryStore:
                     reasoning=r[6] or "",
                     error=None if truncated else r[7],
                     end_reason=r[7] if truncated else None,
-                    images=_images_from_json(r[8]),
+                    attachments=_attachments_from_json(r[8]),
                     created_at=r[9],
                     ttft_s=r[10],
                     duration_s=r[11],
@@ -1148,8 +1148,8 @@ def conversation_markdown(conv: Conversation) -> str:
             # Close a code fence the reply left open, so the notes below render as text.
             if message.text.count("```") % 2:
                 out += ["```", ""]
-        if message.images:
-            n = len(message.images)
+        if message.attachments:
+            n = len(message.attachments)
             out += [f"_({n} image{'s' if n != 1 else ''} attached)_", ""]
         for call in message.tool_calls:
             out += tool_markdown(call)
@@ -1210,7 +1210,7 @@ def tree_json(conv: Conversation) -> dict[str, Any]:
                 "end_reason": m.end_reason,
                 "usage": dataclasses.asdict(m.usage) if m.usage is not None else None,
                 "reasoning": m.reasoning,
-                "images": len(m.images),
+                "images": len(m.attachments),
                 "tool_calls": [dataclasses.asdict(call) for call in m.tool_calls],
                 "created_at": m.created_at,
                 "active": m.id in active,

@@ -141,7 +141,7 @@ class AttachmentsModal(ModalScreen[None]):
             self.app.push_screen(TextViewModal(f"pasted text · {paste.lines} lines", paste.text))
         elif kind == "ref":
             from llmconsole.core.attachments import kind_of, load_text
-            from llmconsole.core.images import ImageError
+            from llmconsole.core.images import AttachmentError
 
             ref = self.bar.refs[index]
             if kind_of(ref) != "text":
@@ -149,7 +149,7 @@ class AttachmentsModal(ModalScreen[None]):
                 return
             try:
                 text = load_text(ref)
-            except ImageError as exc:
+            except AttachmentError as exc:
                 self.notify(exc.message, severity="error")
                 return
             self.app.push_screen(TextViewModal(f"{ref} · {text.lines} lines", text.text))

@@ -155,7 +155,7 @@ class BranchActions:
         self.screen.editing = message
         self.screen.prompt.set_prompt(message.text)
         self.leave_messages()
-        images = f" (with its {len(message.images)} image(s))" if message.images else ""
+        images = f" (with its {len(message.attachments)} image(s))" if message.attachments else ""
         self.screen.status_bar.set_activity(f"editing a prompt{images} · enter sends it as a new branch")
 
     def regenerate(self, model_id: str | None = None) -> None:

@@ -567,10 +567,10 @@ class MainScreen(Screen[None]):
         self._clear_countdown()
         editing, self.editing = self.editing, None
         if editing is not None and editing in self.conversation.messages and editing is not self._unanswered():
-            self.session.edit(editing, send_text, images=[*editing.images, *urls])  # its images go with it
+            self.session.edit(editing, send_text, attachments=[*editing.attachments, *urls])  # its images go with it
             self.run_worker(self._show_path(then_reply=True), group="branch")
             return True
-        message = self.session.add_prompt(send_text, images=urls)
+        message = self.session.add_prompt(send_text, attachments=urls)
         self.pane.add_user(message)
         self._start_reply()
         return True
@@ -643,7 +643,7 @@ class MainScreen(Screen[None]):
         if text is None:
             self.notify("Nothing to resend yet.", severity="warning")
             return False
-        return self.send_prompt(text, images=last_user.images if last_user is not None else ())
+        return self.send_prompt(text, images=last_user.attachments if last_user is not None else ())
 
     def action_resend(self) -> None:
         """Send the last prompt again."""
@@ -975,7 +975,7 @@ class MainScreen(Screen[None]):
         if "@" not in text and not picked and not pasted:
             return text, []
         from llmconsole.core.attachments import attach_files
-        from llmconsole.core.images import ImageError, attach_images
+        from llmconsole.core.images import AttachmentError, attach_images
 
         assert self.model is not None
         try:
@@ -988,7 +988,7 @@ class MainScreen(Screen[None]):
             )
             if picked and not self.model.images:
                 attach_images("@" + str(picked[0].path), images_supported=False, model_id=self.model.id)
-        except ImageError as exc:
+        except AttachmentError as exc:
             self.notify(exc.message, title="Not attached", severity="error")
             return None
         return attached.text, [a.data_url for a in picked] + attached.urls
@@ -1039,11 +1039,11 @@ class MainScreen(Screen[None]):
         """Check and add the image at ``path`` to the next prompt (a one-line message when it can't)."""
         if path is None:
             return False
-        from llmconsole.core.images import ImageError, load_image
+        from llmconsole.core.images import AttachmentError, load_image
 
         try:
             attachment = load_image(path)
-        except ImageError as exc:
+        except AttachmentError as exc:
             self.notify(exc.message, title="Image not attached", severity="error")
             return False
         self.attachments.add(attachment)

@@ -111,7 +111,7 @@ class AttachmentBar(Static):
         """What the attachments add to the next request, for the context gauge: the fenced blocks of text
         files and pastes (text files read once per change of size or time) and the number of files."""
         from llmconsole.core.attachments import kind_of, load_text
-        from llmconsole.core.images import ImageError
+        from llmconsole.core.images import AttachmentError
 
         blocks = [paste.block() for paste in self.pastes]
         files = len(self.attachments)
@@ -127,7 +127,7 @@ class AttachmentBar(Static):
                         k: v for k, v in self._text_cache.items() if k[0] != ref
                     }
                 blocks.append(self._text_cache[key])
-            except (OSError, ImageError):
+            except (OSError, AttachmentError):
                 continue  # sending will say why, in one line
         return "\n\n".join(blocks), files
 

@@ -52,8 +52,8 @@ class UserMessage(Static):
 
     def __init__(self, message: Message) -> None:
         text = Content(message.text)
-        if message.images:
-            text = Content.assemble(text, "\n", (images_line(message.images), "$text-muted"))
+        if message.attachments:
+            text = Content.assemble(text, "\n", (images_line(message.attachments), "$text-muted"))
         super().__init__(text, markup=False, classes="user-message")
         self._text = text
         self.message = message
