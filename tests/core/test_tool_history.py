@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from llmconsole.core.store.resume import load_to_continue
 
 from llmconsole.core.chat.conversation import NOT_RUN_OUTPUT, Conversation, ToolExchange
 from llmconsole.core.proxy.chat_completions import chat_messages
