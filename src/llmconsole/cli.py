@@ -74,6 +74,7 @@ examples:
   llmconsole history show last --tree     the last conversation, every branch
   llmconsole history show last            the last conversation as Markdown
   llmconsole --forget-learned gpt-5.2     send the fields this proxy's gpt-5.2 once rejected again
+  llmconsole tools                        the tools of the proxy's MCP gateway and of local servers
   llmconsole doctor --probe               why it cannot connect: DNS, proxy, TLS, key, models
 
 exit codes: 0 ok · 2 configuration/usage · 3 rate limited · 4 API or connection error · 130 interrupted"""
@@ -81,6 +82,7 @@ exit codes: 0 ok · 2 configuration/usage · 3 rate limited · 4 API or connecti
 
 SUBCOMMAND_USAGE = """\
        llmconsole history [list | show ID | export ID -o FILE | search WORDS]
+       llmconsole tools [--json]
        llmconsole doctor
 """
 """The usage lines of the subcommands (dispatched before argparse sees them)."""
@@ -143,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--compact", action="store_true", help="with -p -c/--cid: summarise the older turns first (a new branch)"
     )
+    parser.add_argument(
+        "--tools",
+        metavar="NAME[,NAME...]",
+        help="offer these tools to the model (a tool, server/tool, a server, or `all`; see `llmconsole tools`)",
+    )
     parser.add_argument("--no-history", action="store_true", help="do not save conversations (the console or -p)")
     parser.add_argument("--debug", action="store_true", help="log to stderr and show tracebacks")
     parser.add_argument("--version", action="version", version=f"llmconsole {__version__}")
@@ -179,6 +186,12 @@ def _settings(args: argparse.Namespace, *, need_url: bool) -> Settings:
     warning = settings.insecure_warning()
     if warning:
         _err(f"llmconsole: {warning}")
+    if getattr(args, "tools", None) is not None:  # --tools replaces the config's `tools = [...]`
+        from dataclasses import replace
+
+        from llmconsole.core.config import parse_tool_names
+
+        settings = replace(settings, tools=parse_tool_names(args.tools))
     return settings
 
 
@@ -638,6 +651,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from llmconsole.history_cli import main as history_main
 
         return _guard(lambda: history_main(argv[1:]), debug="--debug" in argv)
+    if argv[:1] == ["tools"]:
+        from llmconsole.tools_cli import main as tools_main
+
+        return _guard(lambda: tools_main(argv[1:]), debug="--debug" in argv)
     if argv[:1] == ["doctor"]:
         from llmconsole.doctor import main as doctor_main
 

@@ -3,6 +3,7 @@
 * ``fake_upstream`` (session): the :class:`~tests.proxy.fake_upstream.FakeUpstream` server.
 * ``litellm_proxy`` (session): a :class:`~tests.proxy.litellm_proxy.LiteLLMProxy` — ``.base_url``,
   ``.master_key``, ``.upstream``, ``.log_path``, ``.start_seconds``, ``.client()``, ``.auth_headers``.
+  Its MCP gateway runs :data:`MCP_SERVERS` (tests/proxy/mcp_tool_server.py over stdio).
   Started once per session (per xdist worker, each on its own ports; ~5 s, ~300 MB RSS each).
   If the ``litellm`` executable is missing the tests FAIL, saying how to install it (never a silent skip;
   ``-m "not proxy"`` leaves them out on purpose).
@@ -28,11 +29,14 @@ from tests.proxy.fake_upstream import FakeUpstream  # noqa: E402
 from tests.proxy.litellm_proxy import (  # noqa: E402
     LiteLLMProxy,
     litellm_executable,
+    mcp_test_servers,
     missing_proxy_message,
     start_proxy,
 )
 
 _HERE = Path(__file__).resolve().parent
+MCP_SERVERS = ("testtools", "mirror")
+"""The ``mcp_servers:`` of the session's proxy: tests/proxy/mcp_tool_server.py over stdio, twice."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -54,7 +58,8 @@ def litellm_proxy(fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPath
         pytest.fail(missing_proxy_message(exe), pytrace=False)  # never a silent skip
     workdir = tmp_path_factory.mktemp("litellm-proxy")
     try:
-        proxy = start_proxy(fake_upstream, workdir)
+        # Two MCP servers behind the gateway (the same tools under two server names: names collide).
+        proxy = start_proxy(fake_upstream, workdir, mcp_servers=mcp_test_servers(*MCP_SERVERS))
     except (RuntimeError, FileNotFoundError) as e:
         pytest.fail(f"could not start the LiteLLM proxy: {e}", pytrace=False)
     try:
