@@ -123,6 +123,8 @@ class FileConfig:
     """``[keys]``: binding id -> keys (``"ctrl+g"``, ``"f7,ctrl+y"``), remapping the console's keys."""
     paste_chip_lines: int = DEFAULT_PASTE_CHIP_LINES
     """A paste of more lines than this becomes an attachment chip (0: never)."""
+    theme: str | None = None
+    """The console's colour theme (a Textual theme name); the palette's "Theme" choice writes it here."""
     mcp_servers: dict[str, McpServerConfig] = field(default_factory=dict)
     """``[mcp.servers.NAME]``: local MCP servers (stdio)."""
     tools: tuple[str, ...] = ()
@@ -161,6 +163,8 @@ class Settings:
     """Binding id -> keys from ``[keys]`` (the UI checks the ids)."""
     paste_chip_lines: int = DEFAULT_PASTE_CHIP_LINES
     """A paste of more lines than this becomes an attachment chip in the console (0: never)."""
+    theme: str | None = None
+    """The console's colour theme from ``config.toml`` (None: Textual's default)."""
     mcp_servers: dict[str, McpServerConfig] = field(default_factory=dict)
     """Local MCP servers from ``[mcp.servers.NAME]``."""
     tools: tuple[str, ...] = ()
@@ -486,6 +490,7 @@ def parse_file_config(data: Mapping[str, Any]) -> FileConfig:
         models=models,
         keys=keys,
         paste_chip_lines=_paste_chip_lines(data.get("paste_chip_lines", DEFAULT_PASTE_CHIP_LINES)),
+        theme=_opt_str("theme", data.get("theme")),
         mcp_servers=_mcp_servers(data.get("mcp", {})),
         tools=parse_tool_names(data.get("tools", [])),
         max_tool_rounds=_rounds(data.get("max_tool_rounds", DEFAULT_MAX_TOOL_ROUNDS)),
@@ -561,6 +566,7 @@ def load_settings(
         models=dict(file_config.models),
         keys=dict(file_config.keys),
         paste_chip_lines=file_config.paste_chip_lines,
+        theme=file_config.theme,
         mcp_servers=dict(file_config.mcp_servers),
         tools=file_config.tools,
         max_tool_rounds=file_config.max_tool_rounds,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import inspect
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
@@ -26,6 +27,7 @@ from llmconsole.ui.styles import APP_CSS
 if TYPE_CHECKING:
     from textual.command import Provider
     from textual.screen import Screen
+    from textual.theme import Theme
 
     from llmconsole.core.config import ReasoningEffort, Settings
     from llmconsole.core.proxy.client import ProxyClient
@@ -105,6 +107,14 @@ class LLMConsoleApp(App[None]):
         self._history_factory = history_factory
         self._history_opening: asyncio.Task[None] | None = None
         self._opened_history: object | None = None
+        self._saved_theme = settings.theme
+        """The theme config.toml holds (a palette choice that differs is written there)."""
+        self._theme_warning: str | None = None
+        self._theme_lock = threading.Lock()
+        if settings.theme:
+            from llmconsole.ui.theme import apply_configured_theme
+
+            self._theme_warning = apply_configured_theme(self, settings.theme)
 
     def on_prompt_input_scroll_requested(self, event: PromptInput.ScrollRequested) -> None:
         """PageUp/PageDown/ctrl+home/ctrl+end typed in the prompt scroll the conversation."""
@@ -165,6 +175,24 @@ class LLMConsoleApp(App[None]):
             )
         self.set_keymap({k: v for k, v in wanted.items() if k in known})
 
+    def _theme_changed(self, theme: Theme) -> None:
+        """A theme picked in the palette is kept for the next start (``theme`` in config.toml)."""
+        if theme.name == self._saved_theme:
+            return
+        self._saved_theme = theme.name
+        self.run_worker(self._save_theme, thread=True, group="save-theme", exit_on_error=False)
+
+    def _save_theme(self) -> None:
+        """(In a thread.) One write at a time, each of the latest choice: the file ends with the last one."""
+        from llmconsole.core.errors import ConfigError
+        from llmconsole.ui.theme import config_path, save_theme
+
+        with self._theme_lock:
+            try:
+                save_theme(config_path(self.settings), self._saved_theme or "")
+            except ConfigError as exc:
+                self.call_from_thread(self.notify, exc.message, title="Theme not saved", severity="warning")
+
     def _history_failed(self, message: str) -> None:
         self.notify(message, severity="warning")
 
@@ -176,6 +204,9 @@ class LLMConsoleApp(App[None]):
     def on_mount(self) -> None:
         self.sub_title = self.settings.label
         self._apply_keymap()
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self._theme_warning:
+            self.notify(self._theme_warning, title="Theme not changed", severity="warning", timeout=15)
         if self._needs_welcome:
             from llmconsole.ui.screens.welcome import WelcomeScreen
 
