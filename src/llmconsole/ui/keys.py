@@ -18,6 +18,7 @@ def binding_owners() -> list[tuple[str, list[Binding]]]:
     from llmconsole.ui.screens.model_picker import ModelPickerModal
     from llmconsole.ui.screens.rate_limit import RateLimitModal
     from llmconsole.ui.screens.settings import SettingsModal
+    from llmconsole.ui.screens.tool_approval import ToolApprovalModal
     from llmconsole.ui.screens.welcome import WelcomeScreen
     from llmconsole.ui.widgets.conversation import ConversationPane
     from llmconsole.ui.widgets.prompt import PromptInput
@@ -31,6 +32,7 @@ def binding_owners() -> list[tuple[str, list[Binding]]]:
         ("compare column", CompareColumn),
         ("conversations", ConversationsScreen),
         ("rate limit", RateLimitModal),
+        ("tool approval", ToolApprovalModal),
         ("model picker", ModelPickerModal),
         ("settings", SettingsModal),
         ("image picker", ImagePickerModal),

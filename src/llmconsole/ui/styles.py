@@ -1,8 +1,8 @@
 """Where the ``.tcss`` files are, and which screen loads which.
 
-The app loads ``app.tcss`` and ``main.tcss`` at start; dialogs (``modals.tcss``) and the compare screen
-(``compare.tcss``) load theirs the first time one opens, so the first frame parses and matches only the rules
-it can use.
+The app loads ``app.tcss`` and ``main.tcss`` at start; dialogs (``modals.tcss``; the tool dialogs' ``tools.tcss``)
+and the compare screen (``compare.tcss``) load theirs the first time one opens, so the first frame parses and
+matches only the rules it can use.
 """
 
 from __future__ import annotations
@@ -25,3 +25,5 @@ APP_CSS = [STYLES_DIR / "app.tcss", STYLES_DIR / "main.tcss"]
 MODALS_CSS = STYLES_DIR / "modals.tcss"
 """The dialogs' rules: each dialog screen's ``CSS_PATH``."""
 COMPARE_CSS = STYLES_DIR / "compare.tcss"
+TOOLS_CSS = STYLES_DIR / "tools.tcss"
+"""The tool approval dialog's and the tool picker's rules (loaded when one first opens)."""
