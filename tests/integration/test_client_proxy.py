@@ -191,3 +191,19 @@ async def test_cancelling_the_consumer_closes_at_once(client: ProxyClient, upstr
         upstream.release()
         events = await stream(client, "claude-opus-4-6")  # the pooled client still works
     assert isinstance(events[-1], Completed)
+
+
+@pytest.mark.parametrize("endpoint", ["responses", "chat"])
+@pytest.mark.parametrize("model", ["gpt-5.2", "claude-opus-4-6"])
+async def test_a_reply_that_explains_sse_arrives_whole(
+    client: ProxyClient, upstream: FakeUpstream, model: str, endpoint: str
+) -> None:
+    """A reply whose text holds ``data: ``, ``event: ``, blank lines and CRLFs (the wire then carries a literal
+    ``data: `` inside JSON) arrives as sent, on both endpoints (tests/core/test_sse.py splits it every way)."""
+    from tests.data.make_sse_in_text import TEXT as SSE_TEXT
+
+    upstream.script(model, Behaviour.reply(SSE_TEXT, deltas=24))
+    info = replace(client.find_model(model), endpoint=endpoint, sources={"endpoint": "config"})
+    events = await stream(client, info, "Explain SSE")
+    assert text_of(events) == SSE_TEXT
+    assert isinstance(events[-1], Completed)

@@ -48,8 +48,10 @@ class SSEDecoder:
         if not chunk:
             return []
         if (
-            # Fast path: the common chunk is exactly one `data: ...` event (one line, then a blank line).
+            # Fast path: the common chunk is exactly one `data: ...` event (one line, then a blank line), and
+            # it starts a line: nothing of an earlier line is pending (a line cut by a read sits in _parts).
             not self._tail
+            and not self._parts
             and not self._data
             and not self._pending_cr
             and chunk[:6] == b"data: "
