@@ -86,7 +86,8 @@ class TestEveryScreen:
         assert snap_compare(demo_app(clock=FakeClock()), terminal_size=size, run_before=run_before)
 
     def test_help(self, snap_compare: Any, size: tuple[int, int]) -> None:
-        """F1: one line per key with its binding id, cut with "…" where the screen is narrow."""
+        """F1: the filter line, then the keys by place with their binding ids; a description too long for the
+        width wraps under itself (nothing cut at 60 columns), and 120 columns are used."""
 
         async def run_before(pilot: Pilot[Any]) -> None:
             app = await _ready(pilot)

@@ -230,17 +230,27 @@ async def test_palette_offers_every_main_action_and_finds_export() -> None:
         assert "xport" in texts
 
 
-async def test_help_lists_binding_ids_one_line_per_key() -> None:
+async def test_help_lists_binding_ids_and_wraps_under_the_description() -> None:
+    """At 60 columns nothing is cut: a long description wraps under itself, never under the keys (issue 20)."""
+    from llmconsole.ui.screens.help import KeyTable
+
     app = demo_app()
     async with app.run_test(size=(60, 20)) as pilot:
         await wait_ready(pilot, app)
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        keys = app.screen.query_one("#help-keys")
-        text = str(keys.render())
+        await pilot.pause()
+        keys = app.screen.query_one("#help-keys", KeyTable)
+        text = keys.plain
+        lines = text.splitlines()
         assert "[new-conversation]" in text and "[toggle-sidebar]" in text and "[scroll-page-up]" in text
-        assert keys.styles.text_wrap == "nowrap" and keys.styles.text_overflow == "ellipsis"
-        assert keys.virtual_size.height == len(text.splitlines())  # no row wraps under its first column
+        assert "…" not in text and max(len(line) for line in lines) <= keys.content_region.width
+        assert keys.virtual_size.height == len(lines)
+        words = " ".join(" ".join(lines).split())
+        assert "Stop the streaming reply, keep its text [cancel-reply]" in words  # whole, if wrapped
+        column = lines[lines.index(next(line for line in lines if line.startswith("escape")))].index("Stop")
+        continued = lines[lines.index(next(line for line in lines if line.startswith("escape"))) + 1]
+        assert continued[:column].strip() == "" and continued[column] != " "  # under the description
 
 
 async def test_delete_confirmation_is_framed_and_centred() -> None:

@@ -419,11 +419,11 @@ class LLMConsoleApp(App[None]):
         return binding.with_key(keys) if keys else binding
 
     def action_help(self) -> None:
-        from llmconsole.ui.screens.help import HelpScreen
+        from llmconsole.ui.screens.help import HelpScreen, console_sections
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.all_bindings()))
+        self.push_screen(HelpScreen(console_sections(self)))
 
     def export_current_conversation(self) -> None:
         """Ask for a path and export the conversation on the main screen (as ctrl+s does in the list)."""
