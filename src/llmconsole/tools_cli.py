@@ -77,9 +77,9 @@ def as_json(tools: tuple[ToolSpec, ...]) -> str:
 async def discover(args: argparse.Namespace) -> ToolListing:
     """Every tool the settings give access to (the gateway's when a proxy is configured, the local servers')."""
     from llmconsole.cli import _configure_logging, _settings
+    from llmconsole.core.chat.toolbox import Toolbox
     from llmconsole.core.config import load_settings
     from llmconsole.core.proxy.client import ProxyClient
-    from llmconsole.core.tools.toolbox import Toolbox
 
     probe = load_settings(base_url=args.base_url, demo=args.demo, profile=args.profile)
     if not probe.base_url and not probe.mcp_servers:

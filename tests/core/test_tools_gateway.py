@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
+from llmconsole.core.chat.toolbox import Toolbox
 from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.gateway import GatewayTools
 from llmconsole.core.tools import catalog
-from llmconsole.core.tools.gateway import GatewayTools
-from llmconsole.core.tools.toolbox import Toolbox
 from llmconsole.core.tools.values import MAX_RESULT_BYTES, ToolCall, ToolSpec
 from tests.core.fakes import KEY, settings
 

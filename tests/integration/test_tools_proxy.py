@@ -13,11 +13,11 @@ from tests.faultserver import assert_no_secret, cli_env, run_cli
 from tests.integration.conftest import MCP_SERVERS
 from tests.proxy.litellm_proxy import MASTER_KEY, MCP_TOOL_SERVER, UPSTREAM_KEY, LiteLLMProxy
 
+from llmconsole.core.chat.toolbox import Toolbox
 from llmconsole.core.config import McpServerConfig, Settings
 from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.gateway import GatewayTools
 from llmconsole.core.tools.catalog import offered_names
-from llmconsole.core.tools.gateway import GatewayTools
-from llmconsole.core.tools.toolbox import Toolbox
 from llmconsole.core.tools.values import MAX_RESULT_BYTES, ToolCall, ToolSpec
 
 pytestmark = [pytest.mark.proxy, pytest.mark.anyio]

@@ -69,6 +69,8 @@ class ModelOverride:
     """Whether to send ``reasoning`` settings."""
     images: bool | None = None
     """Whether the model accepts image input."""
+    function_calling: bool | None = None
+    """Whether the model can call functions (tools are offered to it only then)."""
     endpoint: Literal["responses", "chat"] | None = None
     """The API to use: ``responses`` (``/v1/responses``) or ``chat`` (``/v1/chat/completions``)."""
 
@@ -393,6 +395,7 @@ def _model_override(where: str, value: object) -> ModelOverride:
         context_window=_opt_positive_int(f"{where}.context_window", data.get("context_window")),
         reasoning=_opt_bool(f"{where}.reasoning", data.get("reasoning")),
         images=_opt_bool(f"{where}.images", data.get("images")),
+        function_calling=_opt_bool(f"{where}.function_calling", data.get("function_calling")),
         endpoint=_opt_endpoint(f"{where}.endpoint", data.get("endpoint")),
     )
 

@@ -1,7 +1,8 @@
 """Typed events yielded by :meth:`llmconsole.core.proxy.client.ProxyClient.stream_response`.
 
 A stream yields, in order: one :class:`ResponseStarted` (headers parsed: quota, cost, spend),
-any number of :class:`TextDelta` / :class:`RefusalDelta` / :class:`ReasoningDelta`, and exactly one terminal
+any number of :class:`TextDelta` / :class:`RefusalDelta` / :class:`ReasoningDelta` and the tool-call events
+(:mod:`llmconsole.core.tools.events`: a ``ToolCallDone`` for each call of a completed reply), and exactly one terminal
 event: :class:`Completed` (``refused`` when the model refused: the refusal text is the reply),
 :class:`Incomplete` (stopped early: ``reason`` says why, see :func:`incomplete_text`) or :class:`Failed`
 (mid-stream failure or interruption; carries the partial text and a typed error).
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
+
+from llmconsole.core.tools.events import ToolCallDelta, ToolCallDone, ToolCallStarted
 
 if TYPE_CHECKING:
     from llmconsole.core.errors import ProxyError
@@ -143,7 +146,19 @@ class Failed:
     type: Literal["failed"] = "failed"
 
 
-StreamEvent = ResponseStarted | TextDelta | RefusalDelta | ReasoningDelta | Completed | Incomplete | Failed
+StreamEvent = (
+    ResponseStarted
+    | TextDelta
+    | RefusalDelta
+    | ReasoningDelta
+    | ToolCallStarted
+    | ToolCallDelta
+    | ToolCallDone
+    | Completed
+    | Incomplete
+    | Failed
+)
+"""Everything a stream yields; the tool-call events are :mod:`llmconsole.core.tools.events`'."""
 TerminalEvent = Completed | Incomplete | Failed
 
 

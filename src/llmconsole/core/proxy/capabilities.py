@@ -11,6 +11,10 @@
 | anything else                          | no        | no     | 128K    | 4096    | yes (fail-open)  |
 
 [1] ``opus-4.6``/``opus-4-6``: 8192. Versions match in both spellings: ``opus-4.6`` and ``opus-4-6``.
+
+Function calling (tools are offered): the families known to call functions (``gpt-4``, ``gpt-5``, ``o3``,
+``claude``, ``gemini``, ``mistral``, ``llama-3``, ``qwen``, ...); anything else no (fail-closed: a model that
+cannot call functions would only be confused by tools). ``supports_function_calling`` from ``/model/info`` wins.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ DEFAULT_MAX_OUTPUT_TOKENS = 4096
 
 _IMAGE_WORDS = ("claude", "gpt-4", "gpt-5", "gemini", "sonnet", "opus", "haiku", "nova")
 _NO_CACHE_KEY_WORDS = ("claude", "gemini", "databricks")
+_TOOL_WORDS = (
+    "gpt-3-5", "gpt-4", "gpt-5", "claude", "gemini", "mistral", "mixtral", "codestral", "llama-3", "llama3",
+    "qwen", "command-r", "nova", "deepseek", "grok", "glm-4", "kimi",
+)  # fmt: skip
+_TOOL_START = re.compile(r"(?:^|[-_])(?:o3|o4)(?:$|[-_])")
 _REASONING_START = re.compile(r"(?:^|[-_])(?:gpt-5|o1|o3)(?:$|[-_])")
 """``gpt-5``, ``o1``, ``o3`` at the start of the name, or after a provider prefix (``databricks-gpt-5``)."""
 
@@ -36,6 +45,7 @@ class PatternCapabilities:
     context_window: int
     max_output_tokens: int
     params: dict[str, bool] = field(default_factory=dict)
+    function_calling: bool = False
 
 
 def _canonical(model_id: str) -> str:
@@ -65,10 +75,12 @@ def pattern_capabilities(model_id: str) -> PatternCapabilities:
     else:
         max_out = DEFAULT_MAX_OUTPUT_TOKENS
     cache_key = not any(word in name for word in _NO_CACHE_KEY_WORDS)
+    tools = any(word in name for word in _TOOL_WORDS) or _TOOL_START.search(base) is not None
     return PatternCapabilities(
         reasoning=reasoning,
         images=images,
         context_window=context,
         max_output_tokens=max_out,
         params={"store": True, "prompt_cache_key": cache_key, "reasoning_summary": cache_key},
+        function_calling=tools,
     )

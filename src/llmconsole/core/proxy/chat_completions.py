@@ -12,6 +12,7 @@ The stream (``chat.completion.chunk`` events, ``data: [DONE]`` at the end) becom
 :mod:`llmconsole.core.events` values: ``delta.content`` -> :class:`TextDelta`; ``delta.reasoning_content``,
 ``delta.reasoning`` and Databricks' ``reasoning`` content parts -> :class:`ReasoningDelta`; ``delta.refusal``
 -> :class:`RefusalDelta` (the reply then completes ``refused``);
+``delta.tool_calls`` -> the tool-call events (:mod:`~llmconsole.core.proxy.toolcalls`);
 ``finish_reason`` ``length`` -> :class:`Incomplete` (``max_output_tokens``), ``content_filter`` ->
 :class:`Incomplete` (``content_filter``), anything else -> :class:`Completed` with the usage of the
 last chunk that carried one; an ``{"error": ...}`` chunk -> :class:`Failed`; a stream that closes with
@@ -37,6 +38,7 @@ from llmconsole.core.events import (
     Usage,
 )
 from llmconsole.core.proxy.sse import SSEDecodeError, SSEDecoder
+from llmconsole.core.proxy.toolcalls import ChatToolCalls
 from llmconsole.core.redact import one_line
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ CHAT_PARAM_NAMES: dict[str, str] = {
     "reasoning_effort": "reasoning",
     "prompt_cache_key": "prompt_cache_key",
     "stream_options": "stream_options",
+    "tools": "tools",
 }
 """Chat Completions parameter -> the name it is filtered, reported and learned under."""
 
@@ -114,6 +117,12 @@ def chat_messages(items: list[dict[str, Any]], system_prompt: str | None) -> lis
     return messages
 
 
+def chat_tool(tool: Mapping[str, Any]) -> dict[str, Any]:
+    """A Responses function tool (``{"type": "function", "name", ...}``) in the Chat Completions form."""
+    function = {key: value for key, value in tool.items() if key != "type"}
+    return {"type": "function", "function": function}
+
+
 def build_chat_request(
     model: ModelInfo,
     request: RequestInput,
@@ -135,6 +144,8 @@ def build_chat_request(
     wanted["stream_options"] = {"include_usage": True}
     if model.reasoning and reasoning_effort:
         wanted["reasoning_effort"] = reasoning_effort
+    if request.tools:
+        wanted["tools"] = [chat_tool(tool) for tool in request.tools]
     dropped: list[str] = []
     for wire, value in wanted.items():
         name = CHAT_PARAM_NAMES[wire]
@@ -170,6 +181,7 @@ class ChatStream:
         self._usage_raw: Any = None
         self._id: str | None = None
         self._refused = False
+        self._calls = ChatToolCalls()
 
     @property
     def text(self) -> str:
@@ -189,7 +201,8 @@ class ChatStream:
                 for sse in decoder.feed(chunk):
                     data = sse.data
                     if data == b"[DONE]":
-                        yield self._end(done=True)
+                        for end in self._ending(done=True):
+                            yield end
                         return
                     if not data:
                         continue
@@ -208,7 +221,8 @@ class ChatStream:
                     for event in self._chunk(payload):
                         yield event
             decoder.flush()
-            yield self._end(done=False)
+            for end in self._ending(done=False):
+                yield end
         except SSEDecodeError as exc:
             yield Failed(error=StreamDecodeError(f"{self.model_id}: {exc}"), partial_text=self.text, interrupted=True)
         except StreamDecodeError as exc:
@@ -252,6 +266,9 @@ class ChatStream:
         elif isinstance(content, list):
             for part in content:
                 self._part(part, events)
+        tool_calls = delta.get("tool_calls")
+        if tool_calls:
+            events.extend(self._calls.feed(tool_calls))
         refusal = delta.get("refusal")
         if isinstance(refusal, str) and refusal:
             self._parts.append(refusal)
@@ -281,6 +298,11 @@ class ChatStream:
                 if isinstance(text, str) and text:
                     events.append(ReasoningDelta(text))
 
+    def _ending(self, *, done: bool) -> list[StreamEvent]:
+        """The terminal event, after the finished tool calls when the reply completed."""
+        end = self._end(done=done)
+        return [*self._calls.finish(), end] if isinstance(end, Completed) else [end]
+
     def _end(self, *, done: bool) -> Completed | Incomplete | Failed:
         usage = self._usage(self._usage_raw)
         if self._finish is None and not done:
@@ -308,4 +330,5 @@ class ChatStream:
             return
         for event in self._chunk(payload):
             yield event
-        yield self._end(done=True)
+        for end in self._ending(done=True):
+            yield end

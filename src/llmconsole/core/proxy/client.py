@@ -56,6 +56,7 @@ from llmconsole.core.proxy.params import (
 from llmconsole.core.proxy.ratelimit import parse_quota
 from llmconsole.core.proxy.request import RequestInput
 from llmconsole.core.proxy.sse import SSEDecodeError, SSEDecoder
+from llmconsole.core.proxy.toolcalls import RESPONSES_EVENTS, ResponsesToolCalls
 from llmconsole.core.proxy.trust import network_options
 from llmconsole.core.redact import one_line, redact
 
@@ -475,6 +476,7 @@ class ProxyClient:
     ) -> AsyncIterator[StreamEvent]:
         headers = response.headers
         yield _started(headers, dropped)
+        calls = ResponsesToolCalls()
         decoder = SSEDecoder()
         parts: list[str] = []
         refusal: list[str] = []
@@ -523,6 +525,9 @@ class ProxyClient:
                         if isinstance(delta, str) and delta:
                             refusal.append(delta)
                             yield RefusalDelta(delta)
+                    elif kind in RESPONSES_EVENTS:  # function calls (other output items give nothing)
+                        for tool_event in calls.feed(kind, payload):
+                            yield tool_event
                     elif kind in collected:  # the whole text of a part: used when no delta of it arrived
                         got = collected[kind]
                         text = payload.get("text" if got is parts else "refusal")
@@ -549,6 +554,8 @@ class ProxyClient:
                                 reason=_incomplete_reason(resp, usage, cap), usage=usage, max_output_tokens=cap
                             )
                         else:
+                            for tool_event in calls.finish(resp):
+                                yield tool_event
                             rid = resp.get("id")
                             yield Completed(
                                 usage=usage, response_id=rid if isinstance(rid, str) else None, refused=bool(refusal)

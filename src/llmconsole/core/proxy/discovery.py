@@ -4,11 +4,11 @@ Merging, field by field (a null or missing field means unknown and falls back to
 ``max_input_tokens`` -> context window, ``max_output_tokens`` -> caps the seed's conservative limit,
 ``supports_vision`` -> images, ``supports_reasoning`` -> reasoning, ``litellm_provider`` -> provider
 (a Databricks provider never gets ``prompt_cache_key``), ``mode`` -> only an explicit non-chat mode
-leaves the chat list. One name can balance over several deployments: a parameter is sent only if every
-deployment accepts it; the smallest context window and output limit win; a capability is claimed only
-if every deployment that says anything claims it. Then the config's per-model overrides, then what
-the client learned from rejections. The endpoint (Responses or Chat Completions) is chosen by
-:mod:`llmconsole.core.proxy.endpoints`.
+leaves the chat list, ``supports_function_calling`` -> whether tools are offered. One name can balance over
+several deployments: a parameter is sent only if every deployment accepts it; the smallest context window and
+output limit win; a capability is claimed only if every deployment that says anything claims it. Then the
+config's per-model overrides, then what the client learned from rejections. The endpoint (Responses or Chat
+Completions) is chosen by :mod:`llmconsole.core.proxy.endpoints`.
 """
 
 from __future__ import annotations
@@ -127,6 +127,7 @@ def build_model(
 
     reasoning = pick("reasoning", _all_known_bool(entries, "supports_reasoning"), pattern.reasoning)
     images = pick("images", _all_known_bool(entries, "supports_vision"), pattern.images)
+    tools = pick("function_calling", _all_known_bool(entries, "supports_function_calling"), pattern.function_calling)
     context = pick("context_window", _min_known(entries, "max_input_tokens"), pattern.context_window)
     info_out = _min_known(entries, "max_output_tokens")
     if info_out is not None and info_out < pattern.max_output_tokens:
@@ -187,6 +188,8 @@ def build_model(
             reasoning, sources["reasoning"] = override.reasoning, "config"
         if override.images is not None:
             images, sources["images"] = override.images, "config"
+        if override.function_calling is not None:
+            tools, sources["function_calling"] = override.function_calling, "config"
     endpoint: Endpoint = "responses"
     sources["endpoint"] = "default"
     declared = endpoints.from_model_info(entries)
@@ -205,6 +208,7 @@ def build_model(
         id=model_id,
         reasoning=bool(reasoning),
         images=bool(images),
+        function_calling=bool(tools),
         context_window=int(context),
         max_output_tokens=int(max_out),
         params=params,

@@ -52,6 +52,8 @@ class ModelInfo:
     """Sends ``reasoning`` settings and shows reasoning summaries."""
     images: bool = False
     """Accepts image input."""
+    function_calling: bool = False
+    """Can call functions: tools are offered to it (``supports_function_calling``, else the name patterns)."""
     context_window: int = 128_000
     """Input tokens the model accepts."""
     max_output_tokens: int = 4096
@@ -103,6 +105,7 @@ class ModelInfo:
             "id": self.id,
             "reasoning": self.reasoning,
             "images": self.images,
+            "function_calling": self.function_calling,
             "context_window": self.context_window,
             "max_output_tokens": self.max_output_tokens,
             "params": dict(self.params),
@@ -154,6 +157,7 @@ class ModelInfo:
             id=model_id,
             reasoning=_bool(data, "reasoning", False),
             images=_bool(data, "images", False),
+            function_calling=_bool(data, "function_calling", False),
             context_window=_int(data, "context_window", 128_000),
             max_output_tokens=_int(data, "max_output_tokens", 4096),
             params=dict(params),

@@ -203,6 +203,8 @@ def build_request(
         wanted["prompt_cache_key"] = request.cache_key
     if system_prompt:
         wanted["instructions"] = system_prompt
+    if request.tools:
+        wanted["tools"] = list(request.tools)
     dropped: list[str] = []
     if model.reasoning and reasoning_effort:
         wanted["reasoning"] = {"effort": reasoning_effort}

@@ -17,8 +17,13 @@ class RequestInput:
 
     items: list[dict[str, Any]] = field(default_factory=list)
     """Responses API ``input`` items: ``{"role": ..., "content": str | [parts]}`` with ``input_text``,
-    ``input_image`` and ``input_file`` parts; nothing provider-specific."""
+    ``input_image`` and ``input_file`` parts, and ``function_call`` / ``function_call_output`` items of tool
+    rounds; nothing provider-specific."""
     system_prompt: str | None = None
     """The conversation's own system prompt (a caller's ``system_prompt=`` and the config's come around it)."""
     cache_key: str | None = None
     """The ``prompt_cache_key`` (the conversation's id): one per conversation, so a provider can reuse its cache."""
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    """Function tools offered, in the Responses form (``{"type": "function", "name", "description", "parameters"}``;
+    Chat Completions nests each under ``function``). An optional field: left out, and learned, where the backend
+    rejects ``tools`` (the stream's ``ResponseStarted.dropped_params`` then names it)."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from llmconsole.core.proxy.gateway import GatewayTools
 from llmconsole.core.tools import catalog
-from llmconsole.core.tools.gateway import GatewayTools
 from llmconsole.core.tools.local import LocalServers
 from llmconsole.core.tools.values import ToolCall, ToolListing, ToolResult, ToolSpec
 
