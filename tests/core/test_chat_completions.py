@@ -247,11 +247,15 @@ async def test_refusal_is_the_reply_and_completes_refused() -> None:
     assert isinstance(events[-1], Completed) and events[-1].refused
 
 
-async def test_finish_without_done_and_done_without_finish_both_complete() -> None:
+async def test_finish_without_done_completes_and_done_without_finish_is_cut() -> None:
+    """The final event decides (as on the Responses API, tests/core/test_stream_endings.py): a closed connection
+    after a ``finish_reason`` is a complete reply; ``[DONE]`` before any ``finish_reason`` is a cut one."""
     events = await chat_events(httpx.Response(200, stream=ChunkStream([chat_stream("a", done=False)])))
     assert isinstance(events[-1], Completed)
     events = await chat_events(httpx.Response(200, stream=ChunkStream([sse(chunk({"content": "b"}))])))
-    assert isinstance(events[-1], Completed) and [e.text for e in events if isinstance(e, TextDelta)] == ["b"]
+    assert [e.text for e in events if isinstance(e, TextDelta)] == ["b"]
+    assert isinstance(events[-1], Failed) and events[-1].interrupted and events[-1].partial_text == "b"
+    assert str(events[-1].error) == "interrupted: the stream ended without completing"
 
 
 async def test_a_server_that_ignores_stream_true_answers_one_json() -> None:

@@ -278,3 +278,104 @@ async def test_a_real_mid_stream_rate_limit_is_still_one(instructions: str) -> N
     last = (await events_of(sse({"type": "response.output_text.delta", "delta": "x"}, event)))[-1]
     assert isinstance(last, Failed) and isinstance(last.error, RateLimitError)
     assert last.error.info.retry_after == 20
+
+
+# -- one ending policy on both endpoints (core.proxy.endings) ---------------------------------------------------
+
+
+def _responses_wire(step: str) -> bytes:
+    """One step of a stream in the Responses API's words (``sse`` adds no ``[DONE]``)."""
+    import json
+
+    done = {"type": "response.completed", "response": {"id": "r", "status": "completed", "usage": {}}}
+    wire = {
+        "text": {"type": "response.output_text.delta", "delta": "ab"},
+        "refusal": {"type": "response.refusal.delta", "delta": "no"},
+        "final": done,
+        "truncated": {
+            "type": "response.incomplete",
+            "response": {"incomplete_details": {"reason": "max_output_tokens"}},
+        },
+        "error": {"type": "error", "code": "invalid_prompt", "message": "nope"},
+    }
+    if step == "[DONE]":
+        return b"data: [DONE]\n\n"
+    if step == "garbage":
+        return b"data: {nope\n\n"
+    return f"data: {json.dumps(wire[step])}\n\n".encode()
+
+
+def _chat_wire(step: str) -> bytes:
+    """The same step in Chat Completions' words."""
+    import json
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+
+    wire = {
+        "text": chunk({"content": "ab"}),
+        "refusal": chunk({"refusal": "no"}),
+        "final": chunk({}, "stop"),
+        "truncated": chunk({}, "length"),
+        "error": {"error": {"code": "invalid_prompt", "message": "nope"}},
+    }
+    if step == "[DONE]":
+        return b"data: [DONE]\n\n"
+    if step == "garbage":
+        return b"data: {nope\n\n"
+    return f"data: {json.dumps(wire[step])}\n\n".encode()
+
+
+ENDINGS: list[tuple[str, list[str], bool, tuple[str, ...]]] = [
+    # (case, steps, connection reset at the end, the ending: kind, then what it must say)
+    ("complete", ["text", "final", "[DONE]"], False, ("completed", "ab")),
+    ("complete, closed without [DONE]", ["text", "final"], False, ("completed", "ab")),
+    ("[DONE] before the final event", ["text", "[DONE]"], False, ("interrupted", "ab", "stream ended without")),
+    ("closed before the final event", ["text"], False, ("interrupted", "ab", "connection closed before")),
+    ("reset before the final event", ["text"], True, ("interrupted", "ab", "stream interrupted")),
+    ("refusal", ["refusal", "final", "[DONE]"], False, ("refused", "no")),
+    ("refusal cut by [DONE]", ["refusal", "[DONE]"], False, ("interrupted", "no", "stream ended without")),
+    ("text and refusal, cut", ["text", "refusal"], False, ("interrupted", "abno", "connection closed before")),
+    ("truncated", ["text", "truncated", "[DONE]"], False, ("truncated", "ab")),
+    ("error event", ["text", "error"], False, ("error", "ab", "nope")),
+    ("not an event", ["text", "garbage"], False, ("interrupted", "ab", "not JSON")),
+]
+
+
+def _ending(events: list[Any]) -> tuple[str, str, str]:
+    last = events[-1]
+    shown = "".join(e.text for e in events if isinstance(e, TextDelta | RefusalDelta))
+    if isinstance(last, Completed):
+        return ("refused" if last.refused else "completed", shown, "")
+    if isinstance(last, Incomplete):
+        return ("truncated", shown, "")
+    assert isinstance(last, Failed) and last.partial_text == shown
+    return ("interrupted" if last.interrupted else "error", shown, str(last.error))
+
+
+@pytest.mark.parametrize("endpoint", ["responses", "chat"])
+@pytest.mark.parametrize(("case", "steps", "reset", "expected"), ENDINGS, ids=[c[0] for c in ENDINGS])
+async def test_both_endpoints_end_a_stream_the_same_way(
+    endpoint: str, case: str, steps: list[str], reset: bool, expected: tuple[str, ...]
+) -> None:
+    wire = _chat_wire if endpoint == "chat" else _responses_wire
+    raw = b"".join(wire(step) for step in steps)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=ChunkStream([raw], fail_after=reset))
+
+    client = ProxyClient(settings(), transport=httpx.MockTransport(answer))
+    model = ModelInfo(id="gpt-5.2", endpoint=endpoint, sources={"endpoint": "config"})
+    conv = Conversation()
+    conv.add_user("hi")
+    try:
+        events = [e async for e in client.stream_response(model, conv.to_request())]
+    finally:
+        await client.aclose()
+    kind, shown, why = _ending(events)
+    assert (kind, shown) == expected[:2], case
+    assert all(word in why for word in expected[2:]), why

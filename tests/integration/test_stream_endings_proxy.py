@@ -224,3 +224,27 @@ def test_chat_route_keeps_the_finish_reason_but_drops_a_refusal(
     refused = chat_stream(proxy, model)
     assert not any(d.get("refusal") or d.get("content") for d, _ in refused)
     assert refused[-1][1] == "stop"
+
+
+@pytest.mark.parametrize("endpoint", ["responses", "chat"])
+@pytest.mark.parametrize("model", ["gpt-5.2", "claude-opus-4-6"])
+async def test_a_cut_upstream_is_an_interrupted_reply_on_both_endpoints(
+    client: ProxyClient, upstream: FakeUpstream, model: str, endpoint: str
+) -> None:
+    """The upstream closes mid-reply: LiteLLM 1.99.4 then sends ``data: {"error": {..., "code": "500"}}`` and no
+    ``[DONE]`` on both routes (seen in captures); both endpoints end it the same way: interrupted, with the text
+    that arrived (``core.proxy.endings``; every ending on both endpoints: tests/core/test_stream_endings.py)."""
+    from dataclasses import replace
+
+    from llmconsole.core.events import Failed
+
+    upstream.script(model, Behaviour.cut(after=3, text=TEXT, deltas=6, delay=0.05))  # LiteLLM has answered 200
+    info = replace(client.find_model(model), endpoint=endpoint, sources={"endpoint": "config"})
+    conversation = Conversation(model=info.id)
+    conversation.add_user("Say hello")
+    with anyio.fail_after(30):
+        events = [e async for e in client.stream_response(info, conversation.to_request())]
+    last = events[-1]
+    assert isinstance(last, Failed) and last.interrupted, last
+    assert last.partial_text == joined(events, TextDelta) and TEXT.startswith(last.partial_text)
+    assert len(last.partial_text) < len(TEXT)

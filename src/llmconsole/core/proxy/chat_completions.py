@@ -15,8 +15,9 @@ The stream (``chat.completion.chunk`` events, ``data: [DONE]`` at the end) becom
 ``delta.tool_calls`` -> the tool-call events (:mod:`~llmconsole.core.proxy.toolcalls`);
 ``finish_reason`` ``length`` -> :class:`Incomplete` (``max_output_tokens``), ``content_filter`` ->
 :class:`Incomplete` (``content_filter``), anything else -> :class:`Completed` with the usage of the
-last chunk that carried one; an ``{"error": ...}`` chunk -> :class:`Failed`; a stream that closes with
-neither ``finish_reason`` nor ``[DONE]`` -> an interrupted :class:`Failed`. A server that ignores
+last chunk that carried one; an ``{"error": ...}`` chunk -> :class:`Failed`; a stream that ends before a
+``finish_reason`` (closed, or ``data: [DONE]``) -> an interrupted :class:`Failed`: the ending policy of
+:mod:`llmconsole.core.proxy.endings`, the same as the Responses API's. A server that ignores
 ``stream: true`` and answers one JSON ``chat.completion`` gives the same events.
 """
 
@@ -26,17 +27,16 @@ import json
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from llmconsole.core.errors import StreamDecodeError, StreamError
+from llmconsole.core.errors import StreamDecodeError
 from llmconsole.core.events import (
     Completed,
     Failed,
     Incomplete,
     ReasoningDelta,
-    RefusalDelta,
     StreamEvent,
-    TextDelta,
     Usage,
 )
+from llmconsole.core.proxy.endings import ReplyEnding
 from llmconsole.core.proxy.sse import SSEDecodeError, SSEDecoder
 from llmconsole.core.proxy.toolcalls import ChatToolCalls
 from llmconsole.core.redact import one_line
@@ -176,17 +176,17 @@ class ChatStream:
         self.max_output_tokens = max_output_tokens
         self._usage = usage
         self._failure = failure
-        self._parts: list[str] = []
+        self.reply = ReplyEnding()
+        """What arrived, and the ending policy both endpoints share."""
         self._finish: str | None = None
         self._usage_raw: Any = None
         self._id: str | None = None
-        self._refused = False
         self._calls = ChatToolCalls()
 
     @property
     def text(self) -> str:
-        """The reply text received so far."""
-        return "".join(self._parts)
+        """The reply received so far (text and refusal)."""
+        return self.reply.received
 
     async def events(self, raw: AsyncIterable[bytes], *, content_type: str = "") -> AsyncIterator[StreamEvent]:
         """Deltas, then exactly one terminal event (unless the connection fails: then it raises)."""
@@ -201,7 +201,7 @@ class ChatStream:
                 for sse in decoder.feed(chunk):
                     data = sse.data
                     if data == b"[DONE]":
-                        for end in self._ending(done=True):
+                        for end in self._ending(done_marker=True):
                             yield end
                         return
                     if not data:
@@ -221,12 +221,12 @@ class ChatStream:
                     for event in self._chunk(payload):
                         yield event
             decoder.flush()
-            for end in self._ending(done=False):
+            for end in self._ending(done_marker=False):
                 yield end
         except SSEDecodeError as exc:
-            yield Failed(error=StreamDecodeError(f"{self.model_id}: {exc}"), partial_text=self.text, interrupted=True)
+            yield self.reply.failed(StreamDecodeError(f"{self.model_id}: {exc}"), interrupted=True)
         except StreamDecodeError as exc:
-            yield Failed(error=exc, partial_text=self.text, interrupted=True)
+            yield self.reply.failed(exc, interrupted=True)
 
     def _chunk(self, payload: Mapping[str, Any]) -> list[StreamEvent]:
         usage = payload.get("usage")
@@ -261,8 +261,7 @@ class ChatStream:
         content = delta.get("content")
         if isinstance(content, str):
             if content:
-                self._parts.append(content)
-                events.append(TextDelta(content))
+                events.append(self.reply.add_text(content))
         elif isinstance(content, list):
             for part in content:
                 self._part(part, events)
@@ -271,15 +270,12 @@ class ChatStream:
             events.extend(self._calls.feed(tool_calls))
         refusal = delta.get("refusal")
         if isinstance(refusal, str) and refusal:
-            self._parts.append(refusal)
-            self._refused = True
-            events.append(RefusalDelta(refusal))
+            events.append(self.reply.add_refusal(refusal))
 
     def _part(self, part: Any, events: list[StreamEvent]) -> None:
         if isinstance(part, str):
             if part:
-                self._parts.append(part)
-                events.append(TextDelta(part))
+                events.append(self.reply.add_text(part))
             return
         if not isinstance(part, Mapping):
             return
@@ -287,8 +283,7 @@ class ChatStream:
         if kind == "text":
             text = part.get("text")
             if isinstance(text, str) and text:
-                self._parts.append(text)
-                events.append(TextDelta(text))
+                events.append(self.reply.add_text(text))
         elif kind in ("reasoning", "thinking"):
             # Databricks: {"type": "reasoning", "summary": [{"type": "summary_text", "text": ...}]}
             summary = part.get("summary")
@@ -298,20 +293,21 @@ class ChatStream:
                 if isinstance(text, str) and text:
                     events.append(ReasoningDelta(text))
 
-    def _ending(self, *, done: bool) -> list[StreamEvent]:
+    def _ending(self, *, done_marker: bool, whole: bool = False) -> list[StreamEvent]:
         """The terminal event, after the finished tool calls when the reply completed."""
-        end = self._end(done=done)
+        end = self._end(done_marker=done_marker, whole=whole)
         return [*self._calls.finish(), end] if isinstance(end, Completed) else [end]
 
-    def _end(self, *, done: bool) -> Completed | Incomplete | Failed:
+    def _end(self, *, done_marker: bool, whole: bool = False) -> Completed | Incomplete | Failed:
+        """The terminal event (see :mod:`~llmconsole.core.proxy.endings`): the final event is a chunk with a
+        ``finish_reason``; a whole JSON answer is final by itself."""
+        if self._finish is None and not whole:
+            return self.reply.cut(done_marker=done_marker)
         usage = self._usage(self._usage_raw)
-        if self._finish is None and not done:
-            error = StreamError("interrupted: the connection closed before the reply completed")
-            return Failed(error=error, partial_text=self.text, interrupted=True, usage=None)
         reason = FINISH_INCOMPLETE.get(self._finish or "")
         if reason is not None:
-            return Incomplete(reason=reason, usage=usage, max_output_tokens=self.max_output_tokens)
-        return Completed(usage=usage, response_id=self._id, refused=self._refused)
+            return self.reply.incomplete(reason, usage, self.max_output_tokens)
+        return self.reply.completed(usage, self._id)
 
     async def _whole(self, raw: AsyncIterable[bytes]) -> AsyncIterator[StreamEvent]:
         body = bytearray()
@@ -330,5 +326,5 @@ class ChatStream:
             return
         for event in self._chunk(payload):
             yield event
-        for end in self._ending(done=True):
+        for end in self._ending(done_marker=False, whole=True):
             yield end

@@ -27,22 +27,18 @@ from llmconsole.core.errors import (
     ProxyError,
     ProxyTimeoutError,
     StreamDecodeError,
-    StreamError,
     UnknownModelError,
 )
 from llmconsole.core.events import (
     MAX_TOKEN_COUNT,
-    Completed,
     Failed,
-    Incomplete,
     ReasoningDelta,
-    RefusalDelta,
     ResponseStarted,
     StreamEvent,
-    TextDelta,
     Usage,
 )
 from llmconsole.core.proxy import chat_completions, discovery, endpoints
+from llmconsole.core.proxy.endings import ReplyEnding
 from llmconsole.core.proxy.http_errors import error_from_event, error_from_response
 from llmconsole.core.proxy.models import Endpoint, ModelInfo
 from llmconsole.core.proxy.params import (
@@ -468,8 +464,7 @@ class ProxyClient:
             async for event in stream.events(response.aiter_raw(), content_type=headers.get("content-type", "")):
                 yield event
         except httpx.HTTPError as exc:
-            error = self._connection_error(exc, f"{model.id}: stream interrupted")
-            yield Failed(error=error, partial_text=stream.text, interrupted=True)
+            yield stream.reply.failed(self._connection_error(exc, f"{model.id}: stream interrupted"), interrupted=True)
 
     async def _events(
         self, response: httpx.Response, model: ModelInfo, dropped: tuple[str, ...], max_out: Any
@@ -478,8 +473,8 @@ class ProxyClient:
         yield _started(headers, dropped)
         calls = ResponsesToolCalls()
         decoder = SSEDecoder()
-        parts: list[str] = []
-        refusal: list[str] = []
+        reply = ReplyEnding()  # the ending policy both endpoints share
+        parts, refusal = reply.text, reply.refusal
         collected = {"response.output_text.done": parts, "response.refusal.done": refusal}
         at_done = dict.fromkeys(collected, 0)  # pieces counted at the last `*.done` event of each kind
         loads = json.loads
@@ -490,14 +485,13 @@ class ProxyClient:
                     data = sse.data
                     if data == b"[DONE]":
                         # LiteLLM's end marker: a stream that ends here without a terminal event broke.
-                        yield self._interrupted(parts, "the stream ended without completing")
+                        yield reply.cut(done_marker=True)
                         return
                     if data[:_DELTA_PREFIX_LEN] == _DELTA_PREFIX:
                         text = _fast_delta(data)
                         if text is not None:
                             if text:
-                                parts.append(text)
-                                yield TextDelta(text)
+                                yield reply.add_text(text)
                             continue
                     try:
                         payload = loads(data)
@@ -514,8 +508,7 @@ class ProxyClient:
                     if kind == _TEXT_DELTA:
                         delta = payload.get("delta")
                         if isinstance(delta, str) and delta:
-                            parts.append(delta)
-                            yield TextDelta(delta)
+                            yield reply.add_text(delta)
                     elif kind in _REASONING_DELTAS:
                         delta = payload.get("delta")
                         if isinstance(delta, str) and delta:
@@ -523,8 +516,7 @@ class ProxyClient:
                     elif kind == _REFUSAL_DELTA:
                         delta = payload.get("delta")
                         if isinstance(delta, str) and delta:
-                            refusal.append(delta)
-                            yield RefusalDelta(delta)
+                            yield reply.add_refusal(delta)
                     elif kind in RESPONSES_EVENTS:  # function calls (other output items give nothing)
                         for tool_event in calls.feed(kind, payload):
                             yield tool_event
@@ -532,62 +524,46 @@ class ProxyClient:
                         got = collected[kind]
                         text = payload.get("text" if got is parts else "refusal")
                         if isinstance(text, str) and text and len(got) == at_done[kind]:
-                            got.append(text)
-                            yield TextDelta(text) if got is parts else RefusalDelta(text)
+                            yield reply.add_text(text) if got is parts else reply.add_refusal(text)
                         at_done[kind] = len(got)
                     elif kind in ("response.completed", "response.incomplete"):
                         resp = payload.get("response")
                         resp = resp if isinstance(resp, dict) else {}
                         final_text, final_refusal = _output_of(resp)
                         if final_text and not parts:
-                            parts.append(final_text)
-                            yield TextDelta(final_text)
+                            yield reply.add_text(final_text)
                         if final_refusal and not refusal:
-                            refusal.append(final_refusal)
-                            yield RefusalDelta(final_refusal)
+                            yield reply.add_refusal(final_refusal)
                         usage = _usage_from(resp.get("usage"), model)
                         cap = max_out if isinstance(max_out, int) and not isinstance(max_out, bool) else None
                         if kind == "response.incomplete" or resp.get("status") == "incomplete":
                             # LiteLLM's chat bridge ends a truncated reply with `response.completed`,
                             # status "incomplete" and no incomplete_details.
-                            yield Incomplete(
-                                reason=_incomplete_reason(resp, usage, cap), usage=usage, max_output_tokens=cap
-                            )
+                            yield reply.incomplete(_incomplete_reason(resp, usage, cap), usage, cap)
                         else:
                             for tool_event in calls.finish(resp):
                                 yield tool_event
                             rid = resp.get("id")
-                            yield Completed(
-                                usage=usage, response_id=rid if isinstance(rid, str) else None, refused=bool(refusal)
-                            )
+                            yield reply.completed(usage, rid if isinstance(rid, str) else None)
                         return
                     elif kind in ("response.failed", "error") or (kind is None and "error" in payload):
                         # LiteLLM reports a mid-stream failure as a bare `data: {"error": {...}}` line.
                         error = error_from_event(payload, model=model.id, secrets=secrets)
                         resp = payload.get("response")
                         usage_raw = resp.get("usage") if isinstance(resp, dict) else None
-                        yield Failed(
-                            error=error,
-                            partial_text="".join(parts),
-                            interrupted=_is_break(payload),
-                            usage=_usage_from(usage_raw, model) if usage_raw else None,
-                        )
+                        usage_ = _usage_from(usage_raw, model) if usage_raw else None
+                        yield reply.failed(error, interrupted=_is_break(payload), usage=usage_)
                         return
             for sse in decoder.flush():
                 if sse.data and sse.data != b"[DONE]":
                     log.debug("trailing event without terminator ignored")
-            yield self._interrupted(parts, "the connection closed before the reply completed")
+            yield reply.cut(done_marker=False)
         except httpx.HTTPError as exc:
-            error = self._connection_error(exc, f"{model.id}: stream interrupted")
-            yield Failed(error=error, partial_text="".join(parts), interrupted=True)
+            yield reply.failed(self._connection_error(exc, f"{model.id}: stream interrupted"), interrupted=True)
         except SSEDecodeError as exc:
-            yield Failed(error=StreamDecodeError(f"{model.id}: {exc}"), partial_text="".join(parts), interrupted=True)
+            yield reply.failed(StreamDecodeError(f"{model.id}: {exc}"), interrupted=True)
         except StreamDecodeError as exc:
-            yield Failed(error=exc, partial_text="".join(parts), interrupted=True)
-
-    @staticmethod
-    def _interrupted(parts: list[str], why: str) -> Failed:
-        return Failed(error=StreamError(f"interrupted: {why}"), partial_text="".join(parts), interrupted=True)
+            yield reply.failed(exc, interrupted=True)
 
 
 _REFUSAL_DELTA = "response.refusal.delta"
