@@ -205,7 +205,8 @@ async def test_palette_entry_opens_compare() -> None:
 class TestCompareSnapshot:
     def test_compare_three_columns(self, snap_compare: Any) -> None:
         """Three columns after the run: two finished demo replies with their telemetry (tokens, cost, TTFT
-        0.00s from the frozen clock, completed) and demo-ratelimited with its rate-limit line."""
+        0.00s from the frozen clock, completed) and demo-ratelimited with its rate-limit line; the titles read
+        "1/3 …", "2/3 …", "3/3 …" and the line above says where focus is and the keys that move it."""
 
         async def run_before(pilot: Pilot[Any]) -> None:
             app = pilot.app

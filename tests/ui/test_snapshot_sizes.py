@@ -113,7 +113,9 @@ class TestEveryScreen:
         assert snap_compare(demo_app(clock=FakeClock()), terminal_size=size, run_before=run_before)
 
     def test_compare(self, snap_compare: Any, size: tuple[int, int]) -> None:
-        """Three replies: below 100 columns the form stacks and the columns keep 38 cells, scrolling sideways."""
+        """Three replies: the line above them says "1/3 · ← → or [ ] move · …" (wrapped, never cut) and each
+        column's title starts with its place ("2/3 demo-claude-haiku-4-5"); below 100 columns one or two columns
+        show at a time."""
 
         async def run_before(pilot: Pilot[Any]) -> None:
             app = await _ready(pilot)

@@ -25,6 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 from textual.worker import WorkerState
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from llmconsole.ui.widgets.markdown_view import MarkdownView
 
 MIN_MODELS = 2
+_ARROWS = {"left": "←", "right": "→"}
 MAX_MODELS = 4
 
 
@@ -115,16 +117,18 @@ class CompareColumn(Vertical, can_focus=True):
         def control(self) -> CompareColumn:
             return self.column
 
-    def __init__(self, model: ModelInfo, index: int, conversation: Conversation) -> None:
+    def __init__(self, model: ModelInfo, index: int, conversation: Conversation, total: int = 0) -> None:
         super().__init__(classes="compare-column")
         self.model = model
         self.index = index
+        self.total = total
+        """How many columns there are (the title reads ``2/3 model``)."""
         self.conversation = conversation
         self.message = conversation.add_assistant(model.id)
         self.error: ProxyError | None = None
         self.saver: ReplySaver | None = None
         """Persists the prompt and this column's reply (None without history)."""
-        self.border_title = f"{index} {model.id}"
+        self.border_title = f"{index}/{total} {model.id}" if total else f"{index} {model.id}"
         self.border_subtitle = "waiting…"
         from llmconsole.ui.widgets.markdown_view import MarkdownView  # rich's Markdown stack: on first use
 
@@ -294,6 +298,7 @@ class CompareScreen(Screen[CompareChoice | None]):
     | :- | :- |
     | space | Select or unselect the highlighted model. |
     | enter (in the prompt) | Send the prompt to the selected models. |
+    | left / right, [ / ] | The previous / next answer (a narrow screen shows one or two at a time). |
     | 1–4, enter (on a column) | Continue that answer as a normal conversation. |
     | escape | Cancel every streaming reply; when none streams, close compare mode. |
     """
@@ -310,6 +315,15 @@ class CompareScreen(Screen[CompareChoice | None]):
         Binding("2", "continue_with(2)", "Continue 2", show=False, id="compare-2"),
         Binding("3", "continue_with(3)", "Continue 3", show=False, id="compare-3"),
         Binding("4", "continue_with(4)", "Continue 4", show=False, id="compare-4"),
+        Binding("right,]", "column(1)", "Next answer", tooltip="Move to the next answer (column)", id="compare-next"),
+        Binding(
+            "left,[",
+            "column(-1)",
+            "Previous answer",
+            tooltip="Move to the previous answer (column)",
+            show=False,
+            id="compare-previous",
+        ),
     ]
 
     def __init__(
@@ -344,6 +358,7 @@ class CompareScreen(Screen[CompareChoice | None]):
                     yield Input(self.initial_prompt, placeholder="The prompt for every model…", id="compare-prompt")
                     yield Static("", id="compare-count")
         yield Static("", id="compare-prompt-line", markup=False)
+        yield Static("", id="compare-nav")
         yield Horizontal(id="compare-columns")
         yield ConsoleFooter()
 
@@ -351,6 +366,8 @@ class CompareScreen(Screen[CompareChoice | None]):
         self.title = "llmconsole · compare"
         self.sub_title = f"{len(self.models)} models"
         self.query_one("#compare-prompt-line").display = False
+        self.query_one("#compare-nav").display = False
+        self.watch(self, "focused", self._update_nav, init=False)
         self._update_count()
         if len(self.preselected) >= 2:
             self.query_one("#compare-prompt", Input).focus()
@@ -417,7 +434,7 @@ class CompareScreen(Screen[CompareChoice | None]):
         for index, model in enumerate(models, start=1):
             conversation = Conversation(system_prompt=request.system_prompt, model=model.id)
             conversation.add_user(prompt)
-            column = CompareColumn(model, index, conversation)
+            column = CompareColumn(model, index, conversation, total=len(models))
             if self.history is not None:
                 column.saver = self.history.reply_saver(conversation, column.message, kind="compare", meta=meta)
             columns.append(column)
@@ -426,14 +443,60 @@ class CompareScreen(Screen[CompareChoice | None]):
         for column in columns:
             column.stream(request)
         columns[0].focus()
+        self.query_one("#compare-nav").display = True
+        self._update_nav()
         return True
 
     # -- results ------------------------------------------------------------------------------------
 
+    @property
+    def current_column(self) -> CompareColumn | None:
+        """The column that has focus (or holds it), if any."""
+        node = self.focused
+        while node is not None and not isinstance(node, CompareColumn):
+            node = node.parent if isinstance(node.parent, Widget) else None
+        return node
+
+    def action_column(self, step: int) -> None:
+        """Focus the next (``step`` 1) or previous (-1) column; it scrolls into view."""
+        columns = self.columns
+        current = self.current_column
+        index = columns.index(current) if current in columns else 0
+        target = columns[max(0, min(len(columns) - 1, index + step))]
+        target.focus()
+        self.query_one("#compare-columns", Horizontal).scroll_to_widget(target, animate=False)
+
+    def _update_nav(self) -> None:
+        """Where you are and the keys from here: ``2/3 · ← → or [ ] move · …`` (wraps, never cut)."""
+        columns = self.columns
+        if not columns:
+            return
+        current = self.current_column or columns[0]
+        pairs = zip(self._keys("compare-previous"), self._keys("compare-next"), strict=False)
+        move = " or ".join(f"{back} {forward}" for back, forward in pairs)
+        done = current.finished
+        parts: list[str | tuple[str, str]] = [
+            (f"{current.index}/{len(columns)}", "bold"),  # (the model is in the column's title)
+            f" · {move} move",
+            f" · enter or 1–{len(columns)} continues" if done else "",
+            " · esc cancels all" if self.streaming else " · esc closes",
+        ]
+        self.query_one("#compare-nav", Static).update(Content.assemble(*parts))
+
+    def _keys(self, binding_id: str) -> list[str]:
+        """The keys of one of this screen's bindings as they are now (``[keys]`` applied), arrows drawn."""
+        binding = next(b for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id)
+        current = getattr(self.app, "current_binding", None)
+        if callable(current):
+            binding = current(binding)
+        return [_ARROWS.get(key.strip(), key.strip()) for key in binding.key.split(",")]
+
     @on(CompareColumn.Finished)
     def _column_finished(self, event: CompareColumn.Finished) -> None:
+        self._update_nav()
         if not self.streaming and all(c.finished for c in self.columns):
-            self.notify("Comparison done: 1–4 (or Enter on a column) continues an answer; Escape closes.")
+            last = len(self.columns)
+            self.notify(f"Comparison done: 1–{last} (or Enter on a column) continues an answer; Escape closes.")
 
     @on(CompareColumn.ContinueRequested)
     def _continue_requested(self, event: CompareColumn.ContinueRequested) -> None:
@@ -463,7 +526,7 @@ class CompareScreen(Screen[CompareChoice | None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "continue_with":
+        if action in ("continue_with", "column"):
             return bool(self.columns) and not isinstance(self.focused, Input)
         return True
 
