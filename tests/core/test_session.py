@@ -13,12 +13,10 @@ import pytest
 from llmconsole.core.chat.conversation import Conversation, Message, MessageStatus
 from llmconsole.core.chat.session import (
     ChatSession,
-    PromptDropped,
     ReasoningReceived,
     ReplyAccepted,
     ReplyEnded,
     RunEvent,
-    SessionEvent,
     TextReceived,
     continuable,
 )
@@ -113,11 +111,10 @@ class MemoryRecorder:
         return Saver(self.log, reply)
 
     def record_turn(self, conversation: Conversation, reply: Message) -> None:
-        self.stored[reply.id] = reply
-
-    def forget(self, conversation: Conversation, message: Message) -> None:
-        self.stored.pop(message.id, None)
-        self.log.append(("forget", message.text))
+        for message in conversation.messages:  # what is not stored yet, up to the reply (as the console's)
+            self.stored[message.id] = message
+            if message is reply:
+                break
 
     def new_conversation(self) -> None:
         self.log.append(("new", None))
@@ -128,15 +125,13 @@ class MemoryRecorder:
     def set_active(self, conversation: Conversation, leaf: Message) -> None:
         self.log.append(("active", leaf.text))
 
+    def record(self, conversation: Conversation, message: Message) -> None:
+        self.stored[message.id] = message
 
-def session(recorder: MemoryRecorder | None = None, events: list[SessionEvent] | None = None) -> ChatSession:
+
+def session(recorder: MemoryRecorder | None = None) -> ChatSession:
     ticks = iter(range(1_000_000))
-    return ChatSession(
-        clock=lambda: float(next(ticks)),
-        recorder=recorder,
-        system_prompt="be brief",
-        listener=events.append if events is not None else None,
-    )
+    return ChatSession(clock=lambda: float(next(ticks)), recorder=recorder, system_prompt="be brief")
 
 
 async def run_reply(chat: ChatSession, client: ScriptedClient) -> tuple[list[RunEvent], ReplyEnded]:
@@ -144,7 +139,7 @@ async def run_reply(chat: ChatSession, client: ScriptedClient) -> tuple[list[Run
     events = [event async for event in run.events()]
     end = events[-1]
     assert isinstance(end, ReplyEnded) and run.end is end
-    chat.settle(end)
+    assert chat.busy is None
     return events, end
 
 
@@ -206,23 +201,22 @@ async def test_a_refusal_is_the_reply_and_ends_refused() -> None:
     assert (end.message.text, end.message.status) == ("I can't help.", "refused")
 
 
-async def test_an_empty_failure_leaves_the_prompt_unanswered_and_a_new_prompt_drops_it() -> None:
+async def test_an_empty_failure_leaves_the_prompt_unanswered_and_the_next_prompt_follows_it() -> None:
     recorder = MemoryRecorder()
-    dropped: list[SessionEvent] = []
-    chat = session(recorder, dropped)
+    chat = session(recorder)
     client = ScriptedClient([ServerError("boom", status=500)])
     first = chat.add_prompt("first try")
     _, end = await run_reply(chat, client)
-    assert end.pre_stream and end.message.status == "error"
+    assert end.pre_stream and end.message.status == "error" and end.outcome == "failed"
     assert chat.unanswered() is first
-    assert chat.conversation.messages == [first]  # the empty reply left the conversation...
-    assert end.message.id in recorder.stored  # ...but stays stored until the prompt is replaced
+    assert chat.conversation.messages == [first, end.message]  # the failed reply stays, stored
+    assert end.message.id in recorder.stored
+    second = chat.add_prompt("second")
+    assert second.parent_id == end.message.id
+    await run_reply(chat, client)
+    assert client.sent[-1] == ["first try", "second"]  # nothing deleted: the question goes along
+    assert first.id in recorder.stored and end.message.id in recorder.stored
     assert chat.conversation.title == "first try"
-    chat.add_prompt("second")
-    assert dropped == [PromptDropped(first)]
-    assert first.id not in recorder.stored and end.message.id not in recorder.stored
-    assert chat.conversation.title == "second"
-    assert [m.text for m in chat.conversation.messages] == ["second"]
 
 
 async def test_retry_sends_the_unanswered_prompt_in_place() -> None:
@@ -295,13 +289,16 @@ async def test_open_continues_a_stored_conversation_without_its_replaced_prompts
     assert set(recorder.stored) == {a.id, b.id, r.id}
 
 
-def test_continuable_matches_the_live_rules() -> None:
-    a, b = Message("user", "a"), Message("user", "b")
+def test_continuable_keeps_what_the_live_rules_keep_and_mends_older_histories() -> None:
+    a, b, c = Message("user", "a"), Message("user", "b"), Message("user", "c")
     failed = Message("assistant", "", status="error")
     cut = Message("assistant", "half", status="interrupted")
     good = Message("assistant", "done", status="completed")
-    kept, unsent = continuable([a, failed, b, cut, good])
-    assert kept == [b, good] and unsent == {a.id}
+    # Live: a failed reply stays and the next prompt follows it.
+    assert continuable([a, failed, b, good]) == ([a, failed, b, good], set())
+    # Older histories: a prompt replaced before its answer, and a retried failure, leave what is sent.
+    kept, unsent = continuable([a, b, cut, good, c])
+    assert kept == [b, good, c] and unsent == {a.id}
 
 
 def test_the_session_module_imports_no_ui() -> None:
@@ -324,7 +321,6 @@ async def test_edit_regenerate_and_switch_make_and_walk_sibling_branches() -> No
     run = chat.regenerate(a2.message, client, ModelInfo(id="m-2"))
     events = [e async for e in run.events()]
     assert isinstance(events[-1], ReplyEnded)
-    chat.settle(events[-1])
     assert [m.text for m in chat.conversation.messages] == ["q1", "a1", "q2", "b2"]
     assert client.sent[-1] == ["q1", "a1", "q2"]  # the request carries the active path only
     assert a2.message in chat.conversation.others

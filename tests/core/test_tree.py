@@ -94,7 +94,7 @@ def test_edit_and_regenerate_make_siblings_and_the_store_keeps_the_active_branch
         assert [m.text for m in loaded.messages] == ["q1 edited", "f1"]
 
 
-def test_failed_attempts_are_not_siblings_and_a_search_hit_opens_on_its_branch() -> None:
+def test_failed_attempts_are_siblings_a_path_prefers_answers_and_a_search_hit_opens_on_its_branch() -> None:
     conv = Conversation()
     q, first = turn(conv, "q", "")
     first.status = "error"
@@ -102,7 +102,8 @@ def test_failed_attempts_are_not_siblings_and_a_search_hit_opens_on_its_branch()
     second = conv.add_assistant("m-1")
     second.text, second.status = "answer", "completed"
     tree = Tree.of(conv)
-    assert tree.siblings(second) == [second] and tree.position(second) == (1, 1)
+    assert tree.siblings(second) == [first, second] and tree.position(second) == (2, 2)  # left reaches it
+    assert tree.siblings(q) == [q]  # a prompt's siblings are prompts
     cut_before(conv, q)
     other, _ = turn(conv, "other branch", "other answer")
     assert activate(conv, q.id) is not None

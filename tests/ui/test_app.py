@@ -188,8 +188,9 @@ async def test_copy_last_reply_and_code_block() -> None:
         assert app.clipboard == code and code.strip()
 
 
-async def test_connection_error_shows_one_line_and_keeps_prompt() -> None:
-    app = demo_app(ScriptedDemo(connect_error=True))
+async def test_connection_error_shows_one_line_and_keeps_the_prompt_in_the_conversation() -> None:
+    transport = ScriptedDemo(connect_error=True)
+    app = demo_app(transport)
     async with app.run_test(size=SIZE) as pilot:
         main = await wait_ready(pilot, app)
         await send(pilot, app, "are you there")
@@ -198,14 +199,14 @@ async def test_connection_error_shows_one_line_and_keeps_prompt() -> None:
         error = reply.message.error or ""
         assert error.startswith("Cannot reach the proxy") and "\n" not in error
         assert reply.error_line.display
-        assert main.prompt.text == "are you there", "the prompt came back"
+        assert main.prompt.text == "", "the prompt is not put back: a follow-up typed now is not appended to it"
         assert app.is_running
         assert any(n.severity == "error" for n in app._notifications)
-        # the unanswered prompt is replaced by the next one: only one user message is sent
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert [m.role for m in main.conversation.messages] == ["user"]
+        # The next prompt follows the failed one: both are sent (nothing a person wrote is deleted).
+        transport.connect_error = False
+        await send(pilot, app, "hello")
+        assert [item["content"] for item in transport.posts[-1]["input"]] == ["are you there", "hello"]
+        assert [m.role for m in main.conversation.messages] == ["user", "assistant", "user", "assistant"]
 
 
 async def test_mid_stream_break_marks_interrupted_and_keeps_text() -> None:
@@ -345,7 +346,7 @@ async def test_escape_keeps_countdown_in_status_bar_and_ctrl_x_cancels_resend() 
         assert "ctrl+x" in main.status_bar.plain
         await pilot.press("ctrl+x")
         assert main.countdown is not None and not main.countdown.auto_resend
-        assert main.prompt.text == "hello", "the prompt comes back when the resend is cancelled"
+        assert main.prompt.text == "", "the prompt stays in the conversation (ctrl+r sends it), not in the input"
         clock.advance(16)
         main.tick()
         await pilot.pause()
@@ -383,12 +384,13 @@ async def test_auto_resend_at_zero_at_most_three_times() -> None:
             await pilot.pause()
             assert len(transport.posts) == expected_posts
         assert all(body["input"][-1]["content"] == "hello" for body in transport.posts)
-        # one user message in the conversation: resends happen in place
-        assert [m.role for m in main.conversation.messages] == ["user"]
+        # one user message in the conversation: resends happen in place; the failed replies stay, siblings
+        assert [m.role for m in main.conversation.messages] == ["user", "assistant"]
+        assert main.pane.replies[-1].position == (4, 4)
         assert isinstance(app.screen, RateLimitModal)
         checkbox = app.screen.query_one("#rl-auto", Checkbox)
         assert checkbox.disabled and not checkbox.value
-        assert main.prompt.text == "hello", "after the last automatic resend the prompt comes back"
+        assert main.prompt.text == "", "the prompt stays in the conversation, not put back into the input"
         assert "ctrl+r resends" in main.status_bar.plain
 
 

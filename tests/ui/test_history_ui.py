@@ -432,7 +432,7 @@ async def test_user_message_unsent_mark_is_kept_when_opened(store: HistoryStore)
         assert isinstance(main.pane.mounted_widgets[-1], AssistantReply)
 
 
-async def test_a_replaced_prompt_leaves_the_history(store: HistoryStore) -> None:
+async def test_a_failed_prompt_stays_in_the_history_and_the_next_one_follows_it(store: HistoryStore) -> None:
     transport = ScriptedDemo(connect_error=True)
     app = history_app(AsyncHistory(store), transport)
     async with app.run_test(size=SIZE) as pilot:
@@ -441,14 +441,13 @@ async def test_a_replaced_prompt_leaves_the_history(store: HistoryStore) -> None
         await app.history.drain()
         assert [m.text for m in store.load(main.conversation.id).messages] == ["first try", ""]
         transport.connect_error = False
-        main.prompt.clear()
-        await send(pilot, app, "second try")  # replaces it
+        await send(pilot, app, "second try")  # follows it: nothing is deleted by sending
         await app.history.drain()
-        assert main.pane.query(UserMessage).first().has_class("-unsent")
+        assert not main.pane.query(UserMessage).first().has_class("-unsent")
         conv_id = main.conversation.id
     conv = store.load(conv_id)
-    assert [(m.role, m.text) for m in conv.messages][:1] == [("user", "second try")]
-    assert [m.role for m in conv.messages] == ["user", "assistant"]
-    assert conv.messages[1].status == "completed"
-    assert conv.title == "second try"
-    assert store.search("first") == []
+    assert [(m.role, m.text) for m in conv.messages][::2] == [("user", "first try"), ("user", "second try")]
+    assert [m.status for m in conv.messages[1::2]] == ["error", "completed"]
+    assert conv.title == "first try" and conv.others == []
+    assert [item["content"] for item in transport.posts[-1]["input"]] == ["first try", "second try"]
+    assert store.search("first")

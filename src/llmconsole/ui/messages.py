@@ -9,6 +9,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from llmconsole.core.chat.conversation import Message as ChatMessage
+    from llmconsole.core.chat.reply_run import ReplyEnded
     from llmconsole.core.errors import LLMConsoleError, ProxyError
     from llmconsole.core.events import ResponseStarted
     from llmconsole.core.proxy.models import ModelInfo
@@ -40,12 +41,15 @@ class ReplyStarted(Message):
 
 @dataclass
 class ReplyFinished(Message):
-    """A reply ended, however it ended (``message.status``); ``error`` is set for failures.
+    """A reply ended, however it ended: the session's :class:`~llmconsole.core.chat.reply_run.ReplyEnded`
+    (its message, error and what the end means, ``outcome``)."""
 
-    ``pre_stream`` is true when the request failed before the proxy accepted it (nothing was streamed).
-    """
+    end: ReplyEnded
 
-    message: ChatMessage
-    error: ProxyError | None
-    pre_stream: bool
-    model: ModelInfo
+    @property
+    def message(self) -> ChatMessage:
+        return self.end.message
+
+    @property
+    def error(self) -> ProxyError | None:
+        return self.end.error

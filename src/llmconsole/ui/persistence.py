@@ -48,7 +48,8 @@ class HistoryAdapter:
         self.history = history
         self._on_error = on_error
         self._saved: set[str] = set()
-        """Ids of the current conversation's messages already in the store."""
+        """Ids of messages already in the store (of every conversation this run touched: message ids are
+        unique, and a compaction may end after the console moved on to another conversation)."""
         self._tasks: set[asyncio.Future[Any]] = set()
         self._reported = False
 
@@ -91,19 +92,11 @@ class HistoryAdapter:
                 break
 
     def new_conversation(self) -> None:
-        """Forget what was stored for the previous conversation."""
-        self._saved.clear()
+        """A new conversation starts (nothing of it is stored yet; what was stored stays known)."""
 
     def adopt(self, conversation: Conversation, stored: list[Message] | None = None) -> None:
         """The conversation was opened from the store: its messages are stored already."""
-        self._saved = {m.id for m in (stored if stored is not None else conversation.messages)}
-
-    def forget(self, conversation: Conversation, message: Message) -> None:
-        """``message`` left the conversation (a prompt replaced before it was answered): delete it if stored."""
-        if self.history is None or message.id not in self._saved:
-            return
-        self._saved.discard(message.id)
-        self.call("delete_message", conversation.id, message.id)
+        self._saved.update(m.id for m in (stored if stored is not None else conversation.messages))
 
     def record(self, conversation: Conversation, message: Message) -> None:
         """Store ``message`` (a branch off the active path) unless it is stored already."""

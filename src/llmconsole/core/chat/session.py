@@ -1,121 +1,86 @@
 """The conversation flow of the console, free of any UI: :class:`ChatSession`.
 
-The session owns the conversation being typed into and the rules around it:
+The session owns the conversation being typed into and the rules around it. The first one: **nothing a
+person wrote, or a model sent, is deleted by sending.**
 
-- sending a prompt: an unanswered prompt before it (no reply, or a failed one) is *dropped* (it leaves the
-  conversation and the history; :class:`PromptDropped` tells the UI to mark it);
-- retrying: the unanswered prompt is sent again in place (its failed reply leaves the conversation), and
-  automatic resends after a rate limit are counted (at most ``max_auto_resends`` per prompt);
-- streaming one reply (:class:`ReplyRun`): the client's stream events become :class:`TextReceived`,
-  :class:`ReasoningReceived`, :class:`ReplyAccepted` and finally one :class:`ReplyEnded`; the reply is
-  saved while it streams (through the :class:`Recorder`);
-- settling a reply: a failure with nothing received leaves the conversation (the prompt stays unanswered).
+- sending a prompt (:meth:`ChatSession.submit`): a new message after the active path, or, while a prompt is
+  being edited, a sibling of that prompt (the original and what followed stay, as a branch). The next prompt
+  continues from the last good state: after a failed reply the prompt stays (it is sent along), a partial
+  reply stays (its text is sent), and a regeneration that failed before any text arrived gives way to the
+  answer beside it (the failed attempt stays in the tree, a sibling);
+- busy (:attr:`ChatSession.busy`): a reply streams or a compaction runs; a prompt waits meanwhile (the screen
+  asks, and says why in one line);
+- retrying (:meth:`ChatSession.retry`): the unanswered prompt is sent again in place (its failed reply stays,
+  a sibling); after a rate limit the countdown's automatic resend (:meth:`ChatSession.resend_step`) is counted
+  (at most ``max_auto_resends`` per prompt);
+- streaming one reply (:class:`~llmconsole.core.chat.reply_run.ReplyRun`), booking it when it ends
+  (:meth:`ChatSession.settle`: every reply is recorded; its ``outcome`` says what the end means);
+- compacting (:meth:`ChatSession.compact`): the summary is a new branch, saved even when the console moved to
+  another conversation meanwhile;
+- continuing a compared answer (:meth:`ChatSession.continue_compare`).
 
-The UI subscribes to the session's events (``listener``), consumes a run's events in its worker and keeps
-keys, widgets and messages to itself. Nothing here imports Textual or rich.
+The UI consumes a run's events in its worker and keeps keys, widgets and messages to itself. Nothing here
+imports Textual or rich.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from time import perf_counter
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from llmconsole.core.chat.context import ContextGauge, ContextMeter
-from llmconsole.core.chat.conversation import FAILED_STATUSES, Conversation, Message, title_from_prompt
+from llmconsole.core.chat.conversation import FAILED_STATUSES, Conversation, Message
+from llmconsole.core.chat.reply_run import ReasoningReceived as ReasoningReceived
+from llmconsole.core.chat.reply_run import ReplyAccepted as ReplyAccepted
+from llmconsole.core.chat.reply_run import ReplyEnded as ReplyEnded
+from llmconsole.core.chat.reply_run import ReplyRun as ReplyRun
+from llmconsole.core.chat.reply_run import ReplySaverLike as ReplySaverLike
+from llmconsole.core.chat.reply_run import RunEvent as RunEvent
+from llmconsole.core.chat.reply_run import TextReceived as TextReceived
+from llmconsole.core.chat.resend import MAX_AUTO_RESENDS
 from llmconsole.core.chat.streamer import Streamer as Streamer
 from llmconsole.core.chat.streamer import reply_cost as reply_cost
-from llmconsole.core.chat.tree import activate, cut_before, step_sibling
-from llmconsole.core.errors import LLMConsoleError, ProxyError, RateLimitError, StreamError
-from llmconsole.core.events import (
-    Completed,
-    Failed,
-    Incomplete,
-    ReasoningDelta,
-    RefusalDelta,
-    ResponseStarted,
-    TextDelta,
-)
+from llmconsole.core.chat.tree import Tree, activate, cut_before, set_path, step_sibling
+from llmconsole.core.errors import ContextOverflowError, RateLimitError
 
 if TYPE_CHECKING:
     from llmconsole.core.chat.compact import Compacted
-    from llmconsole.core.chat.conversation import MessageStatus
-    from llmconsole.core.events import Usage
+    from llmconsole.core.chat.reply_run import Outcome
+    from llmconsole.core.chat.resend import ResendCountdown, ResendStep
     from llmconsole.core.proxy.models import ModelInfo
 
-log = logging.getLogger(__name__)
-
-MAX_AUTO_RESENDS = 3
-"""Automatic resends of one prompt after rate limits, at most."""
-SLICE_S = 0.002
-"""A run yields to the event loop after this much work (a burst of buffered events would otherwise run for
-one whole socket read, delaying key presses behind it)."""
-
-
-# -- what the session reports -------------------------------------------------------------------------------
+Busy = Literal["reply", "compaction"]
+"""What the conversation is busy with (later also tool rounds)."""
+BUSY_LINES: dict[Busy, str] = {
+    "reply": "A reply is still streaming: the prompt waits (Escape cancels the reply).",
+    "compaction": "The conversation is being compacted: the prompt waits until the summary is in.",
+}
+"""Why a prompt waits, in one line."""
+GAVE_NOTHING: frozenset[str | None] = frozenset({*FAILED_STATUSES, "cancelled"})
+"""How a reply that brought no text can end (failed or cancelled): it gives way to a good answer beside it."""
 
 
 @dataclass(frozen=True, slots=True)
-class PromptDropped:
-    """An unanswered prompt left the conversation (a new prompt replaced it, or it was sent again)."""
+class Submitted:
+    """A prompt went into the conversation: ``message``; ``reshow`` when the active path changed before it
+    (an edit's branch, or a failed regeneration giving way to the answer beside it), so it is shown anew."""
 
     message: Message
+    reshow: bool
 
 
 @dataclass(frozen=True, slots=True)
-class ReplyAccepted:
-    """The proxy accepted the request (headers parsed: quota, cost, key spend)."""
+class Retry:
+    """What "send the last prompt again" does: ``in_place`` (the unanswered prompt gets a new reply: start
+    one), or ``again`` (the last prompt, answered, is sent as a new message: ``prompt``), or nothing to send."""
 
-    event: ResponseStarted
-    model: ModelInfo
-
-
-@dataclass(frozen=True, slots=True)
-class TextReceived:
-    """A piece of the reply's text."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReasoningReceived:
-    """A piece of the reply's reasoning summary."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyEnded:
-    """A reply ended, however it ended (``message.status``); ``error`` is set for failures."""
-
-    message: Message
-    error: ProxyError | None
-    pre_stream: bool
-    """The request failed before the proxy accepted it (nothing was streamed)."""
-    model: ModelInfo
-    max_output_tokens: int | None = None
-    """The cap a truncated reply hit (None when it was not truncated or the cap is unknown)."""
-
-
-SessionEvent = PromptDropped
-"""Events the session reports to its listener (state changes outside a run)."""
-RunEvent = ReplyAccepted | TextReceived | ReasoningReceived | ReplyEnded
-"""Events a :class:`ReplyRun` yields."""
+    kind: Literal["in_place", "again", "nothing"]
+    prompt: Message | None = None
 
 
 # -- what the session needs ---------------------------------------------------------------------------------
-
-
-class ReplySaverLike(Protocol):
-    """Persists one streaming reply (``llmconsole.ui.persistence.ReplySaver`` in the console)."""
-
-    async def start(self) -> None: ...
-    def append(self, delta: str) -> None: ...
-    def append_reasoning(self, delta: str) -> None: ...
-    def finish(self, status: MessageStatus, usage: Usage | None = None, error: str | None = None) -> None: ...
 
 
 class Recorder(Protocol):
@@ -123,7 +88,6 @@ class Recorder(Protocol):
 
     def reply_saver(self, conversation: Conversation, reply: Message) -> ReplySaverLike | None: ...
     def record_turn(self, conversation: Conversation, reply: Message) -> None: ...
-    def forget(self, conversation: Conversation, message: Message) -> None: ...
     def new_conversation(self) -> None: ...
     def adopt(self, conversation: Conversation, stored: list[Message] | None = None) -> None: ...
     def set_active(self, conversation: Conversation, leaf: Message) -> None: ...
@@ -137,9 +101,6 @@ class _NoRecorder:
         return None
 
     def record_turn(self, conversation: Conversation, reply: Message) -> None:
-        return None
-
-    def forget(self, conversation: Conversation, message: Message) -> None:
         return None
 
     def new_conversation(self) -> None:
@@ -163,29 +124,19 @@ def _plain_error(
 
 
 def continuable(messages: list[Message]) -> tuple[list[Message], set[str]]:
-    """What of a stored conversation is sent when it continues, and the ids of prompts that left it.
+    """What of a stored active path is sent when it continues, and the ids of prompts that left it.
 
-    The same rules as live: a prompt replaced by a new one before it got an answer, and a failed reply
-    followed by a retry, leave the conversation; a failed reply with no text is dropped.
+    The live rules keep everything (a failed reply stays on the path, the prompt after it follows it). Older
+    histories (before the tree) may hold a prompt followed directly by another prompt (it was replaced before
+    it got an answer: it leaves) and a failed reply followed by its retry (the failed one leaves).
     """
     kept: list[Message] = []
     unsent: set[str] = set()
-
-    def drop_unanswered() -> None:
-        if kept and kept[-1].role == "user":
-            unsent.add(kept.pop().id)
-        elif len(kept) >= 2 and kept[-1].status in FAILED_STATUSES and kept[-2].role == "user":
-            kept.pop()
-            unsent.add(kept.pop().id)
-
     for message in messages:
         if message.role == "user":
-            drop_unanswered()
-            kept.append(message)
-            continue
-        if message.status in FAILED_STATUSES and not message.text:
-            continue
-        if kept and kept[-1].role == "assistant" and kept[-1].status in FAILED_STATUSES:
+            if kept and kept[-1].role == "user":
+                unsent.add(kept.pop().id)
+        elif kept and kept[-1].role == "assistant" and kept[-1].status in FAILED_STATUSES:
             kept.pop()  # retried in place
         kept.append(message)
     return kept, unsent
@@ -216,7 +167,6 @@ class ChatSession:
         recorder: Recorder | None = None,
         system_prompt: str | None = None,
         reasoning_effort: str | None = None,
-        listener: Callable[[SessionEvent], None] | None = None,
         describe_error: Callable[..., str] = _plain_error,
         max_auto_resends: int = MAX_AUTO_RESENDS,
         meter: ContextMeter | None = None,
@@ -226,7 +176,6 @@ class ChatSession:
         self.recorder: Recorder = recorder if recorder is not None else _NoRecorder()
         self.system_prompt = system_prompt
         self.reasoning_effort = reasoning_effort
-        self.listener = listener
         self.describe_error = describe_error
         """``(error, model=, estimated_tokens=) -> one line``: the error line stored with a failed reply."""
         self.max_auto_resends = max_auto_resends
@@ -236,24 +185,54 @@ class ChatSession:
         self.meter = meter if meter is not None else ContextMeter()
         """What fills the context window: local estimates at once, the proxy's exact counts once asked
         (``meter.counter``, set by the caller that owns the client; ``meter.refine`` asks)."""
-        self.empty_failures: list[Message] = []
-        """Replies that failed with nothing received: out of the conversation, still stored, their prompt
-        unanswered (they leave the history with it when it is replaced)."""
+        self.editing: Message | None = None
+        """The prompt being edited: the next prompt sent becomes a sibling of it."""
+        self.run: ReplyRun | None = None
+        """The newest reply run (streaming while its ``end`` is None)."""
+        self._compacting: Conversation | None = None
+        self._replaced: Message | None = None
+        """The answer a regeneration replaces (the good state to go back to if it fails with no text)."""
 
-    def _emit(self, event: SessionEvent) -> None:
-        if self.listener is not None:
-            self.listener(event)
+    # -- busy ---------------------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> Busy | None:
+        """What the current conversation is busy with (a reply streams, a compaction runs), else None."""
+        run = self.run
+        if run is not None and run.end is None and run.conversation is self.conversation:
+            return "reply"
+        if self._compacting is not None and self._compacting is self.conversation:
+            return "compaction"
+        return None
+
+    def busy_line(self) -> str | None:
+        """Why a prompt cannot go now, in one line (None when it can)."""
+        busy = self.busy
+        return None if busy is None else BUSY_LINES[busy]
+
+    def cancel_reply(self) -> ReplyEnded | None:
+        """End a run nobody consumes any more (its worker was cancelled before it started) as cancelled."""
+        run = self.run
+        if run is None or run.end is not None:
+            return None
+        return run.cancel()
 
     # -- conversations ------------------------------------------------------------------------------------
 
+    def _reset_turn_state(self) -> None:
+        self.editing = None
+        self.auto_resends = 0
+        self._replaced = None
+
     def new_conversation(self, system_prompt: str | None = None) -> Conversation:
-        """Start afresh (``system_prompt``: the session's when not given)."""
+        """Start afresh (``system_prompt``: the session's when not given). A compaction still running keeps
+        going and is saved into the conversation it started in."""
         if system_prompt is not None:
             self.system_prompt = system_prompt
+        self.cancel_reply()
         self.conversation = Conversation(system_prompt=self.system_prompt)
         self.recorder.new_conversation()
-        self.empty_failures.clear()
-        self.auto_resends = 0
+        self._reset_turn_state()
         return self.conversation
 
     def open(self, conversation: Conversation, focus: str | None = None) -> tuple[list[Message], set[str]]:
@@ -264,10 +243,10 @@ class ChatSession:
             activate(conversation, focus)
         shown = list(conversation.messages)
         unsent = keep_continuable(conversation)
+        self.cancel_reply()
         self.conversation = conversation
         self.recorder.adopt(conversation, [*shown, *conversation.others])
-        self.empty_failures.clear()
-        self.auto_resends = 0
+        self._reset_turn_state()
         self.system_prompt = conversation.system_prompt
         return shown, unsent
 
@@ -275,13 +254,12 @@ class ChatSession:
         self.system_prompt = system_prompt
         self.conversation.system_prompt = system_prompt
 
-    def adopt_reply(
-        self, prompt: str, reply: Message, *, system_prompt: str | None, siblings: Sequence[Message] = ()
-    ) -> Message:
-        """A new conversation of ``prompt`` and a finished ``reply`` (compare mode's chosen answer); the other
-        answers (``siblings``, copied) are its siblings: one turn, the chosen one active, the others kept."""
-        import dataclasses
-
+    def continue_compare(
+        self, prompt: str, chosen: Message, *, system_prompt: str | None, others: Sequence[Message] = ()
+    ) -> tuple[Message, Message]:
+        """A new conversation of ``prompt`` and a copy of compare mode's chosen answer; the other answers
+        (``others``, copied) are its siblings: one turn, the chosen one active, the others kept. Returns the
+        prompt and the reply."""
         from llmconsole.core.chat.conversation import new_id
 
         self.new_conversation()
@@ -289,14 +267,14 @@ class ChatSession:
         conversation.system_prompt = system_prompt
         user = conversation.add_user(prompt)
         self.recorder.record_turn(conversation, user)
-        for other in siblings:
+        for other in others:
             copy = dataclasses.replace(other, id=new_id(), parent_id=user.id, attachments=list(other.attachments))
             conversation.others.append(copy)
             self.recorder.record(conversation, copy)
-        reply.parent_id = user.id
+        reply = dataclasses.replace(chosen, id=new_id(), parent_id=user.id, attachments=[])
         conversation.messages.append(reply)
         self.recorder.record_turn(conversation, reply)
-        return user
+        return user, reply
 
     # -- prompts --------------------------------------------------------------------------------------------
 
@@ -315,57 +293,68 @@ class ChatSession:
     def last_prompt(self) -> Message | None:
         return next((m for m in reversed(self.conversation.messages) if m.role == "user"), None)
 
-    def drop_unanswered(self) -> Message | None:
-        """A new prompt replaces an unanswered one: it leaves the conversation and the history (with its
-        failed reply), and a title taken from it goes too. Returns the dropped prompt."""
-        unanswered = self.unanswered()
-        if unanswered is None:
-            return None
-        conversation = self.conversation
-        messages = conversation.messages
-        dropped: list[Message] = []
-        while messages and messages[-1] is not unanswered:
-            dropped.append(messages.pop())
-        dropped.append(messages.pop())
-        for message in [*self.empty_failures, *reversed(dropped)]:
-            self.recorder.forget(conversation, message)
-        gone = {m.id for m in self.empty_failures}
-        conversation.others = [m for m in conversation.others if m.id not in gone]
-        self.empty_failures.clear()
-        if conversation.title == title_from_prompt(unanswered.text):
-            first = next((m for m in messages if m.role == "user"), None)
-            conversation.title = title_from_prompt(first.text) if first is not None else ""
-        self._emit(PromptDropped(unanswered))
-        return unanswered
+    def start_edit(self, message: Message) -> str | None:
+        """Edit the prompt ``message``: the next prompt sent becomes its sibling. A one-line reason when it
+        cannot be edited (None when it can)."""
+        if message.role != "user":
+            return "Only a prompt can be edited: r regenerates a reply."
+        if message not in self.conversation.messages:
+            return "This prompt is not on the conversation's path; type a new one."
+        self.editing = message
+        return None
+
+    def cancel_edit(self) -> bool:
+        """Stop editing (the next prompt is a new message); False when nothing was being edited."""
+        editing, self.editing = self.editing, None
+        return editing is not None
+
+    def submit(self, text: str, attachments: Sequence[str] = ()) -> Submitted:
+        """Send ``text`` (with ``attachments``, data URLs): a sibling of the prompt being edited (its
+        attachments go with it), else a new message continuing from the last good state (see the module docstring)."""
+        editing, self.editing = self.editing, None
+        if editing is not None and editing in self.conversation.messages:
+            return Submitted(self.edit(editing, text, [*editing.attachments, *attachments]), reshow=True)
+        reshow = self._back_to_good_state()
+        return Submitted(self.add_prompt(text, attachments), reshow=reshow)
 
     def add_prompt(self, text: str, attachments: Sequence[str] = ()) -> Message:
-        """A new user message (an unanswered one before it is dropped); the resend count starts again."""
-        self.drop_unanswered()
+        """A new user message after the active path; the resend count starts again."""
+        self._back_to_good_state()
         self.auto_resends = 0
+        self._replaced = None
         return self.conversation.add_user(text, attachments=list(attachments))
 
-    def rewind_to_unanswered(self) -> Message | None:
-        """Make the unanswered prompt the last message again (its failed reply stays stored but leaves the
-        conversation), ready for a new reply; None when every prompt is answered."""
-        unanswered = self.unanswered()
-        if unanswered is None:
-            return None
-        conversation = self.conversation
-        messages = conversation.messages
-        if messages[-1] is not unanswered:
-            cut_before(conversation, messages[messages.index(unanswered) + 1])  # the failed reply: a branch
-        return unanswered
+    def _back_to_good_state(self) -> bool:
+        """A regeneration that failed before any text arrived gives way to the answer beside it (the one it
+        was to replace, else the newest with text); returns whether the path changed."""
+        path = self.conversation.messages
+        if (
+            not path
+            or path[-1].role != "assistant"
+            or path[-1].text
+            or path[-1].status not in (*FAILED_STATUSES, "cancelled")
+        ):
+            return False
+        failed = path[-1]
+        tree = Tree.of(self.conversation)
+        answers = [m for m in tree.siblings(failed) if m is not failed and m.text and m.role == "assistant"]
+        if not answers:
+            return False
+        replaced = self._replaced
+        good = replaced if replaced in answers else answers[-1]
+        assert good is not None
+        set_path(self.conversation, tree, good.id)
+        return True
 
     # -- branches -----------------------------------------------------------------------------------------
 
     def edit(self, message: Message, text: str, attachments: Sequence[str] = ()) -> Message:
         """Send ``text`` in place of the prompt ``message``: a sibling of it (the original and what followed
-        stay, as another branch); an unanswered prompt is simply replaced."""
-        if message is self.unanswered() or message not in self.conversation.messages:
+        stay, as another branch)."""
+        if message not in self.conversation.messages:
             return self.add_prompt(text, attachments)
         cut_before(self.conversation, message)
-        self.empty_failures.clear()
-        self.auto_resends = 0
+        self._reset_turn_state()
         return self.conversation.add_user(text, attachments=list(attachments))
 
     def regenerate(self, message: Message, client: Streamer, model: ModelInfo) -> ReplyRun:
@@ -377,13 +366,14 @@ class ChatSession:
     def branch_for_answer(self, message: Message) -> None:
         """End the path where a new answer goes (see :meth:`regenerate`); the rest stays, as a branch."""
         path = self.conversation.messages
+        self._reset_turn_state()
         if message in path:
             index = path.index(message)
             after = index if message.role == "assistant" else index + 1
             if after < len(path):
-                cut_before(self.conversation, path[after])
-        self.empty_failures.clear()
-        self.auto_resends = 0
+                replaced = path[after]
+                cut_before(self.conversation, replaced)
+                self._replaced = replaced if replaced.role == "assistant" else None
 
     def switch(self, message: Message, step: int = 1) -> Message | None:
         """Show the sibling ``step`` away from ``message`` (and its newest continuation); returns it, None when
@@ -391,20 +381,25 @@ class ChatSession:
         target = step_sibling(self.conversation, message, step)
         if target is None:
             return None
-        self.empty_failures.clear()
-        self.auto_resends = 0
+        self._reset_turn_state()
         if self.conversation.messages:
             self.recorder.set_active(self.conversation, self.conversation.messages[-1])
         return target
 
     async def compact(self, client: Streamer, model: ModelInfo) -> Compacted | None:
         """Summarise the older part of the active path by ``model`` into a new branch (the original stays);
-        the new branch is saved and becomes the active one. None when there is too little to compact."""
+        the new branch is saved and becomes the active one, also when the console moved to another
+        conversation meanwhile. None when there is too little to compact."""
         from llmconsole.core.chat.compact import compact
 
-        done = await compact(self.conversation, client, model, reasoning_effort=self.reasoning_effort)
+        conversation = self._compacting = self.conversation
+        try:
+            done = await compact(conversation, client, model, reasoning_effort=self.reasoning_effort)
+        finally:
+            if self._compacting is conversation:
+                self._compacting = None
         if done is not None:
-            self._adopt_branch()
+            self._adopt_branch(conversation)
         return done
 
     def drop_oldest(self, model: ModelInfo, prompt: str = "") -> int:
@@ -413,16 +408,35 @@ class ChatSession:
 
         dropped = drop_oldest(self.conversation, model, prompt=prompt)
         if dropped:
-            self._adopt_branch()
+            self._adopt_branch(self.conversation)
         return dropped
 
-    def _adopt_branch(self) -> None:
-        self.empty_failures.clear()
-        self.auto_resends = 0
-        path = self.conversation.messages
+    def _adopt_branch(self, conversation: Conversation) -> None:
+        if conversation is self.conversation:
+            self._reset_turn_state()
+        path = conversation.messages
         if path:
-            self.recorder.record_turn(self.conversation, path[-1])
-            self.recorder.set_active(self.conversation, path[-1])
+            self.recorder.record_turn(conversation, path[-1])
+            self.recorder.set_active(conversation, path[-1])
+
+    # -- retries ------------------------------------------------------------------------------------------
+
+    def retry(self) -> Retry:
+        """Send the last prompt again: the unanswered one in place (its failed reply stays, a sibling of the
+        new one: start a reply), else the last prompt as a new message."""
+        unanswered = self.unanswered()
+        if unanswered is not None:
+            messages = self.conversation.messages
+            if messages[-1] is not unanswered:
+                cut_before(self.conversation, messages[messages.index(unanswered) + 1])
+            return Retry("in_place", unanswered)
+        last = self.last_prompt()
+        return Retry("again", last) if last is not None else Retry("nothing")
+
+    def rewind_to_unanswered(self) -> Message | None:
+        """Make the unanswered prompt the last message again (its failed reply becomes a branch); None when
+        every prompt is answered."""
+        return self.retry().prompt if self.unanswered() is not None else None
 
     def take_auto_resend(self) -> bool:
         """Count one automatic resend; False when the limit is reached or nothing is unanswered."""
@@ -431,28 +445,46 @@ class ChatSession:
         self.auto_resends += 1
         return True
 
+    def resend_step(self, countdown: ResendCountdown, now: float) -> ResendStep:
+        """What a rate limit's countdown means at ``now``: wait; resend now (counted: call :meth:`retry` and
+        start the reply); or zero was reached and nothing is resent (off, the limit reached, busy, or nothing
+        unanswered). The countdown is marked ``fired`` at zero."""
+        if countdown.remaining(now) > 0 or countdown.fired:
+            return "wait"
+        countdown.fired = True
+        if countdown.can_auto_resend and self.busy is None and self.take_auto_resend():
+            countdown.resends_done += 1
+            return "resend"
+        return "stopped"
+
     # -- replies --------------------------------------------------------------------------------------------
 
     def start_reply(self, client: Streamer, model: ModelInfo) -> ReplyRun:
         """An assistant message for ``model`` (status ``streaming``) and the run that will fill it."""
         message = self.conversation.add_assistant(model.id)
         saver = self.recorder.reply_saver(self.conversation, message)
-        return ReplyRun(self, client, model, message, saver)
+        self.run = ReplyRun(self, client, model, message, saver)
+        return self.run
 
-    def settle(self, end: ReplyEnded) -> None:
-        """Book a reply that ended: a failure with nothing received leaves the conversation (the prompt stays
-        unanswered, the empty reply stays stored until the prompt is replaced); anything else is recorded."""
-        message = end.message
-        messages = self.conversation.messages
-        if message not in messages:
-            return
-        if end.error is not None and not message.text:
-            messages.remove(message)
-            self.conversation.others.append(message)  # stored, off the path: a failed attempt
-            self.empty_failures.append(message)
-        else:
-            self.empty_failures.clear()
-            self.recorder.record_turn(self.conversation, message)
+    def settle(self, run: ReplyRun, end: ReplyEnded) -> ReplyEnded:
+        """Book a reply that ended (called by the run itself): it is recorded, and stays on the path however
+        it ended (a failure with no text is not sent; the next prompt follows it, or a retry puts a sibling
+        beside it). Returns ``end`` with its outcome."""
+        conversation = run.conversation
+        if end.message in conversation.messages:
+            self.recorder.record_turn(conversation, end.message)
+        return dataclasses.replace(end, outcome=self.outcome(end, conversation))
+
+    def outcome(self, end: ReplyEnded, conversation: Conversation | None = None) -> Outcome:
+        """What a reply's end means (see :data:`~llmconsole.core.chat.reply_run.Outcome`)."""
+        error = end.error
+        if isinstance(error, RateLimitError):
+            return "rate_limited"
+        if isinstance(error, ContextOverflowError) and (conversation or self.conversation) is self.conversation:
+            return "overflow" if self.unanswered() is not None else "failed"
+        if error is not None:
+            return "failed"
+        return "cancelled" if end.message.status == "cancelled" else "answered"
 
     def estimated_tokens(self) -> int:
         return self.conversation.estimated_tokens()
@@ -460,133 +492,3 @@ class ChatSession:
     def gauge(self, model: ModelInfo, *, prompt: str = "", images: int = 0) -> ContextGauge:
         """The context gauge for sending ``prompt`` (and ``images`` more images) on the active path to ``model``."""
         return self.meter.gauge(model, self.system_prompt, self.conversation.messages, prompt=prompt, images=images)
-
-
-class ReplyRun:
-    """One reply being streamed: iterate :meth:`events`; :attr:`end` is set when it ended (also when the task
-    consuming it was cancelled: the reply is then ``cancelled`` with the text received so far)."""
-
-    def __init__(
-        self,
-        session: ChatSession,
-        client: Streamer,
-        model: ModelInfo,
-        message: Message,
-        saver: ReplySaverLike | None,
-    ) -> None:
-        self.session = session
-        self.client = client
-        self.model = model
-        self.message = message
-        self.saver = saver
-        self.end: ReplyEnded | None = None
-        self._parts: list[str] = []
-        self._reasoning: list[str] = []
-        self._started = False
-        self._max_out: int | None = None
-        self._start = session.clock()
-
-    @property
-    def conversation(self) -> Conversation:
-        return self.session.conversation
-
-    async def events(self) -> AsyncIterator[RunEvent]:
-        """The reply's events, :class:`ReplyEnded` last. Cancelling the consumer closes the HTTP response."""
-        session, message, model, saver = self.session, self.message, self.model, self.saver
-        clock = session.clock
-        start = self._start = clock()
-        header_cost: float | None = None
-        error: ProxyError | None = None
-        status: MessageStatus = "error"
-        try:
-            if saver is not None:
-                await saver.start()  # the prompt is stored before the request goes out
-            stream = self.client.stream_response(
-                model,
-                self.conversation.to_request(),
-                reasoning_effort=session.reasoning_effort,
-                system_prompt=session.system_prompt,
-            )
-            yield_at = perf_counter() + SLICE_S
-            async for event in stream:
-                if perf_counter() >= yield_at:
-                    await asyncio.sleep(0)
-                    yield_at = perf_counter() + SLICE_S
-                match event:
-                    case TextDelta(text=delta) | RefusalDelta(text=delta):  # a refusal is the reply
-                        if message.ttft_s is None:
-                            message.ttft_s = clock() - start
-                        self._parts.append(delta)
-                        if saver is not None:
-                            saver.append(delta)
-                        yield TextReceived(delta)
-                    case ReasoningDelta(text=delta):
-                        if message.ttft_s is None:
-                            message.ttft_s = clock() - start
-                        self._reasoning.append(delta)
-                        if saver is not None:
-                            saver.append_reasoning(delta)
-                        yield ReasoningReceived(delta)
-                    case ResponseStarted():
-                        self._started, header_cost = True, event.cost
-                        yield ReplyAccepted(event, model)
-                    case Completed(usage=usage, refused=refused):
-                        usage.cost = reply_cost(header_cost, usage, model)
-                        status, message.usage = ("refused" if refused else "completed"), usage
-                    case Incomplete(usage=usage, reason=reason):
-                        usage.cost = reply_cost(header_cost, usage, model)
-                        status, message.usage, message.end_reason = "truncated", usage, reason
-                        self._max_out = event.output_tokens
-                    case Failed(error=failure, usage=usage, interrupted=interrupted):
-                        error, message.usage = failure, usage
-                        if isinstance(failure, RateLimitError):
-                            status = "rate_limited"
-                        else:
-                            status = "interrupted" if interrupted else "error"
-        except asyncio.CancelledError:
-            self.cancel()
-            raise
-        except LLMConsoleError as exc:
-            error = exc if isinstance(exc, ProxyError) else ProxyError(str(exc))
-            status = "rate_limited" if isinstance(exc, RateLimitError) else "error"
-        except Exception as exc:  # a bug must not leave the reply "streaming": it ends as an error, logged
-            log.error("reply stream failed: %r", exc)
-            yield self.fail(exc)
-            return
-        yield self._finish(status, error)
-
-    def fail(self, exc: BaseException) -> ReplyEnded:
-        """End the reply as an error after something unexpected (a bug), unless it already ended."""
-        if self.end is not None:
-            return self.end
-        return self._finish("error", StreamError(f"unexpected {type(exc).__name__}: {exc}"))
-
-    def cancel(self) -> ReplyEnded:
-        """End the reply as cancelled (keeping what arrived) unless it already ended."""
-        if self.end is not None:
-            return self.end
-        return self._finish("cancelled", None)
-
-    def _finish(self, status: MessageStatus, error: ProxyError | None) -> ReplyEnded:
-        message, session = self.message, self.session
-        message.text = "".join(self._parts)
-        message.reasoning = "".join(self._reasoning)
-        message.status = status
-        message.duration_s = session.clock() - self._start
-        if error is not None:
-            message.error = session.describe_error(
-                error,
-                model=self.model,
-                estimated_tokens=self.conversation.estimated_tokens(),
-                mid_reply=self._started,
-            )
-        if self.saver is not None:
-            self.saver.finish(status)
-        self.end = ReplyEnded(
-            message=message,
-            error=error,
-            pre_stream=not self._started,
-            model=self.model,
-            max_output_tokens=self._max_out,
-        )
-        return self.end

@@ -2,8 +2,9 @@
 shown and sent (``Conversation.messages``), the other branches are kept (``Conversation.others``).
 
 Siblings (messages with the same parent) are an edited prompt beside the original, a regenerated reply beside
-the first one, a retry beside the failed attempt. Replies that failed before anything arrived are not counted
-as siblings (they are attempts, not answers). Everything here is plain functions over messages.
+the first one, a retry beside the failed attempt. A reply that failed before anything arrived (an attempt) is
+a sibling like any other (left/right reaches it), but a path goes down through an answer before an attempt.
+Everything here is plain functions over messages.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def link_chain(messages: Sequence[Message]) -> None:
 
 
 def is_attempt(message: Message) -> bool:
-    """A reply that failed with nothing received (not shown as a sibling)."""
+    """A reply that failed with nothing received."""
     return message.role == "assistant" and message.status in FAILED_STATUSES and not message.text
 
 
@@ -71,9 +72,9 @@ class Tree:
             seen.add(node.id)
 
     def siblings(self, message: Message) -> list[Message]:
-        """``message`` and the messages beside it (same parent), oldest first, without failed attempts."""
+        """``message`` and the messages of its role beside it (same parent), oldest first."""
         parent = message.parent_id if message.parent_id in self.by_id else None
-        return [m for m in self.children.get(parent, []) if m is message or not is_attempt(m)]
+        return [m for m in self.children.get(parent, []) if m.role == message.role]
 
     def position(self, message: Message) -> tuple[int, int]:
         """``(index from 1, count)`` among its siblings: ``‹2/3›``."""

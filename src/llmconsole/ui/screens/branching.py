@@ -89,14 +89,21 @@ class BranchActions:
         if model is None:
             self.screen.notify("No model to summarise with yet.", severity="warning")
             return False
+        session = self.screen.session
+        conversation = session.conversation
         self.screen.status_bar.set_activity(f"compacting with {model.id}…")
         try:
-            done = await self.screen.session.compact(self.screen.client, model)
+            done = await session.compact(self.screen.client, model)
         except (CompactionError, LLMConsoleError) as exc:
             self.screen.notify(str(exc), title="Compaction failed", severity="error")
             return False
         finally:
-            self.screen.status_bar.set_activity("")
+            if session.conversation is conversation:
+                self.screen.status_bar.set_activity("")
+        if session.conversation is not conversation:
+            if done is not None:
+                self.screen.notify("The summary was saved with the conversation it was made for (ctrl+o).")
+            return False
         if done is None:
             self.screen.notify("Nothing to compact yet: too few turns.", severity="warning")
             return False
@@ -136,23 +143,18 @@ class BranchActions:
         return message
 
     def idle(self) -> bool:
-        if self.screen.streaming:
-            self.screen.notify("A reply is still streaming: Escape cancels it.", severity="warning")
-            return False
-        return True
+        """False, with one line saying why, while the conversation is busy (a reply, a compaction)."""
+        return not self.screen.refuse_busy()
 
     def edit_message(self) -> None:
         """The selected prompt goes into the prompt; sending it makes a sibling branch (the original stays)."""
         message = self.selected()
         if message is None:
             return
-        if message.role != "user":
-            self.screen.notify("Only a prompt can be edited: r regenerates a reply.", severity="warning")
+        refused = self.screen.session.start_edit(message)
+        if refused is not None:
+            self.screen.notify(refused, severity="warning")
             return
-        if message not in self.screen.conversation.messages:
-            self.screen.notify("This prompt was not sent; type a new one.", severity="warning")
-            return
-        self.screen.editing = message
         self.screen.prompt.set_prompt(message.text)
         self.leave_messages()
         images = f" (with its {len(message.attachments)} image(s))" if message.attachments else ""

@@ -17,13 +17,13 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from llmconsole.core.chat.context import ContextGauge, ContextMeter
-from llmconsole.core.errors import ContextOverflowError, LLMConsoleError, RateLimitError
+from llmconsole.core.errors import LLMConsoleError, RateLimitError
 from llmconsole.core.proxy import discovery
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
 from llmconsole.ui.persistence import HistoryAdapter
 from llmconsole.ui.screens.branching import BranchActions
 from llmconsole.ui.widgets.attachment_bar import AttachmentBar
-from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest, UserMessage
+from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest
 from llmconsole.ui.widgets.first_frame import replace_drawing
 from llmconsole.ui.widgets.footer import ConsoleFooter, FooterRow
 from llmconsole.ui.widgets.formatting import (
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from llmconsole.core.chat.conversation import Conversation, Message
-    from llmconsole.core.chat.session import ChatSession, SessionEvent
+    from llmconsole.core.chat.session import ChatSession
     from llmconsole.core.config import ReasoningEffort, Settings
     from llmconsole.core.events import Quota, ResponseStarted
     from llmconsole.core.proxy.client import KeyInfo, ProxyClient
@@ -173,13 +173,11 @@ class MainScreen(Screen[None]):
         self._session: ChatSession | None = None
         self.countdown: RateLimitCountdown | None = None
         self._tick_timer: Timer | None = None
-        self.editing: Message | None = None
         self.gauge: ContextGauge | None = None
         """The context gauge as last shown."""
         self._count_timer: Timer | None = None
         self.branches = BranchActions(self)
         """Edit, regenerate, switch siblings, compact, the overflow offer (``ui/screens/branching.py``)."""
-        """The prompt being edited (its text is in the prompt): sending makes a sibling of it."""
         self._rate_limit_modal: RateLimitModal | None = None
         self._resumed = False
         self._earlier_prompts: list[str] | None = None
@@ -269,7 +267,6 @@ class MainScreen(Screen[None]):
                 recorder=self.history,
                 system_prompt=self.settings.system_prompt,
                 reasoning_effort=self.settings.reasoning_effort,
-                listener=self._session_event,
                 describe_error=describe_error,
                 meter=self.meter,
             )
@@ -291,16 +288,6 @@ class MainScreen(Screen[None]):
     @system_prompt.setter
     def system_prompt(self, value: str | None) -> None:
         self.session.system_prompt = value
-
-    def _session_event(self, event: SessionEvent) -> None:
-        """What the session reports outside a reply."""
-        from llmconsole.core.chat.session import PromptDropped
-
-        match event:
-            case PromptDropped(message=dropped):
-                for widget in self.pane.query(UserMessage):
-                    if widget.message is dropped:
-                        widget.mark_unsent()
 
     def on_mount(self) -> None:
         self._update_title()
@@ -528,7 +515,20 @@ class MainScreen(Screen[None]):
 
     @property
     def streaming(self) -> bool:
-        return self.pane.streaming
+        """A reply streams in this conversation (the session says)."""
+        return self._session is not None and self._session.busy == "reply"
+
+    @property
+    def editing(self) -> Message | None:
+        """The prompt being edited (its text is in the prompt): sending makes a sibling of it."""
+        return self._session.editing if self._session is not None else None
+
+    def refuse_busy(self) -> bool:
+        """True, with one line saying why, when the conversation is busy (the prompt stays where it is)."""
+        line = self._session.busy_line() if self._session is not None else None
+        if line is not None:
+            self.notify(line, severity="warning")
+        return line is not None
 
     def send_prompt(self, text: str, *, images: Sequence[str] = (), force: bool = False) -> bool:
         """Send ``text`` as a new user message, with ``images`` (data URLs: a resent prompt's) before its own.
@@ -537,8 +537,7 @@ class MainScreen(Screen[None]):
         if self.model is None:
             self.notify("No model to send to yet (ctrl+l picks one once discovery has run).", severity="warning")
             return False
-        if self.streaming:
-            self.notify("A reply is still streaming: Escape cancels it.", severity="warning")
+        if self.refuse_busy():
             return False
         if images and not self.model.images:
             self.notify(
@@ -565,14 +564,13 @@ class MainScreen(Screen[None]):
             self.prompt.clear()
         self.attachments.clear()
         self._clear_countdown()
-        editing, self.editing = self.editing, None
-        if editing is not None and editing in self.conversation.messages and editing is not self._unanswered():
-            self.session.edit(editing, send_text, attachments=[*editing.attachments, *urls])  # its images go with it
+        self.status_bar.set_activity("")
+        submitted = self.session.submit(send_text, attachments=urls)  # an edit's sibling, or a new message
+        if submitted.reshow:
             self.run_worker(self._show_path(then_reply=True), group="branch")
-            return True
-        message = self.session.add_prompt(send_text, attachments=urls)
-        self.pane.add_user(message)
-        self._start_reply()
+        else:
+            self.pane.add_user(submitted.message)
+            self._start_reply()
         return True
 
     # -- branches, overflow, compaction (ui/screens/branching.py) --------------------------------------
@@ -625,30 +623,25 @@ class MainScreen(Screen[None]):
         self._update_context()
         self.pane.stream_reply(ReplyRequest(run=run, reply=reply))
 
-    def _unanswered(self) -> Message | None:
-        return self.session.unanswered()
-
     def _retry_last(self) -> bool:
-        """Send the unanswered prompt again (in place), else the last prompt as a new message."""
-        if self.streaming or self.model is None:
+        """Send the unanswered prompt again in place (its failed reply stays, a sibling), else the last prompt
+        as a new message (the session decides which)."""
+        if self.model is None or self.refuse_busy():
             return False
-        unanswered = self.session.rewind_to_unanswered()  # its failed reply stays on screen
-        if unanswered is not None:
-            if self.prompt.text.strip() == unanswered.text.strip():
-                self.prompt.clear()
-            self._start_reply()
+        plan = self.session.retry()
+        if plan.kind == "in_place":
+            self.run_worker(self._show_path(then_reply=True), group="branch")
             return True
-        last_user = self.session.last_prompt()
-        text = last_user.text if last_user is not None else (self.prompt.sent[-1] if self.prompt.sent else None)
+        last = plan.prompt
+        text = last.text if last is not None else (self.prompt.sent[-1] if self.prompt.sent else None)
         if text is None:
             self.notify("Nothing to resend yet.", severity="warning")
             return False
-        return self.send_prompt(text, images=last_user.attachments if last_user is not None else ())
+        return self.send_prompt(text, images=last.attachments if last is not None else ())
 
     def action_resend(self) -> None:
         """Send the last prompt again."""
-        if self.streaming:
-            self.notify("A reply is still streaming: Escape cancels it.", severity="warning")
+        if self.refuse_busy():
             return
         self._clear_countdown()
         self._retry_last()
@@ -658,8 +651,11 @@ class MainScreen(Screen[None]):
         stop editing a prompt."""
         if self.pane.cancel_reply():
             return
-        if self.editing is not None:
-            self.editing = None
+        ended = self.session.cancel_reply() if self._session is not None else None
+        if ended is not None:  # its worker never started
+            self.pane.show_reply_end(ended)
+            return
+        if self._session is not None and self._session.cancel_edit():
             self.status_bar.set_activity("")
             self.notify("Edit cancelled: the prompt will be sent as a new message.")
         self.focus_prompt()
@@ -673,32 +669,28 @@ class MainScreen(Screen[None]):
 
     @on(ReplyFinished)
     def _reply_finished(self, event: ReplyFinished) -> None:
-        message, error = event.message, event.error
+        """Show how a reply ended; what it means (``end.outcome``) was decided by the session."""
+        end = event.end
+        message, error = end.message, end.error
+        if message not in self.conversation.messages:
+            return  # a reply of a conversation left meanwhile (ctrl+n, ctrl+o)
         self.status_bar.set_activity("")
         self.status_bar.set_ending(reply_ending(message))
         if message.usage is not None:
             self.status_bar.set_usage(message.usage)
-        from llmconsole.core.chat.session import ReplyEnded
-
-        self.session.settle(ReplyEnded(message, error, event.pre_stream, event.model))
         self._update_positions()
         self._update_context()
         self._update_total_cost()
-        if isinstance(error, RateLimitError):
-            self._rate_limited(error, event.model)
-            return
-        if isinstance(error, ContextOverflowError) and self._unanswered() is not None:
+        if end.outcome == "rate_limited" and isinstance(error, RateLimitError):
+            self._rate_limited(error, end.model)
+        elif end.outcome == "overflow":
             self.offer_overflow(
-                f"The proxy says this conversation does not fit {event.model.id}",
+                f"The proxy says this conversation does not fit {end.model.id}",
                 message.error or str(error),
                 retry=self._retry_last,
             )
-            return
-        if error is not None:
+        elif end.outcome == "failed":
             self.notify(message.error or str(error), title="Request failed", severity="error")
-            unanswered = self._unanswered()
-            if event.pre_stream and unanswered is not None and not self.prompt.text.strip():
-                self.prompt.set_prompt(unanswered.text)
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -710,6 +702,9 @@ class MainScreen(Screen[None]):
         self.log.error(f"worker {event.worker.name} failed: {error!r}")
         if event.worker.group == "response":
             self.status_bar.set_activity("")
+            run = self._session.run if self._session is not None else None
+            if run is not None and run.end is None:
+                run.fail(error or RuntimeError(line))
             for reply in self.pane.replies:
                 if reply.message.status == "streaming":
                     reply.message.status = "error"
@@ -768,40 +763,30 @@ class MainScreen(Screen[None]):
         modal = self._rate_limit_modal
         if modal is not None and modal.is_attached:
             modal.update_countdown()
-        if countdown.remaining(now) > 0 or countdown.fired:
+        if countdown.remaining(now) > 0 or countdown.fired:  # (the session's resend_step would say "wait")
             self.status_bar.set_rate_limit(countdown.status(now))
             return
-        countdown.fired = True
         self._stop_ticking()
-        if countdown.can_auto_resend and not self.streaming and self.session.take_auto_resend():
-            countdown.resends_done += 1
+        if self.session.resend_step(countdown, now) == "resend":
             if modal is not None and modal.is_active:
                 modal.dismiss("close")
             session = self.session
             self.pane.add_notice(f"Resending automatically ({session.auto_resends}/{session.max_auto_resends}).")
             self._retry_last()
-        else:
-            unanswered = self._unanswered()
-            if unanswered is not None and not self.prompt.text.strip():
-                self.prompt.set_prompt(unanswered.text)  # not resent: the prompt is not lost
         self.status_bar.set_rate_limit(countdown.status(now))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_resend":
-            countdown = self.countdown
-            return countdown is not None and countdown.can_auto_resend and not countdown.fired
+            return self.countdown is not None and self.countdown.pending
         return True
 
     def action_cancel_resend(self) -> None:
-        """Cancel the pending automatic resend; the prompt goes back into the input."""
+        """Cancel the pending automatic resend (the prompt stays in the conversation: ctrl+r sends it)."""
         if self.countdown is None:
             return
         self.countdown.auto_resend = False
         self.status_bar.set_rate_limit(self.countdown.status(self.clock()))
-        unanswered = self._unanswered()
-        if unanswered is not None and not self.prompt.text.strip():
-            self.prompt.set_prompt(unanswered.text)
-        self.notify("Automatic resend cancelled.")
+        self.notify("Automatic resend cancelled: ctrl+r sends the prompt again.")
 
     # -- conversation ---------------------------------------------------------------------------------
 
@@ -809,7 +794,6 @@ class MainScreen(Screen[None]):
         self.pane.cancel_reply()
         self.pane.clear()
         self.session.new_conversation()
-        self.editing = None
         self._clear_countdown()
         self.status_bar.set_usage(None)
         self.status_bar.set_activity("")
@@ -850,7 +834,6 @@ class MainScreen(Screen[None]):
             self.model = model
             self.sidebar.set_current(model.id)
             self._model_changed()
-        self.editing = None
         self._update_positions()
         focus = await self.pane.show_messages(shown, unsent=unsent, focus=message_id)
         self.status_bar.set_usage(last.usage if last is not None else None)
@@ -1079,30 +1062,15 @@ class MainScreen(Screen[None]):
 
     def continue_compare(self, choice: CompareChoice | None) -> None:
         """Load one compared answer (its model, the prompt and the reply) as a new normal conversation."""
-        from llmconsole.core.chat.conversation import Message
-
         self.focus_prompt()
         if choice is None:
             return
         self.pane.cancel_reply()
         self.pane.clear()
         self._clear_countdown()
-        self.session.new_conversation()
         self.select_model(choice.model_id)
-        source = choice.reply
-        reply = Message(
-            role="assistant",
-            text=source.text,
-            model=source.model,
-            status=source.status,
-            usage=source.usage,
-            reasoning=source.reasoning,
-            error=source.error,
-            ttft_s=source.ttft_s,
-            duration_s=source.duration_s,
-        )
-        user = self.session.adopt_reply(
-            choice.prompt, reply, system_prompt=choice.system_prompt, siblings=choice.others
+        user, reply = self.session.continue_compare(
+            choice.prompt, choice.reply, system_prompt=choice.system_prompt, others=choice.others
         )
         self._update_positions()
         self.pane.add_user(user)

@@ -1,14 +1,12 @@
 """The rate-limit modal and the countdown it shares with the status bar.
 
-The countdown is computed from an injected monotonic clock (``deadline - clock()``), never from counted
-ticks, so it stays right however late the timer fires. Without a ``retry_after`` the seed's 60 seconds are
-counted down and marked as an estimate.
+The countdown and its resend policy are the core's (``llmconsole.core.chat.resend``); here is how they are
+shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import on
@@ -19,18 +17,12 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
-from llmconsole.core.errors import MAX_RETRY_AFTER_S
+from llmconsole.core.chat.resend import MAX_AUTO_RESENDS, ResendCountdown
 from llmconsole.ui.styles import MODALS_CSS
 from llmconsole.ui.widgets.formatting import countdown_text
 
 if TYPE_CHECKING:
     from llmconsole.core.proxy.ratelimit import RateLimitInfo
-
-ESTIMATED_WAIT_S = 60.0
-"""The wait when the proxy gives no retry-after (the seed's default)."""
-
-MAX_AUTO_RESENDS = 3
-"""Automatic resends of one prompt, at most."""
 
 RateLimitChoice = Literal["switch", "close"]
 
@@ -56,49 +48,8 @@ def what_to_do(info: RateLimitInfo, model_id: str, *, databricks: bool) -> list[
     return [line if line.startswith("•") else f"• {line}" for line in lines]
 
 
-@dataclass
-class RateLimitCountdown:
-    """A rate limit being waited out: what was hit, until when, and whether to resend at zero."""
-
-    model_id: str
-    info: RateLimitInfo
-    started_at: float
-    """``clock()`` when the limit was hit."""
-    wait_s: float
-    estimate: bool
-    """True when the proxy gave no retry-after (``wait_s`` is the seed's 60 s)."""
-    databricks: bool = False
-    auto_resend: bool = True
-    """Resend the prompt when the countdown reaches zero."""
-    resends_done: int = 0
-    """Automatic resends of this prompt so far (at most :data:`MAX_AUTO_RESENDS`)."""
-    fired: bool = False
-    """The automatic resend happened (or zero was reached with nothing to do)."""
-
-    @classmethod
-    def start(
-        cls, model_id: str, info: RateLimitInfo, now: float, *, databricks: bool = False, resends_done: int = 0
-    ) -> RateLimitCountdown:
-        retry = info.retry_after
-        estimate = retry is None or retry <= 0
-        return cls(
-            model_id=model_id,
-            info=info,
-            started_at=now,
-            wait_s=ESTIMATED_WAIT_S if estimate or retry is None else float(retry),
-            estimate=estimate,
-            databricks=databricks,
-            # Nobody waits by the screen for a day: beyond the cap there is no automatic resend.
-            auto_resend=resends_done < MAX_AUTO_RESENDS and not (retry is not None and retry > MAX_RETRY_AFTER_S),
-            resends_done=resends_done,
-        )
-
-    def remaining(self, now: float) -> float:
-        return max(0.0, self.started_at + self.wait_s - now)
-
-    @property
-    def can_auto_resend(self) -> bool:
-        return self.auto_resend and self.resends_done < MAX_AUTO_RESENDS
+class RateLimitCountdown(ResendCountdown):
+    """The countdown (``llmconsole.core.chat.resend``) as the dialog and the status bar show it."""
 
     def limit_words(self) -> str:
         return limit_type_words(self.info.limit_type)

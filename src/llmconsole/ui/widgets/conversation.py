@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from textual.geometry import Size
 
     from llmconsole.core.chat.conversation import Message, MessageStatus
-    from llmconsole.core.chat.session import ReplyEnded, ReplyRun
+    from llmconsole.core.chat.reply_run import ReplyEnded, ReplyRun
     from llmconsole.core.events import Usage
     from llmconsole.ui.widgets.markdown_view import MarkdownView
 
@@ -721,7 +721,7 @@ class ConversationPane(VerticalScroll):
     @work(exclusive=True, group="response", exit_on_error=False)
     async def stream_reply(self, request: ReplyRequest) -> None:
         """Feed the session's reply run into the reply widget; post :class:`ReplyFinished` at the end."""
-        from llmconsole.core.chat.session import ReasoningReceived, ReplyAccepted, ReplyEnded, TextReceived
+        from llmconsole.core.chat.reply_run import ReasoningReceived, ReplyAccepted, ReplyEnded, TextReceived
 
         run, reply = request.run, request.reply
         try:
@@ -748,6 +748,12 @@ class ConversationPane(VerticalScroll):
 
     def _show_end(self, reply: AssistantReply, end: ReplyEnded) -> None:
         reply.show_end(end.message, max_output_tokens=end.max_output_tokens)
-        self.post_message(
-            ReplyFinished(message=end.message, error=end.error, pre_stream=end.pre_stream, model=end.model)
-        )
+        self.post_message(ReplyFinished(end))
+
+    def show_reply_end(self, end: ReplyEnded) -> None:
+        """Show the end of a reply whose worker never ran (cancelled before it started)."""
+        for reply in self.replies:
+            if reply.message is end.message:
+                self._show_end(reply, end)
+                return
+        self.post_message(ReplyFinished(end))
