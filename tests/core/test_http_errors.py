@@ -188,23 +188,28 @@ def test_404_from_a_missing_route_points_at_the_base_url() -> None:
 
 
 @pytest.mark.parametrize(
-    "message",
+    ("message", "window", "requested"),
     [
-        "litellm.ContextWindowExceededError: litellm.BadRequestError: ContextWindowExceededError: "
-        "OpenAIException - This model's maximum context length is 128000 tokens.",
-        "Error code: 400 - {'error': {'code': 'context_length_exceeded', 'message': 'Input too large'}}",
-        "prompt is too long: 210000 tokens > 200000 maximum",
-        "Input is too long for requested model.",
-        "input length and `max_tokens` exceed context limit: 187254 + 20000 > 200000",
+        (
+            "litellm.ContextWindowExceededError: litellm.BadRequestError: ContextWindowExceededError: "
+            "OpenAIException - This model's maximum context length is 128000 tokens.",
+            128000,
+            None,
+        ),
+        ("Error code: 400 - {'error': {'code': 'context_length_exceeded', 'message': 'Input too large'}}", None, None),
+        ("prompt is too long: 210000 tokens > 200000 maximum", 200000, 210000),
+        ("Input is too long for requested model.", None, None),
+        ("input length and `max_tokens` exceed context limit: 187254 + 20000 > 200000", 200000, 207254),
     ],
 )
-def test_context_overflow(message: str) -> None:
+def test_context_overflow(message: str, window: int | None, requested: int | None) -> None:
     error = error_from_response(400, {}, litellm_error(message), model="claude-opus", secrets=[])
     assert isinstance(error, ContextOverflowError) and isinstance(error, BadRequestError)
-    assert str(error).startswith(
-        "HTTP 400: The conversation is too long for claude-opus's context window — start a new conversation "
-        "(ctrl+n) or pick a model with a larger window ("
-    )
+    assert (error.window, error.requested) == (window, requested)
+    assert str(error).startswith("HTTP 400: The conversation is too long for claude-opus's context window")
+    assert "— start a new conversation (ctrl+n) or pick a model with a larger window (" in str(error)
+    if window and requested:
+        assert f"({requested:,} tokens, the window is {window:,})" in str(error)
 
 
 def test_other_400_and_422_are_bad_requests_with_the_inner_message() -> None:

@@ -58,6 +58,8 @@ def test_structured_body() -> None:
         limit=200000,
         current=200150,
         retry_after=15.0,
+        kind="input_tokens",
+        period="minute",
     )
 
 
@@ -101,6 +103,8 @@ def test_litellm_wrapped_escaped_json() -> None:
         limit=200000,
         current=200150,
         retry_after=15.0,
+        kind="input_tokens",
+        period="minute",
     )
 
 
@@ -151,6 +155,8 @@ def test_databricks_request_limit_exceeded() -> None:
         message="Exceeded Databricks workspace rate limit",
         limit_type="input_tokens_per_minute",
         model="databricks-claude-opus-4-6",
+        kind="input_tokens",
+        period="minute",
     )
 
 
@@ -207,6 +213,8 @@ def test_litellm_parallel_request_limiter_rpm() -> None:
         limit=2,
         current=2,
         retry_after=42.5,
+        kind="requests",
+        period="minute",
     )
 
 
@@ -258,6 +266,8 @@ def test_litellm_v3_limiter() -> None:
         limit_type="tokens_per_minute",
         limit=1000,
         retry_after=60.0,
+        kind="tokens",
+        period="minute",
     )
 
 
@@ -502,13 +512,15 @@ def test_openai_upstream_text_carries_numbers() -> None:
     )
     info = parse_rate_limit(429, {}, litellm_error(message))
     assert info is not None
-    assert (info.limit_type, info.limit, info.current, info.retry_after, info.model) == (
+    assert (info.limit_type, info.limit, info.current, info.requested, info.retry_after, info.model) == (
         "tokens_per_minute",
         30000,
-        33000,
+        25000,
+        8000,
         6.5,
         "gpt-4o",
     )
+    assert (info.kind, info.period) == ("tokens", "minute")
     assert info.message is not None and info.message.startswith("Rate limit reached for gpt-4o")
 
 

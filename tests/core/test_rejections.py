@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from llmconsole.core.errors import BadRequestError, ContextOverflowError, NotFoundError, ServerError
+from llmconsole.core.errors import BadRequestError, ContextOverflowError, NotFoundError, ProxyError, ServerError
+from llmconsole.core.proxy.http_errors import error_from_response
 from llmconsole.core.proxy.params import carries, rejected_fields
 from llmconsole.core.proxy.rejections import WORDINGS, Wording, is_not_about_a_field, rejected_paths, request_field
 
@@ -180,8 +181,11 @@ BODY = {
 }
 
 
-def bad_request(body: str, status: int = 400, cls: type[BadRequestError] = BadRequestError) -> BadRequestError:
-    return cls(f"HTTP {status}: x", status=status, body=body)
+def bad_request(body: str, status: int = 400, cls: type[BadRequestError] | None = None) -> ProxyError:
+    """The error the client makes of this answer (``cls``: one made by hand, holding no fields read)."""
+    if cls is not None:
+        return cls(f"HTTP {status}: x", status=status, body=body)
+    return error_from_response(status, {}, body, model="m", secrets=[])
 
 
 def test_droppable_fields_are_the_named_ones_the_body_carries() -> None:
@@ -228,14 +232,13 @@ def test_never_a_field(error: BadRequestError) -> None:
 
 
 def test_litellm_unsupported_params_as_a_500_is_a_field() -> None:
-    error = ServerError(
-        "HTTP 500: x",
-        status=500,
-        body=litellm(
+    error = bad_request(
+        litellm(
             "litellm.UnsupportedParamsError: x does not support parameters: {'store': False}, for model=m.", code="500"
         ),
+        status=500,
     )
-    assert rejected_fields(error, BODY) == ["store"]
+    assert isinstance(error, ServerError) and rejected_fields(error, BODY) == ["store"]
 
 
 def test_echoed_request_content_never_changes_the_verdict() -> None:

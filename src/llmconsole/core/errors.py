@@ -7,10 +7,13 @@
         ├── ProxyConnectionError     cannot connect / connection dropped before a response
         │   └── ProxyTimeoutError    connect/read/idle timeout
         ├── ProxyStatusError         the proxy answered with an error status (status, message)
-        │   ├── AuthenticationError  401/403
-        │   ├── NotFoundError        404 (and "model not found" answers with other statuses)
+        │   ├── AuthenticationError  401/403, or a 400 refusing the key ("API key not valid", "No connected db")
+        │   ├── NotFoundError        404 (and "model not found" answers with other statuses; .model)
         │   ├── BadRequestError      400/422
-        │   │   └── ContextOverflowError  the request does not fit the model's context window
+        │   │   ├── ContextOverflowError  the request does not fit the model's context window (.window, .requested)
+        │   │   ├── ContentFilterError    a content filter or guardrail blocked it (.category; never retried)
+        │   │   └── WrongEndpointError    "use /v1/responses" and the like (.use: the endpoint to switch to)
+        │   ├── BudgetError          a spent budget (key, team, user ...; .spent, .budget, .scope; exit 3)
         │   ├── RateLimitError       429, or any body the rate-limit parser recognises (carries .info)
         │   └── ServerError          5xx (HTML gateway pages included)
         └── StreamError              the stream broke or reported a failure after it started
@@ -27,7 +30,9 @@ from dataclasses import dataclass
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
+    "BudgetError",
     "ConfigError",
+    "ContentFilterError",
     "ContextOverflowError",
     "LLMConsoleError",
     "NotFoundError",
@@ -41,6 +46,7 @@ __all__ = [
     "StreamDecodeError",
     "StreamError",
     "UnknownModelError",
+    "WrongEndpointError",
 ]
 
 
@@ -90,11 +96,22 @@ class ProxyTimeoutError(ProxyConnectionError):
 class ProxyStatusError(ProxyError):
     """The proxy answered with an error status."""
 
-    def __init__(self, message: str, *, status: int, body: str = "", request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        body: str = "",
+        request_id: str | None = None,
+        rejected: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.body = body
+        """The body as answered, redacted and cut (for ``--debug``): never parse it (use the fields read)."""
         self.request_id = request_id
+        self.rejected = rejected
+        """The request fields the answer names as not accepted (dotted paths, read from the original body)."""
 
 
 class AuthenticationError(ProxyStatusError):
@@ -104,6 +121,9 @@ class AuthenticationError(ProxyStatusError):
 class NotFoundError(ProxyStatusError):
     """A 404, or an answer saying the model does not exist."""
 
+    model: str | None = None
+    """The model the answer (or the request) names, when there is one."""
+
 
 class BadRequestError(ProxyStatusError):
     """The proxy refused the request as malformed (400/422)."""
@@ -111,6 +131,39 @@ class BadRequestError(ProxyStatusError):
 
 class ContextOverflowError(BadRequestError):
     """The conversation does not fit the model's context window."""
+
+    window: int | None = None
+    """The window (tokens) the answer states, when it does."""
+    requested: int | None = None
+    """The tokens the answer says the request holds (or needs), when it does."""
+
+
+class ContentFilterError(BadRequestError):
+    """A content filter or a guardrail blocked the request or the reply: never retried, never a field drop."""
+
+    category: str | None = None
+    """What the filter says it found (``violence``, ``hate`` ...), when it says."""
+
+
+class WrongEndpointError(BadRequestError):
+    """The answer says this model is served on the other endpoint ("Please use /v1/responses")."""
+
+    use: str = "responses"
+    """``responses`` or ``chat``: the endpoint the answer points to."""
+
+
+class BudgetError(ProxyStatusError):
+    """A spent budget (LiteLLM's "Budget has been exceeded!"): waiting does not help, only a higher budget."""
+
+    exit_code = 3
+    spent: float | None = None
+    """What was spent, as the answer states it."""
+    budget: float | None = None
+    """The budget, as the answer states it."""
+    scope: str | None = None
+    """Whose budget: ``key``, ``team``, ``user``, ``end_user``, ``organization``, ``deployment`` ..."""
+    owner: str | None = None
+    """The id the answer names for that scope (a team id, a user id ...), when it does."""
 
 
 MAX_RETRY_AFTER_S = 24 * 3600.0
@@ -134,6 +187,13 @@ class RateLimitInfo:
     """Seconds to wait (>= 0; more than :data:`MAX_RETRY_AFTER_S` means "more than 24 hours")."""
     model: str | None = None
     """The model named in the error text, when there is one."""
+    kind: str | None = None
+    """What is counted: ``requests``, ``tokens``, ``input_tokens``, ``output_tokens``, ``concurrency`` or
+    ``quota`` (read from ``limit_type``, the words or the headers; None when nothing says)."""
+    period: str | None = None
+    """Per what: ``second``, ``minute``, ``hour``, ``day`` or ``month``, when stated."""
+    requested: int | float | None = None
+    """What the refused request asked for ("Requested 2000"), when stated."""
 
 
 class RateLimitError(ProxyStatusError):

@@ -28,9 +28,11 @@ __all__ = [
     "event_error",
     "extract_error_message",
     "is_html",
+    "is_sse",
     "lower_headers",
     "message_from_body",
     "message_of",
+    "own_words",
     "search_text",
     "strip_wrappers",
     "tidy",
@@ -84,9 +86,35 @@ def to_text(body: str | bytes | None) -> str:
     return str(body)
 
 
-def _load_json(text: str) -> Any:
-    """``json.loads`` of a body that looks like a JSON object or array, else None (never raises)."""
+def _sse_payload(text: str) -> Any:
+    """The first JSON payload of an SSE-framed body (``data: {...}`` lines, an error sent as a stream), else None."""
+    data: list[str] = []
+    for line in text[:_MAX_SCAN].splitlines():
+        if not line.strip():
+            if data:
+                parsed = _load_json("\n".join(data), sse=False)
+                if parsed is not None:
+                    return parsed
+                data = []
+            continue
+        if line.startswith("data:"):
+            value = line[5:]
+            data.append(value[1:] if value.startswith(" ") else value)
+    return _load_json("\n".join(data), sse=False) if data else None
+
+
+def is_sse(text: str) -> bool:
+    """Whether a body is framed as server-sent events (``data:``/``event:`` lines) rather than plain JSON."""
+    head = text.lstrip()[:16]
+    return head.startswith(("data:", "event:", ":", "id:"))
+
+
+def _load_json(text: str, *, sse: bool = True) -> Any:
+    """``json.loads`` of a body that looks like a JSON object or array (or of the first JSON payload of an
+    SSE-framed body), else None (never raises)."""
     stripped = text.strip()
+    if sse and is_sse(stripped):
+        return _sse_payload(stripped)
     if not stripped or stripped[0] not in "{[":
         return None
     try:
@@ -257,6 +285,49 @@ def analyse(text: str, top: Any = None, *, parsed: bool = False) -> Body:
                 next_pending.extend(s for s in inner if "{" in s)
         pending = next_pending
     return Body(text=text, top=top, top_dicts=top_dicts, embedded_dicts=embedded)
+
+
+# --------------------------------------------------------------------------------------------------
+# The error's own words
+
+_OWN_KEYS = (
+    "message",
+    "msg",
+    "detail",
+    "error",
+    "error_description",
+    "error_message",
+    "errorMessage",
+    "code",
+    "type",
+    "status",
+    "reason",
+    "error_code",
+    "error_type",
+    "title",
+    "blockReason",
+    "finishReason",
+    "finish_reason",
+)
+"""Keys whose strings are the error's own words (never ``input``: pydantic echoes the rejected value there)."""
+_NESTED_RE = re.compile(r"[\[{]\s*[\[{'\"]")
+"""Where a structure (JSON, or a Python repr) starts inside a message: ``{"``, ``[{``, ``{'`` ..."""
+
+
+def own_words(body: Body) -> str:
+    """The error's own words, for deciding what an answer is about: its own string fields, each cut where a
+    structure starts (that structure is read as its own dict), so echoed request content (a system prompt
+    that mentions "the context window") never changes the verdict. A body that is not JSON counts up to its
+    first embedded structure."""
+    strings: list[str] = [] if body.top is not None else [body.text[:_MAX_SCAN]]
+    for d in body.top_dicts + body.embedded_dicts:
+        for key in _OWN_KEYS:
+            value = d.get(key)
+            if isinstance(value, str):
+                strings.append(value)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                strings.append(str(value))
+    return "\n".join(_NESTED_RE.split(search_text(s), 1)[0] for s in strings)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,11 +12,13 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from llmconsole.core.errors import (
     AuthenticationError,
     BadRequestError,
+    BudgetError,
+    ContentFilterError,
     ContextOverflowError,
     NotFoundError,
     ProxyError,
@@ -24,6 +26,7 @@ from llmconsole.core.errors import (
     RateLimitError,
     ServerError,
     StreamError,
+    WrongEndpointError,
 )
 from llmconsole.core.proxy.errorbody import (
     analyse,
@@ -31,18 +34,33 @@ from llmconsole.core.proxy.errorbody import (
     is_html,
     lower_headers,
     message_from_body,
+    own_words,
     search_text,
     tidy,
     to_text,
     unwrap,
 )
+from llmconsole.core.proxy.errorwords import (
+    Budget,
+    is_bad_key,
+    read_budget,
+    read_content_filter,
+    read_model,
+    read_overflow,
+    read_wrong_endpoint,
+)
 from llmconsole.core.proxy.ratelimit import RateLimitInfo, rate_limit_from_body, rate_limit_summary
+from llmconsole.core.proxy.rejections import is_not_about_a_field, rejected_paths
 from llmconsole.core.redact import REDACTED, one_line, redact
 
 __all__ = [
+    "budget_line",
     "error_from_event",
     "error_from_response",
+    "overflow_numbers",
 ]
+
+E = TypeVar("E", bound=ProxyStatusError)
 
 _SERVER_PART = 220
 """Characters of the server's own message kept inside our messages."""
@@ -53,17 +71,7 @@ _LIST_MODELS_HINT = "Run `llmconsole --list-models` to see the models."
 # Keys a proxy or an upstream may echo whoever they belong to (LiteLLM echoes its own upstream key in a 401:
 # "Incorrect API key provided: sk-…"; Databricks tokens are dapi…): never shown, ours or not.
 _FOREIGN_KEY_RE = re.compile(r"\b(?:sk-[A-Za-z0-9_\-]{16,}|dapi[0-9a-f]{32}(?:-\d+)?)")
-_CONTEXT_PATTERNS = (
-    "context_length_exceeded",
-    "maximum context length",
-    "contextwindowexceedederror",
-    "prompt is too long",
-    "input is too long",
-    "exceed context limit",
-    "exceeds the context window",
-    "context window exceeded",
-    "exceeds the maximum number of tokens",
-)
+_LIST_MODELS_HINT_ROUTE = "Not Found — the proxy has no such endpoint; check OPENAI_BASE_URL"
 _MODEL_NOT_FOUND_PATTERNS = (
     "invalid model name passed in model=",
     "model_not_found",
@@ -74,9 +82,11 @@ _MODEL_NOT_FOUND_PATTERNS = (
     "model not found",
     "unknown model",
     "is not a valid model",
+    "there is no 'model_name' with this string",
 )
 _MODEL_DOES_NOT_EXIST_RE = re.compile(r"\bmodel\b[^.]{0,200}?\b(?:does not exist|not found)", re.IGNORECASE)
-_MODEL_IN_TEXT_RE = re.compile(r"\bmodel=([^\s,;]+?)(?=[.,;]?(?:\s|$))")
+_FIELD_IN_5XX = ("does not support parameter", "unexpected keyword argument")
+"""Wordings of a rejected field that count even in a 5xx (LiteLLM and Python servers answer them as 500)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -108,13 +118,49 @@ def _is_model_not_found(lowered: str) -> bool:
     return any(p in lowered for p in _MODEL_NOT_FOUND_PATTERNS) or bool(_MODEL_DOES_NOT_EXIST_RE.search(lowered))
 
 
-def _is_context_overflow(lowered: str) -> bool:
-    return any(p in lowered for p in _CONTEXT_PATTERNS)
+def _money(value: float | None) -> str:
+    return "?" if value is None else f"{value:,.6f}".rstrip("0").rstrip(".")
 
 
-def _model_named(search: str) -> str | None:
-    match = _MODEL_IN_TEXT_RE.search(search)
-    return match.group(1).strip("'\"`") or None if match else None
+_BUDGET_WHO = {
+    "key": "this API key's budget",
+    "team": "the team's budget",
+    "team_member": "your budget in the team",
+    "user": "your user budget",
+    "end_user": "the end user's budget",
+    "organization": "the organization's budget",
+    "project": "the project's budget",
+    "tag": "the tag's budget",
+    "provider": "the provider's budget on the proxy",
+    "deployment": "the deployment's budget on the proxy",
+}
+
+
+def budget_line(budget: Budget) -> str:
+    """One line naming the budget: whose, what was spent and what it is, and who can raise it."""
+    whose = _BUDGET_WHO.get(budget.scope or "", "a budget on the proxy")
+    owner = f" ({budget.owner})" if budget.owner and budget.scope not in ("provider", "deployment") else ""
+    numbers = []
+    if budget.spent is not None:
+        numbers.append(f"spent ${_money(budget.spent)}")
+    if budget.budget is not None:
+        numbers.append(f"budget ${_money(budget.budget)}")
+    stated = f": {', '.join(numbers)}" if numbers else ""
+    return (
+        f"Budget exceeded — {whose}{owner} is spent{stated}. Waiting does not help: "
+        "the proxy's admin (or the team's) can raise it"
+    )
+
+
+def overflow_numbers(window: int | None, requested: int | None) -> str:
+    """``130,000 tokens, the window is 128,000`` (what was stated of it), or ""."""
+    if requested is not None and window is not None:
+        return f"{requested:,} tokens, the window is {window:,}"
+    if window is not None:
+        return f"the window is {window:,} tokens"
+    if requested is not None:
+        return f"{requested:,} tokens"
+    return ""
 
 
 def _with_server(lead: str, server: str) -> str:
@@ -132,26 +178,48 @@ def error_from_response(
 ) -> ProxyError:
     """The typed error for an error answer (status, headers, body) from the proxy.
 
-    Rate limit -> :class:`RateLimitError`; 401/403 -> :class:`AuthenticationError`; a model the proxy
-    does not serve (404, or a 4xx saying so, as LiteLLM's 400 "Invalid model name") ->
-    :class:`NotFoundError`; a context overflow -> :class:`ContextOverflowError`; other 400/422 ->
-    :class:`BadRequestError`; 5xx -> :class:`ServerError`; anything else -> :class:`ProxyStatusError`.
+    A spent budget -> :class:`BudgetError`; a rate limit -> :class:`RateLimitError`; 401/403, or a refused
+    key in other words ("API key not valid", "No connected db") -> :class:`AuthenticationError`; a content
+    filter or guardrail -> :class:`ContentFilterError`; a context overflow -> :class:`ContextOverflowError`
+    (with the numbers stated); "use /v1/responses" -> :class:`WrongEndpointError`; a model the proxy does not
+    serve (404, or a 4xx saying so) -> :class:`NotFoundError`; other 400/422 -> :class:`BadRequestError`
+    (``rejected``: the fields it names); 5xx -> :class:`ServerError`; anything else -> :class:`ProxyStatusError`.
+
+    Everything is read from the original body; only what is kept and shown is redacted (a one-character key
+    must not blind the readers).
     """
     h = lower_headers(headers)
     text = to_text(body)
     parsed = analyse(text)
     server = message_from_body(parsed)
-    lowered = search_text(text).lower()
+    search = search_text(text)
+    lowered = search.lower()
+    dicts = parsed.top_dicts + parsed.embedded_dicts
+    own = own_words(parsed)  # what the error itself says (never echoed request content)
     request_id = h.get("x-request-id") or h.get("x-litellm-call-id") or None
     kept_body = _scrub(text[:_BODY_KEEP], secrets)
     prefix = f"HTTP {status}: "
 
-    def done(cls: type[ProxyStatusError], message: str) -> ProxyStatusError:
-        return cls(
+    def done(cls: type[E], message: str, **fields: Any) -> E:
+        error = cls(
             one_line(_scrub(prefix + message, secrets), 1000),
             status=status,
             body=kept_body,
             request_id=request_id,
+        )
+        for name, value in fields.items():
+            setattr(error, name, _scrub(value, secrets) if isinstance(value, str) else value)
+        return error
+
+    budget = read_budget(own) if status >= 400 else None
+    if budget is not None:
+        return done(
+            BudgetError,
+            budget_line(budget),
+            spent=budget.spent,
+            budget=budget.budget,
+            scope=budget.scope,
+            owner=budget.owner,
         )
 
     info = rate_limit_from_body(status, h, parsed)
@@ -160,41 +228,61 @@ def error_from_response(
         message = one_line(_scrub(prefix + rate_limit_summary(info), secrets), 1000)
         return RateLimitError(message, info=info, status=status, body=kept_body, request_id=request_id)
 
-    if status == 400 and ("no_db_connection" in lowered or "no connected db" in lowered):
-        # LiteLLM without a key database answers a key other than its master key with 400 "No connected db."
-        lead = "The proxy refused the API key (it only knows its master key) — check OPENAI_API_KEY"
+    if status in (401, 403) or (400 <= status < 500 and is_bad_key(own)):
+        if "no_db_connection" in lowered or "no connected db" in lowered:
+            # LiteLLM without a key database answers a key other than its master key with "No connected db."
+            lead = "The proxy refused the API key (it only knows its master key) — check OPENAI_API_KEY"
+        elif status == 403:
+            lead = "The proxy refused access with this API key — check OPENAI_API_KEY and what the key may use"
+        else:
+            lead = "The proxy refused the API key — check OPENAI_API_KEY"
         return done(AuthenticationError, _with_server(lead, server))
-    if status == 401:
-        return done(AuthenticationError, _with_server("The proxy refused the API key — check OPENAI_API_KEY", server))
-    if status == 403:
-        lead = "The proxy refused access with this API key — check OPENAI_API_KEY and what the key may use"
-        return done(AuthenticationError, _with_server(lead, server))
+
+    if status >= 400:
+        blocked, category = read_content_filter(own, dicts)
+        if blocked:
+            what = f" ({category})" if category else ""
+            return done(ContentFilterError, f"blocked by the provider's content filter{what}", category=category)
+
+        overflow = read_overflow(own, dicts)
+        if overflow is not None:
+            whose = f"{model}'s" if model else "the model's"
+            numbers = overflow_numbers(overflow.window, overflow.requested)
+            lead = (
+                f"The conversation is too long for {whose} context window"
+                + (f" ({numbers})" if numbers else "")
+                + " — start a new conversation (ctrl+n) or pick a model with a larger window"
+            )
+            return done(
+                ContextOverflowError, _with_server(lead, server), window=overflow.window, requested=overflow.requested
+            )
+
+    use = read_wrong_endpoint(own) if 400 <= status < 500 else None
+    if use is not None:
+        where = "the Responses API (/v1/responses)" if use == "responses" else "Chat Completions (/v1/chat/completions)"
+        return done(WrongEndpointError, _with_server(f"This model is served on {where}", server), use=use)
 
     if status == 404 or (400 <= status < 500 and _is_model_not_found(lowered)):
         fastapi_route = server in ("", "Not Found") or is_html(text.strip())
         if status == 404 and fastapi_route and not _is_model_not_found(lowered):
-            lead = "Not Found — the proxy has no such endpoint; check OPENAI_BASE_URL"
-            return done(NotFoundError, _with_server(lead, "" if server == "Not Found" else server))
-        name = model or _model_named(search_text(text))
+            return done(NotFoundError, _with_server(_LIST_MODELS_HINT_ROUTE, "" if server == "Not Found" else server))
+        name = read_model(own) or model
         lead = f"Model {name!r} is not served by this proxy" if name else "The model is not served by this proxy"
-        return done(NotFoundError, f"{_with_server(lead, server)}. {_LIST_MODELS_HINT}")
+        return done(NotFoundError, f"{_with_server(lead, server)}. {_LIST_MODELS_HINT}", model=name)
 
-    if status >= 400 and _is_context_overflow(lowered):
-        whose = f"{model}'s" if model else "the model's"
-        lead = (
-            f"The conversation is too long for {whose} context window — start a new conversation (ctrl+n) "
-            "or pick a model with a larger window"
-        )
-        return done(ContextOverflowError, _with_server(lead, server))
-
+    rejected: tuple[str, ...] = ()
+    if (status in (400, 422) or (status >= 500 and any(w in search for w in _FIELD_IN_5XX))) and (
+        not is_not_about_a_field(text)
+    ):
+        rejected = tuple(rejected_paths(text))
     if status in (400, 422):
-        return done(BadRequestError, server or _phrase(status))
+        return done(BadRequestError, server or _phrase(status), rejected=rejected)
     if 500 <= status < 600:
         if is_html(text.strip()):
             title = server or _phrase(status)
             return done(ServerError, f"{title} (an HTML page from a gateway in front of the proxy)")
-        return done(ServerError, server or _phrase(status))
-    return done(ProxyStatusError, server or _phrase(status))
+        return done(ServerError, server or _phrase(status), rejected=rejected)
+    return done(ProxyStatusError, server or _phrase(status), rejected=rejected)
 
 
 # --------------------------------------------------------------------------------------------------

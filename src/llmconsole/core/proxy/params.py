@@ -19,13 +19,16 @@ from urllib.parse import urlsplit, urlunsplit
 from llmconsole.core import paths
 from llmconsole.core.errors import (
     AuthenticationError,
+    BudgetError,
+    ContentFilterError,
     ContextOverflowError,
     NotFoundError,
     ProxyError,
     ProxyStatusError,
     RateLimitError,
+    WrongEndpointError,
 )
-from llmconsole.core.proxy.rejections import is_not_about_a_field, rejected_paths, request_field
+from llmconsole.core.proxy.rejections import request_field
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -41,7 +44,15 @@ REQUIRED_FIELDS = frozenset({"model", "input", "stream"})
 MAX_ATTEMPTS_PER_SEND = 4
 """Attempts one send may make (the first and at most three more: dropping rejected fields, trying the other
 endpoint). Each attempt is one POST, plus one resend when a key command's key was refused (see the client)."""
-_NOT_FIELD_ERRORS = (AuthenticationError, NotFoundError, ContextOverflowError, RateLimitError)
+_NOT_FIELD_ERRORS = (
+    AuthenticationError,
+    NotFoundError,
+    ContextOverflowError,
+    ContentFilterError,
+    RateLimitError,
+    BudgetError,
+    WrongEndpointError,
+)
 
 
 _CARRIED_AS = {
@@ -64,19 +75,14 @@ def carries(body: Mapping[str, Any], field: str) -> bool:
 def rejected_fields(error: ProxyError, body: Mapping[str, Any]) -> list[str]:
     """The optional fields of ``body`` that ``error`` says are not accepted (droppable, in order).
 
-    Only a 400/422 (or LiteLLM's UnsupportedParamsError, which some versions send as a 500) counts, and
-    never one about the model, the context window, the content policy or a required field.
+    The fields were read from the original answer when the error was made (:attr:`ProxyStatusError.rejected`:
+    a 400/422, or a 5xx in the words of a rejected field, never one about the model, the context window, the
+    content policy or a required field); only those this request holds count.
     """
     if not isinstance(error, ProxyStatusError) or isinstance(error, _NOT_FIELD_ERRORS):
         return []
-    text = error.body or error.message
-    litellm_refusal = "does not support parameter" in text
-    if error.status not in (400, 422) and not (error.status == 500 and litellm_refusal):
-        return []
-    if is_not_about_a_field(text):
-        return []
     fields: list[str] = []
-    for path in rejected_paths(text) or rejected_paths(error.message):
+    for path in error.rejected:
         field = request_field(path)
         if field and field not in REQUIRED_FIELDS and field not in fields and carries(body, field):
             fields.append(field)

@@ -43,6 +43,7 @@ from llmconsole.core.proxy.errorbody import (
     strip_wrappers,
     to_text,
 )
+from llmconsole.core.proxy.limitwords import kind_and_period, read_google_details, read_limit_headers, read_prose
 from llmconsole.core.redact import one_line
 
 __all__ = [
@@ -224,12 +225,6 @@ _RETRY_TEXT_RE = re.compile(
     r"(\d+(?:\.\d+)?(?:(?:ms|h|m|s)(?:\d+(?:\.\d+)?(?:ms|h|m|s))*)?)"
     r"(?:\s*(milliseconds?|msecs?|seconds?|secs?|minutes?|mins?|hours?))?",
     re.IGNORECASE,
-)
-_OPENAI_RE = re.compile(
-    r"Rate limit reached for (?:(?:requests|tokens) )?(?:for )?(?P<model>[\w.:/-]+)? ?"
-    r"in (?:organization|project) \S+ on (?P<what>[\w ]{1,60}?) \((?P<abbr>[A-Z]{2,5})\): "
-    r"Limit (?P<limit>\d+(?:,\d{3})*)"
-    r"(?:, Used (?P<used>\d+(?:,\d{3})*))?(?:, Requested (?P<requested>\d+(?:,\d{3})*))?"
 )
 _V3_LIMIT_TYPES = {
     "requests": "requests_per_minute",
@@ -419,26 +414,6 @@ def _cooldown(search: str) -> dict[str, Any] | None:
     return fields
 
 
-def _openai_text(search: str) -> dict[str, Any] | None:
-    """OpenAI/Azure's "Rate limit reached for M in organization O on tokens per min (TPM): Limit ..."."""
-    match = _OPENAI_RE.search(search)
-    if not match:
-        return None
-    abbr = match.group("abbr").lower()
-    kinds = {"tpm": "tokens_per_minute", "rpm": "requests_per_minute", "tpd": "tokens_per_day"}
-    fields: dict[str, Any] = {"limit_type": kinds.get(abbr, match.group("what").strip().replace(" ", "_"))}
-    if match.group("model"):
-        fields["model"] = match.group("model")
-    limit = _number(match.group("limit"))
-    if limit is not None:
-        fields["limit"] = limit
-    used = _number(match.group("used"))
-    requested = _number(match.group("requested"))
-    if used is not None:
-        fields["current"] = used + requested if requested is not None else used
-    return fields
-
-
 def _retry_from_text(search: str) -> float | None:
     match = _RETRY_TEXT_RE.search(search)
     if not match:
@@ -460,6 +435,8 @@ def _resets_at(search: str, now: float | None) -> float | None:
 def _reset_seconds(value: str, now: float) -> float | None:
     seconds = _duration(value)
     if seconds is not None:
+        if seconds > 1e11:  # an epoch timestamp in milliseconds (OpenRouter's X-RateLimit-Reset)
+            return max(0.0, seconds / 1000 - now)
         if seconds > 1e9:  # an epoch timestamp, not a duration
             return max(0.0, seconds - now)
         return seconds
@@ -535,7 +512,8 @@ def rate_limit_from_body(
         or "litellm.RateLimitError" in search
     )
     litellm_fields = _litellm(search)
-    if not signal and litellm_fields is None:
+    prose = read_prose(search)
+    if not signal and litellm_fields is None and not prose:
         return None
     if litellm_fields is None:
         litellm_fields = _cooldown(search)
@@ -590,11 +568,13 @@ def rate_limit_from_body(
             specific = True
             break
 
-    # OpenAI/Azure's text carries the numbers too.
-    openai = _openai_text(search) if "Rate limit reached for" in search else None
-    if openai is not None:
-        for key, value in openai.items():
+    # Google's details, the providers' prose, and the headers naming the exhausted dimension: numbers and names.
+    # A name read so far says what is counted first (LiteLLM's "Max Parallel Request" text is not the kind).
+    _kind_from_name(fields)
+    for extra in (read_google_details(all_dicts), prose, _headers_limit(h, all_dicts)):
+        for key, value in extra.items():
             fields.setdefault(key, value)
+    _kind_from_name(fields)
 
     # 5. Retry-after: the body's wins (structured, then text), then the headers.
     if "retry_after" not in fields:
@@ -602,6 +582,9 @@ def rate_limit_from_body(
         if from_text is not None:
             fields["retry_after"] = from_text
     header_retry = _retry_from_headers(h, now)
+    if header_retry is None:
+        embedded = _embedded_headers(all_dicts)
+        header_retry = _retry_from_headers(embedded, now) if embedded else None
     if "retry_after" not in fields and header_retry is not None:
         fields["retry_after"] = header_retry
     if "retry_after" not in fields:
@@ -632,7 +615,33 @@ def rate_limit_from_body(
         current=fields.get("current"),
         retry_after=retry,
         model=fields.get("model"),
+        kind=fields.get("kind"),
+        period=fields.get("period"),
+        requested=fields.get("requested"),
     )
+
+
+def _kind_from_name(fields: dict[str, Any]) -> None:
+    """``kind`` and ``period`` from ``limit_type`` where not read already."""
+    kind, period = kind_and_period(fields.get("limit_type"))
+    if kind is not None:
+        fields.setdefault("kind", kind)
+    if period is not None:
+        fields.setdefault("period", period)
+
+
+def _embedded_headers(dicts: list[dict[str, Any]]) -> dict[str, str]:
+    """Headers a gateway copied into the body (OpenRouter's ``metadata.headers``), lower-cased; {} if none."""
+    for d in dicts:
+        inner = d.get("headers")
+        if isinstance(inner, dict) and inner:
+            return lower_headers({str(k): str(v) for k, v in inner.items()})
+    return {}
+
+
+def _headers_limit(h: Mapping[str, str], dicts: list[dict[str, Any]]) -> dict[str, Any]:
+    """:func:`read_limit_headers` on the answer's headers, else on headers copied into the body."""
+    return read_limit_headers(h) or read_limit_headers(_embedded_headers(dicts))
 
 
 def _generic_message(body: Body) -> str:

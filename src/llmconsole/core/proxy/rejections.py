@@ -22,30 +22,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from llmconsole.core.proxy.errorbody import analyse, search_text
+from llmconsole.core.proxy.errorbody import analyse, own_words, search_text
 
 __all__ = ["WORDINGS", "Wording", "is_not_about_a_field", "rejected_paths", "request_field"]
 
 _FIELD_CODES = frozenset({"unsupported_parameter", "unsupported_value", "unknown_parameter"})
 """OpenAI ``error.code`` values that name a rejected field in ``error.param``."""
-_NOT_FIELD_CODES = frozenset(
-    {
-        "context_length_exceeded",
-        "content_policy_violation",
-        "content_filter",
-        "invalid_prompt",
-        "model_not_found",
-        "invalid_api_key",
-        "insufficient_quota",
-        "rate_limit_exceeded",
-    }
-)
-"""Codes that say a 400 is about something else than a field (never retried)."""
-_TEXT_KEYS = ("message", "msg", "detail", "error", "error_description")
-_NESTED_RE = re.compile(r"[\[{]")
-"""Where a structure starts inside a message: it is read as its own dict, so its strings (maybe echoed
-input) are not read as part of the message."""
 _NOT_FIELD_WORDS = (
+    "context_length_exceeded",
+    "content_policy_violation",
+    "content_filter",
+    "invalid_prompt",
+    "model_not_found",
+    "invalid_api_key",
+    "insufficient_quota",
+    "rate_limit_exceeded",
     "content management policy",
     "content_policy",
     "responsibleaipolicyviolation",
@@ -54,6 +45,7 @@ _NOT_FIELD_WORDS = (
     "context window",
     "prompt is too long",
 )
+"""Codes and words that say a 400 is about something else than a field (never retried)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +168,6 @@ _IMPLIED = {
 _ESCAPED_WHITESPACE_RE = re.compile(r"\\+[nrt]")
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])([A-Z])")
 _INDEX_RE = re.compile(r"\[(\d+)\]")
-_NAME_RE = re.compile(r"[A-Za-z_$][\w$-]*")
 _QUOTED_RE = re.compile(r"['\"]([\w.$-]+)['\"]")
 _DICT_KEY_RE = re.compile(r"['\"]([\w.$-]+)['\"]\s*:")
 _SKIP_NAMES = frozenset({"msg", "message", "detail", "error", "type", "loc", "body", "ctx", "url", "none", "null"})
@@ -307,7 +298,7 @@ def request_field(path: str) -> str | None:
         return _ALIASES[dotted]
     if len(parts) == 1:
         name = parts[0]
-        if name in _REQUIRED or not _NAME_RE.fullmatch(name):
+        if name in _REQUIRED or not (name.isidentifier() and name.isascii()):
             return None
         return _ALIASES.get(name, name)
     if parts[0] == "reasoning" and len(parts) == 2:
@@ -318,17 +309,9 @@ def request_field(path: str) -> str | None:
 def is_not_about_a_field(text: str) -> bool:
     """Whether an error body says it is about something else (context, content policy, model, quota).
 
-    Only the error's own fields count (code, type, message, msg, detail), never echoed request content:
-    pydantic's ``input`` (the rejected value, e.g. a system prompt) and anything nested inside a message
-    (read as its own dict) are left out.
+    Only the error's own words count (:func:`llmconsole.core.proxy.errorbody.own_words`), never echoed
+    request content: pydantic's ``input`` (the rejected value, e.g. a system prompt) and anything nested
+    inside a message (read as its own dict) are left out.
     """
-    body = analyse(text)
-    strings: list[str] = [] if body.top is not None else [text]
-    for d in body.top_dicts + body.embedded_dicts:
-        for key in ("code", "type"):
-            value = d.get(key)
-            if isinstance(value, str) and value.lower() in _NOT_FIELD_CODES:
-                return True
-        strings.extend(v for k in _TEXT_KEYS if isinstance(v := d.get(k), str))
-    lowered = " ".join(_NESTED_RE.split(search_text(s), 1)[0] for s in strings).lower()
+    lowered = own_words(analyse(text)).lower()
     return any(words in lowered for words in _NOT_FIELD_WORDS)

@@ -1,0 +1,327 @@
+"""What a rate limit counts, per what, and its numbers, as providers word them (prose, quota names, headers).
+
+:data:`LIMIT_WORDINGS` holds one row per provider wording, each with its source and a real example (each row's
+example is a unit test); :func:`read_prose` applies them. :func:`kind_and_period` turns any limit name
+(``input_tokens_per_minute``, ``ITPM``, ``tokens per min (TPM)``, Google's
+``GenerateRequestsPerDayPerProjectPerModel-FreeTier``) into what is counted and per what;
+:func:`read_google_details` reads ``google.rpc.RetryInfo`` and ``QuotaFailure``; :func:`read_limit_headers`
+reads ``anthropic-ratelimit-*`` and ``x-ratelimit-*`` on a refused request.
+
+Only what the words state is read: nothing here fills in a number or a period that is not written.
+Everything is pure and never raises on bad input.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "LIMIT_WORDINGS",
+    "LimitWording",
+    "kind_and_period",
+    "read_google_details",
+    "read_limit_headers",
+    "read_prose",
+]
+
+_I = re.IGNORECASE
+_NUM = r"\d+(?:[,_]\d{3})*(?:\.\d+)?"
+"""A number as providers write it (``40,000``, ``10000.000000``)."""
+
+
+def _number(raw: str | None) -> int | float | None:
+    if raw is None:
+        return None
+    text = raw.replace(",", "").replace("_", "").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value) or value < 0 or value >= 2**62:
+        return None
+    return int(value) if value.is_integer() else value
+
+
+# --------------------------------------------------------------------------------------------------
+# What is counted, per what
+
+_KIND_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"concurren|parallel|simultaneous|in[ _-]?flight", _I), "concurrency"),
+    (re.compile(r"input[ _-]?tokens?|input[ _-]?token[ _-]?count|prompt[ _-]?tokens?|\bITPM\b", _I), "input_tokens"),
+    (re.compile(r"output[ _-]?tokens?|completion[ _-]?tokens?|\bOTPM\b", _I), "output_tokens"),
+    (re.compile(r"tokens?|\bTP[MDHS]\b", _I), "tokens"),
+    (re.compile(r"requests?|quer(?:y|ies)|calls?|\bRP[MDHS]\b|\bQP[MHDS]\b", _I), "requests"),
+    (re.compile(r"quota|credits?", _I), "quota"),
+)
+"""The first rule that matches a limit's name says what it counts (input tokens before tokens)."""
+_PERIOD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"per[ _-]?min(?:ute)?|/\s*min\b|\bminute|\b[A-Z]{1,3}PM\b|PerMinute|_minute", _I), "minute"),
+    (re.compile(r"per[ _-]?day|/\s*day\b|\bdaily\b|\bday\b|\b[A-Z]{1,3}PD\b|PerDay|_day", _I), "day"),
+    (re.compile(r"per[ _-]?hour|/\s*h(?:ou)?r\b|\bhourly\b|\b[A-Z]{1,3}PH\b|PerHour|_hour", _I), "hour"),
+    (re.compile(r"per[ _-]?sec(?:ond)?|/\s*s(?:ec)?\b|\b[A-Z]{1,3}PS\b|PerSecond|_second", _I), "second"),
+    (re.compile(r"per[ _-]?month|monthly|PerMonth|_month", _I), "month"),
+)
+
+
+def kind_and_period(name: str | None) -> tuple[str | None, str | None]:
+    """What a limit's name counts and per what: ``("input_tokens", "minute")`` for ``input_tokens_per_minute``,
+    ``ITPM`` or ``GenerateContentInputTokensPerModelPerMinute-FreeTier``; None where the name does not say."""
+    if not isinstance(name, str) or not name.strip():
+        return None, None
+    text = name[:300]
+    # CamelCase quota ids (Google): split the words so "InputTokensPerModelPerMinute" reads like the rest.
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
+    kind = next((k for pattern, k in _KIND_RULES if pattern.search(spaced) or pattern.search(text)), None)
+    period = next((p for pattern, p in _PERIOD_RULES if pattern.search(text) or pattern.search(spaced)), None)
+    return kind, period
+
+
+# --------------------------------------------------------------------------------------------------
+# Prose
+
+
+@dataclass(frozen=True, slots=True)
+class LimitWording:
+    """One provider's words for a rate limit."""
+
+    provider: str
+    """Who says it."""
+    pattern: re.Pattern[str]
+    """Named groups, each optional: ``what`` (the limit's name: read by :func:`kind_and_period`), ``limit``,
+    ``used``, ``requested``, ``model``."""
+    source: str
+    """Where the wording was read (a public source)."""
+    example: str
+    """A real message of this shape (tested)."""
+    kind: str | None = None
+    """What is counted when the words imply it rather than name it."""
+    period: str | None = None
+    """Per what, when the words imply it."""
+
+
+LIMIT_WORDINGS: tuple[LimitWording, ...] = (
+    LimitWording(
+        "OpenAI / Groq / Azure (current wording)",
+        re.compile(
+            r"Rate limit reached for (?:(?:requests|tokens) )?(?:for )?(?:model )?"
+            r"[`'\"]?(?P<model>[\w.:/-]+)?[`'\"]? ?in (?:organization|project) \S+ (?:service tier \S+ )?"
+            r"on (?P<what>[\w ]{1,60}?(?: \([A-Z]{2,5}\))?):? "
+            rf"Limit:? (?P<limit>{_NUM})(?: ?/ ?\w+)?"
+            rf"(?:[.,] (?:Used|Current):? (?P<used>{_NUM})(?: ?/ ?\w+)?)?(?:, Requested:? (?P<requested>{_NUM}))?",
+            _I,
+        ),
+        "openai/openai-python#1128; groq: BerriAI/litellm#2996",
+        "Rate limit reached for gpt-4 in organization org-abc on tokens per min (TPM): Limit 10000, Used 9000, "
+        "Requested 2000. Please try again in 6ms.",
+    ),
+    LimitWording(
+        "OpenAI (a request larger than the per-minute limit itself)",
+        re.compile(
+            rf"Request too large for [`'\"]?(?P<model>[\w.:/-]+)[`'\"]? in (?:organization|project) \S+ "
+            rf"(?:service tier \S+ )?on (?P<what>[\w ]{{1,60}}?(?: \([A-Z]{{2,5}}\))?):? Limit:? (?P<limit>{_NUM})"
+            rf"(?:, Used:? (?P<used>{_NUM}))?, Requested:? (?P<requested>{_NUM})",
+            _I,
+        ),
+        "openai/openai-python#1128 (Request too large for gpt-4-turbo-preview)",
+        "Request too large for gpt-4-turbo-preview in organization org-abc on tokens per min (TPM): Limit 30000, "
+        "Requested 36321. The input or output tokens must be reduced in order to run successfully.",
+    ),
+    LimitWording(
+        "Anthropic",
+        re.compile(
+            rf"(?:exceed|exceeded) (?:the|your)(?: organization's)? rate limit (?:for your organization )?"
+            rf"(?:\([^)]{{0,80}}\) )?of (?P<limit>{_NUM}) (?P<what>[\w ]{{1,40}}? per (?:minute|day|hour|second))",
+            _I,
+        ),
+        "anthropics/anthropic-sdk-python#499",
+        "This request would exceed the rate limit for your organization (abc) of 40,000 input tokens per minute.",
+    ),
+    LimitWording(
+        "Anthropic (older wording)",
+        re.compile(
+            r"Number of (?P<what>request tokens|concurrent connections|requests) has exceeded your "
+            r"(?P<period_words>per-minute |daily )?rate limit",
+            _I,
+        ),
+        "anthropics/anthropic-sdk-python#241",
+        "Number of request tokens has exceeded your per-minute rate limit",
+    ),
+    LimitWording(
+        "Azure OpenAI",
+        re.compile(r"exceeded (?P<what>token|call|request) rate limit", _I),
+        "Azure OpenAI quotas: langchain-ai/langchain#10413",
+        "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2023-07-01-preview have "
+        "exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 6 seconds.",
+    ),
+    LimitWording(
+        "Google Gemini / Vertex (quota metric)",
+        re.compile(
+            r"Quota exceeded for (?:quota )?metric:? ['\"]?(?P<what>[\w./ -]{3,160}?)['\"]?"
+            rf"(?:,? (?:and )?limit:? ['\"]?(?P<limit>{_NUM})\b)?(?=[,.'\"]|\s|$)",
+            _I,
+        ),
+        "google-gemini/gemini-cli#1502; BerriAI/litellm#8000",
+        "Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_input_token_count, "
+        "limit: 250000, model: gemini-2.0-flash",
+    ),
+    LimitWording(
+        "Vertex AI (quota name)",
+        re.compile(r"Quota exceeded for (?P<what>aiplatform\.googleapis\.com/[\w./-]+)", _I),
+        "BerriAI/litellm#4470",
+        "Quota exceeded for aiplatform.googleapis.com/generate_content_requests_per_minute_per_project_per_base_model "
+        "with base model: gemini-1.5-pro.",
+    ),
+    LimitWording(
+        "AWS Bedrock",
+        re.compile(r"Too many (?P<what>tokens|requests)(?P<period_words> per (?:day|minute))?,? please wait", _I),
+        "BerriAI/litellm#5163; anthropics/claude-code#1005",
+        "Too many tokens per day, please wait before trying again.",
+    ),
+    LimitWording(
+        "Concurrency (various)",
+        re.compile(
+            r"(?P<what>too many concurrent (?:requests|connections)|concurrency limit|"
+            r"maximum (?:number of )?concurrent|max(?:imum)? parallel requests?)",
+            _I,
+        ),
+        "various providers (Mistral, Together, LiteLLM)",
+        "Too many concurrent requests for this model",
+        kind="concurrency",
+    ),
+    LimitWording(
+        "Quota (OpenAI insufficient_quota and others)",
+        re.compile(r"(?P<what>exceeded your current quota|insufficient[_ ]quota|quota (?:has been )?exhausted)", _I),
+        "openai/openai-python#1008",
+        "You exceeded your current quota, please check your plan and billing details.",
+        kind="quota",
+    ),
+)
+"""Every rate-limit wording we know, one row each (each row's example is a unit test)."""
+
+
+def read_prose(search: str) -> dict[str, Any]:
+    """Fields from the first wording that matches ``search``: ``kind``, ``period``, ``limit``, ``current``
+    (what was used), ``requested``, ``model`` and ``limit_type`` (the limit's own name), each only if stated."""
+    for row in LIMIT_WORDINGS:
+        match = row.pattern.search(search)
+        if match is None:
+            continue
+        groups = match.groupdict()
+        what = " ".join(g for g in (groups.get("what"), groups.get("period_words")) if g)
+        kind, period = kind_and_period(what) if what else (None, None)
+        fields: dict[str, Any] = {
+            "kind": row.kind or kind,
+            "period": row.period or period,
+            "limit": _number(groups.get("limit")),
+            "current": _number(groups.get("used")),
+            "requested": _number(groups.get("requested")),
+            "model": groups.get("model"),
+        }
+        name = (groups.get("what") or "").strip()
+        if fields["kind"] and fields["period"]:
+            fields["limit_type"] = f"{fields['kind']}_per_{fields['period']}"
+        elif name and row.kind is None and (kind or period):
+            fields["limit_type"] = name
+        return {k: v for k, v in fields.items() if v is not None}
+    return {}
+
+
+# --------------------------------------------------------------------------------------------------
+# Google's error details
+
+
+def read_google_details(dicts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """``retry_after`` from ``google.rpc.RetryInfo``; ``limit_type``, ``kind``, ``period`` and ``limit`` from the
+    first ``google.rpc.QuotaFailure`` violation (its ``quotaId`` and ``quotaMetric``, its ``quotaValue``)."""
+    fields: dict[str, Any] = {}
+    for d in dicts:
+        kind = d.get("@type")
+        if not isinstance(kind, str):
+            continue
+        if kind.endswith("RetryInfo") and "retry_after" not in fields:
+            delay = d.get("retryDelay")
+            seconds = _delay(delay)
+            if seconds is not None:
+                fields["retry_after"] = seconds
+        elif kind.endswith("QuotaFailure") and "limit_type" not in fields:
+            violations = d.get("violations")
+            first = violations[0] if isinstance(violations, list) and violations else None
+            if not isinstance(first, Mapping):
+                continue
+            quota_id = first.get("quotaId")
+            metric = first.get("quotaMetric")
+            names = " ".join(v for v in (metric, quota_id) if isinstance(v, str))
+            counted, period = kind_and_period(names)
+            if isinstance(quota_id, str) and quota_id:
+                fields["limit_type"] = quota_id
+            elif isinstance(metric, str) and metric:
+                fields["limit_type"] = metric
+            if counted:
+                fields["kind"] = counted
+            if period:
+                fields["period"] = period
+            value = first.get("quotaValue")
+            limit = _number(str(value)) if isinstance(value, str | int) and not isinstance(value, bool) else None
+            if limit is not None:
+                fields["limit"] = limit
+    return fields
+
+
+def _delay(value: Any) -> float | None:
+    """``"52s"``, ``"1.5s"`` or ``{"seconds": 52, "nanos": 0}`` (a RetryInfo delay) in seconds."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)s\s*", value)
+        return float(match.group(1)) if match else None
+    if isinstance(value, Mapping):
+        seconds, nanos = value.get("seconds", 0), value.get("nanos", 0)
+        if isinstance(seconds, int | float | str) and isinstance(nanos, int | float):
+            whole = _number(str(seconds))
+            return None if whole is None else float(whole) + float(nanos) / 1e9
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Headers on a refused request
+
+_DIMENSIONS = ("input-tokens", "output-tokens", "tokens", "requests")
+_DIMENSION_KINDS = {"input-tokens": "input_tokens", "output-tokens": "output_tokens", "tokens": "tokens"}
+
+
+def _header_number(value: str | None) -> int | float | None:
+    return _number(value) if isinstance(value, str) and len(value) <= 40 else None
+
+
+def read_limit_headers(h: Mapping[str, str]) -> dict[str, Any]:
+    """The exhausted limit the headers of a refused request name (``remaining`` 0): ``kind``, ``limit``.
+
+    Reads Anthropic's ``anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining}``
+    and the ``x-ratelimit-{limit,remaining}-{requests,tokens}`` of OpenAI, Groq and others (also relayed by
+    LiteLLM as ``llm_provider-…``), and OpenRouter's bare ``x-ratelimit-limit``/``-remaining``. With no
+    dimension at zero nothing is read: which limit tripped is not stated.
+    """
+    for prefix in ("anthropic-ratelimit-", "llm_provider-anthropic-ratelimit-"):
+        for dimension in _DIMENSIONS:
+            remaining = _header_number(h.get(f"{prefix}{dimension}-remaining"))
+            if remaining == 0:
+                fields: dict[str, Any] = {"kind": _DIMENSION_KINDS.get(dimension, "requests")}
+                limit = _header_number(h.get(f"{prefix}{dimension}-limit"))
+                if limit is not None:
+                    fields["limit"] = limit
+                return fields
+    for prefix in ("x-ratelimit-", "llm_provider-x-ratelimit-"):
+        for dimension in ("tokens", "requests"):
+            remaining = _header_number(h.get(f"{prefix}remaining-{dimension}"))
+            if remaining == 0:
+                fields = {"kind": dimension}
+                limit = _header_number(h.get(f"{prefix}limit-{dimension}"))
+                if limit is not None:
+                    fields["limit"] = limit
+                return fields
+        if _header_number(h.get(f"{prefix}remaining")) == 0:
+            limit = _header_number(h.get(f"{prefix}limit"))
+            return {"limit": limit} if limit is not None else {}
+    return {}
