@@ -123,6 +123,8 @@ class NotFoundError(ProxyStatusError):
 
     model: str | None = None
     """The model the answer (or the request) names, when there is one."""
+    route_missing: bool = False
+    """The proxy has no such endpoint at all (a bare 404 from its router): not about a model."""
 
 
 class BadRequestError(ProxyStatusError):

@@ -50,8 +50,10 @@ _MAX_NODES = 4_000
 """JSON nodes visited when walking a parsed body."""
 _MAX_EMBED_DEPTH = 3
 
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(strict=False)
+"""Control characters inside strings are taken as they are (bodies pasted or sent with raw line breaks)."""
 _UNESCAPE_RE = re.compile(r"\\([\"\\/])")
+_ESCAPED_SPACE_RE = re.compile(r"\\+[nrt]")
 _EMBEDDED_HTML_RE = re.compile(r"<!doctype html|<html[\s>]|<head[\s>]|<title[\s>]", re.IGNORECASE)
 _LITELLM_TAIL_RE = re.compile(r"\s*\.?\s*Received Model Group=.*\Z", re.DOTALL)
 _HTML_START_RE = re.compile(r"\s*(?:<!doctype html|<html|<head|<body|<title|<h1|<center|<\?xml)", re.IGNORECASE)
@@ -118,7 +120,7 @@ def _load_json(text: str, *, sse: bool = True) -> Any:
     if not stripped or stripped[0] not in "{[":
         return None
     try:
-        return json.loads(stripped)
+        return json.loads(stripped, strict=False)
     except (ValueError, RecursionError):
         return None
 
@@ -129,9 +131,11 @@ def _unescape(text: str) -> str:
 
 
 def search_text(text: str) -> str:
-    """``text`` with up to two levels of ``\\"`` escaping undone, for pattern matching."""
+    """``text`` with up to two levels of ``\\"`` escaping undone and escaped line breaks and tabs (``\\n``) read
+    as spaces, for pattern matching."""
     text = text[:_MAX_SCAN]
-    return _unescape(_unescape(text))
+    text = _unescape(_unescape(text))
+    return _ESCAPED_SPACE_RE.sub(" ", text) if "\\" in text else text
 
 
 def lower_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
@@ -196,24 +200,28 @@ def _balanced_end(text: str, start: int) -> int | None:
     return None
 
 
+_REPR_START_RE = re.compile(r"\{\s*'")
+
+
 def _scan_repr(text: str) -> Iterator[dict[str, Any]]:
     """Python dict reprs (``Error code: 429 - {'error': {...}}``, as the OpenAI SDK formats errors)."""
     tried = 0
-    index = text.find("{'")
-    while index != -1 and tried < _MAX_REPR_CANDIDATES:
+    match = _REPR_START_RE.search(text)
+    while match is not None and tried < _MAX_REPR_CANDIDATES:
         tried += 1
+        index = match.start()
         end = _balanced_end(text, index)
         if end is None:
-            index = text.find("{'", index + 2)
+            match = _REPR_START_RE.search(text, index + 2)
             continue
         try:
             obj = ast.literal_eval(text[index:end])
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            index = text.find("{'", index + 2)
+            match = _REPR_START_RE.search(text, index + 2)
             continue
         if isinstance(obj, dict):
             yield obj
-        index = text.find("{'", end)
+        match = _REPR_START_RE.search(text, end)
 
 
 def _embedded_objects(text: str) -> list[dict[str, Any]]:
@@ -231,7 +239,9 @@ def _embedded_objects(text: str) -> list[dict[str, Any]]:
         if unescaped == variant:
             break
         variant = unescaped
-    if "{'" in text and not any(found):
+    if not found and "\\" in variant:  # a body printed as a bytes repr: b'{\n "error": ...}' (escaped line breaks)
+        found.extend(_scan_json(_ESCAPED_SPACE_RE.sub(" ", variant)))
+    if "'" in text and _REPR_START_RE.search(text) and not any(found):
         found.extend(_scan_repr(text))
     return found
 

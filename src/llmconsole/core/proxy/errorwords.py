@@ -15,6 +15,7 @@ from typing import Any
 
 __all__ = [
     "BAD_KEY_WORDS",
+    "ACCOUNT_WORDINGS",
     "BUDGET_WORDINGS",
     "CONTENT_FILTER_WORDS",
     "ENDPOINT_WORDINGS",
@@ -80,7 +81,7 @@ class Budget:
     """The budget."""
     scope: str | None = None
     """Whose: ``key``, ``team``, ``user``, ``end_user``, ``team_member``, ``organization``, ``project``, ``tag``,
-    ``provider`` or ``deployment``."""
+    ``provider``, ``deployment``, or ``account`` (a provider account's prepaid balance)."""
     owner: str | None = None
     """The id the answer names for that scope."""
 
@@ -90,19 +91,14 @@ BUDGET_WORDINGS: tuple[Row, ...] = (
         "LiteLLM (key, team, team member, organization, project, tag budgets)",
         re.compile(
             r"Budget has been exceeded!?(?:\s+(?P<scope>Key|Team|User|Organization|Project|Tag)=(?P<owner>\S+?)"
-            r"(?:\s+in\s+Team=(?P<team>\S+?))?)?(?=[\s.,'\"]|$)"
-            rf"(?:[^\n]{{0,80}}?Current cost:\s*(?P<spent>{_NUM}))?(?:,?\s*Max budget:\s*(?P<budget>{_NUM}))?",
+            r"(?:\s+in\s+Team=(?P<team>\S+?))?)?(?=[\s.,'\"]|$)",
             _I,
         ),
         "BerriAI/litellm litellm/proxy/auth/auth_checks.py and litellm/exceptions.py (1.99.4)",
     ),
     Row(
         "LiteLLM (user and end-user budgets)",
-        re.compile(
-            r"ExceededBudget:\s*(?P<scope>End User|User)=(?P<owner>\S+?) over budget\.?"
-            rf"(?:\s*Spend=(?P<spent>{_NUM}))?(?:,?\s*Budget=(?P<budget>{_NUM}))?",
-            _I,
-        ),
+        re.compile(r"ExceededBudget:\s*(?P<scope>End User|User)=(?P<owner>\S+?) over budget", _I),
         "BerriAI/litellm litellm/proxy/auth/auth_checks.py (1.99.4)",
     ),
     Row(
@@ -116,21 +112,37 @@ BUDGET_WORDINGS: tuple[Row, ...] = (
     ),
     Row(
         "LiteLLM (token budget, older versions)",
-        re.compile(
-            rf"ExceededTokenBudget:\s*Current spend for token:\s*(?P<spent>{_NUM});\s*"
-            rf"Max Budget for Token:\s*(?P<budget>{_NUM})",
-            _I,
-        ),
-        "BerriAI/litellm#1453",
+        re.compile(r"ExceededTokenBudget", _I),
+        "LiteLLM before 1.30 (no corpus body yet)",
     ),
 )
-"""Every budget wording we know (groups: ``scope``, ``owner``, ``spent``, ``budget``; ``team`` for a team member)."""
+"""LiteLLM's budget wordings (groups: ``scope``, ``owner``, ``spent``, ``budget``; ``team`` for a team member).
+The numbers, when a row has no group for them, are read from :data:`_SPENT_RE` and :data:`_BUDGET_RE` after it."""
+ACCOUNT_WORDINGS: tuple[Row, ...] = (
+    Row(
+        "Anthropic (prepaid credits)",
+        re.compile(r"credit balance is too low", _I),
+        "corpus: anthropic-credit-balance-1 (anthropics/claude-code#66314), anthropic-credit-balance-2",
+    ),
+    Row(
+        "DeepSeek, Moonshot, Zhipu, SiliconFlow (account balance)",
+        re.compile(r"insufficient (?:account )?balance|余额不足|欠费", _I),
+        "corpus: deepseek-insufficient-balance-1 (continuedev/continue#10121) and 4 more",
+    ),
+)
+"""A provider account that has run out of money: a budget the provider's billing raises (a 429 with these words
+is read as a quota rate limit, as the provider sends it)."""
+_SPENT_RE = re.compile(rf"(?:Current cost|Spend|Current spend for token)\s*[:=]\s*\$?(?P<n>{_NUM})(?![\w.])", _I)
+_BUDGET_RE = re.compile(rf"(?:Max budget|Budget|Max Budget for Token)\s*[:=]\s*\$?(?P<n>{_NUM})(?![\w])", _I)
+_BUDGET_SPAN = 400
+"""Characters after a budget wording searched for its numbers."""
 
 _SCOPES = {"key": "key", "team": "team", "user": "user", "end user": "end_user", "organization": "organization"}
 
 
-def read_budget(search: str) -> Budget | None:
-    """The budget an answer says is spent, or None when it is not about a budget."""
+def read_budget(search: str, status: int | None = None) -> Budget | None:
+    """The budget an answer says is spent, or None when it is not about a budget (``status`` 429: a provider
+    account's empty balance is a quota, not a budget)."""
     for row in BUDGET_WORDINGS:
         match = row.pattern.search(search)
         if match is None:
@@ -141,10 +153,18 @@ def read_budget(search: str) -> Budget | None:
         if groups.get("team"):
             scope = "team_member"
         owner = (groups.get("owner") or "").strip("'\".,") or None
-        return Budget(
-            spent=_number(groups.get("spent")), budget=_number(groups.get("budget")), scope=scope, owner=owner
-        )
+        tail = search[match.start() : match.end() + _BUDGET_SPAN]
+        spent = _number(groups.get("spent")) if groups.get("spent") else _first(_SPENT_RE, tail)
+        budget = _number(groups.get("budget")) if groups.get("budget") else _first(_BUDGET_RE, tail)
+        return Budget(spent=spent, budget=budget, scope=scope, owner=owner)
+    if status != 429 and any(row.pattern.search(search) for row in ACCOUNT_WORDINGS):
+        return Budget(scope="account")
     return None
+
+
+def _first(pattern: re.Pattern[str], text: str) -> float | None:
+    match = pattern.search(text)
+    return _number(match.group("n")) if match else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -165,11 +185,11 @@ OVERFLOW_WORDINGS: tuple[Row, ...] = (
     Row(
         "OpenAI / Azure OpenAI / vLLM / DeepSeek",
         re.compile(
-            rf"maximum context length is (?P<window>{_NUM}) tokens?\.?\s*However,? (?:you requested|your messages? "
-            rf"resulted in|your prompt (?:contains|resulted in)) (?P<requested>{_NUM}) tokens",
+            rf"maximum context length is (?P<window>{_NUM}) tokens?[.,]?\s*However,? (?:you requested|your messages? "
+            rf"resulted in|your prompt (?:contains|resulted in))(?: about)? (?P<requested>{_NUM}) tokens",
             _I,
         ),
-        "openai/openai-python#1428; vLLM: vllm-project/vllm#1960",
+        "corpus: deepseek-context-length-1 (FoundationAgents/OpenManus#79), vllm-context-repr-1 and 9 more",
     ),
     Row(
         "vLLM (max_tokens too large)",
@@ -183,7 +203,7 @@ OVERFLOW_WORDINGS: tuple[Row, ...] = (
     Row(
         "Anthropic",
         re.compile(rf"prompt is too long:\s*(?P<requested>{_NUM}) tokens?\s*>\s*(?P<window>{_NUM})", _I),
-        "anthropics/claude-code#1158",
+        "corpus: anthropic-prompt-too-long-1 (earendil-works/pi#102) and 5 more",
     ),
     Row(
         "Anthropic (input and max_tokens)",
@@ -192,7 +212,7 @@ OVERFLOW_WORDINGS: tuple[Row, ...] = (
             rf"\s*>\s*(?P<window>{_NUM})",
             _I,
         ),
-        "anthropics/anthropic-sdk-python#586",
+        "Anthropic API (kept from the earlier table; no corpus body yet)",
     ),
     Row(
         "Google Gemini / Vertex",
@@ -201,7 +221,7 @@ OVERFLOW_WORDINGS: tuple[Row, ...] = (
             rf"\s*\(?(?P<window>{_NUM})?",
             _I,
         ),
-        "google-gemini/gemini-cli#4206",
+        "corpus: gemini-input-token-count-1 (google-gemini/gemini-cli#4231) and 4 more",
     ),
     Row(
         "Hugging Face TGI (inputs + max_new_tokens)",
@@ -210,38 +230,22 @@ OVERFLOW_WORDINGS: tuple[Row, ...] = (
             rf"`inputs` tokens and (?P<output>{_NUM}) `max_new_tokens`",
             _I,
         ),
-        "huggingface/text-generation-inference router/src/validation.rs",
+        "corpus: huggingface-tgi-inputs-plus-new-1 (huggingface/chat-ui#340), -2",
     ),
     Row(
         "Hugging Face TGI (inputs alone)",
         re.compile(rf"`inputs` must have less than (?P<window>{_NUM}) tokens\.\s*Given:\s*(?P<requested>{_NUM})", _I),
-        "huggingface/text-generation-inference router/src/validation.rs",
+        "corpus: huggingface-tgi-inputs-less-than-3 (huggingface/text-generation-inference#937)",
     ),
     Row(
         "llama-cpp-python",
         re.compile(rf"Requested tokens \((?P<requested>{_NUM})\) exceed context window of (?P<window>{_NUM})", _I),
-        "abetlen/llama-cpp-python llama_cpp/llama.py",
+        "corpus: llama-cpp-python-requested-exceed-4 (fedora-copr/logdetective-website#193)",
     ),
     Row(
         "llama-box / llama.cpp (prefill)",
         re.compile(rf"prefill (?P<requested>{_NUM}) tokens exceed n_ctx", _I),
-        "gpustack/llama-box",
-    ),
-    Row(
-        "Mistral",
-        re.compile(
-            rf"Prompt contains (?P<requested>{_NUM}) tokens.{{0,40}}?too large for model with (?P<window>{_NUM}) "
-            r"maximum context length",
-            _I,
-        ),
-        "mistralai/client-python#41",
-    ),
-    Row(
-        "xAI",
-        re.compile(
-            rf"maximum prompt length is (?P<window>{_NUM}) but the request contains (?P<requested>{_NUM}) tokens", _I
-        ),
-        "xAI API errors as relayed by LiteLLM",
+        "corpus: llama-box-prefill-exceeds-3 (gpustack/gpustack#1845)",
     ),
     Row(
         "Azure AI / others (configured limit)",
@@ -250,12 +254,31 @@ OVERFLOW_WORDINGS: tuple[Row, ...] = (
             rf"(?:the )?(?:configured |maximum )?limit (?:of )?(?P<window>{_NUM})",
             _I,
         ),
-        "Azure AI model inference answers",
+        'issue 18 §4 (Azure\'s "configured limit"; no corpus body yet)',
+    ),
+    Row(
+        "LM Studio",
+        re.compile(
+            rf"keep the first (?P<requested>{_NUM}) tokens when context (?:the )?overflows\.?\s*However, the model is "
+            rf"loaded with (?:a )?context length of only (?P<window>{_NUM}) tokens",
+            _I,
+        ),
+        "corpus: lmstudio-keep-first-tokens-1 (lmstudio-ai/lmstudio-bug-tracker#546), -2",
+    ),
+    Row(
+        "Alibaba DashScope (Qwen)",
+        re.compile(rf"Range of input length should be \[\d+, ?(?P<window>{_NUM})\]", _I),
+        "corpus: dashscope-input-range-2 (QwenLM/qwen-code#98) and 2 more",
+    ),
+    Row(
+        "GitHub Models (Azure AI)",
+        re.compile(rf"Request body too large for \S+ model\. Max size: (?P<window>{_NUM}) tokens", _I),
+        "corpus: github-models-request-too-large-2 (Aider-AI/aider#2296), github-models-tokens-limit-reached-1",
     ),
     Row(
         "OpenAI / LiteLLM (the window alone)",
         re.compile(rf"maximum context length is (?P<window>{_NUM}) tokens", _I),
-        "BerriAI/litellm litellm/exceptions.py ContextWindowExceededError messages",
+        "corpus: deepseek-context-length-litellm-1 (BerriAI/litellm#10431) and 10 more",
     ),
     Row(
         "Generic (N tokens > M / exceeds the context window of M)",
@@ -264,7 +287,7 @@ OVERFLOW_WORDINGS: tuple[Row, ...] = (
             rf"(?: of| size)? (?P<window>{_NUM})",
             _I,
         ),
-        "various OpenAI-compatible servers",
+        "generic (no corpus body yet)",
     ),
 )
 """Context wordings with numbers (groups: ``window``, ``requested``, or ``input`` + ``output`` summed)."""
@@ -295,6 +318,11 @@ _OVERFLOW_WORDS = (
     "exceeds the model's context",
     "exceeds the context length",
     "exceeds maximum context",
+    "range of input length should be",
+    "request body too large for",
+    "tokens_limit_reached",
+    "tokens when context",
+    "greater than the context length",
 )
 """Lower-case words that say the request does not fit the model's window (with or without numbers)."""
 
@@ -333,6 +361,8 @@ CONTENT_FILTER_WORDS: tuple[tuple[str, str], ...] = (
     ("content management policy", "Azure OpenAI (content_filter)"),
     ("responsibleaipolicyviolation", "Azure OpenAI (innererror code)"),
     ("violated guardrail", "LiteLLM guardrails"),
+    ("guardrail failed", "LiteLLM Bedrock guardrail (as a 500)"),
+    ("guardrail intervened", "AWS Bedrock guardrails"),
     ("guardrail_intervened", "AWS Bedrock guardrails via LiteLLM"),
     ("blocked by guardrail", "LiteLLM guardrails"),
     ("violated content safety policy", "LiteLLM Bedrock guardrail"),
@@ -371,6 +401,9 @@ def read_content_filter(search: str, dicts: Sequence[Mapping[str, Any]]) -> tupl
                     for name, verdict in results.items()
                     if isinstance(verdict, Mapping) and verdict.get("filtered") is True
                 ]
+        flagged = d.get("categories")  # OpenAI moderation, Lakera: {"violence": true, ...}
+        if isinstance(flagged, Mapping):
+            categories += [str(name) for name, hit in flagged.items() if hit is True]
         if d.get("blocked") is True and isinstance(d.get("category"), str):
             match = _GOOGLE_CATEGORY_RE.search(str(d["category"]))
             categories.append(match.group(1).lower() if match else str(d["category"]).lower())
@@ -393,6 +426,8 @@ BAD_KEY_WORDS: tuple[tuple[str, str], ...] = (
     ("the security token included in the request is invalid", "AWS Bedrock"),
     ("authentication_error", "Anthropic"),
     ("api key expired", "Google AI Studio"),
+    ("not authenticated", "DeepInfra (400)"),
+    ("missing api key", "LiteLLM (no upstream key set)"),
 )
 """Lower-case words that refuse the key whatever the status (a 400 included), each with who says it."""
 
@@ -409,6 +444,14 @@ def is_bad_key(search: str) -> bool:
 ENDPOINT_WORDINGS: tuple[tuple[Row, str], ...] = (
     (
         Row(
+            "OpenAI (a chat model on the legacy Completions endpoint)",
+            re.compile(r"Did you mean to use v1/chat/completions", _I),
+            "corpus: openai-chat-model-on-completions-1 (tmc/langchaingo#201)",
+        ),
+        "chat",
+    ),
+    (
+        Row(
             "OpenAI (Responses-only models on Chat Completions)",
             re.compile(
                 r"only supported in v1/responses|not accessible via the /?(?:v1/)?chat/completions endpoint|"
@@ -416,7 +459,7 @@ ENDPOINT_WORDINGS: tuple[tuple[Row, str], ...] = (
                 r"/?(?:v1/)?chat/completions|use the Responses API",
                 _I,
             ),
-            "openai/codex#2019; BerriAI/litellm#14826",
+            "corpus: openai-responses-only-1 (n8n-io/n8n#18352), openai-not-chat-model-1; issue 18 §7",
         ),
         "responses",
     ),
@@ -428,12 +471,21 @@ ENDPOINT_WORDINGS: tuple[tuple[Row, str], ...] = (
                 r"Please use (?:the )?/?(?:v1/)?chat/completions",
                 _I,
             ),
-            "the Responses wording, mirrored",
+            "the Responses wording, mirrored (no corpus body yet)",
         ),
         "chat",
     ),
+    (
+        Row(
+            "Fireworks (a base model without a chat template)",
+            re.compile(r"please use /?(?:v1/)?completions API instead|only supported (?:in|on) v1/completions", _I),
+            "corpus: fireworks-use-completions-litellm-1 (BerriAI/litellm#3465)",
+        ),
+        "completions",
+    ),
 )
-"""Wordings that point to the other endpoint, with the endpoint they point to."""
+"""Wordings that point to another endpoint, with the endpoint they point to (``completions``: the legacy one,
+which this console does not speak)."""
 
 
 def read_wrong_endpoint(search: str) -> str | None:
@@ -447,58 +499,75 @@ def read_wrong_endpoint(search: str) -> str | None:
 # --------------------------------------------------------------------------------------------------
 # Unknown models
 
-_NAME = r"[`'\"]?(?P<model>[^\s`'\"]{1,200}?)[`'\"]?"
+_NAME = r"(?:\\?[`'\"](?P<quoted>[^`'\"\n\\]{1,200})\\?[`'\"]|(?P<model>[^\s`'\"]{1,200}?))"
+"""A model name: quoted (kept as written, spaces included) or bare (up to a space or a quote)."""
+_END = r"(?=[.,;:]?(?:['\"`}\s]|$))"
 MODEL_WORDINGS: tuple[Row, ...] = (
     Row(
         "LiteLLM (proxy)",
-        re.compile(r"Invalid model name passed in model=(?P<model>[^\s'\"`]{1,200}?)(?=[.,;]?(?:['\"`}\s]|$))", _I),
+        re.compile(rf"Invalid model name passed in model={_NAME}{_END}", _I),
         "BerriAI/litellm litellm/proxy/route_llm_request.py",
     ),
     Row(
         "LiteLLM (router)",
-        re.compile(r"You passed in model=(?P<model>[^\s'\"`]{1,200}?)(?=[.,;]?(?:['\"`}\s]|$))", _I),
+        re.compile(rf"You passed in model={_NAME}{_END}", _I),
         "BerriAI/litellm litellm/router.py",
     ),
     Row(
         "OpenAI / Groq / vLLM / DeepSeek",
-        re.compile(rf"The model {_NAME} does not exist", _I),
-        "openai/openai-python#1086",
+        re.compile(rf"The model:? {_NAME} does not exist", _I),
+        "corpus: openai-model-not-found-1 (mshumer/gpt-llm-trainer#10) and 5 more",
     ),
     Row(
         "Ollama",
         re.compile(rf"model {_NAME} not found", _I),
-        "ollama/ollama#3288",
+        "corpus: ollama-not-found-pull-1 (ollama/ollama#718) and 3 more",
     ),
     Row(
         "Google Gemini",
         re.compile(r"models/(?P<model>[\w.:-]{1,200}) is not found", _I),
-        "google-gemini/gemini-cli#1280",
+        "Gemini API 404 wording (no corpus body yet)",
     ),
     Row(
         "Anthropic",
         re.compile(r"\"message\"\s*:\s*\"model:\s*(?P<model>[\w.:@/-]{1,200})\"", _I),
-        "anthropics/anthropic-sdk-python#720 (not_found_error, message model: NAME)",
+        "Anthropic API not_found_error (no corpus body yet)",
     ),
     Row(
-        "Mistral / others",
-        re.compile(rf"(?:Invalid|Unknown) model:?\s+{_NAME}(?=[.,;]?(?:['\"`}}\s]|$))", _I),
-        "mistralai/client-python",
+        "Perplexity / Mistral / others",
+        re.compile(rf"(?:Invalid|Unknown) model:?\s+{_NAME}{_END}", _I),
+        "corpus: perplexity-invalid-model-1 and 4 more (Perplexity)",
     ),
     Row(
         "OpenRouter",
         re.compile(rf"{_NAME} is not a valid model ID", _I),
-        "OpenRouterTeam/openrouter-runner",
+        "OpenRouter (no corpus body yet)",
+    ),
+    Row(
+        "Databricks (serving endpoints)",
+        re.compile(rf"Endpoint with name {_NAME} does not exist", _I),
+        "corpus: databricks-endpoint-does-not-exist-6 (databricks-demos/dbdemos#220)",
+    ),
+    Row(
+        "Together (dedicated-only models)",
+        re.compile(rf"Unable to access (?:non-serverless )?model {_NAME}{_END}", _I),
+        "corpus: together-non-serverless-1 (HeyPuter/puter#3168)",
     ),
 )
 """Wordings that name a model nobody serves (group ``model``)."""
 
 
-def read_model(search: str) -> str | None:
-    """The model an unknown-model answer names, without the quotes and brackets around it, or None."""
+def read_model(search: str, fallback: str = "") -> str | None:
+    """The model an unknown-model answer names, without the quotes and brackets around it, or None
+    (``fallback``: more text to read when ``search`` names none, e.g. a body whose JSON does not parse)."""
     for row in MODEL_WORDINGS:
-        match = row.pattern.search(search)
-        if match:
-            name = match.group("model").strip("'\"`{}[](),;").rstrip(".")
-            if name:
-                return name
+        match = row.pattern.search(search) or (row.pattern.search(fallback) if fallback else None)
+        if match is None:
+            continue
+        groups = match.groupdict()
+        if groups.get("quoted"):
+            return str(groups["quoted"])
+        name = (groups.get("model") or "").strip("'\"`{}[](),;").rstrip(".")
+        if name:
+            return name
     return None

@@ -83,6 +83,11 @@ _MODEL_NOT_FOUND_PATTERNS = (
     "unknown model",
     "is not a valid model",
     "there is no 'model_name' with this string",
+    "deploymentnotfound",
+    "deployment for this resource does not exist",
+    "model name is invalid",
+    "model not supported by provider",
+    "model_not_available",
 )
 _MODEL_DOES_NOT_EXIST_RE = re.compile(r"\bmodel\b[^.]{0,200}?\b(?:does not exist|not found)", re.IGNORECASE)
 _FIELD_IN_5XX = ("does not support parameter", "unexpected keyword argument")
@@ -211,7 +216,7 @@ def error_from_response(
             setattr(error, name, _scrub(value, secrets) if isinstance(value, str) else value)
         return error
 
-    budget = read_budget(own) if status >= 400 else None
+    budget = read_budget(own, status) if status >= 400 else None
     if budget is not None:
         return done(
             BudgetError,
@@ -262,11 +267,13 @@ def error_from_response(
         where = "the Responses API (/v1/responses)" if use == "responses" else "Chat Completions (/v1/chat/completions)"
         return done(WrongEndpointError, _with_server(f"This model is served on {where}", server), use=use)
 
-    if status == 404 or (400 <= status < 500 and _is_model_not_found(lowered)):
+    named = read_model(own, search) if 400 <= status < 500 else None
+    if status == 404 or named is not None or (400 <= status < 500 and _is_model_not_found(lowered)):
         fastapi_route = server in ("", "Not Found") or is_html(text.strip())
-        if status == 404 and fastapi_route and not _is_model_not_found(lowered):
-            return done(NotFoundError, _with_server(_LIST_MODELS_HINT_ROUTE, "" if server == "Not Found" else server))
-        name = read_model(own) or model
+        if status == 404 and fastapi_route and named is None and not _is_model_not_found(lowered):
+            lead = _with_server(_LIST_MODELS_HINT_ROUTE, "" if server == "Not Found" else server)
+            return done(NotFoundError, lead, route_missing=True)
+        name = named or model
         lead = f"Model {name!r} is not served by this proxy" if name else "The model is not served by this proxy"
         return done(NotFoundError, f"{_with_server(lead, server)}. {_LIST_MODELS_HINT}", model=name)
 

@@ -50,20 +50,21 @@ def _number(raw: str | None) -> int | float | None:
 # What is counted, per what
 
 _KIND_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"concurren|parallel|simultaneous|in[ _-]?flight", _I), "concurrency"),
+    (re.compile(r"concurren|parallel|simultaneous|in[ _-]?flight|connections", _I), "concurrency"),
     (re.compile(r"input[ _-]?tokens?|input[ _-]?token[ _-]?count|prompt[ _-]?tokens?|\bITPM\b", _I), "input_tokens"),
     (re.compile(r"output[ _-]?tokens?|completion[ _-]?tokens?|\bOTPM\b", _I), "output_tokens"),
     (re.compile(r"tokens?|\bTP[MDHS]\b", _I), "tokens"),
     (re.compile(r"requests?|quer(?:y|ies)|calls?|\bRP[MDHS]\b|\bQP[MHDS]\b", _I), "requests"),
-    (re.compile(r"quota|credits?", _I), "quota"),
+    (re.compile(r"quota|credits?|balance|neurons|allocation", _I), "quota"),
 )
 """The first rule that matches a limit's name says what it counts (input tokens before tokens)."""
 _PERIOD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"per[ _-]?min(?:ute)?|/\s*min\b|\bminute|\b[A-Z]{1,3}PM\b|PerMinute|_minute", _I), "minute"),
-    (re.compile(r"per[ _-]?day|/\s*day\b|\bdaily\b|\bday\b|\b[A-Z]{1,3}PD\b|PerDay|_day", _I), "day"),
+    (re.compile(r"per[ _-]?day|/\s*day\b|\bdaily\b|\bday\b|\b[A-Z]{1,3}PD\b|PerDay|_day|-day", _I), "day"),
     (re.compile(r"per[ _-]?hour|/\s*h(?:ou)?r\b|\bhourly\b|\b[A-Z]{1,3}PH\b|PerHour|_hour", _I), "hour"),
     (re.compile(r"per[ _-]?sec(?:ond)?|/\s*s(?:ec)?\b|\b[A-Z]{1,3}PS\b|PerSecond|_second", _I), "second"),
     (re.compile(r"per[ _-]?month|monthly|PerMonth|_month", _I), "month"),
+    (re.compile(r"per 60 ?s\b", _I), "minute"),
 )
 
 
@@ -101,43 +102,55 @@ class LimitWording:
     """What is counted when the words imply it rather than name it."""
     period: str | None = None
     """Per what, when the words imply it."""
+    signal: bool = True
+    """Whether these words alone make an answer a rate limit (else they only add to one)."""
 
 
 LIMIT_WORDINGS: tuple[LimitWording, ...] = (
     LimitWording(
-        "OpenAI / Groq / Azure (current wording)",
+        "OpenAI / Groq / Azure (current and older wordings)",
         re.compile(
             r"Rate limit reached for (?:(?:requests|tokens) )?(?:for )?(?:model )?"
             r"[`'\"]?(?P<model>[\w.:/-]+)?[`'\"]? ?in (?:organization|project) \S+ (?:service tier \S+ )?"
-            r"on (?P<what>[\w ]{1,60}?(?: \([A-Z]{2,5}\))?):? "
+            r"on (?P<what>[\w ]{1,60}?(?: \([A-Z]{2,5}\))?)[.:]? "
             rf"Limit:? (?P<limit>{_NUM})(?: ?/ ?\w+)?"
-            rf"(?:[.,] (?:Used|Current):? (?P<used>{_NUM})(?: ?/ ?\w+)?)?(?:, Requested:? (?P<requested>{_NUM}))?",
+            rf"(?:[.,] (?:Used|Current):? (?P<used>{_NUM})(?: ?/ ?\w+)?)?(?:, Requested:? ~?(?P<requested>{_NUM}))?",
             _I,
         ),
-        "openai/openai-python#1128; groq: BerriAI/litellm#2996",
+        "corpus: groq-tpd-1 (continuedev/continue#10920), openai-tpm-old-ms-1 and 12 more",
         "Rate limit reached for gpt-4 in organization org-abc on tokens per min (TPM): Limit 10000, Used 9000, "
         "Requested 2000. Please try again in 6ms.",
     ),
     LimitWording(
-        "OpenAI (a request larger than the per-minute limit itself)",
+        "OpenAI (oldest wording, no organization)",
         re.compile(
-            rf"Request too large for [`'\"]?(?P<model>[\w.:/-]+)[`'\"]? in (?:organization|project) \S+ "
-            rf"(?:service tier \S+ )?on (?P<what>[\w ]{{1,60}}?(?: \([A-Z]{{2,5}}\))?):? Limit:? (?P<limit>{_NUM})"
-            rf"(?:, Used:? (?P<used>{_NUM}))?, Requested:? (?P<requested>{_NUM})",
+            rf"Rate limit reached for (?P<what>requests|tokens)\.? Limit:? (?P<limit>{_NUM}) ?(?P<period_words>/ ?\w+)?"
+            rf"(?:[.,] (?:Used|Current):? (?P<used>{_NUM}))?",
             _I,
         ),
-        "openai/openai-python#1128 (Request too large for gpt-4-turbo-preview)",
+        "corpus: openai-tpm-old-current-1 (stanford-crfm/helm#97)",
+        "Rate limit reached for tokens. Limit: 150000.000000 / min. Current: 176000.000000 / min.",
+    ),
+    LimitWording(
+        "OpenAI / Groq (a request larger than the per-minute limit itself)",
+        re.compile(
+            r"Request too large for (?:model )?[`'\"]?(?P<model>[\w.:/-]+)[`'\"]? in (?:organization|project) \S+ "
+            r"(?:service tier \S+ )?on (?P<what>[\w ]{1,60}?(?: \([A-Z]{2,5}\))?)[.:]? "
+            rf"Limit:? (?P<limit>{_NUM})(?:, Used:? (?P<used>{_NUM}))?, Requested:? ~?(?P<requested>{_NUM})",
+            _I,
+        ),
+        "corpus: groq-request-too-large-1 (elizaOS/eliza#4040) and 4 more",
         "Request too large for gpt-4-turbo-preview in organization org-abc on tokens per min (TPM): Limit 30000, "
         "Requested 36321. The input or output tokens must be reduced in order to run successfully.",
     ),
     LimitWording(
         "Anthropic",
         re.compile(
-            rf"(?:exceed|exceeded) (?:the|your)(?: organization's)? rate limit (?:for your organization )?"
+            r"(?:exceed|exceeded) (?:the|your)(?: organization's)? rate limit (?:for your organization )?"
             rf"(?:\([^)]{{0,80}}\) )?of (?P<limit>{_NUM}) (?P<what>[\w ]{{1,40}}? per (?:minute|day|hour|second))",
             _I,
         ),
-        "anthropics/anthropic-sdk-python#499",
+        "corpus: anthropic-itpm-1 (stagewise-io/stagewise#927) and 4 more",
         "This request would exceed the rate limit for your organization (abc) of 40,000 input tokens per minute.",
     ),
     LimitWording(
@@ -147,39 +160,86 @@ LIMIT_WORDINGS: tuple[LimitWording, ...] = (
             r"(?P<period_words>per-minute |daily )?rate limit",
             _I,
         ),
-        "anthropics/anthropic-sdk-python#241",
+        "Anthropic's older 429 wording (no corpus body yet)",
         "Number of request tokens has exceeded your per-minute rate limit",
     ),
     LimitWording(
         "Azure OpenAI",
         re.compile(r"exceeded (?P<what>token|call|request) rate limit", _I),
-        "Azure OpenAI quotas: langchain-ai/langchain#10413",
+        "corpus: azure-token-rate-limit-1 (alex-wolf-ps/dbchatprov2#2) and 2 more",
         "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2023-07-01-preview have "
         "exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 6 seconds.",
     ),
     LimitWording(
-        "Google Gemini / Vertex (quota metric)",
+        "Google Gemini / Vertex (quota metric, quoted)",
         re.compile(
-            r"Quota exceeded for (?:quota )?metric:? ['\"]?(?P<what>[\w./ -]{3,160}?)['\"]?"
-            rf"(?:,? (?:and )?limit:? ['\"]?(?P<limit>{_NUM})\b)?(?=[,.'\"]|\s|$)",
+            r"Quota exceeded for (?:quota )?metric:? '(?P<what>[^'\n]{3,160})'"
+            r"(?: and limit '(?P<limit_name>[^'\n]{3,160})')?",
             _I,
         ),
-        "google-gemini/gemini-cli#1502; BerriAI/litellm#8000",
+        "corpus: gemini-rpm-region-body-1 (tech-shrimp/gemini-playground#10), gemini-rpm-region-grpc-1",
+        "Quota exceeded for quota metric 'Generate Content API requests per minute' and limit 'GenerateContent "
+        "request limit per minute for a region' of service 'generativelanguage.googleapis.com'",
+    ),
+    LimitWording(
+        "Google Gemini / Vertex (quota metric name)",
+        re.compile(
+            rf"Quota exceeded for (?:quota )?metric:? (?P<what>[\w./-]{{3,160}})(?:, limit: (?P<limit>{_NUM}))?", _I
+        ),
+        "corpus: gemini-free-tier-retry-1 (wuchalejs/wuchale#218)",
         "Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_input_token_count, "
         "limit: 250000, model: gemini-2.0-flash",
     ),
     LimitWording(
         "Vertex AI (quota name)",
         re.compile(r"Quota exceeded for (?P<what>aiplatform\.googleapis\.com/[\w./-]+)", _I),
-        "BerriAI/litellm#4470",
+        "corpus: vertex-rpm-base-model-1 (GoogleCloudPlatform/Open_Data_QnA#61) and 2 more",
         "Quota exceeded for aiplatform.googleapis.com/generate_content_requests_per_minute_per_project_per_base_model "
         "with base model: gemini-1.5-pro.",
     ),
     LimitWording(
         "AWS Bedrock",
-        re.compile(r"Too many (?P<what>tokens|requests)(?P<period_words> per (?:day|minute))?,? please wait", _I),
-        "BerriAI/litellm#5163; anthropics/claude-code#1005",
+        re.compile(
+            r"Too many (?P<what>tokens|requests|connections)(?P<period_words> per (?:day|minute))?,? please wait", _I
+        ),
+        "corpus: bedrock-tokens-per-day-1 (minorun365/agent-book#29), bedrock-too-many-tokens-1 and 5 more",
         "Too many tokens per day, please wait before trying again.",
+    ),
+    LimitWording(
+        "Moonshot (Kimi)",
+        re.compile(
+            r"request reach\s?ed (?:max )?(?:organization |project )?(?:max )?"
+            rf"(?P<what>RPM|TPM|TPD|RPD|concurrency)(?: rate limit)?(?::\s*(?P<limit>{_NUM}))?",
+            _I,
+        ),
+        "corpus: moonshot-concurrency-2, moonshot-rpm-3 (LLM-Red-Team/kimi-cc#16) and 2 more",
+        "Your account org-abc request reached organization TPD rate limit, current: 1526210, limit: 1500000",
+    ),
+    LimitWording(
+        "xAI",
+        re.compile(rf"(?P<what>[\w ]{{3,40}}) \(actual/limit\):\s*(?P<used>{_NUM})\s*/\s*(?P<limit>{_NUM})", _I),
+        "corpus: xai-team-tpm-1 (cline/cline#4826)",
+        "Your team's rate limit is — Tokens per Minute (actual/limit): 65605/16000.",
+    ),
+    LimitWording(
+        "GitHub Models (Azure AI)",
+        re.compile(rf"Rate limit of (?P<limit>{_NUM}) per (?P<period_words>\w+) exceeded for (?P<what>\w+)", _I),
+        "corpus: github-models-user-by-model-minute-tokens-3 (microsoft/foundry-dev-tools#222)",
+        "Rate limit of 40000 per 60s exceeded for UserByModelByMinuteTokens. Please wait 60 seconds before retrying.",
+    ),
+    LimitWording(
+        "Cloudflare Workers AI",
+        re.compile(rf"used up your (?P<period_words>daily|monthly) free allocation of (?P<limit>{_NUM}) neurons", _I),
+        "corpus: cloudflare-workers-ai-neurons-docs-1 (developers.cloudflare.com/workers-ai/platform/errors)",
+        "You have used up your daily free allocation of 10,000 neurons.",
+        kind="quota",
+    ),
+    LimitWording(
+        "Hugging Face Inference Providers",
+        re.compile(r"exceeded your (?P<period_words>monthly|daily) included credits", _I),
+        "corpus: huggingface-monthly-credits-6 (huggingface/agents-course#386)",
+        "You have exceeded your monthly included credits for Inference Providers.",
+        kind="quota",
     ),
     LimitWording(
         "Concurrency (various)",
@@ -188,46 +248,122 @@ LIMIT_WORDINGS: tuple[LimitWording, ...] = (
             r"maximum (?:number of )?concurrent|max(?:imum)? parallel requests?)",
             _I,
         ),
-        "various providers (Mistral, Together, LiteLLM)",
+        'issue 18 §2 ("too many concurrent requests"); bedrock-too-many-connections-1 reads through the Bedrock row',
         "Too many concurrent requests for this model",
         kind="concurrency",
     ),
     LimitWording(
-        "Quota (OpenAI insufficient_quota and others)",
-        re.compile(r"(?P<what>exceeded your current quota|insufficient[_ ]quota|quota (?:has been )?exhausted)", _I),
-        "openai/openai-python#1008",
+        "Quota (OpenAI insufficient_quota, Moonshot, Zhipu and others)",
+        re.compile(
+            r"(?P<what>exceeded (?:your )?current quota|insufficient[_ ]quota|quota (?:has been )?exhausted|"
+            r"insufficient (?:account )?balance|余额不足|欠费)",
+            _I,
+        ),
+        "corpus: moonshot-exceeded-quota-403-7, moonshot-suspended-balance-9, zhipu-insufficient-balance-4 and more",
         "You exceeded your current quota, please check your plan and billing details.",
         kind="quota",
     ),
+    LimitWording(
+        "Limits stated as N per period (Cohere, Replicate, Together)",
+        re.compile(
+            rf"(?P<limit>{_NUM}) (?P<what>(?:API )?(?:calls|requests|tokens|queries)) ?(?:/|per) ?"
+            r"(?P<period_words>minute|min|day|hour|second|sec)\b",
+            _I,
+        ),
+        "corpus: cohere-trial-key-rpm-1 (swarmauri/swarmauri-sdk#634), replicate-throttled-low-credit-1, "
+        "together-model-rate-limit-1",
+        "You are using a Trial key, which is limited to 10 API calls / minute.",
+        signal=False,
+    ),
+    LimitWording(
+        "What is counted, named without numbers (Cerebras, Mistral, OpenRouter ...)",
+        re.compile(
+            r"(?P<what>(?:input |output )?(?:requests|tokens|queries)(?: per (?:minute|min|day|hour|second))?)"
+            r" (?:rate )?limit(?: exceeded|s? reached)",
+            _I,
+        ),
+        "corpus: cerebras-rpm-body-1 (nminaya/grammar-nazi-bot#958), cerebras-tpm-message-2, mistral-rps-body-1",
+        "Requests per minute limit exceeded - too many requests sent.",
+        signal=False,
+    ),
+    LimitWording(
+        "A named limit (OpenRouter: free-models-per-day)",
+        re.compile(r"Rate limit exceeded: (?P<what>[\w-]{3,80})", _I),
+        "corpus: openrouter-free-per-day-1 (Gitlawb/openclaude#1549), openrouter-free-per-day-2",
+        "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
+        signal=False,
+    ),
+    LimitWording(
+        "A usage limit per period (Ollama cloud)",
+        re.compile(r"(?P<period_words>hourly|daily|weekly|monthly) usage limit", _I),
+        "corpus: ollama-cloud-hourly-limit-8 (continuedev/continue#9233)",
+        "you've reached your hourly usage limit, please wait or upgrade to continue",
+        signal=False,
+    ),
+    LimitWording(
+        "What is counted, per period (anywhere in a rate-limit answer)",
+        re.compile(r"(?P<what>\b(?:requests|tokens|queries) per (?:minute|day|hour|second))\b", _I),
+        "corpus: openrouter-free-per-day-2 (n8n-io/n8n#19117)",
+        "Add 10 credits to unlock 1000 free model requests per day",
+        signal=False,
+    ),
 )
 """Every rate-limit wording we know, one row each (each row's example is a unit test)."""
+_CURRENT_RE = re.compile(rf"\bcurrent:\s*(?P<n>{_NUM})", _I)
+_LIMIT_RE = re.compile(rf"\blimit(?: value)?:\s*(?P<n>{_NUM})\b", _I)
+_GRPC_LIMIT_RE = re.compile(rf"key: \"quota_limit_value\"\s*value: \"(?P<n>{_NUM})\"")
+_SPAN = 240
+"""Characters after a wording searched for the numbers it did not hold (``current: N, limit: M``)."""
 
 
-def read_prose(search: str) -> dict[str, Any]:
-    """Fields from the first wording that matches ``search``: ``kind``, ``period``, ``limit``, ``current``
-    (what was used), ``requested``, ``model`` and ``limit_type`` (the limit's own name), each only if stated."""
+def read_prose(search: str) -> tuple[dict[str, Any], bool]:
+    """Fields read from the wordings that match ``search``, and whether one of them says "rate limit" by itself.
+
+    Fields: ``kind``, ``period``, ``limit``, ``current`` (what was used), ``requested``, ``model`` and
+    ``limit_type`` (the limit's own name), each only if stated. The first row that matches gives its numbers;
+    later rows only add what is counted and per what.
+    """
+    fields: dict[str, Any] = {}
+    signal = False
     for row in LIMIT_WORDINGS:
         match = row.pattern.search(search)
         if match is None:
             continue
-        groups = match.groupdict()
-        what = " ".join(g for g in (groups.get("what"), groups.get("period_words")) if g)
-        kind, period = kind_and_period(what) if what else (None, None)
-        fields: dict[str, Any] = {
-            "kind": row.kind or kind,
-            "period": row.period or period,
-            "limit": _number(groups.get("limit")),
-            "current": _number(groups.get("used")),
-            "requested": _number(groups.get("requested")),
-            "model": groups.get("model"),
-        }
-        name = (groups.get("what") or "").strip()
-        if fields["kind"] and fields["period"]:
-            fields["limit_type"] = f"{fields['kind']}_per_{fields['period']}"
-        elif name and row.kind is None and (kind or period):
-            fields["limit_type"] = name
-        return {k: v for k, v in fields.items() if v is not None}
-    return {}
+        signal = signal or row.signal
+        found = _row_fields(row, match, search)
+        if not fields:
+            fields = found
+            continue
+        for key in ("kind", "period"):
+            if key in found:
+                fields.setdefault(key, found[key])
+    return fields, signal
+
+
+def _row_fields(row: LimitWording, match: re.Match[str], search: str) -> dict[str, Any]:
+    groups = match.groupdict()
+    what = " ".join(g for g in (groups.get("what"), groups.get("period_words")) if g)
+    kind, period = kind_and_period(what) if what else (None, None)
+    fields: dict[str, Any] = {
+        "kind": row.kind or kind,
+        "period": row.period or period,
+        "limit": _number(groups.get("limit")),
+        "current": _number(groups.get("used")),
+        "requested": _number(groups.get("requested")),
+        "model": groups.get("model"),
+    }
+    tail = search[match.end() : match.end() + _SPAN]
+    if fields["current"] is None and (current := _CURRENT_RE.search(tail)):
+        fields["current"] = _number(current.group("n"))
+    if fields["limit"] is None:
+        limit = _LIMIT_RE.search(tail) or _GRPC_LIMIT_RE.search(search)
+        fields["limit"] = _number(limit.group("n")) if limit else None
+    name = (groups.get("what") or "").strip()
+    if fields["kind"] and fields["period"]:
+        fields["limit_type"] = f"{fields['kind']}_per_{fields['period']}"
+    elif name and row.kind is None and (kind or period):
+        fields["limit_type"] = name
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -247,6 +383,20 @@ def read_google_details(dicts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             seconds = _delay(delay)
             if seconds is not None:
                 fields["retry_after"] = seconds
+        elif kind.endswith("ErrorInfo") and isinstance(d.get("metadata"), Mapping):
+            metadata = d["metadata"]
+            value = metadata.get("quota_limit_value")
+            limit = _number(value) if isinstance(value, str) else None
+            if limit is not None:
+                fields.setdefault("limit", limit)
+            name = metadata.get("quota_limit") or metadata.get("quota_metric")
+            if isinstance(name, str) and name:
+                fields.setdefault("limit_type", name)
+                counted, period = kind_and_period(name)
+                if counted:
+                    fields.setdefault("kind", counted)
+                if period:
+                    fields.setdefault("period", period)
         elif kind.endswith("QuotaFailure") and "limit_type" not in fields:
             violations = d.get("violations")
             first = violations[0] if isinstance(violations, list) and violations else None

@@ -172,7 +172,18 @@ def _iso_date_seconds(value: str, now: float) -> float | None:
 
 _RL_TYPES = frozenset({"rate_limit_exceeded", "rate_limit_error", "ratelimiterror", "rate_limited"})
 """``type``/``code`` values that make a dict a structured rate-limit error."""
-_RL_SIGNALS = _RL_TYPES | {"429", "request_limit_exceeded", "resource_exhausted", "too_many_requests"}
+_RL_SIGNALS = _RL_TYPES | {
+    "429",
+    "request_limit_exceeded",
+    "resource_exhausted",
+    "too_many_requests",
+    "too_many_requests_error",
+    "rate_limit_reached_error",
+    "exceeded_current_quota_error",
+    "request_quota_exceeded",
+    "ratelimitreached",
+    "throttlingexception",
+}
 """``type``/``code``/``error_code``/``status`` values that say "rate limit" on any status."""
 _STREAM_TYPES = frozenset({"response.failed", "error"})
 _RETRY_KEYS = ("retry_after", "retry_after_seconds", "retryAfter", "retry_after_s")
@@ -182,7 +193,7 @@ _DATABRICKS_MESSAGE = "Exceeded Databricks workspace rate limit"
 _DB_MODEL_RE = re.compile(r"rate limits? for (?:model |endpoint )?[`'\"]?([\w.:/@-]+)", re.IGNORECASE)
 _DB_TOKENS_RE = re.compile(r"\b(input|output)[ _]tokens?[ _]per[ _]minute", re.IGNORECASE)
 _DB_QUERIES_RE = re.compile(r"\b(?:queries|requests)[ _]per[ _](hour|minute)", re.IGNORECASE)
-_DB_ABBR_RE = re.compile(r"\b(ITPM|OTPM|QPH|QPM|TPM|RPM)\b")
+_DB_ABBR_RE = re.compile(r"\b(ITPM|OTPM|QPH|QPM|QPS|TPM|RPM)\b")
 
 # LiteLLM's limiters, in any capitalisation (proxies and versions differ); read in litellm/proxy/hooks/ of 1.99.4
 # and, for the older "Crossed TPM, RPM Limit", of the parallel_request_limiter.py it replaced.
@@ -221,7 +232,7 @@ _PASSED_MODEL_RE = re.compile(r"Passed model=([^\s.,]+(?:\.[^\s.,]+)*)", _I)
 _RESETS_AT_RE = re.compile(r"Limit resets at:?\s*(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)(?:\s*UTC)?", _I)
 """The v3 limiter's reset time (``%Y-%m-%d %H:%M:%S UTC``): used when no header gives the wait."""
 _RETRY_TEXT_RE = re.compile(
-    r"(?:try again|retry(?: again)?)\s+(?:in|after)\s+"
+    r"(?:(?:try again|retry(?: again)?)\s+(?:in|after)|wait)\s+~?"
     r"(\d+(?:\.\d+)?(?:(?:ms|h|m|s)(?:\d+(?:\.\d+)?(?:ms|h|m|s))*)?)"
     r"(?:\s*(milliseconds?|msecs?|seconds?|secs?|minutes?|mins?|hours?))?",
     re.IGNORECASE,
@@ -512,8 +523,8 @@ def rate_limit_from_body(
         or "litellm.RateLimitError" in search
     )
     litellm_fields = _litellm(search)
-    prose = read_prose(search)
-    if not signal and litellm_fields is None and not prose:
+    prose, prose_signal = read_prose(search)
+    if not signal and litellm_fields is None and not prose_signal:
         return None
     if litellm_fields is None:
         litellm_fields = _cooldown(search)
@@ -542,6 +553,13 @@ def rate_limit_from_body(
         if isinstance(model, str) and model.strip():
             fields["model"] = one_line(model, 120)
         specific = True
+
+    if "retry_after" not in fields:  # a retry_after field beside the message (Replicate's {"detail", "retry_after"})
+        for d in body.top_dicts:
+            retry = _retry_from_dict(d)
+            if retry is not None:
+                fields["retry_after"] = retry
+                break
 
     # 3. Databricks' REQUEST_LIMIT_EXCEEDED text.
     databricks = _databricks(search)
@@ -663,6 +681,7 @@ _ABBREVIATIONS = {
     "otpm": "output tokens per minute",
     "qph": "queries per hour",
     "qpm": "queries per minute",
+    "qps": "queries per second",
     "rpm": "requests per minute",
     "rph": "requests per hour",
     "rpd": "requests per day",

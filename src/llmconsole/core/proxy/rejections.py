@@ -150,6 +150,64 @@ WORDINGS: tuple[Wording, ...] = (
         ("top_k",),
     ),
     Wording(
+        "Ollama (a model without tool support) and others: does not support X / the parameter X / the X parameter",
+        re.compile(
+            r"(?:does not|doesn't|do not) support (?:the )?(?:parameter )?[`'\"]?"
+            r"(?!(?:the|this|that|a|an|it|model|parameters?|streaming|requests?|images?|vision)\b)"
+            r"(?P<names>[a-z_][\w.]*)[`'\"]?(?: (?:parameter|field|argument)s?\b)?(?=[\s.,;:=}\]]|$)"
+        ),
+        "corpus: ollama-no-tools-openai-5 (ollama/ollama#6027), ollama-no-tools-native-6 (ollama/ollama#14795); "
+        "issue 18 §6",
+        "registry.ollama.ai/library/gemma3:4b does not support tools",
+        ("tools",),
+    ),
+    Wording(
+        "Python servers passing unknown fields on (vLLM, TGI, custom): even inside a 500",
+        re.compile(r"unexpected keyword argument ['\"`](?P<names>[\w.]+)['\"`]"),
+        "issue 18 §6 (no corpus body yet)",
+        "TypeError: create() got an unexpected keyword argument 'prompt_cache_key'",
+        ("prompt_cache_key",),
+    ),
+    Wording(
+        "Go servers (Databricks, Ollama): json: unknown field",
+        re.compile(r"json: unknown field \\?[\"'`](?P<names>[\w.]+)\\?[\"'`]"),
+        "corpus: databricks-json-unknown-field-2 (databricks/databricks-sdk-py#1263); issue 18 §6",
+        'Bad request: json: unknown field "inputs"',
+        ("inputs",),
+    ),
+    Wording(
+        "pydantic, field named after the words",
+        re.compile(r"Extra inputs are not permitted,? (?:field|param(?:eter)?):? ['\"`]?(?P<names>[\w.]+)['\"`]?"),
+        "issue 18 §6 (no corpus body yet)",
+        "Extra inputs are not permitted, field: 'reasoning_effort'",
+        ("reasoning_effort",),
+    ),
+    Wording(
+        "pydantic errors pasted as text (Mistral, vLLM): 'type': 'extra_forbidden', 'loc': ('body', 'x')",
+        re.compile(
+            r"['\"]type['\"]:\s*['\"]extra_forbidden['\"],\s*['\"]loc['\"]:\s*[\(\[]\s*['\"]body['\"],\s*"
+            r"['\"](?P<names>[\w.$-]+)['\"]\s*[\)\]]"
+        ),
+        "corpus: mistral-extra-forbidden-safe-prompt-1 (mistralai/client-ts#65), "
+        "mistral-extra-forbidden-n-1 (crewAIInc/crewAI#60)",
+        "'type': 'extra_forbidden', 'loc': ('body', 'safe_prompt'), 'msg': 'Extra inputs are not permitted'",
+        ("safe_prompt",),
+    ),
+    Wording(
+        "Providers refusing a field under a mode (reasoning): doesn't support x=… while …",
+        re.compile(r"(?:doesn't|does not) support (?P<names>[a-z_][\w.]*)=\S+ (?:while|when|with)"),
+        "issue 18 §6 (no corpus body yet)",
+        "This model doesn't support temperature=0.5 while reasoning is active",
+        ("temperature",),
+    ),
+    Wording(
+        "JSON-schema style (Vertex, others): property 'x' is unsupported",
+        re.compile(r"property ['\"`](?P<names>[\w.]+)['\"`] is (?:unsupported|not supported|not allowed)"),
+        "issue 18 §6 (no corpus body yet)",
+        "Invalid JSON payload: property 'frequencyPenalty' is unsupported",
+        ("frequencyPenalty",),
+    ),
+    Wording(
         "LiteLLM chat bridge (Anthropic/Databricks): reasoning.summary has no mapping",
         re.compile(r"Unmapped reasoning effort:\s*\{[^}]{0,300}?['\"](?P<names>summary)['\"]"),
         "BerriAI/litellm litellm/llms/anthropic/chat/transformation.py (1.99.4)",
