@@ -13,15 +13,27 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
+import httpx
 import pytest
 from tests.faultserver import assert_no_secret, cli_env, closed_port, run_cli, write_config
 from tests.proxy import litellm_proxy as lp
-from tests.proxy.fake_upstream import FakeUpstream
+from tests.proxy.fake_upstream import Behaviour, FakeUpstream
 from tests.proxy.litellm_proxy import MASTER_KEY, UPSTREAM_KEY, LiteLLMProxy
+
+from llmconsole.core.chat.conversation import Conversation
+from llmconsole.core.config import Settings
+from llmconsole.core.events import Completed
+from llmconsole.core.keycommand import KeyCommand
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.proxy.models import ModelInfo
+from llmconsole.core.proxy.params import MAX_ATTEMPTS_PER_SEND, MAX_REQUESTS_PER_SEND, LearnedParams
 
 GOOD_TOKEN = "sk-rotated-good-token-4242"
 STALE_TOKEN = "sk-rotated-stale-token-0001"
-SECRETS = (MASTER_KEY, UPSTREAM_KEY, GOOD_TOKEN, STALE_TOKEN)
+LIMITED_TOKEN = "sk-rotated-limited-token-77"
+"""Accepted everywhere but on the optional routes /model/info and /key/info (401 there)."""
+SECRETS = (MASTER_KEY, UPSTREAM_KEY, GOOD_TOKEN, STALE_TOKEN, LIMITED_TOKEN)
 
 CUSTOM_AUTH = f"""
 from fastapi import Request
@@ -31,6 +43,8 @@ from litellm.proxy._types import UserAPIKeyAuth
 async def user_api_key_auth(request: Request, api_key: str) -> UserAPIKeyAuth:
     token = api_key.removeprefix("Bearer ").strip()
     if token == {GOOD_TOKEN!r}:
+        return UserAPIKeyAuth(api_key=token)
+    if token == {LIMITED_TOKEN!r} and not request.url.path.rstrip("/").endswith(("/model/info", "/key/info")):
         return UserAPIKeyAuth(api_key=token)
     raise Exception("token expired")
 """
@@ -192,3 +206,57 @@ def test_doctor_probe(proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Pat
 
     result = cli("doctor", "--probe", "no-such-model", env=env)
     assert result.returncode == 4 and doctor_lines(result)["probe no-such-model"].startswith("fail")
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """A real HTTP transport that counts every request (method and path) it sends."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.sent: list[tuple[str, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append((request.method, request.url.path))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.mark.anyio
+async def test_requests_per_send_with_a_key_command(
+    rotating_proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    """The stale token is refused (401), then three fields (400): every request of the send is counted, the key
+    command runs again once, and the send completes in MAX_REQUESTS_PER_SEND requests."""
+    script, counter = key_script(tmp_path, STALE_TOKEN, GOOD_TOKEN)
+    upstream.script("gpt-5.2", Behaviour.reject("store,prompt_cache_key,max_output_tokens", style="openai"))
+    transport = CountingTransport()
+    settings = Settings(base_url=rotating_proxy.base_url, key_command=KeyCommand((sys.executable, str(script))))
+    model = ModelInfo(id="gpt-5.2", max_output_tokens=200, sources={"endpoint": "config"})
+    conversation = Conversation()
+    conversation.add_user("Say hello")
+    params = LearnedParams(tmp_path / "params.json")
+    async with ProxyClient(settings, transport=transport, learned=params) as client:
+        with anyio.fail_after(60):
+            events = [e async for e in client.stream_response(model, conversation.to_request())]
+    assert isinstance(events[-1], Completed), events[-1]
+    assert transport.sent == [("POST", "/v1/responses")] * MAX_REQUESTS_PER_SEND
+    assert counter.read_text() == "2"
+    assert len(upstream.requests_for("gpt-5.2", "responses")) == MAX_ATTEMPTS_PER_SEND  # the 401 never got there
+
+
+@pytest.mark.anyio
+async def test_a_401_from_optional_routes_does_not_rerun_the_key_command(
+    rotating_proxy: LiteLLMProxy, tmp_path: Path
+) -> None:
+    script, counter = key_script(tmp_path, LIMITED_TOKEN, GOOD_TOKEN)
+    transport = CountingTransport()
+    settings = Settings(base_url=rotating_proxy.base_url, key_command=KeyCommand((sys.executable, str(script))))
+    async with ProxyClient(settings, transport=transport, learned=LearnedParams(tmp_path / "p.json")) as client:
+        with anyio.fail_after(60):
+            models = await client.discover()
+            assert await client.key_info() is None  # refused: no alias, spend or budget
+    assert "gpt-5.2" in [m.id for m in models] and client.has_model_info is False
+    assert [path for _, path in transport.sent] == ["/v1/models", "/v1/model/info", "/model/info", "/key/info"]
+    assert counter.read_text() == "1"

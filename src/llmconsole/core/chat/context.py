@@ -114,10 +114,15 @@ class ProxyTokenCounter:
             return None
         import httpx
 
+        from llmconsole.core.proxy.auth import KEY_REFRESH
+
         url = f"{self.client.settings.base_url}/utils/token_counter"
         try:
             response = await self.client.http.post(
-                url, json={"model": model_id, "messages": messages}, timeout=self.client.settings.discovery_timeout
+                url,
+                json={"model": model_id, "messages": messages},
+                timeout=self.client.settings.discovery_timeout,
+                extensions={KEY_REFRESH: None},  # an optional route: its 401 does not rerun a key command
             )
         except httpx.HTTPError as exc:
             log.debug("token counter unreachable: %s", exc)

@@ -6,7 +6,8 @@ interruption carrying the partial text). Errors before the stream starts are rai
 :mod:`llmconsole.core.errors` exceptions. A 400 naming request fields that are not accepted drops them
 and retries while each retry names a new droppable field (at most one retry per field and
 :data:`~llmconsole.core.proxy.params.MAX_ATTEMPTS_PER_SEND` attempts per send); they are remembered per proxy and
-model.
+model. With an ``api_key_command``, a 401 reruns it at most once per send (one more request:
+:data:`~llmconsole.core.proxy.params.MAX_REQUESTS_PER_SEND` in all), and never for an optional route.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from llmconsole.core.events import (
     Usage,
 )
 from llmconsole.core.proxy import chat_completions, discovery, endpoints
+from llmconsole.core.proxy.auth import KEY_REFRESH, RefreshBudget
 from llmconsole.core.proxy.endings import ReplyEnding
 from llmconsole.core.proxy.http_errors import error_from_event, error_from_response
 from llmconsole.core.proxy.models import Endpoint, ModelInfo
@@ -257,9 +259,14 @@ class ProxyClient:
         """The list from the last discovery against this proxy (instant), or None."""
         return discovery.load_cache(self.settings)
 
-    async def _get_json(self, path: str, *, timeout: float | None = None) -> Any:
+    async def _get_json(self, path: str, *, timeout: float | None = None, optional: bool = False) -> Any:
+        """The JSON document at ``path``. ``optional``: a route the proxy may refuse (``/model/info``,
+        ``/key/info``): its 401 does not rerun a key command."""
+        extensions = {KEY_REFRESH: None} if optional else {}
         try:
-            response = await self.http.get(path, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+            response = await self.http.get(
+                path, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT, extensions=extensions
+            )
         except httpx.HTTPError as exc:
             raise self._connection_error(exc, f"GET {path}") from None
         if response.status_code >= 400:
@@ -283,7 +290,7 @@ class ProxyClient:
         root = self.settings.base_url
         for path in (f"{root}/v1/model/info", f"{root}/model/info"):
             try:
-                payload = await self._get_json(path, timeout=timeout)
+                payload = await self._get_json(path, timeout=timeout, optional=True)
             except LLMConsoleError as exc:
                 log.debug("model info at %s unavailable: %s", path, exc)
                 continue
@@ -334,7 +341,7 @@ class ProxyClient:
         """Alias, spend and budget of the key from ``/key/info``; None where the proxy refuses it."""
         try:
             payload = await self._get_json(
-                f"{self.settings.base_url}/key/info", timeout=self.settings.discovery_timeout
+                f"{self.settings.base_url}/key/info", timeout=self.settings.discovery_timeout, optional=True
             )
         except LLMConsoleError:
             return None
@@ -380,6 +387,7 @@ class ProxyClient:
         if may_switch:
             endpoint = self.endpoints.lookup(self.proxy_key, model.id) or endpoint
         route_error: ProxyError | None = None  # the answer that sent this request to the other endpoint
+        refresh = RefreshBudget(1)  # a key command reruns at most once per send (MAX_REQUESTS_PER_SEND)
         for attempt in range(MAX_ATTEMPTS_PER_SEND):
             build = chat_completions.build_chat_request if endpoint == "chat" else build_request
             body, dropped = build(
@@ -391,7 +399,9 @@ class ProxyClient:
                 rejected=self.learned.rejected(self.proxy_key, model.id) - configured_params(override),
             )
             path = endpoints.ENDPOINT_PATHS[endpoint]
-            post = self.http.build_request("POST", path, content=json.dumps(body).encode())
+            post = self.http.build_request(
+                "POST", path, content=json.dumps(body).encode(), extensions={KEY_REFRESH: refresh}
+            )
             try:
                 response = await self.http.send(post, stream=True)
             except httpx.HTTPError as exc:

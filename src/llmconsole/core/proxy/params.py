@@ -43,7 +43,10 @@ REQUIRED_FIELDS = frozenset({"model", "input", "stream"})
 """Fields of our request that are never dropped: a 400 about one of them is not retried."""
 MAX_ATTEMPTS_PER_SEND = 4
 """Attempts one send may make (the first and at most three more: dropping rejected fields, trying the other
-endpoint). Each attempt is one POST, plus one resend when a key command's key was refused (see the client)."""
+endpoint). Each attempt is one POST; see :data:`MAX_REQUESTS_PER_SEND` for the resend after a key refresh."""
+MAX_REQUESTS_PER_SEND = MAX_ATTEMPTS_PER_SEND + 1
+"""Every HTTP request one send may make: its attempts, and one resend when an ``api_key_command``'s key was
+refused (401) and the command gave a fresh one (at most once per send: ``proxy.auth.RefreshBudget``)."""
 _NOT_FIELD_ERRORS = (
     AuthenticationError,
     NotFoundError,
