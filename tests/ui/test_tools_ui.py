@@ -13,13 +13,17 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from llmconsole.core.store.history import SearchHit
+from llmconsole.core.chat.conversation import Conversation, ToolExchange
+from llmconsole.core.store.history import HistoryStore, SearchHit
 from llmconsole.core.tools.events import ApprovalChoice, ToolApprovalRequest
-from llmconsole.core.tools.values import ToolCall, ToolSpec
+from llmconsole.core.tools.values import ToolCall, ToolResult, ToolSpec
 from llmconsole.ui.app import LLMConsoleApp
 from llmconsole.ui.screens.conversations import hit_prompt
+from llmconsole.ui.screens.main import MainScreen
 from llmconsole.ui.screens.tool_approval import ToolApprovalModal, ask_approval, shown_arguments
+from llmconsole.ui.widgets.tool_block import FoldedBlock, ToolCallBlock, ToolResultBlock, fold
 from tests.ui.helpers import FakeClock, demo_app, wait_ready, wait_until
+from tests.ui.test_history_ui import history_app
 
 SIZES = [pytest.param((60, 20), id="60x20"), pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -141,3 +145,155 @@ def test_approval_dialog(snap_compare: Any, size: tuple[int, int]) -> None:
         await pilot.pause()
 
     assert snap_compare(demo_app(clock=FakeClock()), terminal_size=size, run_before=run_before)
+
+
+# -- the call and its result in the conversation ------------------------------------------------------------
+
+RESULT_LINES = "\n".join(f"{i:02d}:00  {6 + i % 3} m  [chart](https://tides.example/{i})" for i in range(12))
+
+
+def tool_conversation() -> Conversation:
+    """A prompt, a reply that called three tools (one ran with a long result, one failed, one was declined),
+    and the answer that followed."""
+    conv = Conversation(id="7001" * 8, title="Tides")
+    conv.add_user("When is high tide in Brest, and in Cork?")
+    asking = conv.add_assistant("demo-gpt-5")
+    asking.text, asking.status = "Let me look that up.", "completed"
+    asking.tool_calls = [
+        ToolExchange("c1", "tide_table", '{"port": "Brest", "days": 1}', "ocean", "ran", RESULT_LINES, duration_s=0.4),
+        ToolExchange("c2", "tide_table", '{"port": "Cork"}', "ocean", "ran", "port not found: Cork", is_error=True),
+        ToolExchange("c3", "send_email", '{"to": "me@example.com"}', "mail", "declined", "The user declined."),
+    ]
+    final = conv.add_assistant("demo-gpt-5")
+    final.text, final.status = "High tide in Brest is at 06:00; Cork is not in the table.", "completed"
+    return conv
+
+
+async def _open_tool_conversation(pilot: Pilot[Any], store: HistoryStore) -> tuple[LLMConsoleApp, MainScreen]:
+    app = await _ready(pilot)
+    conv = tool_conversation()
+    for message in conv.messages:
+        store.add_message(conv, message)
+    main = app.main_screen
+    assert main is not None
+    assert await main.open_conversation(conv.id)
+    await pilot.pause()
+    return app, main
+
+
+@pytest.mark.anyio
+async def test_calls_and_results_are_folded_blocks_of_their_own() -> None:
+    with HistoryStore() as store:
+        app = history_app(store)
+        async with app.run_test(size=(100, 40)) as pilot:
+            _, main = await _open_tool_conversation(pilot, store)
+            blocks = list(main.pane.query(FoldedBlock))
+            assert [type(b).__name__ for b in blocks] == ["ToolCallBlock", "ToolResultBlock"] * 3
+            call, result, _, error, _, declined = blocks
+            assert call.border_title == "tool call · ocean · tide_table"
+            assert str(call.render()) == '{"port":"Brest","days":1}'  # one line while folded
+            await pilot.click(call)
+            assert str(call.render()).splitlines() == [
+                "{",
+                '  "port": "Brest",',
+                '  "days": 1',
+                "}",
+                "click or space folds",
+            ]
+            assert result.border_title == "result · 0.4 s"
+            # Folded: three lines, then how many more; the link text stays text.
+            assert str(result.render()).splitlines() == [
+                "00:00  6 m  [chart](https://tides.example/0)",
+                "01:00  7 m  [chart](https://tides.example/1)",
+                "02:00  8 m  [chart](https://tides.example/2)",
+                "… 9 more lines · click or space expands",
+            ]
+            assert error.has_class("-error") and error.border_title == "error"
+            assert declined.has_class("-declined") and declined.border_title == "declined by you"
+            # The order in the transcript: prompt, reply, its calls and results, the answer.
+            kinds = [type(w).__name__ for w in main.pane.mounted_widgets]
+            assert kinds == [
+                "UserMessage",
+                "AssistantReply",
+                *["ToolCallBlock", "ToolResultBlock"] * 3,
+                "AssistantReply",
+            ]
+
+
+@pytest.mark.anyio
+async def test_a_click_or_space_on_the_selected_block_expands_and_folds_it() -> None:
+    with HistoryStore() as store:
+        app = history_app(store)
+        async with app.run_test(size=(100, 40)) as pilot:
+            _, main = await _open_tool_conversation(pilot, store)
+            result = main.pane.query(ToolResultBlock).first()
+            main.pane.anchor(False)
+            main.pane.scroll_to_widget(result, top=True, animate=False, immediate=True)
+            await pilot.pause()
+            await pilot.click(result)
+            assert result.expanded
+            assert len(str(result.render()).splitlines()) == 13  # 12 lines and "click or space folds"
+            await pilot.click(result)
+            assert not result.expanded
+            # Keys: ctrl+up selects the last message, up moves onto the blocks, space toggles the selected one.
+            await pilot.press("ctrl+up")
+            for _ in range(5):  # the answer, then result 3, call 3, result 2, call 2, result 1
+                await pilot.press("up")
+            await pilot.pause()
+            assert result.has_class("-selected")
+            await pilot.press("space")
+            assert result.expanded
+            await pilot.press("o")
+            assert not result.expanded
+
+
+@pytest.mark.anyio
+async def test_a_live_call_is_shown_waiting_then_with_its_result() -> None:
+    app = demo_app(clock=FakeClock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = (await _ready(pilot)).main_screen
+        assert main is not None
+        conv = tool_conversation()
+        asking = conv.messages[1]
+        exchange = ToolExchange("c9", "tide_table", '{"port": "Brest"}', "ocean")
+        main.pane.add_reply(asking, streaming=False)
+        call, result = main.pane.add_tool_call(asking, exchange)
+        await pilot.pause()
+        assert isinstance(result, ToolResultBlock)
+        assert result.border_title == "waiting…" and result.has_class("-waiting")
+        exchange.settle(ToolResult.capped("c9", "06:12 high water " * 4000), 1.5)
+        main.pane.update_tool(exchange)
+        assert result.border_title == "result · 1.5 s" and not result.has_class("-waiting")
+        assert result.border_subtitle == "cut at the cap"
+        assert isinstance(call, ToolCallBlock) and str(call.render()) == '{"port":"Brest"}'
+
+
+def test_fold_cuts_long_lines_and_huge_texts() -> None:
+    assert fold("a\nb", expanded=False) == ("a\nb", 0)
+    assert fold("1\n2\n3\n4\n5", expanded=False) == ("1\n2\n3\n4\n5", 0)  # five lines: whole
+    shown, left = fold("x" * 1000 + "\ny\nz\nw\nv\nu", expanded=False)
+    assert shown.splitlines() == ["x" * 400 + "…", "y", "z"] and left == 3
+    shown, left = fold("line\n" * 20_000, expanded=True)
+    assert len(shown) == 64_000 and left == 20_000 - 12_800
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tool_blocks(snap_compare: Any, size: tuple[int, int]) -> None:
+    """A stored conversation with tool calls, scrolled to the first call: each call (tool call · server · tool,
+    the arguments on one line) and under it its result, as framed blocks of their own: a 12-line result folded
+    to three lines and "… 9 more lines" (the [chart](…) text literal), an error in red, a declined call in
+    yellow; then the answer."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, LLMConsoleApp)
+        store = app.history.history
+        assert isinstance(store, HistoryStore)
+        _, main = await _open_tool_conversation(pilot, store)
+        main.pane.anchor(False)
+        main.pane.scroll_to_widget(main.pane.query(ToolCallBlock).first(), top=True, animate=False, immediate=True)
+        app.clear_notifications()
+        await pilot.pause()
+
+    with HistoryStore() as store:
+        assert snap_compare(history_app(store), terminal_size=size, run_before=run_before)

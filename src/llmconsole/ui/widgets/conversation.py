@@ -32,7 +32,7 @@ from llmconsole.ui.widgets.formatting import images_line, telemetry_line
 if TYPE_CHECKING:
     from textual.geometry import Size
 
-    from llmconsole.core.chat.conversation import Message, MessageStatus
+    from llmconsole.core.chat.conversation import Message, MessageStatus, ToolExchange
     from llmconsole.core.chat.reply_run import ReplyEnded, ReplyRun
     from llmconsole.core.events import Usage
     from llmconsole.ui.widgets.markdown_view import MarkdownView
@@ -205,6 +205,12 @@ class AssistantReply(Vertical):
         telemetry.display = True
 
 
+def _tool_block(kind: str, exchange: ToolExchange, *, expanded: bool) -> Widget:
+    from llmconsole.ui.widgets.tool_block import ToolCallBlock, ToolResultBlock  # only conversations with tools
+
+    return (ToolCallBlock if kind == "call" else ToolResultBlock)(exchange, expanded=expanded)
+
+
 def _telemetry_for(
     model_id: str,
     usage: Usage | None,
@@ -246,13 +252,36 @@ class ReplyRequest:
 class _Entry:
     """One item of the transcript, mounted or not (the pane keeps them all, mounts a window)."""
 
-    kind: Literal["user", "reply", "notice"]
+    kind: Literal["user", "reply", "notice", "call", "result"]
     message: Message | None = None
+    """The message shown (for a tool call or its result: the reply that made the call)."""
     text: str = ""
     error: bool = False
     unsent: bool = False
     max_out: int | None = None
     widget: Widget | None = None
+    tool: ToolExchange | None = None
+    """The call shown (``call`` and ``result`` entries)."""
+    expanded: bool = False
+    """A tool block was expanded (kept while it is not mounted)."""
+
+    def same_item(self, other: _Entry) -> bool:
+        """Both entries show the same thing (the same message, or the same part of the same call)."""
+        return self.kind == other.kind and self.message is other.message and self.tool is other.tool
+
+
+def message_entries(messages: list[Message], unsent: set[str] | frozenset[str] = frozenset()) -> list[_Entry]:
+    """The transcript of ``messages``: each prompt and reply, and after a reply each of its tool calls as two
+    entries (the call, then its result)."""
+    entries: list[_Entry] = []
+    for message in messages:
+        if message.role == "user":
+            entries.append(_Entry("user", message, unsent=message.id in unsent))
+            continue
+        entries.append(_Entry("reply", message))
+        for call in message.tool_calls:
+            entries += [_Entry("call", message, tool=call), _Entry("result", message, tool=call)]
+    return entries
 
 
 class EarlierMessages(Static):
@@ -346,6 +375,13 @@ class ConversationPane(VerticalScroll):
             id="branch-next",
         ),
         Binding("c", "screen.copy_message", "Copy", tooltip="Copy the selected message", id="copy-message"),
+        Binding(
+            "space,o",
+            "toggle_tool",
+            "Expand",
+            tooltip="Expand or fold the selected tool call or result",
+            id="toggle-tool-block",
+        ),
         Binding("escape,i", "screen.leave_messages", "Prompt", tooltip="Back to the prompt", id="leave-messages"),
     ]
     """Keys while a message is selected (ctrl+up from the prompt selects the last one).
@@ -358,6 +394,7 @@ class ConversationPane(VerticalScroll):
     | m | Regenerate with a model you pick. |
     | left / right ([ / ]) | Switch to the previous / next sibling (‹2/3›). |
     | c | Copy the selected message. |
+    | space, o | Expand or fold the selected tool call or result (a click does it too). |
     | escape, i | Back to the prompt. |
     """
 
@@ -462,6 +499,7 @@ class ConversationPane(VerticalScroll):
         if old is not None:
             old.remove_class("-selected")
         self.cursor = index
+        self.refresh_bindings()
         if index is None:
             return None
         while index < self._first and self._sentinel is not None:
@@ -474,11 +512,21 @@ class ConversationPane(VerticalScroll):
             self.scroll_to_widget(widget, top=True, animate=False, immediate=True)  # its start in view
         return self._entries[index].message
 
-    async def select_message(self, message_id: str) -> Message | None:
-        index = next(
-            (i for i, e in enumerate(self._entries) if e.message is not None and e.message.id == message_id), None
+    def _index_of(self, message_id: str | None) -> int | None:
+        """The transcript index of message ``message_id`` (its own entry, not one of its tool calls)."""
+        if message_id is None:
+            return None
+        return next(
+            (
+                i
+                for i, e in enumerate(self._entries)
+                if e.message is not None and e.tool is None and e.message.id == message_id
+            ),
+            None,
         )
-        return await self.select(index)
+
+    async def select_message(self, message_id: str) -> Message | None:
+        return await self.select(self._index_of(message_id))
 
     async def action_cursor(self, step: int) -> None:
         selectable = self._selectable()
@@ -515,10 +563,52 @@ class ConversationPane(VerticalScroll):
             reply.max_output_tokens = entry.max_out
             self._place(reply, entry.message)
             widget = reply
+        elif entry.kind in ("call", "result"):
+            assert entry.tool is not None
+            widget = _tool_block(entry.kind, entry.tool, expanded=entry.expanded)
         else:
             widget = NoticeLine(entry.text, error=entry.error)
         entry.widget = widget
         return widget
+
+    # -- tool calls -------------------------------------------------------------------------------------
+
+    def add_tool_call(self, message: Message, exchange: ToolExchange) -> tuple[Widget, Widget]:
+        """Show a call ``message`` made, and its result (waiting until :meth:`update_tool`)."""
+        blocks: list[Widget] = []
+        for kind in ("call", "result"):
+            entry = _Entry(kind, message, tool=exchange)
+            blocks.append(self._widget_for(entry))
+            self._append(entry, blocks[-1])
+        return blocks[0], blocks[1]
+
+    def update_tool(self, exchange: ToolExchange) -> None:
+        """Redraw the mounted blocks of ``exchange`` (its result arrived, or it was declined or cancelled)."""
+        from llmconsole.ui.widgets.tool_block import FoldedBlock
+
+        for entry in self._entries[self._first :]:
+            if entry.tool is exchange and isinstance(entry.widget, FoldedBlock):
+                entry.widget.show(exchange)
+
+    def _selected_tool(self) -> Widget | None:
+        """The selected tool block (None when the selection is a message, or nothing is selected)."""
+        if self.cursor is None or not 0 <= self.cursor < len(self._entries):
+            return None
+        entry = self._entries[self.cursor]
+        return entry.widget if entry.tool is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_tool":  # (in the footer only while a tool block is selected)
+            return self._selected_tool() is not None
+        return True
+
+    def action_toggle_tool(self) -> None:
+        """Expand or fold the selected tool call or result."""
+        from llmconsole.ui.widgets.tool_block import FoldedBlock
+
+        widget = self._selected_tool()
+        if isinstance(widget, FoldedBlock):
+            widget.toggle()
 
     async def show_messages(
         self, messages: list[Message], *, unsent: set[str] | frozenset[str] = frozenset(), focus: str | None = None
@@ -528,10 +618,10 @@ class ConversationPane(VerticalScroll):
         self.workers.cancel_group(self, "response")
         self._reset()
         await self.remove_children()
-        self._entries = [_Entry("user" if m.role == "user" else "reply", m, unsent=m.id in unsent) for m in messages]
+        self._entries = message_entries(messages, unsent)
         count = len(self._entries)
         first = max(0, count - MOUNT_TAIL)
-        index = next((i for i, m in enumerate(messages) if m.id == focus), None) if focus else None
+        index = self._index_of(focus)
         if index is not None and index < first and count - index <= FOCUS_LIMIT:
             first = index
         self._first = first
@@ -553,9 +643,10 @@ class ConversationPane(VerticalScroll):
         """Show ``messages`` (another branch of the same conversation): the items it shares with the start of
         the transcript stay mounted, only the rest is replaced (a switch near the end touches a few widgets)."""
         entries = self._entries
+        wanted = message_entries(messages)
         common = 0
-        for entry, message in zip(entries, messages, strict=False):
-            if entry.message is not message:
+        for entry, new in zip(entries, wanted, strict=False):
+            if not entry.same_item(new):
                 break
             common += 1
         if common == 0 or common < self._first:
@@ -569,8 +660,7 @@ class ConversationPane(VerticalScroll):
         if victims:
             await self.remove_children(victims)
         widgets: list[Widget] = []
-        for message in messages[common:]:
-            entry = _Entry("user" if message.role == "user" else "reply", message)
+        for entry in wanted[common:]:
             entries.append(entry)
             widgets.append(self._widget_for(entry))
         if widgets:
@@ -630,6 +720,8 @@ class ConversationPane(VerticalScroll):
                 entry.unsent = widget.has_class("-unsent")
             elif isinstance(widget, AssistantReply):
                 entry.max_out = widget.max_output_tokens
+            elif entry.tool is not None:
+                entry.expanded = bool(getattr(widget, "expanded", False))
             if widget is not None:
                 victims.append(widget)
             entry.widget = None
