@@ -15,7 +15,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -23,6 +23,7 @@ from llmconsole import __version__
 
 if TYPE_CHECKING:
     from llmconsole.core.chat.conversation import Conversation, Message
+    from llmconsole.core.chat.tool_round import ToolRunner
     from llmconsole.core.config import Settings
     from llmconsole.core.errors import LLMConsoleError
     from llmconsole.core.proxy.client import ProxyClient
@@ -149,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--tools",
         metavar="NAME[,NAME...]",
         help="offer these tools to the model (a tool, server/tool, a server, or `all`; see `llmconsole tools`)",
+    )
+    parser.add_argument(
+        "-y", "--yes", action="store_true", help="with -p and tools: run the model's tool calls without asking"
     )
     parser.add_argument("--no-history", action="store_true", help="do not save conversations (the console or -p)")
     parser.add_argument("--debug", action="store_true", help="log to stderr and show tracebacks")
@@ -350,6 +354,11 @@ class _Recorder:
         elif self.store is not None:
             self.store.update_message(self.conversation.id, message)
 
+    def update(self, message: Message) -> None:
+        """Write a finished message again (its tool calls, once a round settled them)."""
+        if self.store is not None:
+            self.store.update_message(self.conversation.id, message)
+
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
@@ -363,8 +372,10 @@ async def _stream_one(
     *,
     out: TextIO | None,
     recorder: _Recorder | None,
+    runner: ToolRunner | None = None,
 ) -> _Outcome:
-    """Stream one reply; write deltas to ``out`` as they come (None: collect only)."""
+    """Stream one reply; write deltas to ``out`` as they come (None: collect only). With a ``runner`` the
+    reply is offered its tools, and the calls it makes are kept on its message."""
     from llmconsole.core.errors import LLMConsoleError, RateLimitError
     from llmconsole.core.events import (
         Completed,
@@ -375,6 +386,7 @@ async def _stream_one(
         ResponseStarted,
         TextDelta,
     )
+    from llmconsole.core.tools.events import ToolCallDone
 
     outcome = _Outcome(model.id)
     message = conversation.add_assistant(model.id)
@@ -382,9 +394,10 @@ async def _stream_one(
         recorder.start_reply(message)
     started = time.monotonic()
     try:
-        stream = client.stream_response(
-            model, conversation.to_request(), reasoning_effort=args.effort, system_prompt=args.system
-        )
+        request = conversation.to_request()
+        if runner is not None:
+            request = runner.with_tools(request, model)
+        stream = client.stream_response(model, request, reasoning_effort=args.effort, system_prompt=args.system)
         async for event in stream:
             if isinstance(event, TextDelta | RefusalDelta):  # a refusal is the reply
                 if message.ttft_s is None:
@@ -398,7 +411,15 @@ async def _stream_one(
                     message.text += event.text
             elif isinstance(event, ReasoningDelta):
                 message.reasoning += event.text
+            elif isinstance(event, ToolCallDone):
+                if runner is not None:
+                    runner.record(message, event.call)
             elif isinstance(event, ResponseStarted):
+                if runner is not None and "tools" in event.dropped_params:
+                    outcome.messages.append(
+                        f"llmconsole: {model.id} does not accept tools (learned; "
+                        f"`llmconsole --forget-learned {model.id}` offers them again)"
+                    )
                 continue
             elif isinstance(event, Completed):
                 message.status, message.usage = ("refused" if event.refused else "completed"), event.usage
@@ -564,22 +585,71 @@ def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
                     return EXIT_USAGE
                 if fitted:
                     stored = 0  # a new branch: every message of the path is new
-                recorder = _Recorder(not args.no_history, conversation, stored=stored, demo=args.demo)
+                from llmconsole.core.chat.toolbox import Toolbox
+                from llmconsole.prompt_tools import prepare
+
+                box = Toolbox(client)
                 try:
-                    outcome = await _stream_one(
-                        client, models[0], conversation, args, out=sys.stdout, recorder=recorder
-                    )
+                    runner = await prepare(box, models[0], args, settings.tools)  # before anything is stored
+                    recorder = _Recorder(not args.no_history, conversation, stored=stored, demo=args.demo)
+                    try:
+                        return await _answer(client, models[0], conversation, args, recorder, runner)
+                    finally:
+                        recorder.close()
                 finally:
-                    recorder.close()
-                if outcome.text and not outcome.text.endswith("\n"):
-                    sys.stdout.write("\n")
-                    sys.stdout.flush()
-                for line in outcome.messages:
-                    _err(line)
-                return outcome.code
+                    await box.aclose()
             return await _compare(client, models, prompt, args)
 
     return asyncio.run(run())
+
+
+async def _answer(
+    client: ProxyClient,
+    model: ModelInfo,
+    conversation: Conversation,
+    args: argparse.Namespace,
+    recorder: _Recorder,
+    runner: ToolRunner | None,
+) -> int:
+    """The reply to the prompt on stdout; with tools, each round's calls on stderr (one line each) and the replies
+    that follow them. The exit code of the last reply (130 when a call's approval cancelled the turn)."""
+    from llmconsole.core.chat.tool_round import TurnCancelled, tool_turn
+    from llmconsole.core.tools.events import ToolCallFinished, ToolRoundsExhausted
+    from llmconsole.prompt_tools import call_line
+
+    outcomes: list[_Outcome] = []
+
+    class _Run:
+        message = conversation.messages[-1]
+
+        async def events(self) -> AsyncIterator[object]:
+            outcome = await _stream_one(
+                client, model, conversation, args, out=sys.stdout, recorder=recorder, runner=runner
+            )
+            self.message = conversation.messages[-1]
+            outcomes.append(outcome)
+            if outcome.text and not outcome.text.endswith("\n"):
+                sys.stdout.write("\n")
+                sys.stdout.flush()
+            for line in outcome.messages:
+                _err(line)
+            return
+            yield  # an async generator that yields nothing: the reply went to stdout
+
+    try:
+        async for event in tool_turn(_Run, runner):
+            if isinstance(event, ToolCallFinished):
+                _err(call_line(event))
+                recorder.update(conversation.messages[-1])
+            elif isinstance(event, ToolRoundsExhausted):
+                recorder.update(conversation.messages[-1])
+                _err(f"llmconsole: {event.describe()}")
+                return EXIT_API
+    except TurnCancelled:
+        recorder.update(conversation.messages[-1])
+        _err("llmconsole: the turn was cancelled")
+        return EXIT_INTERRUPTED
+    return outcomes[-1].code
 
 
 async def _compare(client: ProxyClient, models: list[ModelInfo], prompt: str, args: argparse.Namespace) -> int:

@@ -90,7 +90,7 @@ async def discover(args: argparse.Namespace) -> ToolListing:
     settings = _settings(args, need_url=bool(probe.base_url)) if probe.base_url else probe
     _configure_logging(args.debug, settings.secrets)
     async with ProxyClient(settings) as client:
-        box = Toolbox(client, gateway=bool(settings.base_url) and not settings.demo)
+        box = Toolbox(client)
         try:
             return await box.discover()
         finally:

@@ -180,6 +180,11 @@ class Behaviour:
         ``response.output_text.done`` and the final response (chat: one chunk).
       reasoning_style (chat): ``databricks`` (content parts of type ``reasoning``) or ``reasoning_content``
         (``delta.reasoning_content``, as vLLM, DeepSeek and LiteLLM send it).
+    Tool calls:
+      tool_calls: ``(name, arguments)`` pairs the model calls after its text (which may be ""): Responses
+        ``function_call`` output items with ``response.function_call_arguments.delta``/``.done``; chat
+        ``delta.tool_calls`` pieces and ``finish_reason: tool_calls`` (``message.tool_calls`` unstreamed).
+        The call ids are ``call_<n>_<random>``.
     times: apply this behaviour to the next N matching requests only (then the next script, or the default).
     """
 
@@ -210,11 +215,17 @@ class Behaviour:
     incomplete: str | None = None
     incomplete_via: Literal["response.incomplete", "response.completed"] = "response.incomplete"
     text_deltas: bool = True
+    tool_calls: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
     # ---- factories ---------------------------------------------------------------------------------
     @classmethod
     def reply(cls, text: str = DEFAULT_TEXT, **kw: Any) -> Behaviour:
         return cls(text=text, **kw)
+
+    @classmethod
+    def call_tools(cls, *calls: tuple[str, Mapping[str, Any]], text: str = "", **kw: Any) -> Behaviour:
+        """The model calls these tools (``(name, arguments)``), after ``text``."""
+        return cls(text=text, tool_calls=tuple(calls), deltas=max(1, min(4, len(text))), **kw)
 
     @classmethod
     def reject(cls, param: str = "prompt_cache_key", style: RejectStyle = "databricks", **kw: Any) -> Behaviour:
@@ -516,6 +527,20 @@ def _split(text: str, n: int) -> list[str]:
     return out
 
 
+def _calls(b: Behaviour) -> list[tuple[str, str, str]]:
+    """``(call id, name, arguments JSON)`` of the calls a behaviour makes (new ids each time)."""
+    tag = uuid.uuid4().hex[:8]
+    return [(f"call_{n}_{tag}", name, json.dumps(args)) for n, (name, args) in enumerate(b.tool_calls)]
+
+
+def _chat_calls(b: Behaviour) -> dict[str, Any]:
+    """``message.tool_calls`` of an unstreamed chat answer (nothing when the behaviour calls no tool)."""
+    calls = [
+        {"id": cid, "type": "function", "function": {"name": name, "arguments": args}} for cid, name, args in _calls(b)
+    ]
+    return {"tool_calls": calls} if calls else {}
+
+
 def _count_tokens(value: Any) -> int:
     return max(1, len(json.dumps(value, ensure_ascii=False)) // 4)
 
@@ -730,7 +755,16 @@ class _Handler(BaseHTTPRequestHandler):
             "role": "assistant",
             "content": [final_part],
         }
-        final_output = [i for i in (reasoning_item, message_item) if i is not None]
+        calls = _calls(b)
+        call_items = [
+            {"id": f"fc_{cid}", "type": "function_call", "status": "completed", "call_id": cid, "name": name,
+             "arguments": args}
+            for cid, name, args in calls
+        ]  # fmt: skip
+        final_output = [
+            i for i in (reasoning_item, message_item) if i is not None and (b.text or i is not message_item)
+        ]
+        final_output += call_items
         final_status = "incomplete" if b.incomplete else "completed"
 
         if not body.get("stream"):
@@ -903,6 +937,14 @@ class _Handler(BaseHTTPRequestHandler):
             }
         )
         emit({"type": "response.output_item.done", "output_index": msg_index, "item": message_item})
+        for offset, item in enumerate(call_items, start=msg_index + 1):
+            emit({"type": "response.output_item.added", "output_index": offset, "item": dict(item, arguments="")})
+            for piece in _split(item["arguments"], 2):
+                delta = {"item_id": item["id"], "output_index": offset, "delta": piece}
+                emit({"type": "response.function_call_arguments.delta", **delta})
+            done = {"item_id": item["id"], "output_index": offset, "arguments": item["arguments"]}
+            emit({"type": "response.function_call_arguments.done", **done})
+            emit({"type": "response.output_item.done", "output_index": offset, "item": item})
         final_event = b.incomplete_via if b.incomplete else "response.completed"
         emit({"type": final_event, "response": response_obj(final_status, final_output, usage)})
         self._end_stream()
@@ -954,7 +996,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "choices": [
                         {
                             "index": 0,
-                            "message": {"role": "assistant", "content": content},
+                            "message": {"role": "assistant", "content": content, **_chat_calls(b)},
                             "finish_reason": self._finish_reason(b),
                         }
                     ],
@@ -1012,6 +1054,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._end_stream()
                 return
             chunk({"content": piece})
+        for index, (cid, name, args) in enumerate(_calls(b)):
+            head = {"index": index, "id": cid, "type": "function", "function": {"name": name, "arguments": ""}}
+            chunk({"tool_calls": [head]})
+            for piece in _split(args, 2):
+                chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
         options = body.get("stream_options")
         if isinstance(options, dict) and options.get("include_usage"):
             # OpenAI's shape: the finish chunk, then one chunk with empty choices carrying the usage.
@@ -1026,7 +1073,7 @@ class _Handler(BaseHTTPRequestHandler):
     @staticmethod
     def _finish_reason(b: Behaviour) -> str:
         if b.incomplete is None:
-            return "stop"
+            return "tool_calls" if b.tool_calls else "stop"
         return "length" if b.incomplete == "max_output_tokens" else b.incomplete
 
     # ---- Embeddings --------------------------------------------------------------------------------

@@ -18,6 +18,10 @@ content words ``code``, ``table`` and ``long``, and the ending words ``cut``/``e
 breaks mid-reply: the body raises :class:`httpx.ReadError`) and ``truncate`` (``response.incomplete`` at
 ``max_output_tokens``). A request whose ``max_output_tokens`` is smaller than the reply is truncated too.
 
+With tools offered (``--tools all``, or the console's picker), a prompt with ``dice`` or ``roll`` makes the
+model call the demo's own tool, :data:`DEMO_TOOL` (``roll_dice``, run in-process by :func:`run_demo_tool`): a
+newcomer sees the approval without a proxy. The reply after the call reads the tool's result.
+
 Streaming is paced (``delta_delay`` seconds between word-sized deltas, ~80 a second by default; 0 in
 tests) and cancellable: closing the response closes the body's generator at once.
 """
@@ -29,6 +33,7 @@ import binascii
 import itertools
 import json
 import math
+import random
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
@@ -39,6 +44,7 @@ import anyio
 import httpx
 
 from llmconsole.core.config import DEMO_BASE_URL
+from llmconsole.core.tools.values import ToolCall, ToolResult, ToolSpec
 
 __all__ = [
     "DEFAULT_DEMO_MODEL",
@@ -46,12 +52,14 @@ __all__ = [
     "DEMO_KEY_ALIAS",
     "DEMO_MODELS",
     "DEMO_ENDING_WORDS",
+    "DEMO_TOOL",
     "DEMO_WORDS",
     "RATE_LIMITED_MODEL",
     "DemoModel",
     "DemoStream",
     "DemoTransport",
     "make_demo_transport",
+    "run_demo_tool",
 ]
 
 DEFAULT_DELTA_DELAY: Final = 0.012
@@ -232,6 +240,40 @@ DEMO_ENDING_WORDS: Final[dict[str, str]] = {
     "refuse": "the model refuses (response.refusal.delta): the refusal is the reply",
 }
 """More words, for the other endings (in the README; the welcome reply lists :data:`DEMO_WORDS`)."""
+
+DEMO_TOOL: Final = ToolSpec(
+    name="roll_dice",
+    description="Roll dice and add them up. The demo's own tool: it runs in-process, without a network.",
+    input_schema={
+        "type": "object",
+        "properties": {
+            "count": {"type": "integer", "minimum": 1, "maximum": 20, "description": "how many dice"},
+            "sides": {"type": "integer", "minimum": 2, "maximum": 1000, "description": "the sides of each die"},
+        },
+        "required": ["count", "sides"],
+    },
+    server_name="demo",
+    source="local",
+)
+"""The tool the demo backend offers (``llmconsole tools --demo`` lists it)."""
+_TOOL_WORDS: Final = frozenset({"dice", "roll"})
+
+
+def run_demo_tool(call: ToolCall, rng: random.Random | None = None) -> ToolResult:
+    """Run :data:`DEMO_TOOL`: ``count`` dice of ``sides`` sides, each roll and the sum; bad arguments are an
+    error result (as an MCP server's ``isError``)."""
+    try:
+        arguments = call.parsed_arguments()
+        count, sides = arguments.get("count", 1), arguments.get("sides", 6)
+        if isinstance(count, bool) or isinstance(sides, bool):
+            raise ValueError("count and sides are whole numbers")
+        if not isinstance(count, int) or not isinstance(sides, int) or not (1 <= count <= 20 and 2 <= sides <= 1000):
+            raise ValueError("count must be 1-20 and sides 2-1000")
+    except ValueError as exc:
+        return ToolResult.failure(call.call_id, f"roll_dice: {exc}")
+    rolls = [(rng or random.Random()).randint(1, sides) for _ in range(count)]
+    return ToolResult(call.call_id, f"rolled {count}d{sides}: {', '.join(map(str, rolls))} (sum {sum(rolls)})")
+
 
 _WORD_RE: Final = re.compile(r"\b(code|table|long|cut|error|truncate|filter|refuse)\b", re.IGNORECASE)
 DEMO_REFUSAL: Final = "I'm sorry, but I can't help with that request."
@@ -503,6 +545,8 @@ class _Prompt:
     images: list[tuple[str, int | None]] = field(default_factory=list)
     """(mime type, size in bytes or None for a URL) of the last user message's images."""
     image_count: int = 0
+    tool_output: str | None = None
+    """The last ``function_call_output`` after the last user message (the model asked, the tool answered)."""
 
 
 def _parse_image(part: dict[str, Any]) -> tuple[str, int | None]:
@@ -536,6 +580,13 @@ def _parse_input(body: dict[str, Any]) -> _Prompt:
     last = _Prompt(text="", input_chars=0)
     image_count = 0
     for item in raw:
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind in ("function_call", "function_call_output"):  # a tool round
+            text = str(item.get("arguments") if kind == "function_call" else item.get("output"))
+            chars += len(text)
+            if kind == "function_call_output":
+                last.tool_output = text
+            continue
         if not isinstance(item, dict) or item.get("role") not in ("user", "assistant", "system", "developer"):
             raise _litellm_error(
                 "litellm.BadRequestError: each input item needs a role (user, assistant, system, developer)",
@@ -669,6 +720,8 @@ class _Plan:
     """Why an ``incomplete`` reply stopped (``incomplete_details.reason``)."""
     refused: bool = False
     """The reply is a refusal (``refusal`` content, ``response.refusal.delta`` events)."""
+    call: dict[str, Any] | None = None
+    """A ``function_call`` output item the reply ends with (the demo tool), or None."""
 
 
 class DemoTransport(httpx.AsyncBaseTransport):
@@ -899,7 +952,19 @@ class DemoTransport(httpx.AsyncBaseTransport):
     ) -> _Plan:
         words = {word.lower() for word in _WORD_RE.findall(prompt.text)}
         refused = "refuse" in words
-        if refused:
+        call: dict[str, Any] | None = None
+        tool_words = {w.lower() for w in re.findall(r"\w+", prompt.text)} & _TOOL_WORDS
+        if prompt.tool_output is not None:
+            reply = f"The demo tool answered:\n\n    {prompt.tool_output}\n\nThat is what the dice say."
+        elif tool_words and (name := _offered_demo_tool(body)) is not None:
+            reply = "Let me roll two six-sided dice with the demo tool."
+            arguments = json.dumps({"count": 2, "sides": 6})
+            call_id = f"call_demo_{next(self._ids):06d}"
+            call = {"type": "function_call", "id": f"fc_{call_id}", "call_id": call_id, "name": name}
+            call.update(arguments=arguments, status="completed")
+        elif tool_words:
+            reply = "I could roll them with the demo tool, but no tool is offered: start with `--tools all`."
+        elif refused:
             reply = DEMO_REFUSAL
         elif "long" in words:
             reply = long_reply(model.id)
@@ -958,6 +1023,7 @@ class DemoTransport(httpx.AsyncBaseTransport):
             max_output_tokens=max_output,
             reason="content_filter" if "filter" in words and ending == "incomplete" else "max_output_tokens",
             refused=refused,
+            call=call if ending == "completed" else None,
         )
 
     def _charge(self, plan: _Plan) -> dict[str, str]:
@@ -1018,6 +1084,8 @@ class DemoTransport(httpx.AsyncBaseTransport):
                     "content": [self._part(plan)],
                 }
             )
+            if plan.call is not None:
+                output.append(plan.call)
         return {
             "id": response_id,
             "object": "response",
@@ -1131,10 +1199,30 @@ class DemoTransport(httpx.AsyncBaseTransport):
                 },
             }
         )
+        if plan.call is not None:
+            call, index = plan.call, output_index + 1
+            chunks.extend([None] * 4)
+            emit({"type": "response.output_item.added", "output_index": index, "item": {**call, "arguments": ""}})
+            where = {"item_id": call["id"], "output_index": index}
+            for piece in _pieces(call["arguments"]):
+                emit({"type": "response.function_call_arguments.delta", **where, "delta": piece})
+                chunks.append(None)
+            emit({"type": "response.function_call_arguments.done", **where, "arguments": call["arguments"]})
+            emit({"type": "response.output_item.done", "output_index": index, "item": call})
         final = self._response_object(plan, response_id, final=True)
         emit({"type": f"response.{status}", "response": final})
         chunks.append(_DONE)
         return chunks, None
+
+
+def _offered_demo_tool(body: dict[str, Any]) -> str | None:
+    """The function name :data:`DEMO_TOOL` is offered under in this request, None when it is not offered."""
+    tools = body.get("tools")
+    for tool in tools if isinstance(tools, list) else ():
+        name = tool.get("name") if isinstance(tool, dict) else None
+        if isinstance(name, str) and name.endswith(DEMO_TOOL.name):
+            return name
+    return None
 
 
 def make_demo_transport(*, delta_delay: float = DEFAULT_DELTA_DELAY) -> DemoTransport:
