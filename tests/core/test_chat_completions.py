@@ -26,7 +26,7 @@ from llmconsole.core.events import (
 )
 from llmconsole.core.proxy.chat_completions import build_chat_request, chat_messages
 from llmconsole.core.proxy.client import ProxyClient
-from llmconsole.core.proxy.endpoints import LearnedEndpoints, from_model_info, route_missing
+from llmconsole.core.proxy.endpoints import RECHECK_AFTER_S, LearnedEndpoints, from_model_info, route_missing
 from llmconsole.core.proxy.http_errors import error_from_response
 from llmconsole.core.proxy.models import ModelInfo
 from llmconsole.core.proxy.params import LearnedParams
@@ -316,26 +316,90 @@ async def test_rejected_chat_parameter_is_dropped_and_learned(message: str, wire
 # -- choosing and learning the endpoint -----------------------------------------------------------------
 
 
-async def test_plain_server_first_turn_probes_once_then_every_model_uses_chat() -> None:
-    server = Server()
+async def test_plain_server_one_404_is_learned_for_that_model_a_second_for_the_server() -> None:
+    server = Server(models=["local-a", "local-b", "local-c"])
     client = make_client(server)
-    models = await client.discover()
-    assert [m.endpoint for m in models] == ["responses", "responses"]  # nothing said otherwise yet
-    events = await collect(client, models[0])
+    a, b, c = await client.discover()
+    assert [m.endpoint for m in (a, b, c)] == ["responses"] * 3  # nothing said otherwise yet
+    events = await collect(client, a)
     assert isinstance(events[-1], Completed) and events[0].endpoint == "chat"
     assert server.posts() == ["/v1/responses", "/v1/chat/completions"]
-    first_turn = len(server.requests)
-    assert first_turn == 5  # GET models, GET /v1/model/info, GET /model/info, 2 POSTs
-    # the whole server was learned: the other model (even its stale ModelInfo) goes straight to chat
-    assert [(m.endpoint, m.sources["endpoint"]) for m in client.models] == [("chat", "learned")] * 2
-    await collect(client, models[1])
-    assert server.posts()[2:] == ["/v1/chat/completions"]
+    assert len(server.requests) == 5  # GET models, GET /v1/model/info, GET /model/info, 2 POSTs
+    # one 404 may be about one model: only local-a is learned
+    assert [(m.endpoint, m.sources["endpoint"]) for m in client.models] == [
+        ("chat", "learned"),
+        ("responses", "default"),
+        ("responses", "default"),
+    ]
+    # a second model finds the server itself without /responses: now the whole server is learned
+    await collect(client, b)
+    assert server.posts()[2:] == ["/v1/responses", "/v1/chat/completions"]
+    assert [(m.endpoint, m.sources["endpoint"]) for m in client.models] == [("chat", "learned")] * 3
+    await collect(client, c)  # even with its stale ModelInfo: straight to chat
+    assert server.posts()[4:] == ["/v1/chat/completions"]
     # and the next start knows it from discovery
     again = make_client(server)
-    assert [m.endpoint for m in await again.discover()] == ["chat", "chat"]
-    assert [m.endpoint for m in again.cached_models() or []] == ["chat", "chat"]
+    assert [m.endpoint for m in await again.discover()] == ["chat"] * 3
+    assert [m.endpoint for m in again.cached_models() or []] == ["chat"] * 3
     await client.aclose()
     await again.aclose()
+
+
+async def test_a_learned_chat_is_checked_again_after_a_day(tmp_path: Any) -> None:
+    now = [1_800_000_000.0]
+    server = Server(models=["local-a", "local-b"])
+    learned = LearnedEndpoints(tmp_path / "endpoints.json", clock=lambda: now[0])
+    client = ProxyClient(
+        settings(), transport=httpx.MockTransport(server.handler), learned=LearnedParams(), learned_endpoints=learned
+    )
+    a, _ = await client.discover()
+    await collect(client, a)
+    await collect(client, client.find_model("local-a"))
+    assert server.posts() == ["/v1/responses", "/v1/chat/completions", "/v1/chat/completions"]
+    now[0] += RECHECK_AFTER_S - 60
+    await collect(client, client.find_model("local-a"))
+    assert server.posts()[3:] == ["/v1/chat/completions"]  # within the day: what was learned holds
+    now[0] += 120
+    await collect(client, client.find_model("local-a"))  # a day on: the Responses API once more (still missing)
+    assert server.posts()[4:] == ["/v1/responses", "/v1/chat/completions"]
+    await collect(client, client.find_model("local-a"))
+    assert server.posts()[6:] == ["/v1/chat/completions"]  # learned again, for another day
+    # the server gains /responses: after a day the model is found on it, and what was learned is forgotten
+    server.responses = lambda body: httpx.Response(200, stream=ChunkStream([text_stream("now native")]))
+    now[0] += RECHECK_AFTER_S + 1
+    events = await collect(client, client.find_model("local-a"))
+    assert text_of(events) == "now native" and events[0].endpoint == "responses"
+    assert client.find_model("local-a").endpoint == "responses"
+    assert learned.lookup(client.proxy_key, "local-a") is None
+    assert "local-a" not in json.loads((tmp_path / "endpoints.json").read_text())["proxies"].get(client.proxy_key, {})
+    await client.aclose()
+
+
+async def test_f5_checks_a_learned_chat_again(tmp_path: Any) -> None:
+    server = Server(models=["local-a"])
+    learned = LearnedEndpoints(tmp_path / "endpoints.json")
+    client = ProxyClient(
+        settings(), transport=httpx.MockTransport(server.handler), learned=LearnedParams(), learned_endpoints=learned
+    )
+    (a,) = await client.discover()
+    await collect(client, a)
+    (a,) = await client.discover()
+    assert a.endpoint == "chat"  # discovery alone keeps what was learned
+    (a,) = await client.discover(recheck=True)  # f5
+    assert a.endpoint == "responses"
+    await collect(client, a)
+    assert server.posts() == ["/v1/responses", "/v1/chat/completions"] * 2
+    await client.aclose()
+
+
+def test_learned_endpoints_of_the_first_version_are_read_as_due_a_recheck(tmp_path: Any) -> None:
+    path = tmp_path / "endpoints.json"
+    path.write_text(json.dumps({"https://p": {"legacy": "chat", "codex": "responses", "bad": "x"}}))
+    learned = LearnedEndpoints(path)
+    assert learned.lookup("https://p", "legacy") is None  # due a re-check
+    assert learned.lookup("https://p", "codex") == "responses"
+    assert learned.lookup("https://p", "bad") is None
+    assert learned.forget("https://p") == {"legacy": "chat", "codex": "responses"}
 
 
 async def test_litellm_relayed_404_is_learned_for_that_model_only() -> None:

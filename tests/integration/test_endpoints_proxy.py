@@ -285,7 +285,7 @@ def test_list_models_shows_the_endpoint(chat_proxy: LiteLLMProxy, tmp_path: Path
 # -- a plain OpenAI-compatible server (no LiteLLM) --------------------------------------------------------
 
 
-async def test_plain_server_one_probe_then_chat_for_every_model(bare: FakeUpstream) -> None:
+async def test_plain_server_a_probe_per_model_until_two_show_the_server_lacks_the_route(bare: FakeUpstream) -> None:
     transport = CountingTransport()
     async with make_client(bare.base_url, transport) as client:
         models = await client.discover()
@@ -300,11 +300,14 @@ async def test_plain_server_one_probe_then_chat_for_every_model(bare: FakeUpstre
             ("POST", "/v1/responses", 404),
             ("POST", "/v1/chat/completions", 200),
         ]
-        # the server has no /responses at all: every model goes to chat from now on, no more probes
+        # one 404 may be about one model: only local-llama is learned
+        assert [m.endpoint for m in client.models] == ["chat", "responses"]
+        await turn(client, models[1])  # a second model: the server itself has no /responses
+        assert transport.posts()[2:] == [("/v1/responses", 404), ("/v1/chat/completions", 200)]
         assert [m.endpoint for m in client.models] == ["chat", "chat"]
-        await turn(client, models[1])  # even with the ModelInfo from before the probe
-        assert transport.posts()[2:] == [("/v1/chat/completions", 200)]
-    assert [r.api for r in bare.received if r.method == "POST"] == ["responses", "chat", "chat"]
+        await turn(client, models[1])  # no more probes
+        assert transport.posts()[4:] == [("/v1/chat/completions", 200)]
+    assert [r.api for r in bare.received if r.method == "POST"] == ["responses", "chat", "responses", "chat", "chat"]
 
 
 def test_plain_server_from_the_command_line(bare: FakeUpstream, tmp_path: Path) -> None:
@@ -313,9 +316,14 @@ def test_plain_server_from_the_command_line(bare: FakeUpstream, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert result.stdout.rstrip("\n") == DEFAULT_TEXT.rstrip("\n")
     listed = run_cli("--list-models", "--json", env=env)
-
     assert [(m["id"], m["endpoint"]) for m in json.loads(listed.stdout)] == [
-        ("local-llama", "chat"),
+        ("local-llama", "responses"),  # one model's 404: learned for that model
+        ("local-qwen", "chat"),
+    ]
+    assert run_cli("-p", "hello", "--model", "local-llama", env=env).returncode == 0
+    listed = run_cli("--list-models", "--json", env=env)
+    assert [(m["id"], m["endpoint"]) for m in json.loads(listed.stdout)] == [
+        ("local-llama", "chat"),  # a second model's: the whole server
         ("local-qwen", "chat"),
     ]
 
@@ -335,8 +343,8 @@ async def test_app_shows_the_chat_badge_once_learned(bare: FakeUpstream) -> None
         await pilot.press("enter")
         await wait_until(pilot, lambda: bool(main.pane.replies) and not main.streaming, timeout=30)
         assert main.pane.replies[0].message.status == "completed"
-        await wait_until(pilot, lambda: "chat" in badge("local-qwen").split())
-        assert "chat" in badge("local-llama").split()
+        await wait_until(pilot, lambda: "chat" in badge("local-llama").split())
+        assert "chat" not in badge("local-qwen").split()  # learned for that model only (one 404)
         assert main.model is not None and main.model.endpoint == "chat"
         notes = [n.message for n in app._notifications]
         assert any("local-llama answers through Chat Completions" in n for n in notes), notes
@@ -344,7 +352,7 @@ async def test_app_shows_the_chat_badge_once_learned(bare: FakeUpstream) -> None
         await wait_until(pilot, lambda: isinstance(app.screen, ModelPickerModal))
         picker = app.screen
         assert isinstance(picker, ModelPickerModal)
-        prompt: Any = picker.option_list.get_option("local-qwen").prompt
+        prompt: Any = picker.option_list.get_option("local-llama").prompt
         assert "chat" in str(getattr(prompt, "plain", prompt)).split()
 
 
@@ -357,6 +365,10 @@ def test_doctor_probe_reports_the_endpoint_that_answered(bare: FakeUpstream, tmp
     again = run_cli("doctor", "--probe", "local-qwen", env=env)
     line = next(line for line in again.stdout.splitlines() if "local-qwen:" in line)
     assert "/v1/chat/completions" in line
-    # one probe of /responses for the whole server (doctor's /utils/token_counter aside)
+    # one probe of /responses per model until two show the server lacks it (doctor's /utils/token_counter aside)
     calls = [r.api for r in bare.received if r.method == "POST" and r.api in ("responses", "chat")]
-    assert calls == ["responses", "chat", "chat"]
+    assert calls == ["responses", "chat", "responses", "chat"]
+    third = run_cli("doctor", "--probe", "local-llama", env=env)
+    assert third.returncode == 0
+    calls = [r.api for r in bare.received if r.method == "POST" and r.api in ("responses", "chat")]
+    assert calls[4:] == ["chat"]

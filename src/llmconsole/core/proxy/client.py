@@ -42,7 +42,7 @@ from llmconsole.core.proxy import chat_completions, discovery, endpoints
 from llmconsole.core.proxy.auth import KEY_REFRESH, RefreshBudget
 from llmconsole.core.proxy.endings import ReplyEnding
 from llmconsole.core.proxy.http_errors import error_from_event, error_from_response
-from llmconsole.core.proxy.models import Endpoint, ModelInfo
+from llmconsole.core.proxy.models import Endpoint, FieldSource, ModelInfo
 from llmconsole.core.proxy.params import (
     MAX_ATTEMPTS_PER_SEND,
     LearnedParams,
@@ -299,8 +299,11 @@ class ProxyClient:
                 return groups
         return {}
 
-    async def discover(self) -> list[ModelInfo]:
-        """The chat models the proxy serves, with capabilities; saved for the next start."""
+    async def discover(self, *, recheck: bool = False) -> list[ModelInfo]:
+        """The chat models the proxy serves, with capabilities; saved for the next start. ``recheck`` (f5):
+        every model learned to speak only Chat Completions tries the Responses API again on its next send."""
+        if recheck:
+            self.endpoints.recheck(self.proxy_key)
         payload = await self._get_json("/models")
         ids = discovery.parse_model_ids(payload)
         if not ids and not (isinstance(payload, dict) and isinstance(payload.get("data"), list)):
@@ -384,8 +387,11 @@ class ProxyClient:
         endpoint = model.endpoint
         # The config's and /model/info's choice stand; otherwise what was learned (perhaps since discovery).
         may_switch = model.sources.get("endpoint") not in ("config", "model_info")
+        rechecking = False
         if may_switch:
-            endpoint = self.endpoints.lookup(self.proxy_key, model.id) or endpoint
+            learned = self.endpoints.lookup(self.proxy_key, model.id)
+            rechecking = learned is None and model.sources.get("endpoint") == "learned"
+            endpoint = learned or ("responses" if rechecking else endpoint)  # a stale "chat": try Responses again
         route_error: ProxyError | None = None  # the answer that sent this request to the other endpoint
         refresh = RefreshBudget(1)  # a key command reruns at most once per send (MAX_REQUESTS_PER_SEND)
         for attempt in range(MAX_ATTEMPTS_PER_SEND):
@@ -427,6 +433,9 @@ class ProxyClient:
                     continue
                 if route_error is not None:
                     self._learn_endpoint(model, endpoint, route_error)
+                elif rechecking:
+                    self.endpoints.forget(self.proxy_key, model.id)  # it answers on Responses now
+                    self._show_endpoint({model.id}, endpoint, "default")
                 if endpoint == "chat":
                     events = self._chat_events(response, model, dropped, body.get("max_tokens"))
                 else:
@@ -438,16 +447,22 @@ class ProxyClient:
                 await response.aclose()
 
     def _learn_endpoint(self, model: ModelInfo, endpoint: Endpoint, route_error: ProxyError) -> None:
-        """``model`` answered on ``endpoint`` after ``route_error`` on the other one: remember it (chat for the
-        whole server when the server itself lacks ``/responses``), and show it in :attr:`models`."""
-        per_model = endpoint == "responses" or self.has_model_info or endpoints.relayed(route_error)
-        self.endpoints.record(self.proxy_key, model.id if per_model else endpoints.ALL_MODELS, endpoint)
+        """``model`` answered on ``endpoint`` after ``route_error`` on the other one: remember it for that model
+        (for the whole server once a second model finds the server itself lacks ``/responses``), and show it in
+        :attr:`models`."""
+        server = endpoint == "chat" and not self.has_model_info and not endpoints.relayed(route_error)
+        whole = self.endpoints.record(self.proxy_key, model.id, endpoint, server=server)
+        self._show_endpoint(None if whole else {model.id}, endpoint, "learned")
+
+    def _show_endpoint(self, ids: set[str] | None, endpoint: Endpoint, source: FieldSource) -> None:
+        """Put ``endpoint`` on the models ``ids`` (None: all) of :attr:`models` unless the config or
+        ``/model/info`` chose theirs; the model cache is saved when one changed."""
         changed = False
         for index, known in enumerate(self.models):
-            if (known.id == model.id or not per_model) and known.endpoint != endpoint:
+            if (ids is None or known.id in ids) and known.endpoint != endpoint:
                 if known.sources.get("endpoint") in ("config", "model_info"):
                     continue
-                sources = {**known.sources, "endpoint": "learned"}
+                sources = {**known.sources, "endpoint": source}
                 self.models[index] = dataclasses.replace(known, endpoint=endpoint, sources=sources)
                 changed = True
         if changed:

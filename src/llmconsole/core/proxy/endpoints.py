@@ -8,9 +8,10 @@ Decided per model, first answer wins:
    them is) and ``mode = "responses"`` (``mode = "chat"`` says nothing: LiteLLM bridges ``/v1/responses``
    to Chat Completions for such models);
 3. what was learned (:class:`LearnedEndpoints`): a ``/v1/responses`` answered by "no such route" while
-   ``/v1/chat/completions`` worked, remembered per proxy and model, or for the whole server when the
-   server itself has no ``/responses`` route (a plain OpenAI-compatible server); and the other way round
-   (a model that only speaks Responses on such a server: "only supported in v1/responses");
+   ``/v1/chat/completions`` worked, remembered per proxy and model, or for the whole server once a second
+   model finds the server itself has no ``/responses`` route (a plain OpenAI-compatible server); and the
+   other way round (a model that only speaks Responses on such a server: "only supported in v1/responses").
+   A learned "chat" is checked again after a day, or after f5;
 4. the Responses API.
 """
 
@@ -19,7 +20,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -136,58 +139,128 @@ def relayed(error: ProxyError) -> bool:
 # -- what was learned -------------------------------------------------------------------------------
 
 
-class LearnedEndpoints:
-    """Models (or whole servers) found to speak only Chat Completions, per proxy (``learned_endpoints.json``).
+RECHECK_AFTER_S = 24 * 3600.0
+"""A learned "chat" is tried on the Responses API again after this long (a proxy gains routes on upgrades);
+f5 (discovery asked for by the user) re-checks at once."""
 
-    The file maps a proxy (:func:`llmconsole.core.proxy.params.proxy_key`: the URL without credentials) to
-    ``{model id or "*": "chat"}``.
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """One learned endpoint and the evidence for it."""
+
+    endpoint: Endpoint
+    at: float
+    """When it was learned (``time.time()``); 0 when it is due a re-check."""
+    server: bool = False
+    """The server itself answered "no such route" (not relayed from an upstream, no ``/model/info``): evidence
+    about the whole server, which a second model confirms (:meth:`LearnedEndpoints.record`)."""
+
+
+class LearnedEndpoints:
+    """Models (or whole servers) found to speak only one API, per proxy (``learned_endpoints.json``).
+
+    Learned per model. Only when a second model of the same server gets a "no such route" from the server
+    itself does the answer hold for the whole server (:data:`ALL_MODELS`): one 404 may be about one model.
+    A learned "chat" is due a re-check after :data:`RECHECK_AFTER_S` or after :meth:`recheck` (f5): it is
+    then not looked up, so the next send tries the Responses API once more.
+
+    The file is ``{"version": 2, "proxies": {proxy: {model id or "*": {"endpoint", "at", "server"}}}}`` (a proxy:
+    :func:`llmconsole.core.proxy.params.proxy_key`, the URL without credentials). Version 1 (``{proxy: {model:
+    endpoint}}``) is read as due a re-check.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, clock: Callable[[], float] = time.time) -> None:
         self.path = path or paths.cache_dir() / "learned_endpoints.json"
+        self._clock = clock
         self._lock = threading.Lock()
-        self._data: dict[str, dict[str, Endpoint]] = self._read()
+        self._data: dict[str, dict[str, Learned]] = self._read()
 
-    def _read(self) -> dict[str, dict[str, Endpoint]]:
+    def _read(self) -> dict[str, dict[str, Learned]]:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return {}
         if not isinstance(raw, dict):
             return {}
-        data: dict[str, dict[str, Endpoint]] = {}
-        for proxy, models in raw.items():
-            if isinstance(proxy, str) and isinstance(models, dict):
-                data[proxy] = {str(m): e for m, e in models.items() if e in ENDPOINTS}
+        proxies = raw.get("proxies") if raw.get("version") == 2 else raw
+        data: dict[str, dict[str, Learned]] = {}
+        for proxy, models in proxies.items() if isinstance(proxies, dict) else ():
+            if not isinstance(proxy, str) or not isinstance(models, dict):
+                continue
+            entries = data[proxy] = {}
+            for model, value in models.items():
+                if value in ENDPOINTS:  # version 1
+                    entries[str(model)] = Learned(value, 0.0)
+                elif isinstance(value, dict) and value.get("endpoint") in ENDPOINTS:
+                    at = value.get("at")
+                    when = float(at) if isinstance(at, int | float) and not isinstance(at, bool) else 0.0
+                    when = when if 0 <= when < 1e11 else 0.0  # nonsense (or NaN) is due a re-check
+                    entries[str(model)] = Learned(value["endpoint"], when, value.get("server") is True)
         return data
 
+    def _due(self, entry: Learned) -> bool:
+        return entry.endpoint == "chat" and not 0 <= self._clock() - entry.at < RECHECK_AFTER_S
+
     def lookup(self, proxy: str, model_id: str) -> Endpoint | None:
-        """What was learned for ``model_id`` behind ``proxy`` (its own entry first, then the server's)."""
+        """What was learned for ``model_id`` behind ``proxy`` (its own entry first, then the server's); None
+        when nothing was, or what was is due a re-check."""
         with self._lock:
             models = self._data.get(proxy, {})
-            return models.get(model_id) or models.get(ALL_MODELS)
+            for key in (model_id, ALL_MODELS):
+                entry = models.get(key)
+                if entry is not None and not self._due(entry):
+                    return entry.endpoint
+            return None
 
-    def record(self, proxy: str, model_id: str, endpoint: Endpoint) -> None:
-        """Remember ``endpoint`` for ``model_id`` (or :data:`ALL_MODELS`); written at once, failures logged."""
+    def record(self, proxy: str, model_id: str, endpoint: Endpoint, *, server: bool = False) -> bool:
+        """Remember ``endpoint`` for ``model_id`` (or :data:`ALL_MODELS`); written at once, failures logged.
+
+        ``server``: the server itself said it has no such route. When another model already said so (and that
+        is not due a re-check), the whole server is learned too; returns whether it was.
+        """
         with self._lock:
-            self._data.setdefault(proxy, {})[model_id] = endpoint
+            models = self._data.setdefault(proxy, {})
+            models[model_id] = Learned(endpoint, self._clock(), server)
+            whole = server and any(
+                key not in (model_id, ALL_MODELS)
+                and entry.server
+                and entry.endpoint == endpoint
+                and not self._due(entry)
+                for key, entry in models.items()
+            )
+            if whole:
+                models[ALL_MODELS] = Learned(endpoint, self._clock(), True)
             self._write()
+            return whole
+
+    def recheck(self, proxy: str) -> None:
+        """Make every "chat" learned behind ``proxy`` due a re-check (f5: the user asked to look again)."""
+        with self._lock:
+            models = self._data.get(proxy, {})
+            due = {k: Learned(e.endpoint, 0.0, e.server) for k, e in models.items() if e.endpoint == "chat" and e.at}
+            if due:
+                models.update(due)
+                self._write()
 
     def forget(self, proxy: str, model_id: str | None = None) -> dict[str, Endpoint]:
         """Forget what was learned behind ``proxy`` (for one model, or all); returns what was forgotten."""
         with self._lock:
             models = self._data.get(proxy, {})
             if model_id is None:
-                gone = dict(models)
+                gone = {k: e.endpoint for k, e in models.items()}
                 self._data.pop(proxy, None)
             else:
-                gone = {model_id: models.pop(model_id)} if model_id in models else {}
+                gone = {model_id: models.pop(model_id).endpoint} if model_id in models else {}
             if gone:
                 self._write()
             return gone
 
     def _write(self) -> None:
-        data = json.dumps({p: dict(sorted(m.items())) for p, m in sorted(self._data.items())}, indent=1)
+        proxies = {
+            p: {k: {"endpoint": e.endpoint, "at": e.at, "server": e.server} for k, e in sorted(m.items())}
+            for p, m in sorted(self._data.items())
+        }
+        data = json.dumps({"version": 2, "proxies": proxies}, indent=1)
         try:
             paths.write_private_file(self.path, data)
         except OSError as exc:

@@ -362,7 +362,7 @@ class MainScreen(Screen[None]):
             # The client's modules (httpx, the error parsers) load in a thread: the loop keeps painting.
             await asyncio.to_thread(_import_client_modules, self.settings.demo)
         try:
-            models = await self.client.discover()
+            models = await self.client.discover(recheck=self._reload_asked)  # f5 re-checks learned endpoints
         except LLMConsoleError as exc:
             self.post_message(ModelsFailed(exc))
             return
