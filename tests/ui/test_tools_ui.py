@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import TextArea
+from textual.widgets import Static, TextArea
 
 from llmconsole.core.chat.conversation import Conversation, ToolExchange
 from llmconsole.core.store.history import HistoryStore, SearchHit
@@ -21,6 +21,7 @@ from llmconsole.ui.app import LLMConsoleApp
 from llmconsole.ui.screens.conversations import hit_prompt
 from llmconsole.ui.screens.main import MainScreen
 from llmconsole.ui.screens.tool_approval import ToolApprovalModal, ask_approval, shown_arguments
+from llmconsole.ui.screens.tool_picker import ToolPickerModal, tool_row
 from llmconsole.ui.widgets.tool_block import FoldedBlock, ToolCallBlock, ToolResultBlock, fold
 from tests.ui.helpers import FakeClock, demo_app, wait_ready, wait_until
 from tests.ui.test_history_ui import history_app
@@ -297,3 +298,100 @@ def test_tool_blocks(snap_compare: Any, size: tuple[int, int]) -> None:
 
     with HistoryStore() as store:
         assert snap_compare(history_app(store), terminal_size=size, run_before=run_before)
+
+
+# -- the tool picker ----------------------------------------------------------------------------------------
+
+TOOLS = (
+    SPEC,
+    ToolSpec("tide_table", "High and low water for a port.", server_name="ocean"),
+    ToolSpec("send_email", "Send an email as you.", server_name="mail"),
+    ToolSpec("read_file", "Read a file under the project.", server_name="files", source="local"),
+)
+
+
+async def _open_picker(
+    pilot: Pilot[Any], offered: tuple[ToolSpec, ...], tools: tuple[ToolSpec, ...] = TOOLS
+) -> tuple[LLMConsoleApp, asyncio.Future[tuple[ToolSpec, ...] | None]]:
+    app = await _ready(pilot)
+    picked: asyncio.Future[tuple[ToolSpec, ...] | None] = asyncio.get_running_loop().create_future()
+    app.push_screen(ToolPickerModal(tools, offered), picked.set_result)
+    await wait_until(pilot, lambda: isinstance(app.screen, ToolPickerModal))
+    await pilot.pause()
+    return app, picked
+
+
+@pytest.mark.anyio
+async def test_the_picker_checks_what_is_offered_and_applies_the_new_choice() -> None:
+    app = demo_app(clock=FakeClock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        _, picked = await _open_picker(pilot, offered=(TOOLS[1],))
+        screen = app.screen
+        assert isinstance(screen, ToolPickerModal)
+        assert screen.selection_list.selected == ["ocean/tide_table"]
+        title = screen.query_one("#tools-title", Static)
+        assert str(title.render()) == "Tools offered to models: 1 of 4"
+        await pilot.press("space")  # the first row: travel/search_flights
+        assert str(title.render()) == "Tools offered to models: 2 of 4"
+        await pilot.press("down", "down", "space")  # mail/send_email
+        await pilot.press("enter")
+        assert await asyncio.wait_for(picked, 5) == (TOOLS[0], TOOLS[1], TOOLS[2])
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("key", "expected"), [("a", TOOLS), ("n", ())])
+async def test_all_and_none(key: str, expected: tuple[ToolSpec, ...]) -> None:
+    app = demo_app(clock=FakeClock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        _, picked = await _open_picker(pilot, offered=(TOOLS[2],))
+        await pilot.press(key, "enter")
+        assert await asyncio.wait_for(picked, 5) == expected
+
+
+@pytest.mark.anyio
+async def test_escape_changes_nothing() -> None:
+    app = demo_app(clock=FakeClock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        _, picked = await _open_picker(pilot, offered=(TOOLS[2],))
+        await pilot.press("a", "escape")
+        assert await asyncio.wait_for(picked, 5) is None
+
+
+def test_a_row_says_where_the_tool_lives() -> None:
+    assert tool_row(TOOLS[3]).plain == "local files · read_file  Read a file under the project."
+    assert tool_row(ToolSpec("bare")).plain == "bare"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tool_picker(snap_compare: Any, size: tuple[int, int]) -> None:
+    """f7's picker over four tools, two checked: one row each (server · tool and the description's first line,
+    cut with "…" where narrow), the local server's tool marked local, the keys under the list."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app, _ = await _open_picker(pilot, offered=(TOOLS[0], TOOLS[3]))
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(demo_app(clock=FakeClock()), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.anyio
+async def test_f1_lists_the_tool_keys_by_place() -> None:
+    from llmconsole.ui.screens.help import HelpScreen, KeyTable
+
+    app = demo_app(clock=FakeClock())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        words = " ".join(app.screen.query_one("#help-keys", KeyTable).plain.split())
+        for expected in (
+            "space / o Expand or fold the selected tool call or result [toggle-tool-block]",
+            "Tool approval (before a tool call runs)",
+            "y Tool approval: run this call once [tool-once]",
+            "escape Tool approval: cancel the turn [tool-cancel]",
+            "Tool picker (f7)",
+            "a Tool picker: check every tool [tools-all]",
+        ):
+            assert expected in words

@@ -19,6 +19,7 @@ def binding_owners() -> list[tuple[str, list[Binding]]]:
     from llmconsole.ui.screens.rate_limit import RateLimitModal
     from llmconsole.ui.screens.settings import SettingsModal
     from llmconsole.ui.screens.tool_approval import ToolApprovalModal
+    from llmconsole.ui.screens.tool_picker import ToolPickerModal
     from llmconsole.ui.screens.welcome import WelcomeScreen
     from llmconsole.ui.widgets.conversation import ConversationPane
     from llmconsole.ui.widgets.prompt import PromptInput
@@ -33,6 +34,7 @@ def binding_owners() -> list[tuple[str, list[Binding]]]:
         ("conversations", ConversationsScreen),
         ("rate limit", RateLimitModal),
         ("tool approval", ToolApprovalModal),
+        ("tool picker", ToolPickerModal),
         ("model picker", ModelPickerModal),
         ("settings", SettingsModal),
         ("image picker", ImagePickerModal),

@@ -118,10 +118,12 @@ def _styled_text(line: str, row: KeyRow) -> Content:
 
 def console_sections(app: LLMConsoleApp) -> list[KeySection]:
     """Every place's keys as they are now (``[keys]`` applied): the main screen (with the prompt's and the
-    app's), a selected message, compare mode, the conversation list."""
+    app's), a selected message, compare mode, the conversation list, the tool dialogs."""
     from llmconsole.ui.screens.compare import CompareColumn, CompareScreen
     from llmconsole.ui.screens.conversations import ConversationsScreen
     from llmconsole.ui.screens.main import MainScreen
+    from llmconsole.ui.screens.tool_approval import ToolApprovalModal
+    from llmconsole.ui.screens.tool_picker import ToolPickerModal
     from llmconsole.ui.widgets.conversation import ConversationPane
     from llmconsole.ui.widgets.prompt import PromptInput
 
@@ -135,6 +137,8 @@ def console_sections(app: LLMConsoleApp) -> list[KeySection]:
         KeySection("A selected message (ctrl+up)", rows(ConversationPane)),
         KeySection("Compare (f3)", rows(CompareScreen, CompareColumn)),
         KeySection("Conversations (ctrl+o)", rows(ConversationsScreen)),
+        KeySection("Tool approval (before a tool call runs)", rows(ToolApprovalModal)),
+        KeySection("Tool picker (f7)", rows(ToolPickerModal)),
     ]
 
 
