@@ -184,7 +184,7 @@ def _settings(args: argparse.Namespace, *, need_url: bool) -> Settings:
             )
         if settings.key_command is not None:
             settings.key_command.key()  # a failing command is one line and exit 2 before any request
-        elif not settings.api_key.get_secret_value():
+        elif not settings.api_key.get_secret_value() and settings.basic_credentials() is None:
             where = f" (profile {settings.profile!r})" if settings.profile else ""
             raise ConfigError(f"{settings.key_env} is not set{where}: export {settings.key_env}=<your proxy key>")
     warning = settings.insecure_warning()

@@ -148,3 +148,43 @@ def test_cache_json_is_plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     discovery.save_cache(settings, [])
     data = json.loads(next(tmp_path.rglob("models-*.json")).read_text())
     assert data["base_url"] == "https://proxy.example"
+
+
+@pytest.mark.anyio
+async def test_url_credentials_are_percent_decoded_before_basic_auth() -> None:
+    import base64
+
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("authorization", ""))
+        return httpx.Response(200, json={"data": []})
+
+    settings = Settings(base_url="https://bob%40corp:p%40ss%3Aw%25rd@proxy.example", api_key="")
+    assert settings.basic_credentials() == ("bob@corp", "p@ss:w%rd")
+    assert "p@ss:w%rd" in settings.secrets() and "p%40ss%3Aw%25rd" in settings.secrets()
+    async with ProxyClient(settings, transport=httpx.MockTransport(handler)) as client:
+        await client.discover()
+    assert seen[0] == "Basic " + base64.b64encode(b"bob@corp:p@ss:w%rd").decode()
+    assert Settings(base_url="https://bob:pw@proxy.example", api_key="sk-k").basic_credentials() is None
+
+
+def test_url_credentials_are_enough_without_a_key(tmp_path: Path) -> None:
+    """The command line needs no OPENAI_API_KEY when the URL carries a user name and password."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LLMCONSOLE_"))}
+    env.update(OPENAI_BASE_URL="http://bob:pw@127.0.0.1:9", LLMCONSOLE_CONFIG_DIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "llmconsole", "--list-models"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert "OPENAI_API_KEY is not set" not in done.stderr
+    assert done.returncode == 4 and "cannot connect" in done.stderr  # it tried the proxy (nothing listens there)
+    env.pop("OPENAI_BASE_URL")
+    env["OPENAI_BASE_URL"] = "http://127.0.0.1:9"
+    done = subprocess.run(
+        [sys.executable, "-m", "llmconsole", "--list-models"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 2 and "OPENAI_API_KEY is not set" in done.stderr

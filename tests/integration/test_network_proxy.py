@@ -33,14 +33,23 @@ GOOD_TOKEN = "sk-rotated-good-token-4242"
 STALE_TOKEN = "sk-rotated-stale-token-0001"
 LIMITED_TOKEN = "sk-rotated-limited-token-77"
 """Accepted everywhere but on the optional routes /model/info and /key/info (401 there)."""
-SECRETS = (MASTER_KEY, UPSTREAM_KEY, GOOD_TOKEN, STALE_TOKEN, LIMITED_TOKEN)
+BASIC_USER, BASIC_PASSWORD = "bob@corp", "p@ss w%rd:x"
+"""Accepted as HTTP basic auth (as a reverse proxy in front of LiteLLM would check them)."""
+SECRETS = (MASTER_KEY, UPSTREAM_KEY, GOOD_TOKEN, STALE_TOKEN, LIMITED_TOKEN, BASIC_PASSWORD)
 
 CUSTOM_AUTH = f"""
+import base64
+
 from fastapi import Request
 from litellm.proxy._types import UserAPIKeyAuth
 
 
 async def user_api_key_auth(request: Request, api_key: str) -> UserAPIKeyAuth:
+    header = request.headers.get("authorization", "")
+    if header.startswith("Basic "):
+        if base64.b64decode(header[6:]).decode() == {BASIC_USER + ":" + BASIC_PASSWORD!r}:
+            return UserAPIKeyAuth(api_key="basic-user")
+        raise Exception("wrong user name or password")
     token = api_key.removeprefix("Bearer ").strip()
     if token == {GOOD_TOKEN!r}:
         return UserAPIKeyAuth(api_key=token)
@@ -260,3 +269,23 @@ async def test_a_401_from_optional_routes_does_not_rerun_the_key_command(
     assert "gpt-5.2" in [m.id for m in models] and client.has_model_info is False
     assert [path for _, path in transport.sent] == ["/v1/models", "/v1/model/info", "/model/info", "/key/info"]
     assert counter.read_text() == "1"
+
+
+def test_url_credentials_are_decoded_and_enough_without_a_key(
+    rotating_proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    """``user:password@`` in OPENAI_BASE_URL, %-escaped as a URL needs: sent decoded as basic auth, and no
+    OPENAI_API_KEY is needed (the proxy's custom auth checks the decoded pair)."""
+    from urllib.parse import quote
+
+    host = rotating_proxy.base_url.split("://", 1)[1]
+    url = f"http://{quote(BASIC_USER, safe='')}:{quote(BASIC_PASSWORD, safe='')}@{host}/v1"
+    assert "%40" in url and "%25" in url
+    env = cli_env(tmp_path, url, None)
+    result = cli("-p", "Say hello", "--model", "gpt-5.2", "--no-history", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert upstream.requests_for("gpt-5.2", "responses")
+    wrong = cli_env(tmp_path, url.replace("%40corp", "%40other"), None)
+    refused = cli("--list-models", env=wrong)
+    assert refused.returncode == 4 and "401" in refused.stderr

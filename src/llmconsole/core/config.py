@@ -238,10 +238,24 @@ class Settings:
         key = self.api_key.get_secret_value()
         keys: tuple[str, ...] = (key,) if key else ()
         credentials = self.url_credentials.get_secret_value()
-        if credentials:  # the whole user:password, and the password alone
+        if credentials:  # the whole user:password, and the password alone, as written and %-decoded
+            from urllib.parse import unquote
+
             password = credentials.partition(":")[2]
             keys += (credentials, password) if password else (credentials,)
+            if unquote(password) != password:
+                keys += (unquote(password),)
         return keys + self.key_command.secrets() if self.key_command is not None else keys
+
+    def basic_credentials(self) -> tuple[str, str] | None:
+        """The URL's user name and password for HTTP basic auth, ``%``-decoded (``p%40ss`` is ``p@ss``), when
+        they are what authenticates: no API key and no key command (both would replace them). None otherwise."""
+        from urllib.parse import unquote
+
+        user, _, password = self.url_credentials.get_secret_value().partition(":")
+        if not user or self.api_key.get_secret_value() or self.key_command is not None:
+            return None
+        return unquote(user), unquote(password)
 
     def insecure_warning(self) -> str | None:
         """A warning when the key would travel unencrypted to a non-loopback host, else None."""

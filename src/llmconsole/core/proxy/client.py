@@ -186,8 +186,8 @@ class ProxyClient:
             if key and self.settings.key_command is None:
                 headers["Authorization"] = f"Bearer {key}"
             # A user:password from the URL is basic auth, and only without a key (both use Authorization).
-            user, _, password = self.settings.url_credentials.get_secret_value().partition(":")
-            basic = httpx.BasicAuth(user, password) if user and not key and self.settings.key_command is None else None
+            credentials = self.settings.basic_credentials()
+            basic = httpx.BasicAuth(*credentials) if credentials is not None else None
             options = network_options(self.settings, self._transport)  # TLS trust, proxies, a key command
             options.setdefault("auth", basic)
             self._http = httpx.AsyncClient(
