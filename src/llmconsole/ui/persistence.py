@@ -103,6 +103,11 @@ class HistoryAdapter:
         if self.history is not None and self.mark_saved(message):
             self.call("add_message", conversation, message)
 
+    def update(self, conversation: Conversation, message: Message) -> None:
+        """Write a stored message again (its tool calls, once a round settled them)."""
+        if self.history is not None and message.id in self._saved:
+            self.call("update_message", conversation.id, message)
+
     def set_active(self, conversation: Conversation, leaf: Message) -> None:
         """The conversation opens on the branch ending at ``leaf`` next time (when it is stored)."""
         if self.history is not None and leaf.id in self._saved:

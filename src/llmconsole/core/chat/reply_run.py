@@ -26,10 +26,12 @@ from llmconsole.core.events import (
     ResponseStarted,
     TextDelta,
 )
+from llmconsole.core.tools.events import ToolCallDone
 
 if TYPE_CHECKING:
-    from llmconsole.core.chat.conversation import Conversation, Message, MessageStatus
+    from llmconsole.core.chat.conversation import Conversation, Message, MessageStatus, ToolExchange
     from llmconsole.core.chat.streamer import Streamer
+    from llmconsole.core.chat.tool_round import ToolRunner
     from llmconsole.core.events import Usage
     from llmconsole.core.proxy.models import ModelInfo
 
@@ -82,7 +84,29 @@ class ReplyEnded:
     """What the end means for the conversation (decided by the session when it booked the reply)."""
 
 
-RunEvent = ReplyAccepted | TextReceived | ReasoningReceived | ReplyEnded
+@dataclass(frozen=True, slots=True)
+class ToolCallReceived:
+    """The model made a tool call (complete); it is kept on the reply as ``exchange`` (``pending`` until the
+    session's tool round settles it)."""
+
+    exchange: ToolExchange
+
+
+@dataclass(frozen=True, slots=True)
+class ToolsRefused:
+    """The backend refused ``tools`` for this model: learned, and the reply went without (one line says so)."""
+
+    model_id: str
+
+    def describe(self) -> str:
+        """The line shown."""
+        return (
+            f"{self.model_id} does not accept tools: this reply went without them (learned; "
+            f"`llmconsole --forget-learned {self.model_id}` offers them again)"
+        )
+
+
+RunEvent = ReplyAccepted | TextReceived | ReasoningReceived | ToolCallReceived | ToolsRefused | ReplyEnded
 """Events a :class:`ReplyRun` yields."""
 
 
@@ -94,6 +118,7 @@ class RunOwner(Protocol):
     reasoning_effort: str | None
     system_prompt: str | None
     describe_error: Callable[..., str]
+    tools: ToolRunner | None
 
     def settle(self, run: ReplyRun, end: ReplyEnded) -> ReplyEnded: ...
 
@@ -144,9 +169,13 @@ class ReplyRun:
         try:
             if saver is not None:
                 await saver.start()  # the prompt is stored before the request goes out
+            tools = session.tools
+            request = self.conversation.to_request()
+            if tools is not None:
+                request = tools.with_tools(request, model)
             stream = self.client.stream_response(
                 model,
-                self.conversation.to_request(),
+                request,
                 reasoning_effort=session.reasoning_effort,
                 system_prompt=session.system_prompt,
             )
@@ -173,6 +202,10 @@ class ReplyRun:
                     case ResponseStarted():
                         self._started, header_cost = True, event.cost
                         yield ReplyAccepted(event, model)
+                        if request.tools and "tools" in event.dropped_params:
+                            yield ToolsRefused(model.id)
+                    case ToolCallDone(call=call) if tools is not None:
+                        yield ToolCallReceived(tools.record(message, call))
                     case Completed(usage=usage, refused=refused):
                         usage.cost = reply_cost(header_cost, usage, model)
                         status, message.usage = ("refused" if refused else "completed"), usage

@@ -17,7 +17,10 @@ person wrote, or a model sent, is deleted by sending.**
   (:meth:`ChatSession.settle`: every reply is recorded; its ``outcome`` says what the end means);
 - compacting (:meth:`ChatSession.compact`): the summary is a new branch, saved even when the console moved to
   another conversation meanwhile;
-- continuing a compared answer (:meth:`ChatSession.continue_compare`).
+- continuing a compared answer (:meth:`ChatSession.continue_compare`);
+- tool rounds (:meth:`ChatSession.run_tools`, with the tools of :attr:`ChatSession.tools`): a reply that
+  completed asking for calls gets them approved, run and settled (busy ``tools`` meanwhile), then the caller
+  starts the next reply; at most ``max_rounds`` rounds per prompt (see :mod:`llmconsole.core.chat.tool_round`).
 
 The UI consumes a run's events in its worker and keeps keys, widgets and messages to itself. Nothing here
 imports Textual or rich.
@@ -39,6 +42,8 @@ from llmconsole.core.chat.reply_run import ReplyRun as ReplyRun
 from llmconsole.core.chat.reply_run import ReplySaverLike as ReplySaverLike
 from llmconsole.core.chat.reply_run import RunEvent as RunEvent
 from llmconsole.core.chat.reply_run import TextReceived as TextReceived
+from llmconsole.core.chat.reply_run import ToolCallReceived as ToolCallReceived
+from llmconsole.core.chat.reply_run import ToolsRefused as ToolsRefused
 from llmconsole.core.chat.resend import MAX_AUTO_RESENDS
 from llmconsole.core.chat.streamer import Streamer as Streamer
 from llmconsole.core.chat.streamer import reply_cost as reply_cost
@@ -46,16 +51,21 @@ from llmconsole.core.chat.tree import Tree, activate, cut_before, set_path, step
 from llmconsole.core.errors import ContextOverflowError, RateLimitError
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from llmconsole.core.chat.compact import Compacted
     from llmconsole.core.chat.reply_run import Outcome
     from llmconsole.core.chat.resend import ResendCountdown, ResendStep
+    from llmconsole.core.chat.tool_round import ToolRunner
     from llmconsole.core.proxy.models import ModelInfo
+    from llmconsole.core.tools.events import ToolRoundEvent
 
-Busy = Literal["reply", "compaction"]
-"""What the conversation is busy with (later also tool rounds)."""
+Busy = Literal["reply", "compaction", "tools"]
+"""What the conversation is busy with."""
 BUSY_LINES: dict[Busy, str] = {
     "reply": "A reply is still streaming: the prompt waits (Escape cancels the reply).",
     "compaction": "The conversation is being compacted: the prompt waits until the summary is in.",
+    "tools": "The model's tool calls are being answered: the prompt waits (Escape cancels the turn).",
 }
 """Why a prompt waits, in one line."""
 GAVE_NOTHING: frozenset[str | None] = frozenset({*FAILED_STATUSES, "cancelled"})
@@ -92,6 +102,7 @@ class Recorder(Protocol):
     def adopt(self, conversation: Conversation, stored: list[Message] | None = None) -> None: ...
     def set_active(self, conversation: Conversation, leaf: Message) -> None: ...
     def record(self, conversation: Conversation, message: Message) -> None: ...
+    def update(self, conversation: Conversation, message: Message) -> None: ...
 
 
 class _NoRecorder:
@@ -113,6 +124,9 @@ class _NoRecorder:
         return None
 
     def record(self, conversation: Conversation, message: Message) -> None:
+        return None
+
+    def update(self, conversation: Conversation, message: Message) -> None:
         return None
 
 
@@ -192,6 +206,11 @@ class ChatSession:
         self._compacting: Conversation | None = None
         self._replaced: Message | None = None
         """The answer a regeneration replaces (the good state to go back to if it fails with no text)."""
+        self.tools: ToolRunner | None = None
+        """The tools offered to capable models (the console sets it once the tools are discovered), or None."""
+        self.tool_rounds = 0
+        """Tool rounds run for the current prompt."""
+        self._tools_running: Conversation | None = None
 
     # -- busy ---------------------------------------------------------------------------------------------
 
@@ -203,6 +222,8 @@ class ChatSession:
             return "reply"
         if self._compacting is not None and self._compacting is self.conversation:
             return "compaction"
+        if self._tools_running is not None and self._tools_running is self.conversation:
+            return "tools"
         return None
 
     def busy_line(self) -> str | None:
@@ -223,6 +244,7 @@ class ChatSession:
         self.editing = None
         self.auto_resends = 0
         self._replaced = None
+        self.tool_rounds = 0
 
     def new_conversation(self, system_prompt: str | None = None) -> Conversation:
         """Start afresh (``system_prompt``: the session's when not given). A compaction still running keeps
@@ -233,6 +255,8 @@ class ChatSession:
         self.conversation = Conversation(system_prompt=self.system_prompt)
         self.recorder.new_conversation()
         self._reset_turn_state()
+        if self.tools is not None:
+            self.tools.new_conversation()
         return self.conversation
 
     def open(self, conversation: Conversation, focus: str | None = None) -> tuple[list[Message], set[str]]:
@@ -247,6 +271,8 @@ class ChatSession:
         self.conversation = conversation
         self.recorder.adopt(conversation, [*shown, *conversation.others])
         self._reset_turn_state()
+        if self.tools is not None:
+            self.tools.new_conversation()
         self.system_prompt = conversation.system_prompt
         return shown, unsent
 
@@ -322,6 +348,7 @@ class ChatSession:
         self._back_to_good_state()
         self.auto_resends = 0
         self._replaced = None
+        self.tool_rounds = 0
         return self.conversation.add_user(text, attachments=list(attachments))
 
     def _back_to_good_state(self) -> bool:
@@ -485,6 +512,44 @@ class ChatSession:
         if error is not None:
             return "failed"
         return "cancelled" if end.message.status == "cancelled" else "answered"
+
+    # -- tool rounds ----------------------------------------------------------------------------------------
+
+    def wants_tools(self, end: ReplyEnded) -> bool:
+        """Whether the reply that ended asked for tool calls to answer (it completed, in the current conversation)."""
+        message = end.message
+        return (
+            self.tools is not None
+            and message.status == "completed"
+            and message in self.conversation.messages
+            and any(exchange.status == "pending" for exchange in message.tool_calls)
+        )
+
+    async def run_tools(self, run: ReplyRun) -> AsyncIterator[ToolRoundEvent]:
+        """Answer the calls of ``run``'s reply (see :meth:`ToolRunner.run_round`; busy ``tools`` meanwhile),
+        then save them. When it ends without :class:`~llmconsole.core.tools.events.ToolRoundsExhausted` (the
+        round limit: the calls are cancelled) and without
+        :class:`~llmconsole.core.chat.tool_round.TurnCancelled` (the user cancelled: it propagates), the
+        caller starts the next reply (:meth:`start_reply`), which sends the results."""
+        from llmconsole.core.tools.events import ToolRoundsExhausted
+
+        tools, message, conversation = self.tools, run.message, run.conversation
+        if tools is None:
+            return
+        try:
+            if self.tool_rounds >= tools.max_rounds:
+                for exchange in message.tool_calls:
+                    exchange.cancel()
+                yield ToolRoundsExhausted(tools.max_rounds)
+                return
+            self.tool_rounds += 1
+            self._tools_running = conversation
+            async for event in tools.run_round(message):
+                yield event
+        finally:
+            if self._tools_running is conversation:
+                self._tools_running = None
+            self.recorder.update(conversation, message)
 
     def estimated_tokens(self) -> int:
         return self.conversation.estimated_tokens()
