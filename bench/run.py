@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-GROUPS = ("client", "render", "paced", "open", "startup", "scale", "huge", "tree")
+GROUPS = ("client", "render", "paced", "open", "startup", "scale", "huge", "tree", "tools")
 REFERENCE_RAW_EVENTS_PER_S = 167_074
 """``raw_events_per_s`` of the reference run in README's table: ``machine_factor`` is it over this run's."""
 STARTUP_RUNS = 9
@@ -76,6 +76,9 @@ TARGETS: dict[str, tuple[str, str, str | None, str, Callable[[float], bool] | No
     "open_tree_1000_rss_mb": ("open 1,000 messages, 50 branches, peak RSS", "MB", None, "<= 100", lambda v: v <= 100),
     "switch_branch_ms": ("switch a branch, to the next frame", "ms", None, "<= 100", lambda v: v <= 100),
     "context_estimate_ms": ("context gauge per keystroke, 1,000 messages", "ms", None, "<= 5", lambda v: v <= 5),
+    "tool_round_approval_ms": ("tool round: reply's last byte to approval asked", "ms", None, "", None),
+    "tool_round_next_request_ms": ("tool round: call's result to next request", "ms", None, "", None),
+    "tool_call_local_ms": ("the call itself, local MCP server (stdio)", "ms", None, "", None),
     "machine_factor": ("machine factor (reference raw / this run's raw)", "x", None, "", None),
 }
 NORMALISED_UNITS = ("ms", "s", "% of a core")
@@ -320,6 +323,15 @@ class Bench:
                 self.results[f"{key}_vs_raw"] = round(result["end_s"] / raw_s, 2)
             details[kind] = {"raw_s": raw_s, **{k: v for k, v in result.items() if k != "spawned_at"}}
         self.details["huge"] = details
+
+    def bench_tools(self) -> None:
+        from bench.tool_bench import measure_tool_rounds
+
+        result = asyncio.run(measure_tool_rounds(5 if self.quick else 20))
+        self.results["tool_round_approval_ms"] = round(result["approval_ms"], 3)
+        self.results["tool_round_next_request_ms"] = round(result["next_request_ms"], 3)
+        self.results["tool_call_local_ms"] = round(result["call_ms"], 2)
+        self.details["tools"] = result
 
     def _ratios(self) -> None:
         r = self.results
