@@ -48,7 +48,7 @@ class OpenAIServer:
         key: str | None = None,
         routes: dict[str, tuple[int, object]] | None = None,
     ) -> None:
-        """``routes``: more answers, ``path -> (status, JSON payload)``, for GET and POST alike."""
+        """``routes``: more answers, ``path -> (status, JSON payload or raw bytes)``, for GET and POST alike."""
         self.models = models
         self.key = key
         self.routes = dict(routes or {})
@@ -60,7 +60,7 @@ class OpenAIServer:
                 pass
 
             def _answer(self, status: int, payload: object) -> None:
-                body = json.dumps(payload).encode()
+                body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()  # bytes: as they are
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))

@@ -261,3 +261,28 @@ def test_help_documents_the_checks_and_exit_codes(capsys: pytest.CaptureFixture[
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "llmconsole doctor" in capsys.readouterr().out
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+"""A document nested far deeper than any reader allows (json.loads alone raises RecursionError)."""
+
+
+@pytest.mark.parametrize("depth", [101, 100_000])
+def test_deep_documents_are_one_line_each(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, depth: int
+) -> None:
+    """Every document doctor reads goes through the one bounded reader (core.jsondoc): no RecursionError."""
+    deep = b'{"data":' + b"[" * depth + b"]" * depth + b"}"
+    routes: dict[str, tuple[int, object]] = {"/v1/models": (200, deep)}
+    with OpenAIServer(["m"], routes=routes) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        code, lines, _ = doctor(capsys)
+        assert code == 4
+        assert lines["/v1/models"].startswith("fail") and "nested too deeply" in lines["/v1/models"]
+        server.routes = {path: (200, deep) for path in ("/v1/model/info", "/model/info", "/key/info")}
+        server.routes["/utils/token_counter"] = (200, deep)
+        code, lines, _ = doctor(capsys)
+    assert lines["/v1/models"].startswith("ok")
+    assert lines["/model/info"].startswith("not offered")
+    assert lines["/key/info"].startswith("not offered") and "no key information" in lines["/key/info"]
+    assert "no token count" in lines["/utils/token_counter"]

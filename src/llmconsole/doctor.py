@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from urllib.parse import urlsplit
 
 from llmconsole.core.errors import ConfigError, LLMConsoleError
+from llmconsole.core.jsondoc import DocumentError, read_document
 from llmconsole.core.redact import one_line, redact
 
 if TYPE_CHECKING:
@@ -616,14 +617,14 @@ async def _check_models(report: Report, client: ProxyClient, settings: Settings)
         report.add(Check("/v1/models", "fail", _server_message(response, settings), "see the proxy's logs"))
         return None
     try:
-        payload = response.json()
-    except ValueError:
+        payload = read_document(response.content)
+    except DocumentError as exc:
         kind = response.headers.get("content-type", "unknown").split(";")[0]
         report.add(
             Check(
                 "/v1/models",
                 "fail",
-                f"HTTP {status} with {kind}, not JSON",
+                f"HTTP {status} with {kind}, {exc.reason}",
                 "a login page or another server answers: check the URL (and NO_PROXY/HTTPS_PROXY)",
             )
         )
@@ -657,7 +658,7 @@ async def _check_model_info(report: Report, client: ProxyClient, settings: Setti
         if isinstance(response, str) or response.status_code >= 400:
             continue
         try:
-            groups = discovery.group_model_info(response.json())
+            groups = discovery.group_model_info(read_document(response.content))
         except ValueError:
             continue
         report.add(Check("/model/info", "ok", f"capabilities and prices for {len(groups)} models"))
@@ -699,7 +700,7 @@ async def _check_key_info(report: Report, client: ProxyClient, settings: Setting
             report.add(Check("/key/info", "warn", _server_message(response, settings)))
         return
     try:
-        payload = response.json()
+        payload = read_document(response.content)
     except ValueError:
         payload = None
     info = payload.get("info") if isinstance(payload, dict) else None
@@ -756,7 +757,7 @@ async def _check_token_counter(
             report.add(Check("/utils/token_counter", "warn", _server_message(response, settings)))
         return
     try:
-        total = response.json().get("total_tokens")
+        total = read_document(response.content).get("total_tokens")
     except (ValueError, AttributeError):
         total = None
     if not isinstance(total, int):

@@ -132,8 +132,10 @@ class ProxyTokenCounter:
             return None
         if response.status_code >= 400:
             return None
+        from llmconsole.core.jsondoc import read_document
+
         try:
-            total = response.json().get("total_tokens")
+            total = read_document(response.content).get("total_tokens")
         except (ValueError, AttributeError):
             self.available = False
             return None

@@ -36,6 +36,7 @@ from llmconsole.core.events import (
     StreamEvent,
     Usage,
 )
+from llmconsole.core.jsondoc import DocumentError, read_document
 from llmconsole.core.proxy.endings import ReplyEnding
 from llmconsole.core.proxy.sse import SSEDecodeError, SSEDecoder
 from llmconsole.core.proxy.toolcalls import ChatToolCalls
@@ -314,9 +315,9 @@ class ChatStream:
         async for chunk in raw:
             body += chunk
         try:
-            payload = json.loads(bytes(body))
-        except (ValueError, RecursionError):
-            error = StreamDecodeError(f"{self.model_id}: the server answered with something that is not JSON")
+            payload = read_document(bytes(body))
+        except DocumentError as exc:
+            error = StreamDecodeError(f"{self.model_id}: the server answered with something that is {exc.reason}")
             yield Failed(error=error, partial_text="", interrupted=True)
             return
         if not isinstance(payload, dict):

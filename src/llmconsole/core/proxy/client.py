@@ -38,6 +38,7 @@ from llmconsole.core.events import (
     StreamEvent,
     Usage,
 )
+from llmconsole.core.jsondoc import DocumentError, read_document
 from llmconsole.core.proxy import chat_completions, discovery, endpoints
 from llmconsole.core.proxy.auth import KEY_REFRESH, RefreshBudget
 from llmconsole.core.proxy.endings import ReplyEnding
@@ -278,10 +279,10 @@ class ProxyClient:
                 secrets=self.settings.secrets(),
             )
         try:
-            return response.json()
-        except (ValueError, RecursionError):
+            return read_document(response.content)
+        except DocumentError as exc:
             raise ProxyError(
-                f"GET {path}: the proxy answered {response.status_code} with something that is not JSON"
+                f"GET {path}: the proxy answered {response.status_code} with something that is {exc.reason}"
             ) from None
 
     async def _model_info(self) -> dict[str, list[dict[str, Any]]]:

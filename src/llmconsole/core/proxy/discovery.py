@@ -23,6 +23,7 @@ from typing import Any
 from llmconsole.core import paths
 from llmconsole.core.config import Settings
 from llmconsole.core.events import MAX_TOKEN_COUNT
+from llmconsole.core.jsondoc import read_document
 from llmconsole.core.proxy import endpoints
 from llmconsole.core.proxy.capabilities import pattern_capabilities
 from llmconsole.core.proxy.models import Endpoint, FieldSource, ModelInfo
@@ -237,7 +238,7 @@ def save_cache(settings: Settings, models: list[ModelInfo]) -> None:
 def load_cache(settings: Settings) -> list[ModelInfo] | None:
     """The list saved by the last discovery against this base URL, or None."""
     try:
-        raw = json.loads(_cache_path(settings).read_text(encoding="utf-8"))
+        raw = read_document(_cache_path(settings).read_bytes())
         if raw.get("base_url") != settings.base_url:
             return None
         return [ModelInfo.from_json_dict(item) for item in raw["models"]]

@@ -28,6 +28,7 @@ from typing import Any
 
 from llmconsole.core import paths
 from llmconsole.core.errors import ProxyError, ProxyStatusError
+from llmconsole.core.jsondoc import read_document
 from llmconsole.core.proxy.models import ENDPOINTS, Endpoint
 
 log = logging.getLogger(__name__)
@@ -177,8 +178,8 @@ class LearnedEndpoints:
 
     def _read(self) -> dict[str, dict[str, Learned]]:
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):
+            raw = read_document(self.path.read_bytes())
+        except (OSError, ValueError):
             return {}
         if not isinstance(raw, dict):
             return {}

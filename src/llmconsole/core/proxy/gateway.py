@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from llmconsole.core.config import DEFAULT_TOOL_TIMEOUT
+from llmconsole.core.jsondoc import DocumentError, read_document
 from llmconsole.core.proxy.http_errors import error_from_response
 from llmconsole.core.redact import one_line, redact
 from llmconsole.core.tools.values import (
@@ -63,8 +64,8 @@ class GatewayTools:
         if response.status_code in (404, 405):
             return ToolListing(note="this proxy has no MCP gateway (/mcp-rest answered 404)")
         try:
-            payload: Any = response.json()
-        except (ValueError, RecursionError):
+            payload: Any = read_document(response.content)
+        except ValueError:
             payload = None
         if response.status_code >= 400:
             if response.status_code == 403 or _names_no_servers(payload):
@@ -111,9 +112,9 @@ class GatewayTools:
             log.info("tool %s refused by the gateway: %s", spec.qualified_name, error.message)
             return ToolResult.failure(call.call_id, f"{spec.name}: the gateway refused the call: {error.message}")
         try:
-            payload = response.json()
-        except (ValueError, RecursionError):
-            return ToolResult.failure(call.call_id, f"{spec.name}: the gateway's answer is not JSON")
+            payload = read_document(response.content)
+        except DocumentError as exc:
+            return ToolResult.failure(call.call_id, f"{spec.name}: the gateway's answer is {exc.reason}")
         return result_of(call.call_id, payload, secrets=self.client.settings.secrets())
 
     def _reason(self, exc: httpx.HTTPError) -> str:

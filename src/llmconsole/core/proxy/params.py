@@ -28,6 +28,7 @@ from llmconsole.core.errors import (
     RateLimitError,
     WrongEndpointError,
 )
+from llmconsole.core.jsondoc import read_document
 from llmconsole.core.proxy.rejections import request_field
 
 if TYPE_CHECKING:
@@ -139,8 +140,8 @@ class LearnedParams:
 
     def _read(self) -> dict[str, dict[str, set[str]]]:
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):
+            raw = read_document(self.path.read_bytes())
+        except (OSError, ValueError):
             return {}
         proxies = raw.get("proxies") if isinstance(raw, dict) and raw.get("version") == 2 else None
         if not isinstance(proxies, dict):

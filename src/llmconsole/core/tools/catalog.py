@@ -16,6 +16,7 @@ from pathlib import Path
 
 from llmconsole.core import paths
 from llmconsole.core.config import Settings
+from llmconsole.core.jsondoc import read_document
 from llmconsole.core.tools.values import ToolSpec
 
 __all__ = ["load_cache", "offered_names", "save_cache", "select_tools"]
@@ -86,7 +87,7 @@ def save_cache(settings: Settings, tools: Sequence[ToolSpec]) -> None:
 def load_cache(settings: Settings) -> list[ToolSpec] | None:
     """The listing saved by the last discovery for this proxy and profile, or None."""
     try:
-        raw = json.loads(_cache_path(settings).read_text(encoding="utf-8"))
+        raw = read_document(_cache_path(settings).read_bytes())
         if raw.get("base_url") != settings.base_url or raw.get("profile") != settings.profile:
             return None
         return [ToolSpec.from_json_dict(item) for item in raw["tools"]]
