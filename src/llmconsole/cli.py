@@ -598,6 +598,8 @@ def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
                         recorder.close()
                 finally:
                     await box.aclose()
+            if settings.tools:
+                _err("llmconsole: tools are not offered when comparing models (one -m offers them)")
             return await _compare(client, models, prompt, args)
 
     return asyncio.run(run())

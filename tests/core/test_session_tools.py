@@ -154,3 +154,35 @@ async def test_a_backend_refusing_tools_is_one_event() -> None:
     events, _, _ = await reply(chat, client)
     (refused,) = [e for e in events if isinstance(e, ToolsRefused)]
     assert refused.describe().startswith("gpt-5.2 does not accept tools")
+
+
+async def test_a_failed_reply_after_a_round_is_retried_in_place_with_the_results() -> None:
+    from llmconsole.core.errors import RateLimitError
+    from llmconsole.core.proxy.ratelimit import RateLimitInfo
+
+    class Failing(Client):
+        async def stream_response(
+            self, model: ModelInfo, request: RequestInput, **kw: Any
+        ) -> AsyncIterator[StreamEvent]:
+            self.requests.append(request)
+            script = self.scripts.pop(0)
+            if not script:
+                raise RateLimitError("slow down", status=429, info=RateLimitInfo(retry_after=1))
+            for event in script:
+                yield event
+
+    chat, _, _ = chat_with_tools("once")
+    client = Failing(
+        [calling(ToolCall("c1", "add", "{}")), [], [ResponseStarted(), TextDelta("42."), Completed(Usage())]]
+    )
+    chat.submit("2+40?")
+    _, _, run = await reply(chat, client)
+    [e async for e in chat.run_tools(run)]
+    assert chat.unanswered() is run.message  # the results wait for the model
+    _, failed, _ = await reply(chat, client)
+    assert failed.outcome == "rate_limited" and chat.unanswered() is run.message
+    assert chat.retry().kind == "in_place"
+    _, answered, _ = await reply(chat, client)
+    assert answered.message.parent_id == run.message.id and answered.message.text == "42."
+    assert client.requests[2].items[-1] == {"type": "function_call_output", "call_id": "c1", "output": "42"}
+    assert chat.unanswered() is None

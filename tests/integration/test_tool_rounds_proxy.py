@@ -113,3 +113,19 @@ def test_the_round_limit_stops_a_model_that_keeps_calling(
     lines = result.stderr.splitlines()
     assert len(lines) == 3 and lines[-1] == "llmconsole: stopped after 2 tool rounds (max_tool_rounds in config.toml)"
     assert len(upstream.requests_for("gpt-5.2")) == 3
+
+
+def test_debug_logs_of_a_round_hold_no_key(proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path) -> None:
+    upstream.script(
+        "gpt-5.2",
+        Behaviour.call_tools(("env_has", {"name": "OPENAI_API_KEY"}), times=1),
+        Behaviour.reply("Checked.", times=1),
+    )
+    env = env_for(proxy, tmp_path, None, "gpt-5.2")
+    result = run_cli(
+        "-p", "Check", "-m", "gpt-5.2", "--tools", "testtools/env_has", "--yes", "--debug", env=env, stdin="",
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "env_has" in result.stderr and "OPENAI_API_KEY is not set" in result.stderr
+    secrets_kept_out(tmp_path, upstream, result.stdout, result.stderr)

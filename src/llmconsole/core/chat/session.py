@@ -137,6 +137,16 @@ def _plain_error(
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def _awaits_reply(message: Message) -> bool:
+    """A reply that completed with tool calls, every one answered: the model has yet to read the results."""
+    return (
+        message.role == "assistant"
+        and message.status == "completed"
+        and bool(message.tool_calls)
+        and all(exchange.status != "pending" for exchange in message.tool_calls)
+    )
+
+
 def continuable(messages: list[Message]) -> tuple[list[Message], set[str]]:
     """What of a stored active path is sent when it continues, and the ids of prompts that left it.
 
@@ -305,15 +315,18 @@ class ChatSession:
     # -- prompts --------------------------------------------------------------------------------------------
 
     def unanswered(self) -> Message | None:
-        """The last user message when it has no successful reply (it can be sent again)."""
+        """What has no successful reply (it can be sent again): the last user message, or a reply whose tool
+        calls were answered when the reply reading their results failed or never came."""
         messages = self.conversation.messages
         if not messages:
             return None
         last = messages[-1]
-        if last.role == "user":
+        if last.role == "user" or _awaits_reply(last):
             return last
-        if last.status in FAILED_STATUSES and len(messages) >= 2 and messages[-2].role == "user":
-            return messages[-2]
+        if last.status in FAILED_STATUSES and len(messages) >= 2:
+            before = messages[-2]
+            if before.role == "user" or _awaits_reply(before):
+                return before
         return None
 
     def last_prompt(self) -> Message | None:
