@@ -26,6 +26,7 @@ from llmconsole.ui.styles import APP_CSS
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.notifications import SeverityLevel
     from textual.screen import Screen
     from textual.theme import Theme
 
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 
 NARROW_WIDTH = 100
 """Below this many columns the sidebar starts hidden (f6 shows it): the conversation gets the width."""
+
+TOAST_SECONDS: dict[str, float] = {"information": 3.0, "warning": 6.0, "error": 10.0}
+"""How long a notification stays when the caller does not say (errors longest: they explain what failed)."""
 
 
 _heap_frozen = False
@@ -115,6 +119,26 @@ class LLMConsoleApp(App[None]):
             from llmconsole.ui.theme import apply_configured_theme
 
             self._theme_warning = apply_configured_theme(self, settings.theme)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast of one line where it fits: the title leads the message on the same line (``Not attached:
+        cannot attach …``), and it lasts :data:`TOAST_SECONDS` unless the caller says otherwise."""
+        if title:
+            if markup:
+                from textual.markup import escape
+
+                title = escape(title)
+            message = f"{title}: {message}"
+        seconds = TOAST_SECONDS.get(severity, self.NOTIFICATION_TIMEOUT) if timeout is None else timeout
+        super().notify(message, severity=severity, timeout=seconds, markup=markup)
 
     def on_prompt_input_scroll_requested(self, event: PromptInput.ScrollRequested) -> None:
         """PageUp/PageDown/ctrl+home/ctrl+end typed in the prompt scroll the conversation."""
