@@ -84,6 +84,9 @@ async def test_toasts_cover_nothing_typed_into(size: tuple[int, int], case: str,
             await resend_cancelled(pilot, close_dialog=True)
         else:
             await new_conversation(pilot)
+            app.notify("a long error " * 12, title="Request failed", severity="error")  # stacked, wrapped
+            await wait_until(pilot, lambda: len(app.screen.query(Toast)) == 2)
+            await pilot.pause()
         main = app.main_screen
         assert main is not None and app.screen is main
         toasts = toast_regions(app)
