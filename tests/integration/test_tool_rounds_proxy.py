@@ -129,3 +129,24 @@ def test_debug_logs_of_a_round_hold_no_key(proxy: LiteLLMProxy, upstream: FakeUp
     assert result.returncode == 0, result.stderr[-2000:]
     assert "env_has" in result.stderr and "OPENAI_API_KEY is not set" in result.stderr
     secrets_kept_out(tmp_path, upstream, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("model", ["gpt-5.2", "claude-opus-4-6"])
+def test_a_backend_refusing_tools_is_learned_with_one_line(
+    proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path, model: str
+) -> None:
+    upstream.script(model, Behaviour.reject("tools", style="openai", text="No tools here."))
+    env = env_for(proxy, tmp_path, None, model)
+    args = ("-p", "Hi", "-m", model, "--tools", "testtools/add", "--yes")
+    result = run_cli(*args, env=env, stdin="", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "No tools here.\n"
+    (line,) = result.stderr.splitlines()
+    assert line == (
+        f"llmconsole: {model} does not accept tools (learned; `llmconsole --forget-learned {model}` offers them again)"
+    )
+    first, second = upstream.requests_for(model)[-2:]
+    assert offered(first) == ["add"] and offered(second) == []
+    again = run_cli(*args, env=env, stdin="", timeout=120)  # learned: not offered at all the next time
+    assert again.returncode == 0 and offered(upstream.requests_for(model)[-1]) == []
+    assert len(upstream.requests_for(model)) == 3
