@@ -90,7 +90,7 @@ def test_files_are_private_and_in_the_data_dir(store: HistoryStore) -> None:
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-def test_loose_permissions_are_tightened(tmp_path: Path) -> None:
+def test_a_loose_file_is_tightened_and_an_existing_folder_keeps_its_mode(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir(mode=0o755)
     folder.chmod(0o755)
@@ -98,8 +98,10 @@ def test_loose_permissions_are_tightened(tmp_path: Path) -> None:
     HistoryStore(db).close()
     db.chmod(0o644)
     HistoryStore(db).close()
-    assert mode(folder) == 0o700
+    assert mode(folder) == 0o755  # not ours: it may be shared on purpose (tests/core/test_paths.py)
     assert mode(db) == 0o600
+    HistoryStore(tmp_path / "new" / "history.sqlite3").close()
+    assert mode(tmp_path / "new") == 0o700  # ours
 
 
 def test_corrupt_file_is_a_history_error(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Where llmconsole keeps its files. Every folder it creates is private to the owner (0700)."""
+"""Where llmconsole keeps its files. Every folder it creates is private to the owner (0700), every file 0600;
+folders that exist keep their mode."""
 
 from __future__ import annotations
 
@@ -65,10 +66,24 @@ def config_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by the owner alone; tighten it if it exists."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if path.stat().st_mode & 0o077:
-        path.chmod(0o700)
+    """Create ``path`` and its missing parents, each readable by the owner alone (0700).
+
+    A folder that exists keeps its mode: ``LLMCONSOLE_DATA_DIR=/srv/team`` may be shared on purpose. Only what
+    this program creates is made private (and its files are 0600: :func:`write_private_file`).
+    """
+    missing: list[Path] = []
+    folder = path
+    while not folder.is_dir() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            if folder.is_dir():
+                continue  # made meanwhile by someone else: not ours to change
+            raise
+        folder.chmod(0o700)  # whatever the umask
     return path
 
 
