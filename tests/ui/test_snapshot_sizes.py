@@ -133,7 +133,9 @@ class TestEveryScreen:
         assert snap_compare(demo_app(clock=FakeClock()), terminal_size=size, run_before=run_before)
 
     def test_conversations(self, snap_compare: Any, size: tuple[int, int], utc: None) -> None:
-        """ctrl+o over two stored conversations: rows cut with "…", the long model id whole where there is room."""
+        """ctrl+o over two stored conversations: the long model id whole where there is room; where there is not,
+        the model, then the date ("01-01"), then the id (6 characters) shorten before the title, which keeps 24
+        cells (at 60 columns too), the rest cut with "…"."""
         with HistoryStore() as setup:
             base = 1_735_689_600.0  # 2025-01-01 00:00 UTC
             make_conversation(

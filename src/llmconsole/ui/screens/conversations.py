@@ -66,33 +66,63 @@ def format_time(stamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
 
 
-ROW_FIXED = 8 + 2 + 16 + 2 + 2
-"""Cells of a row besides the model and the title: short id, date and the gaps."""
 MIN_TITLE = 24
-"""Cells the title keeps before model ids are shortened."""
+"""Cells the title keeps while the other columns can still be shortened."""
+GAP = 2
 
 
-def model_column_width(summaries: Sequence[ConversationSummary], row_width: int) -> int:
-    """The model column: the longest model id when the row has room for it and a title, else what is left
-    (at least 12; an id longer than that ends with "…")."""
+@dataclass(frozen=True)
+class RowLayout:
+    """How much of a row the columns besides the title take: the id's first characters, the date's format and
+    the model's width (0: left out)."""
+
+    id_width: int = 8
+    time_format: str = "%Y-%m-%d %H:%M"
+    model_width: int = 18
+
+    def fixed(self) -> int:
+        """Cells before the title."""
+        date = len(time.strftime(self.time_format, time.localtime(0))) if self.time_format else 0
+        return sum(width + GAP for width in (self.id_width, date, self.model_width) if width)
+
+
+_SHORTER: tuple[tuple[int, str, int], ...] = (
+    (8, "%Y-%m-%d %H:%M", 12),
+    (8, "%m-%d %H:%M", 12),
+    (8, "%m-%d", 10),
+    (6, "%m-%d", 8),
+    (6, "%m-%d", 6),
+    (6, "", 6),
+)
+"""(id characters, date format, least model width), tried in order until the title keeps :data:`MIN_TITLE`
+cells: the date and the id shorten before the title does."""
+
+
+def row_layout(summaries: Sequence[ConversationSummary], row_width: int) -> RowLayout:
+    """The widest layout that leaves the title :data:`MIN_TITLE` cells (the model id whole where it fits, else
+    cut with "…"); the narrowest one when none does."""
     longest = max((len(s.model or "—") for s in summaries), default=1)
-    return max(min(longest, row_width - ROW_FIXED - MIN_TITLE), min(longest, 12))
+    layout = RowLayout()
+    for id_width, time_format, least_model in _SHORTER:
+        layout = RowLayout(id_width, time_format, 0)
+        room = row_width - layout.fixed() - GAP - MIN_TITLE
+        model = min(longest, max(room, min(longest, least_model)))
+        layout = RowLayout(id_width, time_format, model)
+        if room >= min(longest, least_model):
+            break
+    return layout
 
 
-def summary_prompt(summary: ConversationSummary, model_width: int = 18) -> Content:
+def summary_prompt(summary: ConversationSummary, layout: RowLayout | None = None) -> Content:
     """One row: short id, date, model, title, and the last reply's status when it did not complete."""
+    layout = layout or RowLayout()
     model = summary.model or "—"
-    if len(model) > model_width:
-        model = model[: model_width - 1] + "…"
-    model = model.ljust(model_width)
-    parts: list[str | tuple[str, str] | Content] = [
-        (summary.short_id, "bold $accent"),
-        "  ",
-        (format_time(summary.updated_at), "$text-muted"),
-        "  ",
-        (model, "$secondary"),
-        "  ",
-    ]
+    if len(model) > layout.model_width:
+        model = model[: layout.model_width - 1] + "…"
+    parts: list[str | tuple[str, str] | Content] = [(summary.short_id[: layout.id_width], "bold $accent"), "  "]
+    if layout.time_format:
+        parts += [(time.strftime(layout.time_format, time.localtime(summary.updated_at)), "$text-muted"), "  "]
+    parts += [(model.ljust(layout.model_width), "$secondary"), "  "]
     if summary.kind == "compare":
         parts.append(("⇄ ", "$text-muted"))
     parts.append(Content(summary.title or "(untitled)"))
@@ -244,8 +274,8 @@ class ConversationsScreen(ModalScreen[OpenRequest | None]):
     def _show_summaries(self, *, keep: bool = False) -> None:
         option_list = self.option_list
         highlighted = option_list.highlighted if keep else None
-        width = model_column_width(self.summaries, option_list.content_region.width or 100)
-        option_list.set_options(Option(summary_prompt(s, width), id=s.id) for s in self.summaries)
+        layout = row_layout(self.summaries, option_list.content_region.width or 100)
+        option_list.set_options(Option(summary_prompt(s, layout), id=s.id) for s in self.summaries)
         if self.summaries:
             option_list.highlighted = highlighted if highlighted is not None else 0
         count = len(self.summaries)
