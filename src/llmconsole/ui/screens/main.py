@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -21,18 +19,19 @@ from llmconsole.core.errors import LLMConsoleError, RateLimitError
 from llmconsole.core.proxy import discovery
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
 from llmconsole.ui.persistence import HistoryAdapter
+from llmconsole.ui.screens.attaching import AttachmentActions
 from llmconsole.ui.screens.branching import BranchActions
+from llmconsole.ui.screens.comparing import CompareActions
+from llmconsole.ui.screens.model_list import ModelActions
+from llmconsole.ui.screens.opening import ConversationActions
+from llmconsole.ui.screens.resending import RateLimitActions
 from llmconsole.ui.widgets.attachment_bar import AttachmentBar
 from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest
 from llmconsole.ui.widgets.first_frame import replace_drawing
 from llmconsole.ui.widgets.footer import ConsoleFooter, FooterRow
 from llmconsole.ui.widgets.formatting import (
-    conversation_cost,
     describe_error,
-    key_text,
-    last_code_block,
     reply_ending,
-    total_cost_text,
 )
 from llmconsole.ui.widgets.prompt_preview import PromptPreview
 from llmconsole.ui.widgets.sidebar import ModelSidebar
@@ -45,12 +44,10 @@ if TYPE_CHECKING:
     from llmconsole.core.chat.conversation import Conversation, Message
     from llmconsole.core.chat.session import ChatSession
     from llmconsole.core.config import ReasoningEffort, Settings
-    from llmconsole.core.events import Quota, ResponseStarted
+    from llmconsole.core.events import Quota
     from llmconsole.core.proxy.client import KeyInfo, ProxyClient
     from llmconsole.core.proxy.models import ModelInfo
-    from llmconsole.ui.screens.compare import CompareChoice, CompareRequest
-    from llmconsole.ui.screens.rate_limit import RateLimitChoice, RateLimitCountdown, RateLimitModal
-    from llmconsole.ui.screens.settings import ChatSettings
+    from llmconsole.ui.screens.rate_limit import RateLimitCountdown, RateLimitModal
     from llmconsole.ui.widgets.prompt import PromptInput
 
 TICK_S = 0.25
@@ -178,6 +175,11 @@ class MainScreen(Screen[None]):
         self._count_timer: Timer | None = None
         self.branches = BranchActions(self)
         """Edit, regenerate, switch siblings, compact, the overflow offer (``ui/screens/branching.py``)."""
+        self.model_actions = ModelActions(self)
+        self.attachment_actions = AttachmentActions(self)
+        self.rate_limits = RateLimitActions(self)
+        self.conversation_actions = ConversationActions(self)
+        self.compare_actions = CompareActions(self)
         self._rate_limit_modal: RateLimitModal | None = None
         self._resumed = False
         self._earlier_prompts: list[str] | None = None
@@ -257,7 +259,7 @@ class MainScreen(Screen[None]):
         """The conversation flow (sending, retries, resends, drops, saving); this screen shows it.
 
         Made on first use: its modules (conversation, stream events, tree) load in a thread after the first
-        frame (see :meth:`_discover`), so the first frame does not wait for them.
+        frame (see ``ModelActions.discover``), so the first frame does not wait for them.
         """
         if self._session is None:
             from llmconsole.core.chat.session import ChatSession
@@ -290,7 +292,7 @@ class MainScreen(Screen[None]):
         self.session.system_prompt = value
 
     def on_mount(self) -> None:
-        self._update_title()
+        self.model_actions.update_title()
         cached = None
         try:
             # The cache needs only json and the model dataclass: the first paint shows the list.
@@ -298,13 +300,13 @@ class MainScreen(Screen[None]):
         except LLMConsoleError as exc:  # a broken cache is not worth more than a log line
             self.log.warning(f"model cache unreadable: {exc}")
         if cached:
-            self._apply_models(cached)
+            self.model_actions.apply_models(cached)
         self.sidebar.show_loading()
         self.call_after_refresh(self._start_discovery)
 
     def _start_discovery(self) -> None:
         self.run_worker(self._mount_prompt(), group="prompt", exit_on_error=False)
-        self._discover()
+        self.model_actions.start_discovery()
 
     async def _mount_prompt(self) -> None:
         """The editor replaces the first frame's drawing of the prompt, in one frame; keys typed meanwhile are
@@ -350,161 +352,44 @@ class MainScreen(Screen[None]):
             return  # (focus is in the prompt's drawing, then the editor)
         self.focus_prompt()
 
-    # -- models ---------------------------------------------------------------------------------------
-
-    def reload_models(self) -> None:
-        self.sidebar.show_loading()
-        self._discover()
-
-    @work(exclusive=True, group="discovery", exit_on_error=False)
-    async def _discover(self) -> None:
-        if self._client is None:
-            # The client's modules (httpx, the error parsers) load in a thread: the loop keeps painting.
-            await asyncio.to_thread(_import_client_modules, self.settings.demo)
-        try:
-            models = await self.client.discover(recheck=self._reload_asked)  # f5 re-checks learned endpoints
-        except LLMConsoleError as exc:
-            self.post_message(ModelsFailed(exc))
-            return
-        self.post_message(ModelsLoaded(models))
-
-    @on(ModelsLoaded)
-    def _models_loaded(self, event: ModelsLoaded) -> None:
-        self._apply_models(event.models)
-        if self._reload_asked and not event.from_cache:
-            self._reload_asked = False
-            count = len(event.models)
-            self.notify(f"Model list reloaded: {count} model{'s' if count != 1 else ''} from {self.settings.host}.")
-        if not event.from_cache and not self._key_info_asked:
-            self._key_info_asked = True
-            self._fetch_key_info()
-
-    @on(ModelsFailed)
-    def _models_failed(self, event: ModelsFailed) -> None:
-        line = describe_error(event.error)
-        self.sidebar.show_error(line)
-        self._reload_asked = False
-        self.notify(line, title="Model discovery failed", severity="error")
-
-    def _apply_models(self, models: list[ModelInfo]) -> None:
-        self.models = list(models)
-        by_id = {m.id: m for m in self.models}
-        wanted = self.model.id if self.model is not None else self.settings.default_model
-        chosen = by_id.get(wanted) if wanted else None
-        if chosen is None and self.model is None and self.models:
-            chosen = self.models[0]
-        if chosen is not None:
-            self.model = chosen
-        self.sidebar.set_models(self.models, current_id=self.model.id if self.model else None)
-        self._model_changed()
-
-    def find_model(self, model_id: str) -> ModelInfo | None:
-        return next((m for m in self.models if m.id == model_id), None)
-
-    def select_model(self, model_id: str) -> bool:
-        """Make ``model_id`` the current model (the conversation continues with it)."""
-        model = self.find_model(model_id)
-        if model is None:
-            self.notify(f"Unknown model: {model_id}", severity="error")
-            return False
-        if self.model is not None and model.id == self.model.id:
-            return True
-        self.model = model
-        self.sidebar.set_current(model.id)
-        self._model_changed()
-        if self.conversation.messages:
-            self.pane.add_notice(f"Switched to {model.id}; the conversation continues with it.")
-        return True
-
-    def _model_changed(self) -> None:
-        self.status_bar.set_model(self.model)
-        self._show_quota()
-        self._update_title()
-        self._update_context()
-
-    def _update_title(self) -> None:
-        host = self.settings.label  # the profile's name too
-        if self._unencrypted:  # the key travels in clear text to another host: said in the title too
-            host = f"{host} · UNENCRYPTED"
-        key = self.key_info
-        key_part = key_text(key.alias, key.spend, key.max_budget) if key is not None else None
-        self.title = f"llmconsole · {key_part}" if key_part else "llmconsole"
-        self.sub_title = f"{host} · {self.model.id}" if self.model else host
-        self.app.sub_title = self.sub_title
-
-    def _update_context(self) -> None:
-        """The context gauge now (a local estimate where nothing is counted yet: microseconds), then an exact
-        count from the proxy after a pause (debounced; never blocks a key)."""
-        if self.model is None:
-            self.gauge = None
-            self.status_bar.set_context(None)
-            return
-        prompt = self.prompt_text
-        images = 0
-        if self.is_mounted:  # text files and pastes count as the blocks they become; images and PDFs as files
-            blocks, images = self.attachments.gauge_inputs()
-            prompt = f"{prompt}\n\n{blocks}" if blocks else prompt
-        # (Before anything is sent, the session need not exist yet: an empty conversation.)
-        messages = self._session.conversation.messages if self._session is not None else ()
-        gauge = self.meter.gauge(self.model, self.system_prompt, messages, prompt=prompt, images=images)
-        self.gauge = gauge
-        self.status_bar.set_context(gauge.percent, gauge.text())
-        self.status_bar.tooltip = f"Context: {gauge.describe()}"
-        if self._client is not None and getattr(self.meter.counter, "available", True) is not False:
-            if self._count_timer is not None:
-                self._count_timer.stop()
-            self._count_timer = self.set_timer(COUNT_DEBOUNCE_S, self._count_tokens)
-
-    def _count_tokens(self) -> None:
-        self._count_timer = None
-        self.run_worker(self._refine_context(), group="ctx-count", exclusive=True, exit_on_error=False)
-
-    async def _refine_context(self) -> None:
-        from llmconsole.core.chat.context import ProxyTokenCounter
-
-        model = self.model
-        if model is None:
-            return
-        if self.session.meter.counter is None:
-            self.session.meter.counter = ProxyTokenCounter(self.client)
-        changed = await self.session.meter.refine(
-            model, self.system_prompt, list(self.conversation.messages), prompt=self.prompt.text
-        )
-        if changed:
-            self._update_context()
+    # -- models (ui/screens/model_list.py) -------------------------------------------------------------
 
     @on(ModelSidebar.ModelSelected)
     def _sidebar_selected(self, event: ModelSidebar.ModelSelected) -> None:
         if self.select_model(event.model_id):
             self.focus_prompt()
 
+    @on(ModelsLoaded)
+    def _models_loaded(self, event: ModelsLoaded) -> None:
+        self.model_actions.loaded(event)
+
+    @on(ModelsFailed)
+    def _models_failed(self, event: ModelsFailed) -> None:
+        self.model_actions.failed(event)
+
+    def reload_models(self) -> None:
+        self.model_actions.reload_models()
+
+    def find_model(self, model_id: str) -> ModelInfo | None:
+        return self.model_actions.find_model(model_id)
+
+    def select_model(self, model_id: str) -> bool:
+        """Make ``model_id`` the current model (the conversation continues with it)."""
+        return self.model_actions.select_model(model_id)
+
+    def _update_context(self) -> None:
+        self.model_actions.update_context()
+
+    def _update_total_cost(self) -> None:
+        self.model_actions.update_total_cost()
+
     def action_pick_model(self, preselect_id: str | None = None, *, then_resend: bool = False) -> None:
         """Open the model picker."""
-        from llmconsole.ui.screens.model_picker import ModelPickerModal
-
-        if not self.models:
-            self.notify("No models yet: discovery is still running or failed (f5 retries).", severity="warning")
-            return
-
-        def picked(model_id: str | None) -> None:
-            self.focus_prompt()
-            if model_id is None or not self.select_model(model_id):
-                return
-            if then_resend:
-                self._clear_countdown()
-                self._retry_last()
-
-        current = self.model.id if self.model else None
-        title = "Switch to a smaller model" if then_resend else "Pick a model"
-        self.app.push_screen(
-            ModelPickerModal(self.models, current_id=current, preselect_id=preselect_id, title=title), picked
-        )
+        self.model_actions.pick_model(preselect_id, then_resend=then_resend)
 
     def action_reload_models(self) -> None:
         """f5: discover the models again, saying so now and when the list has arrived."""
-        self._reload_asked = True
-        self.notify(f"Reloading the model list from {self.settings.host}…", timeout=3)
-        self.reload_models()
+        self.model_actions.reload()
 
     # -- sending --------------------------------------------------------------------------------------
 
@@ -546,7 +431,7 @@ class MainScreen(Screen[None]):
                 severity="error",
             )
             return False
-        found = self._images_for(text)
+        found = self.attachment_actions.files_for(text)
         if found is None:
             return False
         send_text, urls = found
@@ -665,7 +550,7 @@ class MainScreen(Screen[None]):
         if self.countdown is not None and self.countdown.remaining(self.clock()) <= 0:
             self._clear_countdown()
         if event.model is not None:
-            self.record_reply_started(event.event, event.model)
+            self.model_actions.record_reply_started(event.event, event.model)
 
     @on(ReplyFinished)
     def _reply_finished(self, event: ReplyFinished) -> None:
@@ -682,7 +567,7 @@ class MainScreen(Screen[None]):
         self._update_context()
         self._update_total_cost()
         if end.outcome == "rate_limited" and isinstance(error, RateLimitError):
-            self._rate_limited(error, end.model)
+            self.rate_limits.rate_limited(error, end.model)
         elif end.outcome == "overflow":
             self.offer_overflow(
                 f"The proxy says this conversation does not fit {end.model.id}",
@@ -714,378 +599,76 @@ class MainScreen(Screen[None]):
             self.pane.add_notice(line, error=True)
         self.notify(line, title="Error", severity="error")
 
-    # -- rate limits ----------------------------------------------------------------------------------
-
-    def _rate_limited(self, error: RateLimitError, model: ModelInfo) -> None:
-        from llmconsole.ui.screens.rate_limit import RateLimitCountdown, RateLimitModal  # (its buttons) when needed
-
-        self.countdown = RateLimitCountdown.start(
-            model.id, error.info, self.clock(), databricks=model.is_databricks, resends_done=self.session.auto_resends
-        )
-        self._start_ticking()
-        self.tick()
-        if self._rate_limit_modal is not None and self._rate_limit_modal.is_active:
-            self._rate_limit_modal.dismiss("close")
-        modal = RateLimitModal(self.countdown, self.clock)
-        self._rate_limit_modal = modal
-        self.app.push_screen(modal, self._rate_limit_choice)
-
-    def _rate_limit_choice(self, choice: RateLimitChoice | None) -> None:
-        self._rate_limit_modal = None
-        self.focus_prompt()
-        if choice == "switch" and self.model is not None:
-            from llmconsole.ui.screens.model_picker import smaller_model
-
-            smaller = smaller_model(self.model, self.models)
-            self.action_pick_model(smaller.id if smaller else None, then_resend=True)
-
-    def _start_ticking(self) -> None:
-        if self._tick_timer is None:
-            self._tick_timer = self.set_interval(TICK_S, self.tick, name="rate-limit-countdown")
-
-    def _stop_ticking(self) -> None:
-        if self._tick_timer is not None:
-            self._tick_timer.stop()
-            self._tick_timer = None
-
-    def _clear_countdown(self) -> None:
-        self.countdown = None
-        self._stop_ticking()
-        self.status_bar.set_rate_limit(None)
-
-    def tick(self) -> None:
-        """Re-read the clock: update the countdowns, and resend at zero when that is on."""
-        countdown = self.countdown
-        if countdown is None:
-            self._stop_ticking()
-            return
-        now = self.clock()
-        modal = self._rate_limit_modal
-        if modal is not None and modal.is_attached:
-            modal.update_countdown()
-        if countdown.remaining(now) > 0 or countdown.fired:  # (the session's resend_step would say "wait")
-            self.status_bar.set_rate_limit(countdown.status(now))
-            return
-        self._stop_ticking()
-        if self.session.resend_step(countdown, now) == "resend":
-            if modal is not None and modal.is_active:
-                modal.dismiss("close")
-            session = self.session
-            self.pane.add_notice(f"Resending automatically ({session.auto_resends}/{session.max_auto_resends}).")
-            self._retry_last()
-        self.status_bar.set_rate_limit(countdown.status(now))
+    # -- rate limits (ui/screens/resending.py) --------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_resend":
             return self.countdown is not None and self.countdown.pending
         return True
 
+    def tick(self) -> None:
+        """Re-read the clock: update the countdowns, and resend at zero when the session says so."""
+        self.rate_limits.tick()
+
+    def _clear_countdown(self) -> None:
+        self.rate_limits.clear()
+
     def action_cancel_resend(self) -> None:
         """Cancel the pending automatic resend (the prompt stays in the conversation: ctrl+r sends it)."""
-        if self.countdown is None:
-            return
-        self.countdown.auto_resend = False
-        self.status_bar.set_rate_limit(self.countdown.status(self.clock()))
-        self.notify("Automatic resend cancelled: ctrl+r sends the prompt again.")
+        self.rate_limits.cancel_resend()
 
-    # -- conversation ---------------------------------------------------------------------------------
+    # -- conversations (ui/screens/opening.py) ----------------------------------------------------------
 
     def action_new_conversation(self) -> None:
-        self.pane.cancel_reply()
-        self.pane.clear()
-        self.session.new_conversation()
-        self._clear_countdown()
-        self.status_bar.set_usage(None)
-        self.status_bar.set_activity("")
-        self.status_bar.set_ending(None)
-        self._update_context()
-        self._update_total_cost()
-        self.focus_prompt()
-        self.notify("New conversation.")
+        self.conversation_actions.new()
 
     def action_conversations(self) -> None:
         """The conversation list; Enter opens one here."""
-        from llmconsole.ui.screens.conversations import ConversationsScreen, OpenRequest
-
-        if not self.history.enabled:
-            self.notify("History is off (started with --no-history).", severity="warning")
-            return
-
-        def chosen(request: OpenRequest | None) -> None:
-            self.focus_prompt()
-            if request is not None:
-                self.run_worker(self.open_conversation(request.conv_id, request.message_id), group="open-conversation")
-
-        self.app.push_screen(ConversationsScreen(self.history, current_id=self.conversation.id), chosen)
+        self.conversation_actions.open_list()
 
     async def open_conversation(self, conv_id: str, message_id: str | None = None) -> bool:
         """Load a stored conversation and continue it here (scrolled to ``message_id`` when given)."""
-        try:
-            conv = await self.history.load(conv_id)
-        except Exception as exc:  # noqa: BLE001 - a broken or missing conversation is one line
-            self.notify(f"Cannot open the conversation: {exc}", severity="error")
-            return False
-        self.pane.cancel_reply()
-        self._clear_countdown()
-        shown, unsent = self.session.open(conv, focus=message_id)
-        last = next((m for m in reversed(shown) if m.role == "assistant"), None)
-        model = self.find_model(last.model) if last is not None and last.model else None
-        if model is not None and model is not self.model:
-            self.model = model
-            self.sidebar.set_current(model.id)
-            self._model_changed()
-        self._update_positions()
-        focus = await self.pane.show_messages(shown, unsent=unsent, focus=message_id)
-        self.status_bar.set_usage(last.usage if last is not None else None)
-        self.status_bar.set_activity("")
-        self.status_bar.set_ending(reply_ending(last) if last is not None else None)
-        self._update_context()
-        self._update_total_cost()
-        if last is not None and last.model and model is None:
-            current = self.model.id if self.model else "no model"
-            self.pane.add_notice(f"{last.model} is not served here; the conversation continues with {current}.")
-        if message_id is not None and focus is None:
-            self.notify("The match is far back: scroll up to it.")
-        self.focus_prompt()
-        return True
+        return await self.conversation_actions.open_conversation(conv_id, message_id)
 
     def action_copy_reply(self) -> None:
-        replies = [r for r in self.pane.replies if r.text]
-        if not replies:
-            self.notify("No reply to copy yet.", severity="warning")
-            return
-        text = replies[-1].text
-        self.app.copy_to_clipboard(text)
-        self.notify(f"Copied the last reply ({len(text):,} characters).")
+        self.conversation_actions.copy_reply()
 
     def action_copy_code(self) -> None:
-        for reply in reversed(self.pane.replies):
-            blocks = reply.code_blocks
-            code = blocks[-1] if blocks else last_code_block(reply.text)
-            if code is not None:
-                self.app.copy_to_clipboard(code)
-                self.notify(f"Copied the last code block ({len(code.splitlines())} lines).")
-                return
-        self.notify("No code block to copy.", severity="warning")
+        self.conversation_actions.copy_code()
 
     def action_settings(self) -> None:
-        from llmconsole.ui.screens.settings import ChatSettings, SettingsModal
-
-        def saved(result: ChatSettings | None) -> None:
-            self.focus_prompt()
-            if result is not None:
-                self.apply_settings(result)
-
-        current = ChatSettings(system_prompt=self.system_prompt, reasoning_effort=self.reasoning_effort)
-        self.app.push_screen(SettingsModal(current), saved)
-
-    def apply_settings(self, settings: ChatSettings) -> None:
-        self.session.set_system_prompt(settings.system_prompt)
-        self.reasoning_effort = settings.reasoning_effort
-        self._update_context()
-        prompt = "set" if settings.system_prompt else "cleared"
-        self.notify(f"Reasoning effort {settings.reasoning_effort}; system prompt {prompt}.")
+        self.conversation_actions.settings()
 
     def set_reasoning_effort(self, effort: ReasoningEffort) -> None:
-        self.reasoning_effort = effort
-        self.notify(f"Reasoning effort: {effort}")
+        self.conversation_actions.set_reasoning_effort(effort)
 
-    # -- quota, cost and key --------------------------------------------------------------------------
-
-    def record_reply_started(self, event: ResponseStarted, model: ModelInfo) -> None:
-        """A reply was accepted: keep its quota (per model) and the key's spend (when > 0)."""
-        if event.endpoint != model.endpoint and self._client is not None and self._client.models:
-            self._apply_models(self._client.models)  # the client learned the model's endpoint: show the badge
-            api = "Chat Completions" if event.endpoint == "chat" else "the Responses API"
-            self.notify(f"{model.id} answers through {api}: used from now on (--forget-learned forgets it).")
-        if event.quota is not None:
-            self.quotas[model.id] = (event.quota, self.clock())
-            if self.model is not None and model.id == self.model.id:
-                self._show_quota()
-        if event.key_spend is not None and event.key_spend > 0:
-            from llmconsole.core.proxy.client import KeyInfo
-
-            key = self.key_info or KeyInfo()
-            self.key_info = KeyInfo(alias=key.alias, spend=event.key_spend, max_budget=key.max_budget)
-            self._update_title()
-
-    def _show_quota(self) -> None:
-        entry = self.quotas.get(self.model.id) if self.model is not None else None
-        if entry is None:
-            self.status_bar.set_quota(None)
-        else:
-            self.status_bar.set_quota(*entry)
-
-    def _update_total_cost(self) -> None:
-        self.status_bar.set_total_cost(total_cost_text(*conversation_cost(self.conversation.messages)))
-
-    @work(exclusive=True, group="key-info", exit_on_error=False)
-    async def _fetch_key_info(self) -> None:
-        """``/key/info`` once, after discovery; nothing is shown where the proxy refuses it."""
-        info = await self.client.key_info()
-        if info is None or (info.alias is None and info.spend is None and info.max_budget is None):
-            return
-        if self.key_info is not None and self.key_info.spend is not None:
-            spend = self.key_info.spend if info.spend is None else max(info.spend, self.key_info.spend)
-            from llmconsole.core.proxy.client import KeyInfo
-
-            info = KeyInfo(alias=info.alias, spend=spend, max_budget=info.max_budget)
-        self.key_info = info
-        self._update_title()
-
-    # -- images ---------------------------------------------------------------------------------------
+    # -- attachments (ui/screens/attaching.py) ----------------------------------------------------------
 
     @property
     def attachments(self) -> AttachmentBar:
         return self.query_one("#attachments", AttachmentBar)
 
     def on_text_area_changed(self, event: PromptInput.Changed) -> None:
-        if event.text_area.id != "prompt":
-            return
-        text = event.text_area.text
-        if "@" in text or self.attachments.refs:
-            from llmconsole.core.images import extract_image_refs
-
-            self.attachments.set_refs(extract_image_refs(text)[1] if "@" in text else [])
-        self._update_context()
-
-    def _images_for(self, text: str) -> tuple[str, list[str]] | None:
-        """The text to send (with a fenced block per text file and long paste) and the data URLs of its images
-        and PDFs (``@path`` references and picked images); None, with a one-line message, when a file cannot
-        go (no image input, binary, too large)."""
-        picked = self.attachments.attachments
-        pasted = self.attachments.pastes
-        if "@" not in text and not picked and not pasted:
-            return text, []
-        from llmconsole.core.attachments import attach_files
-        from llmconsole.core.images import AttachmentError, attach_images
-
-        assert self.model is not None
-        try:
-            attached = attach_files(
-                text,
-                images_supported=self.model.images,
-                model_id=self.model.id,
-                hint="pick a model with the images badge (ctrl+l)",
-                pasted=list(pasted),
-            )
-            if picked and not self.model.images:
-                attach_images("@" + str(picked[0].path), images_supported=False, model_id=self.model.id)
-        except AttachmentError as exc:
-            self.notify(exc.message, title="Not attached", severity="error")
-            return None
-        return attached.text, [a.data_url for a in picked] + attached.urls
+        self.attachment_actions.prompt_changed(event)
 
     def on_prompt_input_long_paste(self, event: PromptInput.LongPaste) -> None:
-        from llmconsole.core.attachments import paste_attachment
-
-        paste = paste_attachment(event.text)
-        self.attachments.add_paste(paste)
-        self._update_context()
-        self.notify(f"Pasted {paste.lines} lines as an attachment: f9 opens or removes it.", timeout=4)
+        self.attachment_actions.long_paste(event)
 
     @on(AttachmentBar.Clicked)
     def action_attachments(self) -> None:
         """f9: the next prompt's attachments (open a text, remove a paste or a picked image)."""
-        from llmconsole.ui.screens.attachments import AttachmentsModal
-
-        bar = self.attachments
-        if not (bar.attachments or bar.refs or bar.pastes):
-            self.notify("No attachments: @path in the prompt, f4 for an image, or paste a long text.")
-            return
-
-        def closed(_: None) -> None:
-            self.focus_prompt()
-            self._update_context()
-
-        self.app.push_screen(AttachmentsModal(bar, self.prompt), closed)
+        self.attachment_actions.open()
 
     def action_attach_image(self) -> None:
         """Pick an image file to send with the next prompt."""
-        from llmconsole.ui.screens.image_picker import ImagePickerModal
-
-        if self.model is not None and not self.model.images:
-            self.notify(
-                f"{self.model.id} has no image input: pick a model with the img badge (ctrl+l).",
-                title="Image not attached",
-                severity="error",
-            )
-            return
-
-        def picked(path: Path | None) -> None:
-            self.focus_prompt()
-            self.attach_image(path)
-
-        self.app.push_screen(ImagePickerModal(), picked)
+        self.attachment_actions.pick_image()
 
     def attach_image(self, path: Path | None) -> bool:
         """Check and add the image at ``path`` to the next prompt (a one-line message when it can't)."""
-        if path is None:
-            return False
-        from llmconsole.core.images import AttachmentError, load_image
+        return self.attachment_actions.attach_image(path)
 
-        try:
-            attachment = load_image(path)
-        except AttachmentError as exc:
-            self.notify(exc.message, title="Image not attached", severity="error")
-            return False
-        self.attachments.add(attachment)
-        return True
-
-    # -- compare --------------------------------------------------------------------------------------
+    # -- compare (ui/screens/comparing.py) --------------------------------------------------------------
 
     def action_compare(self) -> None:
         """Open compare mode: the current model preselected, the prompt's text carried over."""
-        from llmconsole.ui.screens.compare import CompareScreen
-
-        if len(self.models) < 2:
-            self.notify("Compare needs at least two models (discovery may still be running).", severity="warning")
-            return
-        selected = [self.model.id] if self.model is not None else []
-        screen = CompareScreen(
-            self.models, self.compare_request, selected=selected, prompt=self.prompt.text.strip(), history=self.history
-        )
-        self.app.push_screen(screen, self.continue_compare)
-
-    def compare_request(self, prompt: str) -> CompareRequest:
-        """What the columns of a comparison share (this screen's client, settings and clock)."""
-        from llmconsole.ui.screens.compare import CompareRequest
-
-        return CompareRequest(
-            client=self.client,
-            prompt=prompt,
-            system_prompt=self.system_prompt,
-            reasoning_effort=self.reasoning_effort,
-            clock=self.clock,
-            on_started=self.record_reply_started,
-        )
-
-    def continue_compare(self, choice: CompareChoice | None) -> None:
-        """Load one compared answer (its model, the prompt and the reply) as a new normal conversation."""
-        self.focus_prompt()
-        if choice is None:
-            return
-        self.pane.cancel_reply()
-        self.pane.clear()
-        self._clear_countdown()
-        self.select_model(choice.model_id)
-        user, reply = self.session.continue_compare(
-            choice.prompt, choice.reply, system_prompt=choice.system_prompt, others=choice.others
-        )
-        self._update_positions()
-        self.pane.add_user(user)
-        self.pane.add_reply(reply, streaming=False)
-        self.status_bar.set_usage(reply.usage)
-        self.status_bar.set_ending(reply_ending(reply))
-        self._update_context()
-        self._update_total_cost()
-        more = f" The other {len(choice.others)} answers are its siblings (‹ ›)." if choice.others else ""
-        self.notify(f"Continuing with {choice.model_id}.{more}")
-
-
-def _import_client_modules(demo: bool) -> None:
-    """Import what :class:`ProxyClient` needs (run in a thread, after the first paint)."""
-    importlib.import_module("llmconsole.core.proxy.client")
-    importlib.import_module("llmconsole.core.chat.session")  # what sending needs (the session is made on first use)
-    if demo:
-        importlib.import_module("llmconsole.core.demo")
+        self.compare_actions.open()
