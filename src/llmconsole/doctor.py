@@ -48,6 +48,8 @@ NET_TIMEOUT = 5.0
 """Seconds for each DNS, TCP and TLS step."""
 PROBE_MAX_OUTPUT_TOKENS = 16
 """The probe's output cap: the smallest the Responses API accepts (16), so the reply stays a few tokens long."""
+PROBE_CONCURRENCY = 4
+"""Probes running at once (a proxy with many models is not sent them all together)."""
 
 Status = Literal["ok", "fail", "warn", "not offered", "skip", "info"]
 
@@ -831,14 +833,15 @@ async def _probe(report: Report, client: ProxyClient, models: list[ModelInfo], w
             f"{ttft}total {total * 1000:.0f} ms; {learned_text}",
         )
 
-    semaphore = asyncio.Semaphore(4)
+    from functools import partial
 
-    async def limited(model: ModelInfo) -> Check:
-        async with semaphore:
-            return await one(model)
+    from llmconsole.progress import LiveLine, run_in_order
 
-    for check in await asyncio.gather(*(limited(m) for m in targets)):
-        report.add(check)
+    # At most PROBE_CONCURRENCY at once; each line as soon as it and the ones above it are done, in the models'
+    # order; on a terminal a live line below says which are still running.
+    jobs = [(model.id, partial(one, model)) for model in targets]
+    live = LiveLine.for_stream(report.out)
+    await run_in_order(jobs, report.add, limit=PROBE_CONCURRENCY, live=live, what="probing")
 
 
 _ENDPOINT_PATHS = {"responses": "/v1/responses", "chat": "/v1/chat/completions"}
