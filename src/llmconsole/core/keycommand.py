@@ -1,6 +1,7 @@
 """Keys from a command (``api_key_command`` of a profile), for rotating tokens such as ``lite auth print-token``.
 
-The command line is split like a shell would (``shlex``) but run without a shell, with no standard input, for
+The command line is split and expanded (``~``, ``$VAR``) like a shell would (:mod:`llmconsole.core.shellwords`)
+but run without a shell, with no standard input, for
 at most :data:`KEY_COMMAND_TIMEOUT` seconds; the key is the first line of its standard output. The key is never
 printed, logged or stored; the command's standard error is shown (redacted, one line) only when it fails.
 

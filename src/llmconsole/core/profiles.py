@@ -6,7 +6,8 @@
 
     [profiles.work]
     base_url = "https://litellm.corp.example"
-    api_key_command = "lite auth print-token"     # split like a shell would, run without one
+    api_key_command = "~/bin/lite auth print-token --team $TEAM"   # split and expanded like a shell would,
+                                                                    # run without one
 
     [profiles.home]
     base_url = "http://localhost:4000"
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from llmconsole.core.errors import ConfigError
+from llmconsole.core.shellwords import check_syntax, split_words
 
 if TYPE_CHECKING:
     from llmconsole.core.keycommand import KeyCommand
@@ -37,7 +39,6 @@ __all__ = [
     "ProfileInvalid",
     "choose_profile",
     "parse_profiles",
-    "split_command",
 ]
 
 PROFILE_ENV = "LLMCONSOLE_PROFILE"
@@ -65,20 +66,11 @@ class Profile:
     """The proxy's URL as written (normalised when the settings are built)."""
     api_key_env: str | None = None
     """The name of the variable that holds the key."""
-    api_key_command: tuple[str, ...] | None = None
-    """The command that prints the key, already split."""
+    api_key_command: str | None = None
+    """The command line that prints the key, as written (split and expanded when the profile is chosen:
+    :func:`llmconsole.core.shellwords.split_words`)."""
     default_model: str | None = None
     """This profile's first model (overrides the file's ``default_model``)."""
-
-
-def split_command(line: str) -> tuple[str, ...]:
-    """``line`` split like a POSIX shell would (quotes, escapes); :class:`ValueError` when it cannot be."""
-    import shlex
-
-    argv = tuple(shlex.split(line))
-    if not argv:
-        raise ValueError("the command is empty")
-    return argv
 
 
 def _string(where: str, value: object, *, required: bool = False) -> str | None:
@@ -110,17 +102,16 @@ def parse_profiles(value: object) -> dict[str, Profile]:
             raise ProfileInvalid(where, "set api_key_env or api_key_command, not both")
         if env_name is not None and not _ENV_NAME_RE.match(env_name):
             raise ProfileInvalid(f"{where}.api_key_env", "should be the NAME of an environment variable")
-        command: tuple[str, ...] | None = None
         if command_line is not None:
             try:
-                command = split_command(command_line)
+                check_syntax(command_line)  # its syntax now; it is expanded when the profile is chosen
             except ValueError as exc:
                 raise ProfileInvalid(f"{where}.api_key_command", f"cannot be split: {exc}") from None
         profiles[str(name)] = Profile(
             name=str(name),
             base_url=str(base_url),
             api_key_env=env_name,
-            api_key_command=command,
+            api_key_command=command_line,
             default_model=_string(f"{where}.default_model", table.get("default_model")),
         )
     return profiles
@@ -184,7 +175,11 @@ def choose_profile(
         if profile.api_key_command is not None:
             from llmconsole.core.keycommand import KeyCommand  # subprocess: only when needed
 
-            command = KeyCommand(profile.api_key_command, label=f"profile {name!r}: api_key_command")
+            try:
+                argv = split_words(profile.api_key_command, environ)  # ~ and $VAR as a shell would expand them
+            except ValueError as exc:  # e.g. only an unset variable: nothing left to run
+                raise ConfigError(f"profile {name!r}: api_key_command: {exc} once expanded") from None
+            command = KeyCommand(argv, label=f"profile {name!r}: api_key_command")
         return ProfileChoice(
             name=name,
             base_url=profile.base_url,
