@@ -154,3 +154,23 @@ def test_a_doubled_at_sends_the_word_as_it_is(tmp_path: Path) -> None:
     assert attached.text.count("secret notes") == 1 and attached.urls == []
     only = attach_files("email @@team/backend", images_supported=False, model_id="m", base=tmp_path)
     assert only.text == "email @team/backend" and only.texts == []
+
+
+def test_a_pdf_over_the_limit_is_refused_by_its_size_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmconsole.core.attachments import MAX_PDF_BYTES, load_pdf
+
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as handle:
+        handle.write(b"%PDF-1.7\n")
+        handle.truncate(1024**3)  # sparse: 1 GB that costs nothing to make
+    opened: list[Path] = []
+    monkeypatch.setattr(Path, "read_bytes", lambda self: opened.append(self) or b"")
+    with pytest.raises(AttachmentError, match=r"1024\.0 MB is over the 32 MB limit"):
+        load_pdf(huge)
+    assert opened == []
+    exact = tmp_path / "exact.pdf"
+    with exact.open("wb") as handle:
+        handle.write(b"%PDF-1.7\n")
+        handle.truncate(MAX_PDF_BYTES)
+    monkeypatch.undo()
+    assert load_pdf(exact).size == MAX_PDF_BYTES  # the limit itself goes

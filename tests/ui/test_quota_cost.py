@@ -228,6 +228,7 @@ async def test_image_errors_are_one_clear_line(tmp_path: Path, monkeypatch: pyte
             app.clear_notifications()
             main.prompt.set_prompt(prompt)
             await pilot.press("enter")
+            await app.workers.wait_for_complete()  # @path files are read on a thread
             await pilot.pause()
             notes = [n.message for n in app._notifications]
             assert any(message in n for n in notes), notes
@@ -336,3 +337,52 @@ async def test_resend_keeps_the_prompts_images(tmp_path: Path) -> None:
         users = [m for m in main.conversation.messages if m.role == "user"]
         assert [(u.text, u.attachments) for u in users] == [("what is this", [url])] * 2
         assert "I received an image of 72 bytes" in main.pane.replies[-1].text
+
+
+async def test_a_pdf_is_read_off_the_event_loop_and_its_size_checked_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``@doc.pdf``: the file is read and encoded on a worker thread (the screen keeps drawing), and a PDF over
+    the limit is refused by its size, unread (a sparse 1 GB file: reading it would take seconds and 1 GB)."""
+    import threading
+
+    from llmconsole.core import attachments
+
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n" + b"x" * 100)
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as handle:
+        handle.write(b"%PDF-1.7\n")
+        handle.truncate(1024**3)
+    threads: list[threading.Thread] = []
+    reads: list[Path] = []
+    real_load, real_read = attachments.load_pdf, Path.read_bytes
+
+    def load_pdf(path: Path | str) -> Any:
+        threads.append(threading.current_thread())
+        return real_load(path)
+
+    def read_bytes(self: Path) -> bytes:
+        reads.append(self)
+        return real_read(self)
+
+    monkeypatch.setattr(attachments, "load_pdf", load_pdf)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    transport = ScriptedDemo()
+    app = demo_app(transport, clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        main.prompt.set_prompt(f"summarise @{huge}")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: any("over the 32 MB limit" in n.message for n in app._notifications))
+        assert huge not in reads and transport.posts == [] and main.prompt.text == f"summarise @{huge}"
+        main.prompt.set_prompt(f"summarise @{pdf}")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: len(transport.posts) == 1)
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    parts = [
+        p for item in transport.posts[0]["input"] if isinstance(item.get("content"), list) for p in item["content"]
+    ]
+    assert any(p.get("type") == "input_file" for p in parts), parts

@@ -136,18 +136,14 @@ def _binary(file: Path) -> str:
 
 
 def load_pdf(path: Path | str) -> Attachment:
-    """Read one PDF as a ``data:application/pdf;name=...;base64,`` URL."""
+    """Read one PDF as a ``data:application/pdf;name=...;base64,`` URL. Its size is checked before it is read
+    (a 1 GB file is refused at once, unread); the console calls this off the event loop."""
     file = Path(path).expanduser()
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise AttachmentError(f"cannot attach {file}: {exc.strerror or 'unreadable'}") from None
+    data = read_capped(
+        file, MAX_PDF_BYTES, lambda size: f"{size / 1_048_576:.1f} MB is over the {MAX_PDF_BYTES // 1_048_576} MB limit"
+    )
     if not data.startswith(b"%PDF-"):
         raise AttachmentError(f"cannot attach {file}: not a PDF")
-    if len(data) > MAX_PDF_BYTES:
-        raise AttachmentError(
-            f"cannot attach {file}: {len(data) / 1_048_576:.1f} MB is over the {MAX_PDF_BYTES // 1_048_576} MB limit"
-        )
     url = f"data:{PDF_MIME};name={quote(file.name)};base64,{base64.b64encode(data).decode('ascii')}"
     return Attachment(path=file, mime=PDF_MIME, size=len(data), data_url=url)
 

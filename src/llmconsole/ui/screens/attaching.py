@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from llmconsole.ui.screens.main import MainScreen
@@ -27,32 +28,62 @@ class AttachmentActions:
             self.screen.attachments.set_refs(extract_image_refs(text)[1] if "@" in text else [])
         self.screen._update_context()
 
+    @staticmethod
+    def reads_files(text: str) -> bool:
+        """Whether sending ``text`` reads files (``@path`` references): then :meth:`read_files` does, off the
+        event loop (a PDF of 32 MB takes a while to read and encode)."""
+        return "@" in text
+
     def files_for(self, text: str) -> tuple[str, list[str]] | None:
         """The text to send (with a fenced block per text file and long paste) and the data URLs of its images
         and PDFs (``@path`` references and picked images); None, with a one-line message, when a file cannot
-        go (no image input, binary, too large)."""
-        picked = self.screen.attachments.attachments
-        pasted = self.screen.attachments.pastes
-        if "@" not in text and not picked and not pasted:
-            return text, []
-        from llmconsole.core.attachments import attach_files
-        from llmconsole.core.images import AttachmentError, attach_images
+        go (no image input, binary, too large). On the event loop: for a ``text`` that reads no file."""
+        from llmconsole.core.images import AttachmentError
 
-        assert self.screen.model is not None
         try:
-            attached = attach_files(
-                text,
-                images_supported=self.screen.model.images,
-                model_id=self.screen.model.id,
-                hint="pick a model with the images badge (ctrl+l)",
-                pasted=list(pasted),
-            )
-            if picked and not self.screen.model.images:
-                attach_images("@" + str(picked[0].path), images_supported=False, model_id=self.screen.model.id)
+            return self._attach(text)()
         except AttachmentError as exc:
             self.screen.notify(exc.message, title="Not attached", severity="error")
             return None
-        return attached.text, [a.data_url for a in picked] + attached.urls
+
+    async def read_files(self, text: str) -> tuple[str, list[str]] | None:
+        """:meth:`files_for`, with the files read and encoded on a worker thread."""
+        import asyncio
+
+        from llmconsole.core.images import AttachmentError
+
+        try:
+            return await asyncio.to_thread(self._attach(text))
+        except AttachmentError as exc:
+            self.screen.notify(exc.message, title="Not attached", severity="error")
+            return None
+
+    def _attach(self, text: str) -> Callable[[], tuple[str, list[str]]]:
+        """What goes with ``text``, as a call that touches no widget (it may run on a thread): the state it
+        needs (picked images, pastes, the model) is taken now, on the event loop."""
+        picked = list(self.screen.attachments.attachments)
+        pasted = list(self.screen.attachments.pastes)
+        model = self.screen.model
+        assert model is not None
+
+        def attach() -> tuple[str, list[str]]:
+            if "@" not in text and not picked and not pasted:
+                return text, []
+            from llmconsole.core.attachments import attach_files
+            from llmconsole.core.images import attach_images
+
+            attached = attach_files(
+                text,
+                images_supported=model.images,
+                model_id=model.id,
+                hint="pick a model with the images badge (ctrl+l)",
+                pasted=pasted,
+            )
+            if picked and not model.images:
+                attach_images("@" + str(picked[0].path), images_supported=False, model_id=model.id)
+            return attached.text, [a.data_url for a in picked] + attached.urls
+
+        return attach
 
     def long_paste(self, event: PromptInput.LongPaste) -> None:
         from llmconsole.core.attachments import paste_attachment

@@ -431,9 +431,21 @@ class MainScreen(Screen[None]):
                 severity="error",
             )
             return False
+        if self.attachment_actions.reads_files(text):  # files are read off the event loop, then it goes on
+            self.run_worker(self._send_after_reading(text, images, force), group="attach", exclusive=True)
+            return True
         found = self.attachment_actions.files_for(text)
-        if found is None:
-            return False
+        return found is not None and self._send_found(text, images, force, found)
+
+    async def _send_after_reading(self, text: str, images: Sequence[str], force: bool) -> None:
+        found = await self.attachment_actions.read_files(text)
+        if found is not None and self.model is not None and not self.refuse_busy():  # (it may have changed)
+            self._send_found(text, images, force, found)
+
+    def _send_found(self, text: str, images: Sequence[str], force: bool, found: tuple[str, list[str]]) -> bool:
+        """The rest of :meth:`send_prompt`, once the attachments are read: ``found`` is the text to send and
+        the data URLs of its files."""
+        assert self.model is not None
         send_text, urls = found
         urls = [*images, *urls]
         if not force:
