@@ -496,6 +496,11 @@ class LLMConsoleApp(App[None]):
             main.action_compact,
         )
         yield SystemCommand("Model: pick", f"Open the model picker ({key('pick-model')})", main.action_pick_model)
+        yield SystemCommand(
+            "Tools: pick which are offered",
+            f"All, none or each, for this session ({key('pick-tools')})",
+            main.action_pick_tools,
+        )
         for name in self.settings.profiles:
             if name != self.settings.profile:
                 yield SystemCommand(

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from llmconsole.core.proxy.client import KeyInfo, ProxyClient
     from llmconsole.core.proxy.models import ModelInfo
     from llmconsole.ui.screens.rate_limit import RateLimitCountdown, RateLimitModal
+    from llmconsole.ui.tools import ConsoleTools
     from llmconsole.ui.widgets.prompt import PromptInput
 
 TICK_S = 0.25
@@ -73,6 +74,7 @@ class MainScreen(Screen[None]):
     | f3 | Compare mode: one prompt to 2–4 models side by side. |
     | f4 | Attach an image (models with the img badge; ``@path`` in the prompt works too). |
     | f9 | The next prompt's attachments: open a pasted text or a text file, remove one. |
+    | f7 | The tools offered to models (this session): check or uncheck each, all, none. |
     | f5 | Discover the models again. |
     | f8 | Compact: a model summarises the older turns into a new branch (the original stays). |
     | ctrl+up, alt+up | Select a message (then: e edit, r / m regenerate, left / right switch branches, c copy). |
@@ -113,6 +115,15 @@ class MainScreen(Screen[None]):
         Binding("f2", "settings", "Settings", tooltip="System prompt and reasoning effort", id="chat-settings"),
         Binding("f3", "compare", "Compare", tooltip="Send one prompt to 2–4 models side by side", id="compare"),
         Binding("f4", "attach_image", "Image", tooltip="Attach an image to the next prompt", id="attach-image"),
+        Binding(
+            "f7",
+            "pick_tools",
+            "Tools",
+            tooltip="Pick the tools offered to models (this session)",
+            id="pick-tools",
+            show=False,  # (F1 and the palette list it; the footer is full)
+            priority=True,  # over the prompt's own f7 (select all)
+        ),
         Binding(
             "f9",
             "attachments",
@@ -192,6 +203,8 @@ class MainScreen(Screen[None]):
         self._key_info_asked = False
         self._reload_asked = False
         """f5 was pressed: say how many models arrived."""
+        self.tools: ConsoleTools | None = None
+        """The tools (made after the models are discovered, or when f7 first opens; see ``ui/tools.py``)."""
 
     # -- layout ---------------------------------------------------------------------------------------
 
@@ -362,6 +375,36 @@ class MainScreen(Screen[None]):
     @on(ModelsLoaded)
     def _models_loaded(self, event: ModelsLoaded) -> None:
         self.model_actions.loaded(event)
+        if not event.from_cache:
+            self._discover_tools()  # after the models (f5 asks again)
+
+    # -- tools (ui/tools.py) --------------------------------------------------------------------------
+
+    def _discover_tools(self) -> None:
+        from llmconsole.ui.tools import discover_tools
+
+        self.run_worker(discover_tools(self), exclusive=True, group="tools", exit_on_error=False)
+
+    def action_pick_tools(self) -> None:
+        """f7: which tools are offered to models, for this session."""
+        from llmconsole.ui.tools import pick_tools
+
+        pick_tools(self)
+
+    @on(ConversationPane.ToolRoundStarted)
+    def _tool_round_started(self) -> None:
+        self.status_bar.set_activity("tool calls…")
+
+    @on(ConversationPane.ToolRoundEnded)
+    def _tool_round_ended(self, event: ConversationPane.ToolRoundEnded) -> None:
+        """The calls were answered: the next reply carries the results (unless the turn stopped)."""
+        self.status_bar.set_activity("")
+        if event.go_on and event.run.message in self.conversation.messages and self.model is not None:
+            self._start_reply()
+
+    async def on_unmount(self) -> None:
+        if self.tools is not None:
+            await self.tools.aclose()  # the local MCP servers
 
     @on(ModelsFailed)
     def _models_failed(self, event: ModelsFailed) -> None:
@@ -518,7 +561,7 @@ class MainScreen(Screen[None]):
         self.pane.anchor()
         self.status_bar.set_activity("streaming…")
         self._update_context()
-        self.pane.stream_reply(ReplyRequest(run=run, reply=reply))
+        self.pane.stream_reply(ReplyRequest(run=run, reply=reply, session=self.session))
 
     def _retry_last(self) -> bool:
         """Send the unanswered prompt again in place (its failed reply stays, a sibling), else the last prompt

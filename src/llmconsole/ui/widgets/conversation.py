@@ -20,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message as TextualMessage
 from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Collapsible, Static
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
     from llmconsole.core.chat.conversation import Message, MessageStatus, ToolExchange
     from llmconsole.core.chat.reply_run import ReplyEnded, ReplyRun
+    from llmconsole.core.chat.session import ChatSession
     from llmconsole.core.events import Usage
     from llmconsole.ui.widgets.markdown_view import MarkdownView
 
@@ -246,6 +248,8 @@ class ReplyRequest:
 
     run: ReplyRun
     reply: AssistantReply
+    session: ChatSession | None = None
+    """The session: when the reply asks for tool calls, its round runs in the same worker (Escape ends it)."""
 
 
 @dataclass(eq=False)
@@ -812,8 +816,16 @@ class ConversationPane(VerticalScroll):
 
     @work(exclusive=True, group="response", exit_on_error=False)
     async def stream_reply(self, request: ReplyRequest) -> None:
-        """Feed the session's reply run into the reply widget; post :class:`ReplyFinished` at the end."""
-        from llmconsole.core.chat.reply_run import ReasoningReceived, ReplyAccepted, ReplyEnded, TextReceived
+        """Feed the session's reply run into the reply widget; post :class:`ReplyFinished` at the end. A reply
+        that asked for tool calls then has them answered here (:meth:`_answer_tools`)."""
+        from llmconsole.core.chat.reply_run import (
+            ReasoningReceived,
+            ReplyAccepted,
+            ReplyEnded,
+            TextReceived,
+            ToolCallReceived,
+            ToolsRefused,
+        )
 
         run, reply = request.run, request.reply
         try:
@@ -826,6 +838,10 @@ class ConversationPane(VerticalScroll):
                         reply.append(delta)
                     case ReasoningReceived(text=delta):
                         reply.append_reasoning(delta)
+                    case ToolCallReceived(exchange=exchange):
+                        self.add_tool_call(run.message, exchange)
+                    case ToolsRefused():
+                        self.add_notice(event.describe())
                     case ReplyAccepted(event=started, model=model):
                         self.post_message(ReplyStarted(started, model))
                     case ReplyEnded():
@@ -837,6 +853,58 @@ class ConversationPane(VerticalScroll):
             self.log.error(f"reply worker failed: {exc!r}")
             if run.end is None:
                 self._show_end(reply, run.fail(exc))
+            return
+        session = request.session
+        if session is not None and run.end is not None and session.wants_tools(run.end):
+            await self._answer_tools(session, run)
+
+    async def _answer_tools(self, session: ChatSession, run: ReplyRun) -> None:
+        """Run the round of ``run``'s calls (each approved in the dialog), showing each call's outcome; then
+        :class:`ToolRoundEnded` says whether the next reply goes (it carries the results)."""
+        from llmconsole.core.chat.tool_round import TurnCancelled
+        from llmconsole.core.tools.events import ToolCallFinished, ToolCallRunning, ToolRoundsExhausted
+        from llmconsole.ui.widgets.tool_block import ToolResultBlock
+
+        calls = {exchange.call_id: exchange for exchange in run.message.tool_calls}
+        self.post_message(self.ToolRoundStarted())
+        go_on = True
+        try:
+            async for event in session.run_tools(run):
+                match event:
+                    case ToolCallRunning(call=call):
+                        for block in self.query(ToolResultBlock):
+                            if block.exchange is calls.get(call.call_id):
+                                block.set_running()
+                    case ToolCallFinished(call=call):
+                        exchange = calls.get(call.call_id)
+                        if exchange is not None:
+                            self.update_tool(exchange)
+                    case ToolRoundsExhausted():
+                        go_on = False
+                        self.add_notice(event.describe(), error=True)
+        except TurnCancelled:
+            go_on = False
+            self.add_notice("Turn cancelled: the calls left did not run, nothing more was sent.")
+        except asyncio.CancelledError:
+            for exchange in calls.values():
+                self.update_tool(exchange)
+            self.post_message(self.ToolRoundEnded(run, go_on=False))
+            raise
+        for exchange in calls.values():
+            self.update_tool(exchange)
+        self.post_message(self.ToolRoundEnded(run, go_on=go_on))
+
+    @dataclass
+    class ToolRoundStarted(TextualMessage):
+        """The calls of a reply are being answered (approval, then the tools)."""
+
+    @dataclass
+    class ToolRoundEnded(TextualMessage):
+        """A round ended: ``go_on`` when the next reply should be sent with the results (not when the user
+        cancelled the turn, the round limit was reached, or Escape ended it)."""
+
+        run: ReplyRun
+        go_on: bool
 
     def _show_end(self, reply: AssistantReply, end: ReplyEnded) -> None:
         reply.show_end(end.message, max_output_tokens=end.max_output_tokens)

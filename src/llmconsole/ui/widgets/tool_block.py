@@ -158,7 +158,13 @@ class ToolResultBlock(FoldedBlock):
         self.set_class(outcome in ("declined", "cancelled"), "-declined")
         self.set_class(outcome == "not answered", "-waiting")
         if exchange.status == "pending":
-            return "waiting for your approval, then for the tool"
+            return "waiting for your approval"
         if exchange.status == "cancelled" and not exchange.output:
             return "the turn was cancelled before this call ran"
         return exchange.output or "(the tool returned no text)"
+
+    def set_running(self) -> None:
+        """The call was approved and runs now (escape ends it)."""
+        self.border_title = "running…"
+        self.body = "the tool is running (escape cancels the turn)"
+        self._draw()
