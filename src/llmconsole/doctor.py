@@ -309,7 +309,7 @@ def _hide_password(url: str) -> str:
 def _check_proxy_vars(report: Report, base_url: str) -> _ProxyCheck | None:
     """Which proxy (if any) httpx will use for ``base_url``, and which variable says so."""
     import httpx
-    from httpx._utils import URLPattern, get_environment_proxies  # the rules the client itself applies
+    from httpx._utils import URLPattern, get_environment_proxies  # private: pinned by tests/test_private_apis.py
 
     environ = os.environ
     scheme = urlsplit(base_url).scheme
@@ -320,18 +320,17 @@ def _check_proxy_vars(report: Report, base_url: str) -> _ProxyCheck | None:
         report.add(Check("proxy", "ok", f"direct (no {scheme.upper()}_PROXY or ALL_PROXY set)"))
         return _ProxyCheck("ok", None)
     url = httpx.URL(base_url)
-    chosen: str | None = None
-    matched = False
+    chosen: str | None = None  # no pattern matches: httpx uses its default transport (direct)
     patterns = sorted(((URLPattern(k), v) for k, v in get_environment_proxies().items()), key=lambda kv: kv[0])
     for pattern, value in patterns:
         if pattern.matches(url):
-            chosen, matched = value, True
+            chosen = value
             break
     shown = _hide_password(raw)
-    if matched and chosen is None:
+    if chosen is None:  # NO_PROXY names the host, or is `*` (httpx then mounts nothing: every URL goes direct)
         report.add(Check("proxy", "ok", f"direct: {no_proxy_text} covers {url.host} ({variable}={shown} unused)"))
         return _ProxyCheck("ok", None)
-    proxy_url = chosen or (raw if "://" in raw else f"http://{raw}")
+    proxy_url = chosen
     proxy_scheme = urlsplit(proxy_url).scheme
     if proxy_scheme not in ("http", "https", "socks5", "socks5h"):
         report.add(

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich._wrap import divide_line
+from rich._wrap import divide_line  # private: what Textual's own wrapping calls; pinned by tests/test_private_apis.py
 from rich.cells import cell_len
 from textual.content import Content, Span
 
