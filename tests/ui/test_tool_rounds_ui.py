@@ -8,6 +8,7 @@ and the next request carries the function_call_output.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 from typing import Any
@@ -20,6 +21,7 @@ from llmconsole.core.config import load_settings
 from llmconsole.core.demo import make_demo_transport
 from llmconsole.core.proxy.client import ProxyClient
 from llmconsole.core.store.history import HistoryStore
+from llmconsole.core.tools.values import ToolCall, ToolResult, ToolSpec
 from llmconsole.ui.app import LLMConsoleApp, make_app
 from llmconsole.ui.screens.main import MainScreen
 from llmconsole.ui.screens.tool_approval import ToolApprovalModal
@@ -172,3 +174,44 @@ async def test_f7_picks_none_and_the_model_gets_no_tools() -> None:
         await settle(pilot, app, main, 2)
         assert "tools" not in demo.bodies[-1]
         assert not main.pane.query(ToolCallBlock)
+
+
+class StuckTool:
+    """A tool that runs until cancelled (Escape must end it)."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.cancelled = False
+
+    async def call(self, spec: ToolSpec, call: ToolCall) -> ToolResult:
+        self.started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+        raise AssertionError("never answers")
+
+
+async def test_escape_ends_a_running_call_and_the_turn() -> None:
+    app, demo = tools_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        main = await ready(pilot, app)
+        stuck = StuckTool()
+        assert main.tools is not None
+        main.tools.runner.caller = stuck
+        await ask_for_dice(pilot, app)
+        sent = len(demo.bodies)
+        await pilot.press("y")
+        await wait_until(pilot, stuck.started.is_set)
+        await pilot.pause()
+        result = main.pane.query(ToolResultBlock).first()
+        assert result.border_title == "running…"
+        assert main.session.busy == "tools"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: stuck.cancelled and not main.pane.streaming)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.conversation.messages[1].tool_calls[0].status == "cancelled"
+        assert result.border_title == "cancelled"
+        assert len(demo.bodies) == sent and main.session.busy is None
