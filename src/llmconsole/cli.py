@@ -216,14 +216,35 @@ def _configure_logging(debug: bool, secrets: Sequence[str] | Callable[[], Sequen
         logging.getLogger("httpcore").setLevel(logging.INFO)
 
 
-def _error_text(error: LLMConsoleError, model: ModelInfo | None) -> str:
-    from llmconsole.core.errors import RateLimitError
+def _error_text(
+    error: LLMConsoleError, model: ModelInfo | None, models: Sequence[ModelInfo] = (), *, older: bool = False
+) -> str:
+    """What ``-p`` writes for ``error``: the rate-limit report, or one line (``older``: the conversation has
+    turns before the last prompt, so ``--compact`` could help an overflow)."""
+    from llmconsole.core.errors import ContextOverflowError, RateLimitError
     from llmconsole.core.proxy.ratelimit import format_rate_limit
 
     if isinstance(error, RateLimitError):
         model_id = model.id if model else (error.info.model or "unknown")
         databricks = model.is_databricks if model else "databricks" in model_id
-        return format_rate_limit(error.info, model_id, databricks=databricks)
+        smaller = None
+        if model is not None:
+            from llmconsole.core.proxy.siblings import smaller_model
+
+            sibling = smaller_model(model, models)
+            smaller = sibling.id if sibling is not None else None
+        return format_rate_limit(error.info, model_id, databricks=databricks, smaller=smaller)
+    if isinstance(error, ContextOverflowError):
+        from llmconsole.core.proxy.http_errors import overflow_numbers
+
+        numbers = overflow_numbers(window=error.window, requested=error.requested)
+        name = model.id if model else "the model"
+        hint = "add --compact to summarise the older turns first" if older else "shorten the prompt"
+        stated = f" ({numbers})" if numbers else ""
+        return (
+            f"llmconsole: HTTP {error.status}: the conversation does not fit the context window of {name}{stated}; "
+            f"{hint} or pick a model with a larger window"
+        )
     return f"llmconsole: {error.message}"
 
 
@@ -433,14 +454,16 @@ async def _stream_one(
                 message.error = event.error.message
                 rate = isinstance(event.error, RateLimitError)
                 message.status = "rate_limited" if rate else ("interrupted" if event.interrupted else "error")
-                outcome.code = EXIT_RATE_LIMITED if rate else EXIT_API
-                outcome.messages.append(_error_text(event.error, model))
+                outcome.code = EXIT_RATE_LIMITED if rate else getattr(event.error, "exit_code", EXIT_API)
+                outcome.messages.append(
+                    _error_text(event.error, model, client.models, older=len(conversation.messages) > 2)
+                )
     except LLMConsoleError as exc:
         rate = isinstance(exc, RateLimitError)
         message.status = "rate_limited" if rate else "error"
         message.error = exc.message
         outcome.code = exc.exit_code
-        outcome.messages.append(_error_text(exc, model))
+        outcome.messages.append(_error_text(exc, model, client.models, older=len(conversation.messages) > 2))
     except (asyncio.CancelledError, KeyboardInterrupt):
         message.status = "cancelled"
         raise

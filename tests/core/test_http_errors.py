@@ -365,3 +365,38 @@ def test_wrong_key_on_a_proxy_without_database_is_an_authentication_error() -> N
     body = '{"error":{"message":"No connected db.","type":"no_db_connection","param":null,"code":"400"}}'
     error = error_from_response(400, {}, body, model="gpt-5.2", secrets=["sk-wrong"])
     assert isinstance(error, _Auth) and "OPENAI_API_KEY" in str(error)
+
+
+# ------------------------------------------------------------------- redaction does not blind the readers
+
+
+@pytest.mark.parametrize("key", ["x", "e", "st"])
+def test_a_short_key_is_redacted_from_what_is_shown_but_the_original_is_read(key: str) -> None:
+    """Issue 18 §8: with the key ``x`` the body came out as ``E[REDACTED]tra inputs``; now the readers read the
+    answer as it came, and only what is shown and kept is redacted."""
+    from llmconsole.core.proxy.params import rejected_fields
+    from llmconsole.core.redact import REDACTED
+
+    body = databricks_wrapped("prompt_cache_key: Extra inputs are not permitted")
+    error = error_from_response(400, {}, body, model="m", secrets=[key])
+    assert rejected_fields(error, {"model": "m", "input": [], "prompt_cache_key": "k"}) == ["prompt_cache_key"]
+    assert key not in str(error).replace(REDACTED, "") and key not in error.body.replace(REDACTED, "")
+    too_long = litellm_error("prompt is too long: 210000 tokens > 200000 maximum")
+    overflow = error_from_response(400, {}, too_long, model="m", secrets=[key])
+    assert isinstance(overflow, ContextOverflowError) and (overflow.window, overflow.requested) == (200000, 210000)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'data: {"error": {"message": "Error processing stream start", "type": "None", "code": "500"}}\n\n'
+        "data: [DONE]\n\n",
+        'event: error\r\ndata: {"error": {"message": "Error processing stream start"}}\r\n\r\n',
+        ': keep-alive\n\ndata: {"error":\ndata:  {"message": "Error processing stream start"}}\n\n',
+    ],
+)
+def test_an_error_body_framed_as_a_stream_is_read_like_json(body: str) -> None:
+    """Issue 20 item 2: ``HTTP 500: Error processing stream start``, not the SSE framing."""
+    error = error_from_response(500, {"content-type": "text/event-stream"}, body, model="m", secrets=[])
+    assert isinstance(error, ServerError)
+    assert str(error) == "HTTP 500: Error processing stream start"

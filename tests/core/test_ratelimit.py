@@ -584,7 +584,6 @@ def test_format_full_structured_for_databricks() -> None:
         "",
         "What to do:",
         "  • Wait 15 seconds before retrying",
-        "  • Switch to a smaller model (e.g., haiku instead of opus)",
         "  • Reduce prompt length or max_tokens",
         "  • Contact Databricks account team for higher limits",
     ]
@@ -599,8 +598,7 @@ def test_format_minimal_not_databricks() -> None:
         "",
         "",
         "What to do:",
-        "  • Wait 60 seconds before retrying",
-        "  • Switch to a smaller model (e.g., haiku instead of opus)",
+        "  • Wait 60 seconds before retrying (the answer does not say how long)",
         "  • Reduce prompt length or max_tokens",
     ]
 
@@ -623,10 +621,40 @@ def test_format_keeps_zero_and_formats_fractional_seconds() -> None:
     assert lines[9] == "  • Wait 2.2 seconds before retrying"
 
 
-def test_format_limit_without_current_is_left_out() -> None:
+def test_format_shows_each_number_stated_and_no_other() -> None:
     text = format_rate_limit(RateLimitInfo(limit=5, retry_after=30.0), "m", databricks=False)
-    assert "Limit: " not in text
+    assert "Limit: 5\n" in text and "Current" not in text and "Requested" not in text
     assert "Retry After: 30 seconds" in text
+    info = RateLimitInfo(limit=30000, requested=36321, kind="tokens", period="minute")
+    text = format_rate_limit(info, "gpt-4-turbo", databricks=False)
+    assert "Limit Type: tokens per minute\nLimit: 30000 | Requested: 36321\n" in text
+    assert "This request alone (36321) is more than the limit (30000): waiting will not help" in text
+
+
+@pytest.mark.parametrize(
+    ("info", "present", "absent"),
+    [
+        (RateLimitInfo(kind="quota"), "waiting a minute will not help", "Reduce prompt length"),
+        (RateLimitInfo(kind="concurrency"), "Send fewer requests at the same time", "Reduce prompt length"),
+        (RateLimitInfo(kind="requests", period="day"), "Wait for the day's limit to reset", "Reduce prompt"),
+        (RateLimitInfo(kind="input_tokens", retry_after=5.0), "Reduce prompt length", "Send fewer"),
+    ],
+)
+def test_advice_fits_the_limit(info: RateLimitInfo, present: str, absent: str) -> None:
+    text = format_rate_limit(info, "gpt-5.2", databricks=False)
+    assert present in text and absent not in text
+    assert "haiku" not in text and "Databricks" not in text  # no advice about other vendors' models
+
+
+def test_advice_names_the_smaller_sibling_the_proxy_serves() -> None:
+    text = format_rate_limit(RateLimitInfo(), "gpt-5.2", databricks=False, smaller="gpt-5-mini")
+    assert "Switch to a smaller model (e.g., gpt-5-mini instead of gpt-5.2)" in text
+    assert "Switch to a smaller model" not in format_rate_limit(RateLimitInfo(), "gpt-5.2", databricks=False)
+
+
+def test_a_quota_id_is_told_in_words() -> None:
+    info = RateLimitInfo(limit_type="GenerateRequestsPerDayPerProjectPerModel-FreeTier", kind="requests", period="day")
+    assert "Limit Type: requests per day" in format_rate_limit(info, "gemini-2.5-pro", databricks=False)
 
 
 # ---------------------------------------------------------------------------------------------- quota

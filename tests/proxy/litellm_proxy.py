@@ -277,12 +277,13 @@ def build_config(
     master_key: str = MASTER_KEY,
     extra_models: list[dict[str, Any]] | None = None,
     mcp_servers: dict[str, dict[str, Any]] | None = None,
+    litellm_settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The proxy config: every model points at the fake upstream (``upstream_base`` = ``http://127.0.0.1:P``).
 
     ``extra_models`` are appended to the model list; their ``api_base`` may name ``$UPSTREAM`` for
     ``upstream_base``. ``mcp_servers`` becomes the config's ``mcp_servers:`` (LiteLLM's MCP gateway; see
-    :func:`mcp_test_servers`)."""
+    :func:`mcp_test_servers`). ``litellm_settings`` are added to the config's (e.g. ``max_budget``)."""
     openai_base = f"{upstream_base}/v1"
     dbx_base = f"{upstream_base}/serving-endpoints"
 
@@ -346,6 +347,7 @@ def build_config(
             "request_timeout": 30,
             "drop_params": False,
             "telemetry": False,
+            **(litellm_settings or {}),
         },
         "router_settings": {
             "num_retries": 0,
@@ -490,6 +492,7 @@ def start_proxy(
     executable: Path | None = None,
     extra_models: list[dict[str, Any]] | None = None,
     mcp_servers: dict[str, dict[str, Any]] | None = None,
+    litellm_settings: dict[str, Any] | None = None,
 ) -> LiteLLMProxy:
     """Start ``litellm --config`` on 127.0.0.1 and wait until it answers ``/health/liveliness``."""
     exe = executable or litellm_executable()
@@ -500,7 +503,9 @@ def start_proxy(
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "litellm_config.yaml"
     # JSON is valid YAML: no YAML library needed in the test venv.
-    config_path.write_text(json.dumps(build_config(upstream.base_url, master_key, extra_models, mcp_servers), indent=2))
+    config_path.write_text(
+        json.dumps(build_config(upstream.base_url, master_key, extra_models, mcp_servers, litellm_settings), indent=2)
+    )
     attempts = 1 if port is not None else 3
     last_error: Exception | None = None
     for attempt in range(attempts):

@@ -322,7 +322,8 @@ async def test_rate_limit_modal_shows_limit_and_live_countdown() -> None:
         assert "Limit: 200000 | Current: 200150" in str(modal.query_one("#rl-limits").render())
         assert "Retry in 15s" in str(modal.countdown_line.render())
         todo = str(modal.query_one("#rl-todo").render())
-        assert "Wait 15 seconds" in todo and "haiku instead of opus" in todo
+        assert "Wait 15 seconds" in todo and "Reduce prompt length" in todo
+        assert "smaller model" not in todo  # the demo serves nothing smaller of its family: no advice to switch
         assert "Databricks" in todo  # demo-ratelimited is a Databricks deployment
         clock.advance(4.2)
         main.tick()
@@ -352,6 +353,83 @@ async def test_escape_keeps_countdown_in_status_bar_and_ctrl_x_cancels_resend() 
         await pilot.pause()
         assert len(transport.posts) == 1, "no automatic resend after ctrl+x"
         assert "ready" in main.status_bar.plain
+
+
+async def test_the_advice_fits_the_model_and_s_lists_its_smaller_siblings_first() -> None:
+    """Issue 20 item 8: no "haiku instead of opus" for another vendor's model and no Databricks line for a model
+    that is not Databricks'; the switch opens the picker with the smaller siblings first."""
+    clock = FakeClock()
+    app = demo_app(ScriptedDemo(rate_limited=["demo-claude-opus-4-6"]), clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        assert main.select_model("demo-claude-opus-4-6")
+        await send(pilot, app, "hello")
+        await wait_until(pilot, lambda: isinstance(app.screen, RateLimitModal))
+        todo = str(app.screen.query_one("#rl-todo").render())
+        assert "Switch to a smaller model (e.g., demo-claude-haiku-4-5 instead of demo-claude-opus-4-6)" in todo
+        assert "Databricks" in todo  # the demo's Claude models are served by Databricks
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ModelPickerModal))
+        picker = app.screen
+        assert isinstance(picker, ModelPickerModal)
+        assert picker.highlighted_id == "demo-claude-haiku-4-5"
+        assert picker.option_list.get_option_at_index(0).id == "demo-claude-haiku-4-5"
+
+
+async def test_no_advice_about_other_vendors_models() -> None:
+    clock = FakeClock()
+    app = demo_app(ScriptedDemo(rate_limited=["demo-gpt-5"]), clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot, app)
+        await send(pilot, app, "hello")
+        await wait_until(pilot, lambda: isinstance(app.screen, RateLimitModal))
+        todo = str(app.screen.query_one("#rl-todo").render())
+        assert "haiku" not in todo and "opus" not in todo and "Databricks" not in todo
+
+
+async def test_ctrl_x_in_the_dialog_unchecks_hides_its_key_and_nothing_reopens() -> None:
+    """Issue 20 item 8: after ctrl+x the checkbox is off, the key bar no longer offers ctrl+x, and closing the
+    dialog does not bring it back at zero (nothing is resent)."""
+    clock = FakeClock()
+    transport = ScriptedDemo(rate_limited=["demo-gpt-5"])
+    app = demo_app(transport, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await wait_ready(pilot, app)
+        await send(pilot, app, "hello")
+        await wait_until(pilot, lambda: isinstance(app.screen, RateLimitModal))
+        modal = app.screen
+        assert isinstance(modal, RateLimitModal)
+        assert "ctrl+x" in {b.binding.key for b in app.active_bindings.values()}
+        await pilot.press("ctrl+x")
+        await pilot.pause()
+        assert not modal.query_one("#rl-auto", Checkbox).value
+        assert "ctrl+x" not in {b.binding.key for b in app.active_bindings.values()}
+        assert "auto-resend" not in main.status_bar.plain
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is main)
+        clock.advance(16)
+        main.tick()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is main and len(transport.posts) == 1
+
+
+async def test_a_in_the_dialog_keeps_the_status_bar_in_step() -> None:
+    clock = FakeClock()
+    app = demo_app(ScriptedDemo(rate_limited=["demo-gpt-5"]), clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await wait_ready(pilot, app)
+        await send(pilot, app, "hello")
+        await wait_until(pilot, lambda: isinstance(app.screen, RateLimitModal))
+        assert "auto-resend (ctrl+x cancels)" in main.status_bar.plain
+        await pilot.press("a")
+        await pilot.pause()
+        assert main.countdown is not None and not main.countdown.auto_resend
+        assert "auto-resend" not in main.status_bar.plain
+        await pilot.press("a")
+        await pilot.pause()
+        assert main.countdown.auto_resend and "auto-resend (ctrl+x cancels)" in main.status_bar.plain
 
 
 async def test_ctrl_x_is_cut_when_nothing_is_pending() -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Self
 
 from llmconsole.core.errors import MAX_RETRY_AFTER_S
+from llmconsole.core.proxy.ratelimit import waiting_helps
 
 if TYPE_CHECKING:
     from llmconsole.core.proxy.ratelimit import RateLimitInfo
@@ -57,8 +58,11 @@ class ResendCountdown:
             wait_s=ESTIMATED_WAIT_S if estimate or retry is None else float(retry),
             estimate=estimate,
             databricks=databricks,
-            # Nobody waits by the screen for a day: beyond the cap there is no automatic resend.
-            auto_resend=resends_done < MAX_AUTO_RESENDS and not (retry is not None and retry > MAX_RETRY_AFTER_S),
+            # Nobody waits by the screen for a day: beyond the cap there is no automatic resend; nor when the
+            # answer says waiting does not help (a quota, a request larger than the limit).
+            auto_resend=resends_done < MAX_AUTO_RESENDS
+            and not (retry is not None and retry > MAX_RETRY_AFTER_S)
+            and waiting_helps(info),
             resends_done=resends_done,
         )
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from llmconsole.core import paths
-from llmconsole.core.errors import ProxyError, ProxyStatusError
+from llmconsole.core.errors import ProxyError, ProxyStatusError, WrongEndpointError
 from llmconsole.core.jsondoc import read_document
 from llmconsole.core.proxy.models import ENDPOINTS, Endpoint
 
@@ -121,6 +121,8 @@ def route_missing(error: ProxyError, endpoint: Endpoint = "responses") -> bool:
     by trying the other endpoint once: only a success is remembered); so does a 400/422 worded as that
     API not being supported for the model.
     """
+    if isinstance(error, WrongEndpointError):  # "Please use /v1/responses": learned like a 404
+        return error.use == other(endpoint)
     if not isinstance(error, ProxyStatusError):
         return False
     if error.status in _ROUTE_STATUSES:

@@ -67,6 +67,7 @@ _WRAPPER_RE = re.compile(
     r"(?:\s*(?:litellm\.)?[A-Za-z_]*(?:Error|Exception)\s*(?::|-)\s*"
     r"|\s*Error code:?\s*\d{3}\s*-?\s*"
     r"|\s*[A-Za-z_]+\s+-\s*"
+    r"|\s*data:\s*"
     r"|\s*b?['\"]\s*)*"
 )
 

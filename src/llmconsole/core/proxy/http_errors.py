@@ -55,6 +55,8 @@ from llmconsole.core.redact import REDACTED, one_line, redact
 
 __all__ = [
     "budget_line",
+    "budget_numbers",
+    "budget_words",
     "error_from_event",
     "error_from_response",
     "overflow_numbers",
@@ -124,37 +126,51 @@ def _is_model_not_found(lowered: str) -> bool:
 
 
 def _money(value: float | None) -> str:
-    return "?" if value is None else f"{value:,.6f}".rstrip("0").rstrip(".")
+    return "?" if value is None else f"{value:,.8f}".rstrip("0").rstrip(".")
 
 
-_BUDGET_WHO = {
-    "key": "this API key's budget",
-    "team": "the team's budget",
-    "team_member": "your budget in the team",
-    "user": "your user budget",
-    "end_user": "the end user's budget",
-    "organization": "the organization's budget",
-    "project": "the project's budget",
-    "tag": "the tag's budget",
-    "provider": "the provider's budget on the proxy",
-    "deployment": "the deployment's budget on the proxy",
+_BUDGET_WHOSE = {
+    "key": ("this API key's budget", "the proxy's admin (or whoever issued the key) can raise the key's max_budget"),
+    "team": ("the team's budget", "a team admin or the proxy's admin can raise the team's max_budget"),
+    "team_member": ("your budget in the team", "a team admin can raise your budget in the team"),
+    "user": ("your user budget", "the proxy's admin can raise your user's max_budget"),
+    "end_user": ("the end user's budget", "the proxy's admin can raise the end user's budget"),
+    "organization": ("the organization's budget", "an organization admin or the proxy's admin can raise it"),
+    "project": ("the project's budget", "the proxy's admin can raise the project's max_budget"),
+    "tag": ("the tag's budget", "the proxy's admin can raise the tag's budget"),
+    "provider": ("the provider's budget on the proxy", "the proxy's admin can raise it (or another model may work)"),
+    "deployment": (
+        "the deployment's budget on the proxy",
+        "the proxy's admin can raise it (or another model may work)",
+    ),
+    "account": ("the provider account's balance", "whoever pays for the provider account can add credits"),
 }
+"""Per budget scope: whose budget it is, and who can raise it."""
+
+
+def budget_words(scope: str | None) -> tuple[str, str]:
+    """Whose budget ``scope`` is, and who can raise it, in words."""
+    return _BUDGET_WHOSE.get(scope or "", ("a budget on the proxy", "the proxy's admin can raise it"))
+
+
+def budget_numbers(spent: float | None, budget: float | None) -> str:
+    """``spent $26.08 of $0.25``, ``spent $0.36``, ``budget $100`` (what was stated), or ""."""
+    if spent is not None and budget is not None:
+        return f"spent ${_money(spent)} of ${_money(budget)}"
+    if spent is not None:
+        return f"spent ${_money(spent)}"
+    if budget is not None:
+        return f"budget ${_money(budget)}"
+    return ""
 
 
 def budget_line(budget: Budget) -> str:
     """One line naming the budget: whose, what was spent and what it is, and who can raise it."""
-    whose = _BUDGET_WHO.get(budget.scope or "", "a budget on the proxy")
+    whose, raiser = budget_words(budget.scope)
     owner = f" ({budget.owner})" if budget.owner and budget.scope not in ("provider", "deployment") else ""
-    numbers = []
-    if budget.spent is not None:
-        numbers.append(f"spent ${_money(budget.spent)}")
-    if budget.budget is not None:
-        numbers.append(f"budget ${_money(budget.budget)}")
-    stated = f": {', '.join(numbers)}" if numbers else ""
-    return (
-        f"Budget exceeded — {whose}{owner} is spent{stated}. Waiting does not help: "
-        "the proxy's admin (or the team's) can raise it"
-    )
+    numbers = budget_numbers(budget.spent, budget.budget)
+    stated = f" ({numbers})" if numbers else ""
+    return f"Budget exceeded: {whose}{owner} is spent{stated}; waiting does not help, {raiser}"
 
 
 def overflow_numbers(window: int | None, requested: int | None) -> str:

@@ -50,12 +50,16 @@ __all__ = [
     "RateLimitInfo",
     "describe_limit_type",
     "format_rate_limit",
+    "limit_numbers",
+    "limit_words",
     "parse_quota",
     "parse_rate_limit",
     "rate_limit_from_body",
     "rate_limit_summary",
     "seconds_text",
     "wait_text",
+    "waiting_helps",
+    "what_to_do",
 ]
 
 
@@ -232,7 +236,7 @@ _PASSED_MODEL_RE = re.compile(r"Passed model=([^\s.,]+(?:\.[^\s.,]+)*)", _I)
 _RESETS_AT_RE = re.compile(r"Limit resets at:?\s*(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)(?:\s*UTC)?", _I)
 """The v3 limiter's reset time (``%Y-%m-%d %H:%M:%S UTC``): used when no header gives the wait."""
 _RETRY_TEXT_RE = re.compile(
-    r"(?:(?:try again|retry(?: again)?)\s+(?:in|after)|wait)\s+~?"
+    r"(?:(?:try again|retry(?: again)?|resets?)\s+(?:in|after)|wait)\s+~?"
     r"(\d+(?:\.\d+)?(?:(?:ms|h|m|s)(?:\d+(?:\.\d+)?(?:ms|h|m|s))*)?)"
     r"(?:\s*(milliseconds?|msecs?|seconds?|secs?|minutes?|mins?|hours?))?",
     re.IGNORECASE,
@@ -555,7 +559,7 @@ def rate_limit_from_body(
         specific = True
 
     if "retry_after" not in fields:  # a retry_after field beside the message (Replicate's {"detail", "retry_after"})
-        for d in body.top_dicts:
+        for d in all_dicts:
             retry = _retry_from_dict(d)
             if retry is not None:
                 fields["retry_after"] = retry
@@ -710,43 +714,127 @@ def wait_text(seconds: float) -> str:
     return f"{seconds_text(seconds)} seconds"
 
 
+_KIND_WORDS = {
+    "requests": "requests",
+    "tokens": "tokens",
+    "input_tokens": "input tokens",
+    "output_tokens": "output tokens",
+    "concurrency": "concurrent requests",
+    "quota": "quota",
+}
+_PLAIN_NAME_RE = re.compile(r"[a-z][a-z_ ]{2,40}|[A-Z]{3,4}")
+"""A limit name that reads as words once its underscores are spaces (``input_tokens_per_minute``, ``ITPM``)."""
+_TOKEN_KINDS = frozenset({"tokens", "input_tokens", "output_tokens"})
+
+
+def limit_words(info: RateLimitInfo) -> str | None:
+    """What was hit, in words: ``input tokens per minute``, ``requests per day``, ``concurrent requests``; None
+    when nothing says. A plain name from the server is kept; a quota id (``GenerateRequestsPerDay…``) is told
+    by what it counts and per what."""
+    if info.limit_type and _PLAIN_NAME_RE.fullmatch(info.limit_type.strip()):
+        return describe_limit_type(info.limit_type)
+    if info.kind:
+        words = _KIND_WORDS.get(info.kind, info.kind.replace("_", " "))
+        return f"{words} per {info.period}" if info.period else words
+    if info.limit_type:
+        return describe_limit_type(info.limit_type)
+    return f"per {info.period}" if info.period else None
+
+
+def _count(value: int | float) -> str:
+    """A number as the answer wrote it (``200150``, ``0.5``)."""
+    return str(value) if isinstance(value, int) else f"{value:.6g}"
+
+
+def limit_numbers(info: RateLimitInfo) -> str | None:
+    """``Limit: 200000 | Current: 200150 | Requested: 2000``: the numbers the answer states, none invented."""
+    parts = [
+        f"{label}: {value}"
+        for label, value in (("Limit", info.limit), ("Current", info.current), ("Requested", info.requested))
+        if value is not None
+    ]
+    return " | ".join(parts) or None
+
+
 def rate_limit_summary(info: RateLimitInfo) -> str:
     """One line: the message and, in parentheses, the limit type, usage and retry-after it carries."""
     details: list[str] = []
-    if info.limit_type:
-        details.append(describe_limit_type(info.limit_type))
+    words = limit_words(info)
+    if words:
+        details.append(words)
     if info.limit is not None and info.current is not None:
-        details.append(f"{info.current} of {info.limit}")
+        details.append(f"{_count(info.current)} of {_count(info.limit)}")
     elif info.limit is not None:
-        details.append(f"limit {info.limit}")
+        details.append(f"limit {_count(info.limit)}")
+    if info.requested is not None:
+        details.append(f"requested {_count(info.requested)}")
     if info.retry_after:
         details.append(f"retry after {wait_text(info.retry_after)}")
     summary = info.message or "Rate limit exceeded"
     return f"{summary} ({'; '.join(details)})" if details else summary
 
 
-def format_rate_limit(info: RateLimitInfo, model_id: str, *, databricks: bool) -> str:
-    """The seed's ``formatRateLimitError``: title, message, details, and the "What to do" list."""
+def waiting_helps(info: RateLimitInfo) -> bool:
+    """False when the answer says waiting will not help: a quota or a spent balance, or a request larger than
+    the limit itself (then nothing is resent automatically)."""
+    if info.kind == "quota":
+        return False
+    return not (info.requested is not None and info.limit is not None and info.requested > info.limit)
+
+
+def what_to_do(info: RateLimitInfo, model_id: str, *, databricks: bool, smaller: str | None = None) -> list[str]:
+    """The advice for this limit, fitted to what was read and to the model (``smaller``: a smaller model of the
+    same family that the proxy serves, if any; the Databricks line only for a Databricks model)."""
+    lines: list[str] = []
+    if info.kind == "quota":
+        lines.append(
+            "This is a quota or a spent balance, not a per-minute limit: waiting a minute will not help; "
+            "check the account's plan or billing"
+        )
+    elif not waiting_helps(info):
+        lines.append(
+            f"This request alone ({_count(info.requested or 0)}) is more than the limit ({_count(info.limit or 0)}): "
+            "waiting will not help; shorten it"
+        )
+    elif info.retry_after:
+        lines.append(f"Wait {wait_text(info.retry_after)} before retrying")
+    elif info.period in ("day", "month"):
+        lines.append(f"Wait for the {info.period}'s limit to reset (the answer does not say when)")
+    else:
+        lines.append("Wait 60 seconds before retrying (the answer does not say how long)")
+    if smaller:
+        lines.append(f"Switch to a smaller model (e.g., {smaller} instead of {model_id})")
+    if info.kind == "concurrency":
+        lines.append("Send fewer requests at the same time (other sessions or scripts on this key count too)")
+    elif info.kind == "requests":
+        lines.append(f"Send fewer requests per {info.period or 'minute'}")
+    elif info.kind != "quota" and (info.kind in _TOKEN_KINDS or info.kind is None):
+        lines.append("Reduce prompt length or max_tokens")
+    if databricks:
+        lines.append("Contact Databricks account team for higher limits")
+    return lines
+
+
+def format_rate_limit(info: RateLimitInfo, model_id: str, *, databricks: bool, smaller: str | None = None) -> str:
+    """The seed's ``formatRateLimitError``: title, message, details (only what was read), and the "What to do"
+    list fitted to the limit and the model (:func:`what_to_do`)."""
     lines = [
         f"⚠️  Rate Limit Exceeded - Model: {model_id}",
         "",
         info.message or "Rate limit exceeded",
         "",
     ]
-    if info.limit_type:
-        lines.append(f"Limit Type: {describe_limit_type(info.limit_type)}")
-    if info.limit is not None and info.current is not None:
-        lines.append(f"Limit: {info.limit} | Current: {info.current}")
+    words = limit_words(info)
+    if words:
+        lines.append(f"Limit Type: {words}")
+    numbers = limit_numbers(info)
+    if numbers:
+        lines.append(numbers)
     if info.retry_after:
         lines.append(f"Retry After: {wait_text(info.retry_after)}")
     lines.append("")
     lines.append("What to do:")
-    wait = wait_text(info.retry_after) if info.retry_after else "60 seconds"
-    lines.append(f"  • Wait {wait} before retrying")
-    lines.append("  • Switch to a smaller model (e.g., haiku instead of opus)")
-    lines.append("  • Reduce prompt length or max_tokens")
-    if databricks:
-        lines.append("  • Contact Databricks account team for higher limits")
+    lines += [f"  • {line}" for line in what_to_do(info, model_id, databricks=databricks, smaller=smaller)]
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from llmconsole.core.chat.context import ContextGauge, ContextMeter
-from llmconsole.core.errors import LLMConsoleError, RateLimitError
+from llmconsole.core.errors import BudgetError, ContextOverflowError, LLMConsoleError, RateLimitError
 from llmconsole.core.proxy import discovery
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
 from llmconsole.ui.persistence import HistoryAdapter
@@ -426,9 +426,11 @@ class MainScreen(Screen[None]):
     def _update_total_cost(self) -> None:
         self.model_actions.update_total_cost()
 
-    def action_pick_model(self, preselect_id: str | None = None, *, then_resend: bool = False) -> None:
-        """Open the model picker."""
-        self.model_actions.pick_model(preselect_id, then_resend=then_resend)
+    def action_pick_model(
+        self, preselect_id: str | None = None, *, then_resend: bool = False, first: Sequence[str] = ()
+    ) -> None:
+        """Open the model picker (``first``: ids listed first)."""
+        self.model_actions.pick_model(preselect_id, then_resend=then_resend, first=first)
 
     def action_reload_models(self) -> None:
         """f5: discover the models again, saying so now and when the list has arrived."""
@@ -624,11 +626,22 @@ class MainScreen(Screen[None]):
         if end.outcome == "rate_limited" and isinstance(error, RateLimitError):
             self.rate_limits.rate_limited(error, end.model)
         elif end.outcome == "overflow":
+            from llmconsole.core.proxy.http_errors import overflow_numbers
+
+            numbers = (
+                overflow_numbers(window=error.window, requested=error.requested)
+                if isinstance(error, ContextOverflowError)
+                else ""
+            )
             self.offer_overflow(
-                f"The proxy says this conversation does not fit {end.model.id}",
+                f"The proxy says this conversation does not fit {end.model.id}" + (f" ({numbers})" if numbers else ""),
                 message.error or str(error),
                 retry=self._retry_last,
             )
+        elif isinstance(error, BudgetError):
+            from llmconsole.ui.screens.budget import show_budget
+
+            show_budget(self, error, end.model)
         elif end.outcome == "failed":
             self.notify(message.error or str(error), title="Request failed", severity="error")
 

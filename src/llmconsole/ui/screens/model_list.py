@@ -12,6 +12,8 @@ from llmconsole.ui.messages import ModelsFailed, ModelsLoaded
 from llmconsole.ui.widgets.formatting import conversation_cost, describe_error, key_text, total_cost_text
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from llmconsole.core.events import ResponseStarted
     from llmconsole.core.proxy.models import ModelInfo
     from llmconsole.ui.screens.main import MainScreen
@@ -156,8 +158,10 @@ class ModelActions:
         if changed:
             self.update_context()
 
-    def pick_model(self, preselect_id: str | None = None, *, then_resend: bool = False) -> None:
-        """Open the model picker."""
+    def pick_model(
+        self, preselect_id: str | None = None, *, then_resend: bool = False, first: Sequence[str] = ()
+    ) -> None:
+        """Open the model picker (``first``: ids listed first, e.g. the smaller siblings after a rate limit)."""
         from llmconsole.ui.screens.model_picker import ModelPickerModal
 
         if not self.screen.models:
@@ -173,10 +177,11 @@ class ModelActions:
                 self.screen._retry_last()
 
         current = self.screen.model.id if self.screen.model else None
-        title = "Switch to a smaller model" if then_resend else "Pick a model"
-        self.screen.app.push_screen(
-            ModelPickerModal(self.screen.models, current_id=current, preselect_id=preselect_id, title=title), picked
+        title = "Switch to a smaller model" if then_resend and first else "Pick a model"
+        picker = ModelPickerModal(
+            self.screen.models, current_id=current, preselect_id=preselect_id, title=title, first=first
         )
+        self.screen.app.push_screen(picker, picked)
 
     def reload(self) -> None:
         """f5: discover the models again, saying so now and when the list has arrived."""

@@ -3,7 +3,6 @@ selects, Escape closes. Like pi's selector."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -23,59 +22,6 @@ if TYPE_CHECKING:
     from textual import events
 
     from llmconsole.core.proxy.models import ModelInfo
-
-_SMALL = ("haiku", "mini", "nano", "flash", "lite", "small", "tiny", "instant", "8b", "7b", "3b", "1b")
-_MEDIUM = ("sonnet", "medium", "turbo", "13b", "32b")
-
-
-def size_tier(model_id: str) -> int:
-    """0 small (haiku, mini, flash...), 1 medium (sonnet...), 2 large or unmarked (opus, pro, gpt-5...)."""
-    tokens = set(re.split(r"[^a-z0-9]+", model_id.lower()))
-    lowered = model_id.lower()
-    if any(word in tokens for word in _SMALL) or any(word in lowered for word in ("haiku", "mini", "flash")):
-        return 0
-    if any(word in tokens for word in _MEDIUM) or "sonnet" in lowered:
-        return 1
-    return 2
-
-
-def _common_prefix(a: str, b: str) -> int:
-    count = 0
-    for left, right in zip(a.lower(), b.lower(), strict=False):
-        if left != right:
-            break
-        count += 1
-    return count
-
-
-def smaller_model(current: ModelInfo, models: Sequence[ModelInfo]) -> ModelInfo | None:
-    """A smaller model of the same family to switch to after a rate limit (haiku for opus, gpt-5-mini for gpt-5).
-
-    Candidates share the family; a smaller size tier wins (the smallest first, as the seed suggests haiku
-    rather than sonnet for opus), then the longest shared prefix with the current id, then a smaller
-    context window / max output. None when the family has nothing smaller.
-    """
-    family = current.family
-    if family is None:
-        return None
-    tier = size_tier(current.id)
-    candidates: list[tuple[tuple[int, int, int, int], ModelInfo]] = []
-    for model in models:
-        if model.id == current.id or model.family != family:
-            continue
-        model_tier = size_tier(model.id)
-        smaller_limits = (model.context_window, model.max_output_tokens) < (
-            current.context_window,
-            current.max_output_tokens,
-        )
-        if model_tier > tier or (model_tier == tier and not smaller_limits):
-            continue
-        key = (model_tier, -_common_prefix(model.id, current.id), -model.context_window, -model.max_output_tokens)
-        candidates.append((key, model))
-    if not candidates:
-        return None
-    return min(candidates, key=lambda pair: pair[0])[1]
-
 
 HINT = "enter selects · esc closes"
 
@@ -104,9 +50,12 @@ class ModelPickerModal(ModalScreen[str | None]):
         current_id: str | None = None,
         preselect_id: str | None = None,
         title: str = "Pick a model",
+        first: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.models = list(models)
+        self.first = list(first)
+        """Model ids listed first while nothing is typed (the smaller siblings after a rate limit)."""
         self.current_id = current_id
         self.preselect_id = preselect_id or current_id
         self.title_text = title
@@ -138,6 +87,9 @@ class ModelPickerModal(ModalScreen[str | None]):
 
     def _refresh(self, query: str) -> None:
         shown = rank(self.models, query, lambda model: model.id)
+        if self.first and not query.strip():
+            order = {model_id: index for index, model_id in enumerate(self.first)}
+            shown.sort(key=lambda model: order.get(model.id, len(order)))  # (stable: the rest keep their order)
         self._shown = [m.id for m in shown]
         hint = self.query_one("#picker-hint", Static)
         hint.update(f"no model matches {query.strip()!r} · esc closes" if not shown else HINT)

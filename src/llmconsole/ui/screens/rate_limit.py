@@ -7,7 +7,7 @@ shown.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,56 +18,33 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
 from llmconsole.core.chat.resend import MAX_AUTO_RESENDS, ResendCountdown
+from llmconsole.core.proxy.ratelimit import limit_numbers, limit_words, what_to_do
 from llmconsole.ui.styles import MODALS_CSS
 from llmconsole.ui.widgets.formatting import countdown_text
 
-if TYPE_CHECKING:
-    from llmconsole.core.proxy.ratelimit import RateLimitInfo
-
 RateLimitChoice = Literal["switch", "close"]
-
-
-def limit_type_words(limit_type: str | None) -> str:
-    """``input_tokens_per_minute`` -> ``input tokens per minute`` (the core's wording when it has one)."""
-    if not limit_type:
-        return "unknown limit"
-    try:
-        from llmconsole.core.proxy.ratelimit import describe_limit_type
-    except ImportError:  # pragma: no cover - the core module lands separately
-        return limit_type.replace("_", " ")
-    return describe_limit_type(limit_type)
-
-
-def what_to_do(info: RateLimitInfo, model_id: str, *, databricks: bool) -> list[str]:
-    """The seed's "What to do" lines for this limit (the Databricks one only for Databricks models)."""
-    from llmconsole.core.proxy.ratelimit import format_rate_limit
-
-    text = format_rate_limit(info, model_id, databricks=databricks)
-    _, _, tail = text.partition("What to do:")
-    lines = [line.strip() for line in tail.splitlines() if line.strip()]
-    return [line if line.startswith("•") else f"• {line}" for line in lines]
 
 
 class RateLimitCountdown(ResendCountdown):
     """The countdown (``llmconsole.core.chat.resend``) as the dialog and the status bar show it."""
 
     def limit_words(self) -> str:
-        return limit_type_words(self.info.limit_type)
+        """What was hit, in words (``input tokens per minute``), or ``unknown limit`` when nothing says."""
+        return limit_words(self.info) or "unknown limit"
 
     def limit_current(self) -> str | None:
-        """``Limit: 200000 | Current: 250000`` when the proxy said."""
-        limit, current = self.info.limit, self.info.current
-        if limit is None and current is None:
-            return None
-        return f"Limit: {_number(limit)} | Current: {_number(current)}"
+        """``Limit: 200000 | Current: 250000 | Requested: 2000``: the numbers the proxy stated (None: none)."""
+        return limit_numbers(self.info)
 
     def status(self, now: float) -> Content:
         """The status-bar part: ``rate limit: input tokens per minute 250000 of 200000 · 14s · auto-resend
         (ctrl+x cancels)`` (current of limit, as the providers' messages say it)."""
         remaining = self.remaining(now)
         pieces: list[str | tuple[str, str]] = [("rate limit", "$error bold"), f": {self.limit_words()}"]
-        if self.info.limit is not None or self.info.current is not None:
+        if self.info.limit is not None and self.info.current is not None:
             pieces.append(f" {_number(self.info.current)} of {_number(self.info.limit)}")
+        elif self.info.limit is not None:
+            pieces.append(f" (limit {_number(self.info.limit)})")
         countdown = countdown_text(remaining)
         if self.estimate and remaining > 0:
             countdown += " (est.)"
@@ -116,10 +93,14 @@ class RateLimitModal(ModalScreen[RateLimitChoice]):
         ),
     ]
 
-    def __init__(self, countdown: RateLimitCountdown, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, countdown: RateLimitCountdown, clock: Callable[[], float], *, smaller: str | None = None
+    ) -> None:
         super().__init__()
         self.countdown = countdown
         self.clock = clock
+        self.smaller = smaller
+        """A smaller model of the same family the proxy serves (the advice names it; ``s`` preselects it)."""
 
     def compose(self) -> ComposeResult:
         state = self.countdown
@@ -148,10 +129,16 @@ class RateLimitModal(ModalScreen[RateLimitChoice]):
 
     def _todo_lines(self) -> list[str]:
         state = self.countdown
-        try:
-            return what_to_do(state.info, state.model_id, databricks=state.databricks)
-        except ImportError:  # pragma: no cover - the core module lands separately
-            return [f"• Wait {state.wait_s:.0f} seconds before retrying"]
+        advice = what_to_do(state.info, state.model_id, databricks=state.databricks, smaller=self.smaller)
+        return [f"• {line}" for line in advice]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ctrl+x is offered only while a resend is pending; ``a`` only while resends are left."""
+        if action == "cancel_resend":
+            return self.countdown.pending
+        if action == "toggle_auto":
+            return self.countdown.resends_done < MAX_AUTO_RESENDS and not self.countdown.fired
+        return True
 
     def on_mount(self) -> None:
         self.update_countdown()
@@ -178,6 +165,11 @@ class RateLimitModal(ModalScreen[RateLimitChoice]):
     @on(Checkbox.Changed, "#rl-auto")
     def _auto_changed(self, event: Checkbox.Changed) -> None:
         self.countdown.auto_resend = event.value
+        self.refresh_bindings()
+        actions = getattr(getattr(self.app, "main_screen", None), "rate_limits", None)
+        show = getattr(actions, "show", None)
+        if callable(show):
+            show()  # the status bar says at once whether a resend is pending
 
     @on(Button.Pressed, "#rl-switch")
     def action_switch(self) -> None:
@@ -193,6 +185,7 @@ class RateLimitModal(ModalScreen[RateLimitChoice]):
         with checkbox.prevent(Checkbox.Changed):
             checkbox.value = False
         self.countdown.auto_resend = False
+        self.refresh_bindings()
         main = getattr(self.app, "main_screen", None)
         cancel = getattr(main, "action_cancel_resend", None)
         if callable(cancel):

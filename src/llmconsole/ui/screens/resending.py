@@ -35,7 +35,10 @@ class RateLimitActions:
         self.tick()
         if self.screen._rate_limit_modal is not None and self.screen._rate_limit_modal.is_active:
             self.screen._rate_limit_modal.dismiss("close")
-        modal = RateLimitModal(self.screen.countdown, self.screen.clock)
+        from llmconsole.core.proxy.siblings import smaller_models
+
+        smaller = smaller_models(model, self.screen.models)
+        modal = RateLimitModal(self.screen.countdown, self.screen.clock, smaller=smaller[0].id if smaller else None)
         self.screen._rate_limit_modal = modal
         self.screen.app.push_screen(modal, self.choice)
 
@@ -43,10 +46,16 @@ class RateLimitActions:
         self.screen._rate_limit_modal = None
         self.screen.focus_prompt()
         if choice == "switch" and self.screen.model is not None:
-            from llmconsole.ui.screens.model_picker import smaller_model
+            from llmconsole.core.proxy.siblings import smaller_models
 
-            smaller = smaller_model(self.screen.model, self.screen.models)
-            self.screen.action_pick_model(smaller.id if smaller else None, then_resend=True)
+            smaller = [m.id for m in smaller_models(self.screen.model, self.screen.models)]
+            self.screen.action_pick_model(smaller[0] if smaller else None, then_resend=True, first=smaller)
+
+    def show(self) -> None:
+        """Show the countdown as it is now (after the dialog turned the automatic resend on or off)."""
+        if self.screen.countdown is not None:
+            self.screen.status_bar.set_rate_limit(self.screen.countdown.status(self.screen.clock()))
+            self.screen.refresh_bindings()
 
     def start_ticking(self) -> None:
         if self.screen._tick_timer is None:

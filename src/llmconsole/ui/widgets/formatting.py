@@ -19,6 +19,8 @@ from llmconsole.core.chat.streamer import reply_cost as reply_cost  # re-exporte
 from llmconsole.core.errors import (
     MAX_RETRY_AFTER_S,
     AuthenticationError,
+    BudgetError,
+    ContentFilterError,
     ContextOverflowError,
     LLMConsoleError,
     NotFoundError,
@@ -218,12 +220,22 @@ def describe_error(
     broken connection then is a stream cut short, not a proxy that cannot be reached)."""
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
     if isinstance(error, ContextOverflowError):
-        window = f" ({human_tokens(model.context_window)} tokens)" if model is not None else ""
         name = model.id if model is not None else "the model"
+        from llmconsole.core.proxy.http_errors import overflow_numbers
+
+        stated = overflow_numbers(window=error.window, requested=error.requested)
+        if error.requested is not None and error.window is not None:
+            size, window = stated, ""  # "130,000 tokens, the window is 128,000": the proxy's numbers
+        else:
+            size = f"~{human_tokens(estimated_tokens)} tokens"
+            shown = error.window if error.window is not None else (model.context_window if model is not None else None)
+            window = f" ({human_tokens(shown)} tokens)" if shown else ""
         return (
-            f"This conversation (~{human_tokens(estimated_tokens)} tokens) does not fit the context window of "
-            f"{name}{window}: start a new conversation (ctrl+n) or pick a model with a larger window (ctrl+l)."
+            f"This conversation ({size}) does not fit the context window of {name}{window}: start a new "
+            "conversation (ctrl+n) or pick a model with a larger window (ctrl+l)."
         )
+    if isinstance(error, BudgetError | ContentFilterError):
+        return message.removeprefix(f"HTTP {error.status}: ")
     if isinstance(error, RateLimitError):
         return f"Rate limited: {message}"
     if isinstance(error, AuthenticationError):
