@@ -246,6 +246,8 @@ async def test_a_click_or_space_on_the_selected_block_expands_and_folds_it() -> 
             assert result.expanded
             await pilot.press("o")
             assert not result.expanded
+            await pilot.press("c")  # copies the block's whole text, not the reply's
+            assert app.clipboard == RESULT_LINES
 
 
 @pytest.mark.anyio

@@ -209,5 +209,8 @@ class BranchActions:
         message = self.selected()
         if message is None:
             return
-        self.screen.app.copy_to_clipboard(message.text)
-        self.screen.notify(f"Copied the message ({len(message.text):,} characters).")
+        text = self.screen.pane.selected_tool_text()  # a selected tool call or result: its text
+        what = "message" if text is None else "tool block"
+        text = message.text if text is None else text
+        self.screen.app.copy_to_clipboard(text)
+        self.screen.notify(f"Copied the {what} ({len(text):,} characters).")

@@ -601,6 +601,13 @@ class ConversationPane(VerticalScroll):
         entry = self._entries[self.cursor]
         return entry.widget if entry.tool is not None else None
 
+    def selected_tool_text(self) -> str | None:
+        """The whole text of the selected tool block (the arguments, or the result), None for a message."""
+        from llmconsole.ui.widgets.tool_block import FoldedBlock
+
+        widget = self._selected_tool()
+        return widget.body if isinstance(widget, FoldedBlock) else None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_tool":  # (in the footer only while a tool block is selected)
             return self._selected_tool() is not None
