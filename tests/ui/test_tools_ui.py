@@ -397,3 +397,24 @@ async def test_f1_lists_the_tool_keys_by_place() -> None:
             "a Tool picker: check every tool [tools-all]",
         ):
             assert expected in words
+
+
+@pytest.mark.anyio
+async def test_a_stored_call_never_answered_says_so() -> None:
+    with HistoryStore() as store:
+        app = history_app(store)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await _ready(pilot)
+            conv = Conversation(title="Died")
+            conv.add_user("tides?")
+            asking = conv.add_assistant("demo-gpt-5")
+            asking.status = "completed"
+            asking.tool_calls = [ToolExchange("c1", "tide_table", "{}", "ocean")]  # pending when the console died
+            for message in conv.messages:
+                store.add_message(conv, message)
+            main = app.main_screen
+            assert main is not None and await main.open_conversation(conv.id)
+            await pilot.pause()
+            result = main.pane.query(ToolResultBlock).first()
+            assert result.border_title == "not answered" and result.has_class("-declined")
+            assert "never answered" in str(result.render())

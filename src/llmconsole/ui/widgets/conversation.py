@@ -207,10 +207,10 @@ class AssistantReply(Vertical):
         telemetry.display = True
 
 
-def _tool_block(kind: str, exchange: ToolExchange, *, expanded: bool) -> Widget:
+def _tool_block(kind: str, exchange: ToolExchange, *, expanded: bool, live: bool) -> Widget:
     from llmconsole.ui.widgets.tool_block import ToolCallBlock, ToolResultBlock  # only conversations with tools
 
-    return (ToolCallBlock if kind == "call" else ToolResultBlock)(exchange, expanded=expanded)
+    return (ToolCallBlock if kind == "call" else ToolResultBlock)(exchange, expanded=expanded, live=live)
 
 
 def _telemetry_for(
@@ -268,6 +268,8 @@ class _Entry:
     """The call shown (``call`` and ``result`` entries)."""
     expanded: bool = False
     """A tool block was expanded (kept while it is not mounted)."""
+    live: bool = False
+    """A call of the turn running now (a stored one still ``pending`` was never answered)."""
 
     def same_item(self, other: _Entry) -> bool:
         """Both entries show the same thing (the same message, or the same part of the same call)."""
@@ -569,7 +571,7 @@ class ConversationPane(VerticalScroll):
             widget = reply
         elif entry.kind in ("call", "result"):
             assert entry.tool is not None
-            widget = _tool_block(entry.kind, entry.tool, expanded=entry.expanded)
+            widget = _tool_block(entry.kind, entry.tool, expanded=entry.expanded, live=entry.live)
         else:
             widget = NoticeLine(entry.text, error=entry.error)
         entry.widget = widget
@@ -581,7 +583,7 @@ class ConversationPane(VerticalScroll):
         """Show a call ``message`` made, and its result (waiting until :meth:`update_tool`)."""
         blocks: list[Widget] = []
         for kind in ("call", "result"):
-            entry = _Entry(kind, message, tool=exchange)
+            entry = _Entry(kind, message, tool=exchange, live=True)
             blocks.append(self._widget_for(entry))
             self._append(entry, blocks[-1])
         return blocks[0], blocks[1]

@@ -63,10 +63,12 @@ class FoldedBlock(Static):
     Screen.-narrow ToolResultBlock { margin: 0; }
     """
 
-    def __init__(self, exchange: ToolExchange, *, expanded: bool = False) -> None:
+    def __init__(self, exchange: ToolExchange, *, expanded: bool = False, live: bool = True) -> None:
+        """``live``: a call of the turn running now (else a stored one: still pending means never answered)."""
         super().__init__("", markup=False, classes="tool-block")
         self.exchange = exchange
         self.expanded = expanded
+        self.live = live
         self.body = ""
         self.line: str | None = None
         self.show(exchange)
@@ -152,13 +154,15 @@ class ToolResultBlock(FoldedBlock):
     def text_of(self, exchange: ToolExchange) -> str:
         outcome = exchange.outcome
         took = f" · {exchange.duration_s:.1f} s" if exchange.duration_s is not None else ""
-        self.border_title = f"{OUTCOME_TITLES.get(outcome, outcome)}{took}"
+        title = OUTCOME_TITLES.get(outcome, outcome) if self.live or outcome != "not answered" else outcome
+        self.border_title = f"{title}{took}"
         self.border_subtitle = "cut at the cap" if exchange.truncated else ""
         self.set_class(outcome == "error", "-error")
-        self.set_class(outcome in ("declined", "cancelled"), "-declined")
-        self.set_class(outcome == "not answered", "-waiting")
+        never = outcome == "not answered" and not self.live
+        self.set_class(outcome in ("declined", "cancelled") or never, "-declined")
+        self.set_class(outcome == "not answered" and self.live, "-waiting")
         if exchange.status == "pending":
-            return "waiting for your approval"
+            return "waiting for your approval" if self.live else "never answered (the console closed before it ran)"
         if exchange.status == "cancelled" and not exchange.output:
             return "the turn was cancelled before this call ran"
         return exchange.output or "(the tool returned no text)"
