@@ -491,6 +491,11 @@ class LLMConsoleApp(App[None]):
             main.action_select_message,
         )
         yield SystemCommand(
+            "Conversation: search",
+            f"Find text in this conversation; n / N: next / previous hit ({key('search')})",
+            main.action_search,
+        )
+        yield SystemCommand(
             "Conversation: compact",
             f"Summarise the older turns into a new branch; the original stays ({key('compact')})",
             main.action_compact,

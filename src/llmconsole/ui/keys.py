@@ -23,12 +23,14 @@ def binding_owners() -> list[tuple[str, list[Binding]]]:
     from llmconsole.ui.screens.welcome import WelcomeScreen
     from llmconsole.ui.widgets.conversation import ConversationPane
     from llmconsole.ui.widgets.prompt import PromptInput
+    from llmconsole.ui.widgets.search_bar import SearchBar
 
     owners: list[tuple[str, type[object]]] = [
         ("main", MainScreen),
         ("prompt", PromptInput),
         ("everywhere", LLMConsoleApp),
         ("selected message", ConversationPane),
+        ("search", SearchBar),
         ("compare", CompareScreen),
         ("compare column", CompareColumn),
         ("conversations", ConversationsScreen),

@@ -126,6 +126,7 @@ def console_sections(app: LLMConsoleApp) -> list[KeySection]:
     from llmconsole.ui.screens.tool_picker import ToolPickerModal
     from llmconsole.ui.widgets.conversation import ConversationPane
     from llmconsole.ui.widgets.prompt import PromptInput
+    from llmconsole.ui.widgets.search_bar import SearchBar
 
     def rows(*owners: type[object]) -> tuple[KeyRow, ...]:
         bindings = [b for owner in owners for b in getattr(owner, "BINDINGS", []) if isinstance(b, Binding)]
@@ -135,6 +136,7 @@ def console_sections(app: LLMConsoleApp) -> list[KeySection]:
     return [
         KeySection("Main screen", (*rows(MainScreen, PromptInput, type(app)), *extra)),
         KeySection("A selected message (ctrl+up)", rows(ConversationPane)),
+        KeySection("Search (ctrl+f)", rows(SearchBar)),
         KeySection("Compare (f3)", rows(CompareScreen, CompareColumn)),
         KeySection("Conversations (ctrl+o)", rows(ConversationsScreen)),
         KeySection("Tool approval (before a tool call runs)", rows(ToolApprovalModal)),

@@ -78,6 +78,7 @@ class MainScreen(Screen[None]):
     | f5 | Discover the models again. |
     | f8 | Compact: a model summarises the older turns into a new branch (the original stays). |
     | ctrl+up, alt+up | Select a message (then: e edit, r / m regenerate, left / right switch branches, c copy). |
+    | ctrl+f | Search this conversation (then n / N: next / previous hit, / edits the query, escape closes). |
     """
 
     AUTO_FOCUS = "#prompt-preview"
@@ -141,6 +142,14 @@ class MainScreen(Screen[None]):
             "Compact",
             tooltip="Summarise the older turns into a new branch (the original stays)",
             id="compact",
+        ),
+        Binding(
+            "ctrl+f",
+            "search",
+            "Search",
+            tooltip="Search this conversation (then n / N: next / previous hit, as in less)",
+            show=False,
+            id="search",
         ),
         Binding(
             "ctrl+up,alt+up",
@@ -536,6 +545,11 @@ class MainScreen(Screen[None]):
 
     def action_select_message(self) -> None:
         self.branches.select_message()
+
+    def action_search(self) -> None:
+        from llmconsole.ui.widgets.search_bar import open_search  # (mounted on first use)
+
+        open_search(self, self.pane)
 
     def action_leave_messages(self) -> None:
         self.branches.leave_messages()

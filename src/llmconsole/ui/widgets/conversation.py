@@ -508,15 +508,19 @@ class ConversationPane(VerticalScroll):
         self.refresh_bindings()
         if index is None:
             return None
-        while index < self._first and self._sentinel is not None:
-            if not await self.load_earlier():
-                break
-        widget = self._entries[index].widget
+        widget = await self._mount_entry(index)
         if widget is not None:
             widget.add_class("-selected")
             self.anchor(False)
             self.scroll_to_widget(widget, top=True, animate=False, immediate=True)  # its start in view
         return self._entries[index].message
+
+    async def _mount_entry(self, index: int) -> Widget | None:
+        """Item ``index``'s widget, mounting the earlier items down to it first when it is far back."""
+        while index < self._first and self._sentinel is not None:
+            if not await self.load_earlier():
+                break
+        return self._entries[index].widget
 
     def _index_of(self, message_id: str | None) -> int | None:
         """The transcript index of message ``message_id`` (its own entry, not one of its tool calls)."""
@@ -533,6 +537,27 @@ class ConversationPane(VerticalScroll):
 
     async def select_message(self, message_id: str) -> Message | None:
         return await self.select(self._index_of(message_id))
+
+    @property
+    def shown_messages(self) -> list[Message]:
+        """The prompts and replies of the transcript, mounted or not, in order (what a search looks through)."""
+        return [e.message for e in self._entries if e.message is not None and e.tool is None]
+
+    async def reveal(self, message_id: str, fraction: float = 0.0) -> Widget | None:
+        """Mount message ``message_id`` if it is far back, and scroll so that the point ``fraction`` of the way
+        into it is near the top (a search hit); the selection is left alone. Its widget, or None."""
+        index = self._index_of(message_id)
+        if index is None:
+            return None
+        widget = await self._mount_entry(index)
+        if widget is None or not widget.is_attached:
+            return None
+        self.anchor(False)
+        self.scroll_to_widget(widget, top=True, animate=False, immediate=True)
+        inside = int(widget.outer_size.height * min(max(fraction, 0.0), 1.0))
+        if inside > 2:
+            self.scroll_to(y=widget.virtual_region.y + inside - 2, animate=False, immediate=True)
+        return widget
 
     async def action_cursor(self, step: int) -> None:
         selectable = self._selectable()
