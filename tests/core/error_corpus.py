@@ -176,9 +176,34 @@ def report() -> str:
         lines.append(f"| **all** | {total[0]} | {total[1]} | {total[0] / total[1]:.0%} |")
     lines += ["", "| provider | read right | entries |", "| :- | -: | -: |"]
     lines += [f"| {key} | {right} | {count} |" for key, (right, count) in sorted(by_provider.items())]
-    lines += ["", f"Read wrong ({len(wrong)}):", *wrong]
+    lines += ["", f"Wordings still not read ({len(wrong)}):" if wrong else "Wordings still not read: none.", *wrong]
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m tests.core.error_corpus
-    print(report())
+def readme_section() -> str:
+    """The "What is read" section of the corpus README, from the corpus as it is."""
+    all_entries = entries()
+    providers = {str(e.data.get("provider")) for e in all_entries}
+    return "\n".join(
+        [
+            "## What is read",
+            f"{len(all_entries)} entries from {len(providers)} providers and gateways, each run through",
+            "`error_from_response` (the function the client calls on an error status) by",
+            "`tests/core/test_error_corpus.py`; the body-shaped ones from upstream providers also go through the real",
+            "LiteLLM proxy (`tests/integration/test_error_corpus_proxy.py`). Regenerate this section with",
+            "`python -m tests.core.error_corpus --readme`.",
+            "",
+            "How the test answers each entry: with its `status`, or 400 where the thread gives none (the readers go by",
+            "the words, never by the status alone); a `message` entry inside LiteLLM's envelope as LiteLLM sends it",
+            "(UTF-8, not `\\u` escapes). A provider's empty balance is a `budget` (scope `account`) unless it comes",
+            "as a 429, which the providers that send it mean as a quota (`rate_limit`, `quota`).",
+            "",
+            report(),
+        ]
+    )
+
+
+if __name__ == "__main__":  # python -m tests.core.error_corpus [--readme]
+    import sys
+
+    print(readme_section() if "--readme" in sys.argv[1:] else report())

@@ -52,3 +52,42 @@ def test_a_model_name_never_keeps_the_repr_around_it() -> None:
     body = "400: {'error': 'Invalid model name passed in model=gpt-5-foo'}"
     assert read_model(body) == "gpt-5-foo"
     assert read_model("Invalid model 'sonar-pro '. Permitted models ...") == "sonar-pro "
+
+
+@pytest.mark.parametrize(
+    ("text", "window", "requested"),
+    [
+        # cline/cline#3120
+        ('400 "This model\'s maximum prompt length is 131072 but the request contains 136973 tokens."', 131072, 136973),
+        # cohere-ai/sandbox-topically#4
+        (
+            "CohereError: too many tokens: total number of tokens (prompt and prediction) cannot exceed 2048 - "
+            "received 6354. Try using a shorter prompt or a smaller max_tokens value.",
+            2048,
+            6354,
+        ),
+        # AstrBotDevs/AstrBot#1 (the oldest OpenAI wording: a comma and "your prompt; … for the completion")
+        (
+            "openai.error.InvalidRequestError: This model's maximum context length is 4097 tokens, however you "
+            "requested 4569 tokens (3545 in your prompt; 1024 for the completion). Please reduce your prompt; or "
+            "completion length.",
+            4097,
+            4569,
+        ),
+    ],
+)
+def test_overflow_wordings_outside_the_corpus(text: str, window: int, requested: int) -> None:
+    overflow = read_overflow(text, [])
+    assert overflow is not None and (overflow.window, overflow.requested) == (window, requested)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("limit_rpm/google/gemini-2.5-pro-exp-03-25", ("requests", "minute")),
+        ("free-models-per-min", (None, "minute")),
+        ("API calls / month", ("requests", "month")),
+    ],
+)
+def test_kind_and_period_of_names_with_abbreviations(name: str, expected: tuple[str | None, str | None]) -> None:
+    assert kind_and_period(name) == expected

@@ -248,6 +248,22 @@ OVERFLOW_WORDINGS: tuple[Row, ...] = (
         "corpus: llama-box-prefill-exceeds-3 (gpustack/gpustack#1845)",
     ),
     Row(
+        "xAI (Grok)",
+        re.compile(
+            rf"maximum prompt length is (?P<window>{_NUM}) but the request contains (?P<requested>{_NUM}) tokens", _I
+        ),
+        "cline/cline#3120",
+    ),
+    Row(
+        "Cohere",
+        re.compile(
+            rf"total number of tokens (?:\(prompt and prediction\) |in the prompt )?cannot exceed (?P<window>{_NUM})"
+            rf"\s*-\s*received (?P<requested>{_NUM})",
+            _I,
+        ),
+        "cohere-ai/sandbox-topically#4",
+    ),
+    Row(
         "Azure AI / others (configured limit)",
         re.compile(
             rf"(?:Requested|request(?:ed)? (?:contains|has)) (?P<requested>{_NUM}) tokens?,? (?:which )?exceeds? "

@@ -53,17 +53,19 @@ _KIND_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"concurren|parallel|simultaneous|in[ _-]?flight|connections", _I), "concurrency"),
     (re.compile(r"input[ _-]?tokens?|input[ _-]?token[ _-]?count|prompt[ _-]?tokens?|\bITPM\b", _I), "input_tokens"),
     (re.compile(r"output[ _-]?tokens?|completion[ _-]?tokens?|\bOTPM\b", _I), "output_tokens"),
-    (re.compile(r"tokens?|\bTP[MDHS]\b", _I), "tokens"),
-    (re.compile(r"requests?|quer(?:y|ies)|calls?|\bRP[MDHS]\b|\bQP[MHDS]\b", _I), "requests"),
+    (re.compile(r"tokens?|(?<![A-Za-z])TP[MDHS](?![A-Za-z])", _I), "tokens"),
+    (re.compile(r"requests?|quer(?:y|ies)|calls?|(?<![A-Za-z])[RQ]P[MDHS](?![A-Za-z])", _I), "requests"),
     (re.compile(r"quota|credits?|balance|neurons|allocation", _I), "quota"),
 )
 """The first rule that matches a limit's name says what it counts (input tokens before tokens)."""
+_ABBR = r"(?<![A-Za-z])[A-Z]{1,3}P%s(?![A-Za-z])"
+"""An abbreviation per period: RPM, TPD, ITPM, QPS (not inside a word)."""
 _PERIOD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"per[ _-]?min(?:ute)?|/\s*min\b|\bminute|\b[A-Z]{1,3}PM\b|PerMinute|_minute", _I), "minute"),
-    (re.compile(r"per[ _-]?day|/\s*day\b|\bdaily\b|\bday\b|\b[A-Z]{1,3}PD\b|PerDay|_day|-day", _I), "day"),
-    (re.compile(r"per[ _-]?hour|/\s*h(?:ou)?r\b|\bhourly\b|\b[A-Z]{1,3}PH\b|PerHour|_hour", _I), "hour"),
-    (re.compile(r"per[ _-]?sec(?:ond)?|/\s*s(?:ec)?\b|\b[A-Z]{1,3}PS\b|PerSecond|_second", _I), "second"),
-    (re.compile(r"per[ _-]?month|monthly|PerMonth|_month", _I), "month"),
+    (re.compile(r"per[ _-]?min(?:ute)?|/\s*min\b|\bminute|PerMinute|_minute|" + _ABBR % "M", _I), "minute"),
+    (re.compile(r"per[ _-]?day|/\s*day\b|\bdaily\b|\bday\b|PerDay|_day|" + _ABBR % "D", _I), "day"),
+    (re.compile(r"per[ _-]?hour|/\s*h(?:ou)?r\b|\bhourly\b|PerHour|_hour|" + _ABBR % "H", _I), "hour"),
+    (re.compile(r"per[ _-]?sec(?:ond)?|/\s*s(?:ec)?\b|PerSecond|_second|" + _ABBR % "S", _I), "second"),
+    (re.compile(r"per[ _-]?month|/\s*month\b|monthly|PerMonth|_month", _I), "month"),
     (re.compile(r"per 60 ?s\b", _I), "minute"),
 )
 
@@ -267,7 +269,7 @@ LIMIT_WORDINGS: tuple[LimitWording, ...] = (
         "Limits stated as N per period (Cohere, Replicate, Together)",
         re.compile(
             rf"(?P<limit>{_NUM}) (?P<what>(?:API )?(?:calls|requests|tokens|queries)) ?(?:/|per) ?"
-            r"(?P<period_words>minute|min|day|hour|second|sec)\b",
+            r"(?P<period_words>minute|min|day|hour|second|sec|month)\b",
             _I,
         ),
         "corpus: cohere-trial-key-rpm-1 (swarmauri/swarmauri-sdk#634), replicate-throttled-low-credit-1, "
@@ -278,7 +280,7 @@ LIMIT_WORDINGS: tuple[LimitWording, ...] = (
     LimitWording(
         "What is counted, named without numbers (Cerebras, Mistral, OpenRouter ...)",
         re.compile(
-            r"(?P<what>(?:input |output )?(?:requests|tokens|queries)(?: per (?:minute|min|day|hour|second))?)"
+            r"(?P<what>(?:input |output )?(?:requests?|tokens?|quer(?:y|ies))(?: per (?:minute|min|day|hour|second))?)"
             r" (?:rate )?limit(?: exceeded|s? reached)",
             _I,
         ),
