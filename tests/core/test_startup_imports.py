@@ -13,8 +13,12 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("httpx", "sqlite3", "markdown_it", "pygments", "rich.markdown", "llmconsole.core.store.history", "pydantic")
-"""Modules the first frame must not wait for: the HTTP client, the history, the Markdown renderer, pydantic."""
+HEAVY = (
+    *("httpx", "sqlite3", "markdown_it", "pygments", "rich.markdown", "llmconsole.core.store.history", "pydantic"),
+    *("mcp", "llmconsole.core.chat.toolbox"),
+)
+"""Modules the first frame must not wait for: the HTTP client, the history, the Markdown renderer, pydantic, the
+tools (the MCP SDK, the toolbox)."""
 
 # Runs ``llmconsole`` (no arguments: the console) headless; at the first frame it prints what is imported.
 _PROBE = textwrap.dedent(

@@ -25,6 +25,7 @@ from llmconsole.ui.screens.comparing import CompareActions
 from llmconsole.ui.screens.model_list import ModelActions
 from llmconsole.ui.screens.opening import ConversationActions
 from llmconsole.ui.screens.resending import RateLimitActions
+from llmconsole.ui.screens.tooling import ToolActions
 from llmconsole.ui.widgets.attachment_bar import AttachmentBar
 from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest
 from llmconsole.ui.widgets.first_frame import replace_drawing
@@ -116,14 +117,8 @@ class MainScreen(Screen[None]):
         Binding("f2", "settings", "Settings", tooltip="System prompt and reasoning effort", id="chat-settings"),
         Binding("f3", "compare", "Compare", tooltip="Send one prompt to 2–4 models side by side", id="compare"),
         Binding("f4", "attach_image", "Image", tooltip="Attach an image to the next prompt", id="attach-image"),
-        Binding(
-            "f7",
-            "pick_tools",
-            "Tools",
-            tooltip="Pick the tools offered to models (this session)",
-            id="pick-tools",
-            show=False,  # (F1 and the palette list it; the footer is full)
-            priority=True,  # over the prompt's own f7 (select all)
+        Binding(  # (not in the footer: F1 and the palette list it; priority: over the prompt's own f7)
+            "f7", "pick_tools", "Tools", tooltip="Pick the tools models get", id="pick-tools", show=False, priority=True
         ),
         Binding(
             "f9",
@@ -200,6 +195,7 @@ class MainScreen(Screen[None]):
         self.rate_limits = RateLimitActions(self)
         self.conversation_actions = ConversationActions(self)
         self.compare_actions = CompareActions(self)
+        self.tool_actions = ToolActions(self)
         self._rate_limit_modal: RateLimitModal | None = None
         self._resumed = False
         self._earlier_prompts: list[str] | None = None
@@ -385,35 +381,21 @@ class MainScreen(Screen[None]):
     def _models_loaded(self, event: ModelsLoaded) -> None:
         self.model_actions.loaded(event)
         if not event.from_cache:
-            self._discover_tools()  # after the models (f5 asks again)
+            self.tool_actions.discover()  # after the models (f5 asks again)
 
-    # -- tools (ui/tools.py) --------------------------------------------------------------------------
-
-    def _discover_tools(self) -> None:
-        from llmconsole.ui.tools import discover_tools
-
-        self.run_worker(discover_tools(self), exclusive=True, group="tools", exit_on_error=False)
+    # -- tools (ui/screens/tooling.py, ui/tools.py) ------------------------------------------------------
 
     def action_pick_tools(self) -> None:
         """f7: which tools are offered to models, for this session."""
-        from llmconsole.ui.tools import pick_tools
-
-        pick_tools(self)
+        self.tool_actions.pick()
 
     @on(ConversationPane.ToolRoundStarted)
-    def _tool_round_started(self) -> None:
-        self.status_bar.set_activity("tool calls…")
-
     @on(ConversationPane.ToolRoundEnded)
-    def _tool_round_ended(self, event: ConversationPane.ToolRoundEnded) -> None:
-        """The calls were answered: the next reply carries the results (unless the turn stopped)."""
-        self.status_bar.set_activity("")
-        if event.go_on and event.run.message in self.conversation.messages and self.model is not None:
-            self._start_reply()
+    def _tool_round(self, event: ConversationPane.ToolRoundStarted | ConversationPane.ToolRoundEnded) -> None:
+        self.tool_actions.round_changed(event)
 
     async def on_unmount(self) -> None:
-        if self.tools is not None:
-            await self.tools.aclose()  # the local MCP servers
+        await self.tool_actions.aclose()
 
     @on(ModelsFailed)
     def _models_failed(self, event: ModelsFailed) -> None:

@@ -164,7 +164,7 @@ class ToolResultBlock(FoldedBlock):
         if exchange.status == "pending":
             return "waiting for your approval" if self.live else "never answered (the console closed before it ran)"
         if exchange.status == "cancelled" and not exchange.output:
-            return "the turn was cancelled before this call ran"
+            return "the turn was cancelled before this call was answered"
         return exchange.output or "(the tool returned no text)"
 
     def set_running(self) -> None:

@@ -1,0 +1,52 @@
+"""The main screen's tools: discovered after the models, the picker (f7, the palette), the status line while a
+round runs and the next reply once it is answered, the local servers stopped with the screen.
+
+Which tools there are and which are offered is :mod:`llmconsole.ui.tools` (``ConsoleTools``); a reply's round runs
+in the pane's reply worker (``ConversationPane.stream_reply``), so Escape ends it as it ends a reply. Nothing here
+is imported at the top: the first frame does not wait for the tools.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llmconsole.ui.screens.main import MainScreen
+    from llmconsole.ui.widgets.conversation import ConversationPane
+
+
+class ToolActions:
+    """The tools on the main screen (see the module docstring)."""
+
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+
+    def discover(self) -> None:
+        """Ask the gateway and the local servers in the background (the cached listing is offered meanwhile)."""
+        from llmconsole.ui.tools import discover_tools
+
+        self.screen.run_worker(discover_tools(self.screen), exclusive=True, group="tools", exit_on_error=False)
+
+    def pick(self) -> None:
+        """Open the tool picker; its choice holds for this session."""
+        from llmconsole.ui.tools import pick_tools
+
+        pick_tools(self.screen)
+
+    def round_changed(self, event: ConversationPane.ToolRoundStarted | ConversationPane.ToolRoundEnded) -> None:
+        """A round started (the status bar says so) or ended: then the next reply carries the results, unless
+        the turn stopped (cancelled, the round limit) or the conversation was left meanwhile."""
+        from llmconsole.ui.widgets.conversation import ConversationPane
+
+        screen = self.screen
+        if not isinstance(event, ConversationPane.ToolRoundEnded):
+            screen.status_bar.set_activity("tool calls…")
+            return
+        screen.status_bar.set_activity("")
+        if event.go_on and event.run.message in screen.conversation.messages and screen.model is not None:
+            screen._start_reply()
+
+    async def aclose(self) -> None:
+        """Stop the local MCP servers."""
+        if self.screen.tools is not None:
+            await self.screen.tools.aclose()
