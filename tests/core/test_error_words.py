@@ -91,3 +91,85 @@ def test_overflow_wordings_outside_the_corpus(text: str, window: int, requested:
 )
 def test_kind_and_period_of_names_with_abbreviations(name: str, expected: tuple[str | None, str | None]) -> None:
     assert kind_and_period(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "use"),
+    [
+        # router-for-me/CLIProxyAPIPlus#473 (GitHub Copilot)
+        (
+            '{"error":{"message":"model \\"gpt-5.4-mini\\" is not accessible via the /chat/completions endpoint",'
+            '"code":"unsupported_api_for_model"}}',
+            "responses",
+        ),
+        # n3d1117/chatgpt-telegram-bot#386: the legacy endpoint, which this console does not speak
+        (
+            "This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use "
+            "v1/completions?",
+            "completions",
+        ),
+    ],
+)
+def test_endpoint_wordings_outside_the_corpus(text: str, use: str) -> None:
+    from llmconsole.core.proxy.errorwords import read_wrong_endpoint
+
+    assert read_wrong_endpoint(text) == use
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # anthropics/claude-code#6195: the message wrapped where it was pasted
+        '{"type":"error","error":{"type":"invalid_request_error","message":"Output blocked by content\n     filtering '
+        'policy"},"request_id":null}',
+        # microsoft/PyRIT#1463
+        "Error code: 400 - {'error': {'message': \"Invalid prompt: we've limited access to this content for safety "
+        "reasons. This type of information may be used to benefit or to harm people.\", 'type': "
+        "'invalid_request_error', 'param': None, 'code': 'invalid_prompt'}}",
+    ],
+)
+def test_content_filter_wordings_outside_the_corpus(body: str) -> None:
+    from llmconsole.core.errors import ContentFilterError
+    from llmconsole.core.proxy.http_errors import error_from_response
+
+    error = error_from_response(400, {}, body, model="m", secrets=[])
+    assert isinstance(error, ContentFilterError) and error.rejected == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "scope", "spent", "budget"),
+    [
+        # LiteLLM's docs, quoted in OWASP/OpenCRE#1102: a budget per model
+        (
+            '{ "error": { "message": "LiteLLM User: engineer-1, exceeded budget for model=claude-opus-4-8", '
+            '"type": "budget_exceeded", "param": null, "code": "429" }}',
+            "user",
+            None,
+            None,
+        ),
+        # BerriAI/litellm#40002: an estimated cost between the two numbers
+        (
+            '{"error":{"message":"Budget has been exceeded! Key=e7fbc61f Current cost: 0.0, Estimated request cost: '
+            '3.6432300000000004, Max budget: 2.5","type":"budget_exceeded","param":null,"code":"429"}}',
+            "key",
+            0.0,
+            2.5,
+        ),
+        # BerriAI/litellm#37000: an admin's own wording; the type still says it
+        (
+            '{"error":{"message":"Your monthly allowance is used up.","type":"budget_exceeded","code":"429"}}',
+            None,
+            None,
+            None,
+        ),
+    ],
+)
+def test_budget_wordings_outside_the_corpus(
+    body: str, scope: str | None, spent: float | None, budget: float | None
+) -> None:
+    from llmconsole.core.errors import BudgetError
+    from llmconsole.core.proxy.http_errors import error_from_response
+
+    error = error_from_response(429, {}, body, model="m", secrets=[])
+    assert isinstance(error, BudgetError) and error.exit_code == 3
+    assert (error.scope, error.spent, error.budget) == (scope, spent, budget)

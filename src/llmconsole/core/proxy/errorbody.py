@@ -64,7 +64,7 @@ _SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTA
 # What LiteLLM (and the SDKs it wraps) put in front of an upstream's body: "litellm.BadRequestError:
 # BadRequestError: DatabricksException - ", "OpenAIException - Error code: 400 - ", "b'" ...
 _WRAPPER_RE = re.compile(
-    r"(?:\s*(?:litellm\.)?[A-Za-z_]*(?:Error|Exception)\s*(?::|-)\s*"
+    r"(?:\s*(?:[A-Za-z_]+\.){0,3}[A-Za-z_]*(?:Error|Exception)\s*(?::|-)\s*"
     r"|\s*Error code:?\s*\d{3}\s*-?\s*"
     r"|\s*[A-Za-z_]+\s+-\s*"
     r"|\s*data:\s*"
@@ -321,6 +321,7 @@ _OWN_KEYS = (
     "finish_reason",
 )
 """Keys whose strings are the error's own words (never ``input``: pydantic echoes the rejected value there)."""
+_SPACES_RE = re.compile(r"[ \t\r\n]+")
 _NESTED_RE = re.compile(r"[\[{]\s*[\[{'\"]")
 """Where a structure (JSON, or a Python repr) starts inside a message: ``{"``, ``[{``, ``{'`` ..."""
 
@@ -338,7 +339,8 @@ def own_words(body: Body) -> str:
                 strings.append(value)
             elif isinstance(value, int) and not isinstance(value, bool):
                 strings.append(str(value))
-    return "\n".join(_NESTED_RE.split(search_text(s), 1)[0] for s in strings)
+    words = "\n".join(_NESTED_RE.split(search_text(s), 1)[0] for s in strings)
+    return _SPACES_RE.sub(" ", words)  # a message wrapped where it was pasted reads as one line
 
 
 # --------------------------------------------------------------------------------------------------

@@ -111,6 +111,13 @@ BUDGET_WORDINGS: tuple[Row, ...] = (
         "BerriAI/litellm litellm/router_strategy/budget_limiter.py (1.99.4)",
     ),
     Row(
+        "LiteLLM (a budget per model, for a user, key or team)",
+        re.compile(
+            r"LiteLLM (?P<scope>User|Team|Key|End User|Tag):? ?(?P<owner>[^,\s]+), exceeded budget for model=", _I
+        ),
+        "LiteLLM's docs as quoted in OWASP/OpenCRE#1102",
+    ),
+    Row(
         "LiteLLM (token budget, older versions)",
         re.compile(r"ExceededTokenBudget", _I),
         "LiteLLM before 1.30 (no corpus body yet)",
@@ -140,9 +147,13 @@ _BUDGET_SPAN = 400
 _SCOPES = {"key": "key", "team": "team", "user": "user", "end user": "end_user", "organization": "organization"}
 
 
-def read_budget(search: str, status: int | None = None) -> Budget | None:
+_BUDGET_TYPES = frozenset({"budget_exceeded", "budgetexceedederror"})
+"""``type``/``code`` values LiteLLM gives a spent budget (whatever its wording: admins can set their own)."""
+
+
+def read_budget(search: str, status: int | None = None, dicts: Sequence[Mapping[str, Any]] = ()) -> Budget | None:
     """The budget an answer says is spent, or None when it is not about a budget (``status`` 429: a provider
-    account's empty balance is a quota, not a budget)."""
+    account's empty balance is a quota, not a budget). LiteLLM's ``type: budget_exceeded`` says so in any words."""
     for row in BUDGET_WORDINGS:
         match = row.pattern.search(search)
         if match is None:
@@ -159,6 +170,9 @@ def read_budget(search: str, status: int | None = None) -> Budget | None:
         return Budget(spent=spent, budget=budget, scope=scope, owner=owner)
     if status != 429 and any(row.pattern.search(search) for row in ACCOUNT_WORDINGS):
         return Budget(scope="account")
+    for d in dicts:
+        if any(isinstance(d.get(k), str) and str(d[k]).lower() in _BUDGET_TYPES for k in ("type", "code")):
+            return Budget()
     return None
 
 
@@ -372,6 +386,7 @@ def read_overflow(search: str, dicts: Iterable[Mapping[str, Any]]) -> Overflow |
 CONTENT_FILTER_WORDS: tuple[tuple[str, str], ...] = (
     ("flagged as potentially violating our usage policy", "OpenAI (invalid_prompt)"),
     ("rejected as a result of our safety system", "OpenAI images (content_policy_violation)"),
+    ("limited access to this content for safety reasons", "OpenAI (invalid_prompt): microsoft/PyRIT#1463"),
     ("content_policy_violation", "OpenAI"),
     ("output blocked by content filtering policy", "Anthropic"),
     ("content management policy", "Azure OpenAI (content_filter)"),
@@ -468,6 +483,18 @@ ENDPOINT_WORDINGS: tuple[tuple[Row, str], ...] = (
     ),
     (
         Row(
+            "Fireworks (a base model without a chat template)",
+            re.compile(
+                r"please use /?(?:v1/)?completions API instead|only supported (?:in|on) v1/completions|"
+                r"Did you mean to use v1/completions",
+                _I,
+            ),
+            "corpus: fireworks-use-completions-litellm-1 (BerriAI/litellm#3465), openai-not-chat-model-1",
+        ),
+        "completions",
+    ),
+    (
+        Row(
             "OpenAI (Responses-only models on Chat Completions)",
             re.compile(
                 r"only supported in v1/responses|not accessible via the /?(?:v1/)?chat/completions endpoint|"
@@ -475,7 +502,7 @@ ENDPOINT_WORDINGS: tuple[tuple[Row, str], ...] = (
                 r"/?(?:v1/)?chat/completions|use the Responses API",
                 _I,
             ),
-            "corpus: openai-responses-only-1 (n8n-io/n8n#18352), openai-not-chat-model-1; issue 18 §7",
+            "corpus: openai-responses-only-1 (n8n-io/n8n#18352); router-for-me/CLIProxyAPIPlus#473; issue 18 §7",
         ),
         "responses",
     ),
@@ -490,14 +517,6 @@ ENDPOINT_WORDINGS: tuple[tuple[Row, str], ...] = (
             "the Responses wording, mirrored (no corpus body yet)",
         ),
         "chat",
-    ),
-    (
-        Row(
-            "Fireworks (a base model without a chat template)",
-            re.compile(r"please use /?(?:v1/)?completions API instead|only supported (?:in|on) v1/completions", _I),
-            "corpus: fireworks-use-completions-litellm-1 (BerriAI/litellm#3465)",
-        ),
-        "completions",
     ),
 )
 """Wordings that point to another endpoint, with the endpoint they point to (``completions``: the legacy one,

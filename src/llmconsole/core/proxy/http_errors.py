@@ -232,7 +232,7 @@ def error_from_response(
             setattr(error, name, _scrub(value, secrets) if isinstance(value, str) else value)
         return error
 
-    budget = read_budget(own, status) if status >= 400 else None
+    budget = read_budget(own, status, dicts) if status >= 400 else None
     if budget is not None:
         return done(
             BudgetError,
