@@ -129,17 +129,13 @@ async def test_app_screenshot_history_and_errors_never_contain_the_key(server: s
     from llmconsole.core.config import Settings
     from llmconsole.core.proxy.client import ProxyClient
     from llmconsole.core.secret import Secret
+    from llmconsole.core.store.history import AsyncHistory, HistoryStore
     from llmconsole.ui.app import make_app
 
     settings = Settings(base_url=server, api_key=Secret(KEY))
     client = ProxyClient(settings)
-    history: object | None
-    try:
-        from llmconsole.core.store.history import AsyncHistory
-
-        history = AsyncHistory()
-    except Exception:  # pragma: no cover - the history is optional for this test
-        history = None
+    db = tmp_path / "data" / "history.sqlite3"
+    history = await AsyncHistory.open(db)  # an open store: every write below really happens
     app = make_app(settings, client=client, history=history)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(100):
@@ -174,7 +170,18 @@ async def test_app_screenshot_history_and_errors_never_contain_the_key(server: s
         text = Path(shot).read_text()
         assert "Hello." in text
         assert KEY not in text
-    for path in _all_files(tmp_path, Path(os.environ["LLMCONSOLE_DATA_DIR"]), Path(os.environ["LLMCONSOLE_CACHE_DIR"])):
+        assert not [n for n in app._notifications if "istory" in n.message]  # no history write failed
+    await history.close()
+    # The history holds both turns (so "no key in the history files" is about files that were written)
+    with HistoryStore(db) as store:
+        stored = [store.load(s.id) for s in store.list_conversations()]
+    texts = [m.text for conv in stored for m in conv.messages]
+    errors = [m.error or "" for conv in stored for m in conv.messages]
+    assert texts.count("hello") == 2 and "Hello. " in texts, texts
+    assert any("[REDACTED]" in e for e in errors) and not any(KEY[3:] in e for e in errors), errors
+    files = _all_files(tmp_path, Path(os.environ["LLMCONSOLE_DATA_DIR"]), Path(os.environ["LLMCONSOLE_CACHE_DIR"]))
+    assert db in files
+    for path in files:
         assert KEY.encode() not in path.read_bytes(), path
     assert KEY not in repr(settings) and KEY not in str(dataclasses.asdict(settings))
 

@@ -51,6 +51,23 @@ async def test_unknown_ca_refused_then_trusted_through_ssl_cert_file(
     monkeypatch.setenv("SSL_CERT_FILE", str(pem))
     async with ProxyClient(Settings(base_url=url, api_key=Secret("sk-tls"))) as client:
         assert [m.id for m in await client.discover()] == ["ca-model"]
+    # OpenSSL reads SSL_CERT_FILE by itself on Linux, so the lines above pass without our code: here the variable
+    # reaches ssl_context() alone (the process environment does not have it), so only our loading trusts the CA.
+    monkeypatch.delenv("SSL_CERT_FILE")
+    await assert_refused_then_trusted(url, {"SSL_CERT_FILE": str(pem)})
+
+
+async def assert_refused_then_trusted(url: str, environ: dict[str, str]) -> None:
+    """``ssl_context(environ)`` trusts the server's CA; ``ssl_context({})`` does not."""
+    import httpx
+
+    from llmconsole.core.proxy.trust import ssl_context
+
+    async with httpx.AsyncClient(verify=ssl_context({}), trust_env=False) as http:
+        with pytest.raises(httpx.ConnectError, match="(?i)certificate verify failed"):
+            await http.get(f"{url}/v1/models")
+    async with httpx.AsyncClient(verify=ssl_context(environ), trust_env=False) as http:
+        assert (await http.get(f"{url}/v1/models")).status_code == 200
 
 
 @pytest.mark.anyio
@@ -69,6 +86,8 @@ async def test_ssl_cert_dir_is_honoured(
     monkeypatch.setenv("SSL_CERT_DIR", str(folder))
     async with ProxyClient(Settings(base_url=url, api_key=Secret("sk-tls"))) as client:
         assert [m.id for m in await client.discover()] == ["ca-model"]
+    monkeypatch.delenv("SSL_CERT_DIR")  # as above: only our code sees the folder now
+    await assert_refused_then_trusted(url, {"SSL_CERT_DIR": str(folder)})
 
 
 @pytest.mark.anyio
