@@ -356,6 +356,33 @@ async def test_app_shows_the_chat_badge_once_learned(bare: FakeUpstream) -> None
         assert "chat" in str(getattr(prompt, "plain", prompt)).split()
 
 
+async def test_f5_checks_a_learned_chat_again(bare: FakeUpstream) -> None:
+    """After f5 the next turn tries /v1/responses once more (a proxy may have gained it), then learns again."""
+    settings = Settings(base_url=bare.base_url, api_key=Secret("sk-local"), default_model="local-llama")
+    app = make_app(settings, client=ProxyClient(settings), clock=FakeClock())
+
+    def posts() -> list[str]:
+        return [r.api for r in bare.received if r.method == "POST" and r.api in ("responses", "chat")]
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await wait_ready(pilot, app)
+        for _ in range(2):
+            await type_text(pilot, "hello")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: bool(main.pane.replies) and not main.streaming, timeout=30)
+            await app.workers.wait_for_complete()
+        assert posts() == ["responses", "chat", "chat"]  # learned after the first turn
+        assert main.model is not None and main.model.endpoint == "chat"
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: main.model is not None and main.model.endpoint == "responses", timeout=30)
+        await type_text(pilot, "again")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(posts()) == 5, timeout=30)
+        await app.workers.wait_for_complete()
+        assert posts()[3:] == ["responses", "chat"]
+        assert main.model is not None and main.model.endpoint == "chat"
+
+
 def test_doctor_probe_reports_the_endpoint_that_answered(bare: FakeUpstream, tmp_path: Path) -> None:
     env = cli_env(tmp_path, bare.base_url, "sk-local")
     result = run_cli("doctor", "--probe", "local-llama", env=env)
