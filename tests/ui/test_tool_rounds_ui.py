@@ -144,20 +144,25 @@ async def test_n_declines_and_the_model_is_told() -> None:
 
 
 async def test_escape_cancels_the_turn_and_nothing_more_is_sent() -> None:
-    app, demo = tools_app()
-    async with app.run_test(size=(100, 40)) as pilot:
-        main = await ready(pilot, app)
-        await ask_for_dice(pilot, app)
-        sent = len(demo.bodies)
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: not isinstance(app.screen, ToolApprovalModal))
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert len(demo.bodies) == sent
-        assert len(main.conversation.messages) == 2
-        assert main.conversation.messages[1].tool_calls[0].status == "cancelled"
-        assert main.pane.query(ToolResultBlock).first().border_title == "cancelled"
-        assert main.session.busy is None  # the prompt is free again
+    with HistoryStore() as store:
+        app, demo = tools_app(history=store)
+        async with app.run_test(size=(100, 40)) as pilot:
+            main = await ready(pilot, app)
+            await ask_for_dice(pilot, app)
+            sent = len(demo.bodies)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ToolApprovalModal))
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert len(demo.bodies) == sent
+            assert len(main.conversation.messages) == 2
+            assert main.conversation.messages[1].tool_calls[0].status == "cancelled"
+            assert main.pane.query(ToolResultBlock).first().border_title == "cancelled"
+            assert main.session.busy is None  # the prompt is free again
+        # Nothing lost: the prompt and the reply that asked are in the history, the call marked cancelled.
+        stored = store.load(main.conversation.id).messages
+        assert [m.text for m in stored] == [m.text for m in main.conversation.messages]
+        assert stored[0].text == "roll two dice" and [c.status for c in stored[1].tool_calls] == ["cancelled"]
 
 
 async def test_f7_picks_none_and_the_model_gets_no_tools() -> None:
