@@ -743,3 +743,38 @@ def test_a_huge_repeated_limiter_prefix_is_read_in_bounded_time_and_claims_nothi
     """Every limiter pattern is bounded: 200,000 characters of a repeated prefix (no quadratic backtracking)."""
     info = parse_rate_limit(429, {}, prefix * (200_000 // len(prefix)))
     assert info is not None and (info.limit, info.current, info.retry_after) == (None, None, None)
+
+
+def test_a_quota_with_a_wait_is_waited_out() -> None:
+    """google-gemini/gemini-cli#8437: Gemini words a per-minute limit as "You exceeded your current quota" and
+    gives the wait and the quota ids: what they say wins, and the wait is counted down."""
+    from llmconsole.core.proxy.ratelimit import waiting_helps
+
+    body = json.dumps(
+        {
+            "error": {
+                "code": 429,
+                "message": "You exceeded your current quota, please check your plan and billing details.",
+                "status": "RESOURCE_EXHAUSTED",
+                "details": [
+                    {
+                        "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                        "violations": [
+                            {
+                                "quotaMetric": "generativelanguage.googleapis.com/"
+                                "generate_content_free_tier_input_token_count",
+                                "quotaId": "GenerateContentInputTokensPerModelPerMinute-FreeTier",
+                            }
+                        ],
+                    },
+                    {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "38s"},
+                ],
+            }
+        }
+    )
+    info = parse_rate_limit(429, {}, body)
+    assert info is not None
+    assert (info.kind, info.period, info.retry_after) == ("input_tokens", "minute", 38.0)
+    assert waiting_helps(info)
+    assert not waiting_helps(RateLimitInfo(kind="quota"))
+    assert waiting_helps(RateLimitInfo(kind="quota", retry_after=38.0))

@@ -332,3 +332,30 @@ def test_a_huge_repeated_prefix_is_read_in_bounded_time_and_names_nothing(prefix
     """Every wording row and the not-a-field check are bounded (no quadratic backtracking on 200,000 characters)."""
     body = prefix * (200_000 // len(prefix))
     assert rejected_paths(body) == [] and not is_not_about_a_field(body)
+
+
+# ------------------------------------------------------- issue 18 §6: the wordings it lists, end to end
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "field"),
+    [
+        (400, "Invalid JSON payload received. property 'frequencyPenalty' is unsupported", "frequency_penalty"),
+        (400, "This model does not support the parameter `top_k`.", "top_k"),
+        (400, "deepseek-reasoner does not support the logprobs parameter", "logprobs"),
+        (400, "This model doesn't support temperature=0.5 while reasoning is active", "temperature"),
+        (
+            500,
+            "TypeError: AsyncCompletions.create() got an unexpected keyword argument 'prompt_cache_key'",
+            "prompt_cache_key",
+        ),
+        (400, 'Bad request: json: unknown field "store"', "store"),
+        (422, "Extra inputs are not permitted, field: 'reasoning_effort'", "reasoning_effort"),
+    ],
+)
+def test_the_listed_wordings_drop_the_field_they_name(status: int, message: str, field: str) -> None:
+    body = litellm(f"litellm.APIError: APIError: OpenAIException - {message}", code=str(status))
+    error = bad_request(body, status=status)
+    request = {"model": "m", "input": [], field: 1}
+    assert rejected_fields(error, request) == [request_field(field)]
+    assert rejected_fields(error, {"model": "m", "input": []}) == []  # only a field the request holds

@@ -774,27 +774,30 @@ def rate_limit_summary(info: RateLimitInfo) -> str:
     return f"{summary} ({'; '.join(details)})" if details else summary
 
 
+def _too_large(info: RateLimitInfo) -> bool:
+    return info.requested is not None and info.limit is not None and info.requested > info.limit
+
+
 def waiting_helps(info: RateLimitInfo) -> bool:
-    """False when the answer says waiting will not help: a quota or a spent balance, or a request larger than
-    the limit itself (then nothing is resent automatically)."""
-    if info.kind == "quota":
-        return False
-    return not (info.requested is not None and info.limit is not None and info.requested > info.limit)
+    """False when the answer says waiting will not help: a request larger than the limit itself, or a quota or a
+    spent balance with no wait given (Gemini words every limit as a quota, and then says how long to wait).
+    Then nothing is resent automatically."""
+    return not _too_large(info) and not (info.kind == "quota" and not info.retry_after)
 
 
 def what_to_do(info: RateLimitInfo, model_id: str, *, databricks: bool, smaller: str | None = None) -> list[str]:
     """The advice for this limit, fitted to what was read and to the model (``smaller``: a smaller model of the
     same family that the proxy serves, if any; the Databricks line only for a Databricks model)."""
     lines: list[str] = []
-    if info.kind == "quota":
-        lines.append(
-            "This is a quota or a spent balance, not a per-minute limit: waiting a minute will not help; "
-            "check the account's plan or billing"
-        )
-    elif not waiting_helps(info):
+    if _too_large(info):
         lines.append(
             f"This request alone ({_count(info.requested or 0)}) is more than the limit ({_count(info.limit or 0)}): "
             "waiting will not help; shorten it"
+        )
+    elif not waiting_helps(info):
+        lines.append(
+            "This is a quota or a spent balance, not a per-minute limit: waiting a minute will not help; "
+            "check the account's plan or billing"
         )
     elif info.retry_after:
         lines.append(f"Wait {wait_text(info.retry_after)} before retrying")
