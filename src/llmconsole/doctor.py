@@ -847,8 +847,12 @@ _ENDPOINT_PATHS = {"responses": "/v1/responses", "chat": "/v1/chat/completions"}
 
 
 def _probe_fix(error: LLMConsoleError) -> str:
-    from llmconsole.core.errors import AuthenticationError, RateLimitError
+    from llmconsole.core.errors import AuthenticationError, BudgetError, ContentFilterError, RateLimitError
 
+    if isinstance(error, BudgetError):
+        return "a budget is spent: waiting does not help; the proxy's admin can raise it"
+    if isinstance(error, ContentFilterError):
+        return "a content filter blocked the probe's prompt (the model is reachable)"
     if isinstance(error, RateLimitError):
         return "rate limited: try again later (the model works)"
     if isinstance(error, AuthenticationError):

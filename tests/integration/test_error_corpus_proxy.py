@@ -133,3 +133,15 @@ async def test_litellm_budget_is_a_typed_budget_error(budget_proxy: LiteLLMProxy
             async for _event in client.stream_response(client.find_model("gpt-5.2"), conversation.to_request()):
                 pass
     assert caught.value.spent == 0 and caught.value.exit_code == 3 and caught.value.rejected == ()
+
+
+def test_doctor_probe_reads_an_error_sent_as_a_stream(
+    proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    """Issue 20 item 2 in ``doctor --probe``: the message, not the SSE framing."""
+    framed = 'data: {"error": {"message": "Error processing stream start", "type": "server_error"}}\n\ndata: [DONE]\n\n'
+    upstream.script(MODEL, Behaviour(status=500, body=framed, content_type="text/event-stream"))
+    env = cli_env(tmp_path, proxy.base_url, proxy.master_key)
+    result = run_cli("doctor", "--probe", MODEL, env=env, timeout=90)
+    line = next(line for line in result.stdout.splitlines() if f"{MODEL}:" in line)
+    assert "Error processing stream start" in line and "data:" not in line, result.stdout
