@@ -26,6 +26,7 @@ from llmconsole.ui.app import LLMConsoleApp, make_app
 from llmconsole.ui.screens.main import MainScreen
 from llmconsole.ui.screens.tool_approval import ToolApprovalModal
 from llmconsole.ui.screens.tool_picker import ToolPickerModal
+from llmconsole.ui.widgets.conversation import ConversationPane
 from llmconsole.ui.widgets.tool_block import ToolCallBlock, ToolResultBlock
 from tests.ui.helpers import FakeClock, type_text, wait_ready, wait_until
 
@@ -141,6 +142,27 @@ async def test_n_declines_and_the_model_is_told() -> None:
         assert main.pane.query(ToolResultBlock).first().border_title == "declined by you"
         assert demo.bodies[-1]["input"][-1]["output"] == exchange.output
         assert "declined" in exchange.output
+
+
+async def test_the_next_reply_goes_once_only_from_the_reply_that_asked() -> None:
+    """A round's end arriving after the conversation went on from the asking reply (a prompt sent just as the
+    round ended, whose reply carries the results) starts no second reply."""
+    app, demo = tools_app()
+    ended: list[ConversationPane.ToolRoundEnded] = []
+    async with app.run_test(size=(100, 40), message_hook=lambda m: ended.extend(_round_ends(m))) as pilot:
+        main = await answer(pilot, app, "y")
+        await settle(pilot, app, main, 3)
+        (end,) = {id(m): m for m in ended}.values()  # (the hook sees it at each node it bubbles to)
+        assert end.go_on and end.run.message is main.conversation.messages[1]
+        sent = len(demo.bodies)
+        main.post_message(ConversationPane.ToolRoundEnded(end.run, go_on=True))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert len(main.conversation.messages) == 3 and len(demo.bodies) == sent
+
+
+def _round_ends(message: object) -> list[ConversationPane.ToolRoundEnded]:
+    return [message] if isinstance(message, ConversationPane.ToolRoundEnded) else []
 
 
 async def test_escape_cancels_the_turn_and_nothing_more_is_sent() -> None:

@@ -42,7 +42,8 @@ class ToolActions:
 
     def round_changed(self, event: ConversationPane.ToolRoundStarted | ConversationPane.ToolRoundEnded) -> None:
         """A round started (the status bar says so) or ended: then the next reply carries the results, unless
-        the turn stopped (cancelled, the round limit) or the conversation was left meanwhile."""
+        the turn stopped (cancelled, the round limit), the conversation was left, or something went on from it
+        meanwhile (a prompt sent as the round ended: its reply carries them)."""
         from llmconsole.ui.widgets.conversation import ConversationPane
 
         screen = self.screen
@@ -50,7 +51,9 @@ class ToolActions:
             screen.status_bar.set_activity("tool calls…")
             return
         screen.status_bar.set_activity("")
-        if event.go_on and event.run.message in screen.conversation.messages and screen.model is not None:
+        messages = screen.conversation.messages
+        last = bool(messages) and messages[-1] is event.run.message  # (not when the conversation moved on)
+        if event.go_on and last and screen.session.busy is None and screen.model is not None:
             screen._start_reply()
 
     async def aclose(self) -> None:
