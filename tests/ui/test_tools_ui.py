@@ -7,6 +7,7 @@ clock, no cursor blink.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +15,10 @@ from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
 from llmconsole.core.chat.conversation import Conversation, ToolExchange
-from llmconsole.core.store.history import HistoryStore, SearchHit
+from llmconsole.core.config import load_settings
+from llmconsole.core.demo import make_demo_transport
+from llmconsole.core.proxy.client import ProxyClient
+from llmconsole.core.store.history import AsyncHistory, HistoryStore, SearchHit
 from llmconsole.core.tools.events import ApprovalChoice, ToolApprovalRequest
 from llmconsole.core.tools.values import ToolCall, ToolResult, ToolSpec
 from llmconsole.ui.app import LLMConsoleApp
@@ -23,8 +27,8 @@ from llmconsole.ui.screens.main import MainScreen
 from llmconsole.ui.screens.tool_approval import ToolApprovalModal, ask_approval, shown_arguments
 from llmconsole.ui.screens.tool_picker import ToolPickerModal, tool_row
 from llmconsole.ui.widgets.tool_block import FoldedBlock, ToolCallBlock, ToolResultBlock, fold
-from tests.ui.helpers import FakeClock, demo_app, wait_ready, wait_until
-from tests.ui.test_history_ui import history_app
+from tests.ui.helpers import FakeClock, demo_app, type_text, wait_ready, wait_until
+from tests.ui.test_history_ui import history_app, open_list
 
 SIZES = [pytest.param((60, 20), id="60x20"), pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -418,3 +422,40 @@ async def test_a_stored_call_never_answered_says_so() -> None:
             result = main.pane.query(ToolResultBlock).first()
             assert result.border_title == "not answered" and result.has_class("-declined")
             assert "never answered" in str(result.render())
+
+
+@pytest.mark.anyio
+async def test_ctrl_o_search_finds_a_tool_result_and_opens_at_its_reply() -> None:
+    with HistoryStore() as store:
+        conv = tool_conversation()
+        for message in conv.messages:
+            store.add_message(conv, message)
+        app = history_app(AsyncHistory(store))
+        async with app.run_test(size=(100, 30)) as pilot:
+            main = (await _ready(pilot)).main_screen
+            assert main is not None
+            screen = await open_list(pilot, app)
+            await type_text(pilot, "tides.example")
+            await wait_until(pilot, lambda: bool(screen.hits))
+            hit = screen.hits[0]
+            assert (hit.role, hit.tool, hit.message_id) == ("tool", "tide_table", conv.messages[1].id)
+            assert "tool tide_table: " in str(screen.option_list.get_option_at_index(0).prompt)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: main.conversation.id == conv.id and bool(main.pane.query(ToolResultBlock)))
+
+
+@pytest.mark.anyio
+async def test_a_tools_name_no_tool_has_is_one_warning() -> None:
+    from llmconsole.ui.app import make_app
+
+    settings = replace(load_settings(demo=True), tools=("roll_dice", "no_such_tool"))
+    client = ProxyClient(settings, transport=make_demo_transport(delta_delay=0))
+    app = make_app(settings, client=client, clock=FakeClock())
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        main = (await _ready(pilot)).main_screen
+        assert main is not None
+        await wait_until(pilot, lambda: main.tools is not None and main.tools.discovered)
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert len(messages) == 1 and "No tool named no_such_tool (f7 lists the tools there are)." in messages[0]
+        assert main.tools is not None and [t.name for t in main.tools.offered] == ["roll_dice"]
