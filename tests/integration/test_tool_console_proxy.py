@@ -4,10 +4,13 @@ the keyboard, the call runs on the gateway, its blocks show, and the next reques
 
 Escape while a call runs on the gateway ends the turn there: the call is cancelled, nothing more is sent, the
 prompt and the reply stay in the history, and a prompt sent while the round ran waited (it is still in the
-editor, sent afterwards with the cancelled call answered as not run)."""
+editor, sent afterwards with the cancelled call answered as not run). A local server ([mcp.servers]) is offered and
+called beside the gateway in the same flow, and stops when the console quits."""
 
 from __future__ import annotations
 
+import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +18,12 @@ import pytest
 from tests.faultserver import assert_no_secret
 from tests.integration.test_tool_rounds_proxy import SECRETS, offered, sent_back
 from tests.proxy.fake_upstream import Behaviour, FakeUpstream
-from tests.proxy.litellm_proxy import MASTER_KEY, LiteLLMProxy
+from tests.proxy.litellm_proxy import MASTER_KEY, MCP_TOOL_SERVER, LiteLLMProxy
 from tests.ui.helpers import FakeClock, type_text, wait_ready, wait_until
 from textual.pilot import Pilot
 
 from llmconsole.core.chat.session import BUSY_LINES
-from llmconsole.core.config import Settings
+from llmconsole.core.config import McpServerConfig, Settings
 from llmconsole.core.proxy.client import ProxyClient
 from llmconsole.core.secret import Secret
 from llmconsole.core.store.history import HistoryStore
@@ -35,9 +38,16 @@ SIZE = (120, 40)
 MODEL = "gpt-5.2"
 
 
-def tools_app(proxy: LiteLLMProxy, store: HistoryStore, tools: tuple[str, ...]) -> LLMConsoleApp:
+def tools_app(
+    proxy: LiteLLMProxy, store: HistoryStore, tools: tuple[str, ...], local: dict[str, McpServerConfig] | None = None
+) -> LLMConsoleApp:
     settings = Settings(
-        base_url=proxy.base_url, api_key=Secret(MASTER_KEY), default_model=MODEL, idle_timeout=30.0, tools=tools
+        base_url=proxy.base_url,
+        api_key=Secret(MASTER_KEY),
+        default_model=MODEL,
+        idle_timeout=30.0,
+        tools=tools,
+        mcp_servers=local or {},
     )
     return make_app(settings, client=ProxyClient(settings), history=store, clock=FakeClock())
 
@@ -142,3 +152,47 @@ async def test_escape_ends_a_running_call_and_a_prompt_waits_meanwhile(
             assert main.conversation.messages[-1].text == "Fine, no waiting."
         (answered,) = sent_back(upstream.requests_for(MODEL)[-1])
         assert answered[0] == exchange.call_id and answered[1] == exchange.sent_output
+
+
+def _running(argument: str) -> bool:
+    """Whether a process of this machine has ``argument`` on its command line."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if argument.encode() in cmdline.read_bytes().split(b"\0"):
+                return True
+        except OSError:  # gone meanwhile
+            continue
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process list from /proc")
+async def test_a_local_server_tool_runs_beside_the_gateway_and_stops_with_the_console(
+    proxy: LiteLLMProxy, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    name = f"local-{uuid.uuid4().hex[:8]}"  # (its command line tells its process apart)
+    local = {name: McpServerConfig(sys.executable, (str(MCP_TOOL_SERVER), name))}
+    upstream.script(
+        MODEL,
+        Behaviour.call_tools(("echo", {"text": "from this machine"}), times=1),
+        Behaviour.reply("It echoed.", times=1),
+    )
+    with HistoryStore(tmp_path / "history.db") as store:
+        app = tools_app(proxy, store, (f"{name}/echo",), local)
+        async with app.run_test(size=SIZE) as pilot:
+            main = await ready(pilot, app)
+            assert main.tools is not None
+            servers = {(t.source, t.server_name) for t in main.tools.all_tools}
+            assert {("proxy", "testtools"), ("proxy", "mirror"), ("local", name)} <= servers
+            assert [t.qualified_name for t in main.tools.offered] == [f"{name}/echo"]
+            dialog = await ask(pilot, app, "echo something")
+            assert "a local MCP server" in str(dialog.query_one("#tool-who").render())
+            await pilot.press("y")
+            await wait_until(
+                pilot, lambda: len(main.conversation.messages) == 3 and main.session.busy is None, timeout=60
+            )
+            (exchange,) = main.conversation.messages[1].tool_calls
+            assert (exchange.status, exchange.server, exchange.output) == ("ran", name, "from this machine")
+            assert main.conversation.messages[2].text == "It echoed."
+            assert _running(name), "the local server runs while the console does"
+        assert sent_back(upstream.requests_for(MODEL)[-1]) == [(exchange.call_id, "from this machine")]
+        assert not _running(name), "the local server stopped with the console"
