@@ -242,3 +242,22 @@ async def test_escape_ends_a_running_call_and_the_turn() -> None:
         assert main.conversation.messages[1].tool_calls[0].status == "cancelled"
         assert result.border_title == "cancelled"
         assert len(demo.bodies) == sent and main.session.busy is None
+
+
+async def test_a_reopened_tool_conversation_continues_with_its_calls() -> None:
+    with HistoryStore() as store:
+        app, demo = tools_app(history=store)
+        async with app.run_test(size=(100, 40)) as pilot:
+            main = await answer(pilot, app, "y")
+            await settle(pilot, app, main, 3)
+            conv_id = main.conversation.id
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            assert await main.open_conversation(conv_id)
+            await pilot.pause()
+            assert [type(w).__name__ for w in main.pane.query(ToolResultBlock)] == ["ToolResultBlock"]
+            await type_text(pilot, "thanks")
+            await pilot.press("enter")
+            await settle(pilot, app, main, 5)
+            kinds = [i.get("type", i.get("role")) for i in demo.bodies[-1]["input"]]
+            assert kinds == ["user", "assistant", "function_call", "function_call_output", "assistant", "user"]
