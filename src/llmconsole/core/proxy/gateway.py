@@ -25,7 +25,6 @@ from llmconsole.core.tools.values import (
     ToolResult,
     ToolSpec,
 )
-from llmconsole.core.tools.wire import parse_tool_list, result_of
 
 if TYPE_CHECKING:
     from llmconsole.core.proxy.client import ProxyClient
@@ -77,6 +76,8 @@ class GatewayTools:
             return ToolListing(note=f"the tool list failed: {error.message}")
         if not isinstance(payload, dict):
             return ToolListing(note="the gateway's tool list is not JSON")
+        from llmconsole.core.tools.wire import parse_tool_list  # pydantic: loaded when tools are listed
+
         tools = tuple(parse_tool_list(payload, source="proxy"))
         note = None
         if payload.get("error") and _names_no_servers(payload):
@@ -115,6 +116,8 @@ class GatewayTools:
             payload = read_document(response.content)
         except DocumentError as exc:
             return ToolResult.failure(call.call_id, f"{spec.name}: the gateway's answer is {exc.reason}")
+        from llmconsole.core.tools.wire import result_of
+
         return result_of(call.call_id, payload, secrets=self.client.settings.secrets())
 
     def _reason(self, exc: httpx.HTTPError) -> str:

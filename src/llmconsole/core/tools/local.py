@@ -20,7 +20,6 @@ from llmconsole.core import paths
 from llmconsole.core.config import DEFAULT_TOOL_TIMEOUT, McpServerConfig
 from llmconsole.core.redact import one_line, redact
 from llmconsole.core.tools.values import ToolArgumentsError, ToolCall, ToolListing, ToolResult, ToolSpec
-from llmconsole.core.tools.wire import parse_tool_list, result_of
 
 if TYPE_CHECKING:
     from mcp import ClientSession
@@ -138,6 +137,8 @@ class LocalServer:
             result = await asyncio.wait_for(session.list_tools(), self.call_timeout)
         except Exception as exc:  # the SDK's own errors (McpError, ...), a timeout, a server that did not start
             return ToolListing(note=f"local server {self.name}: {self._describe(exc)}")
+        from llmconsole.core.tools.wire import parse_tool_list  # pydantic: loaded when tools are listed
+
         tools = parse_tool_list(_dump(result), source="local", server_name=self.name)
         return ToolListing(tuple(t for t in tools if t.server_name == self.name))
 
@@ -154,6 +155,8 @@ class LocalServer:
             return ToolResult.failure(call.call_id, f"{spec.name}: no answer within {self.call_timeout:g} s")
         except Exception as exc:  # a user's server may fail in any way
             return ToolResult.failure(call.call_id, f"{spec.name}: {self._describe(exc)}")
+        from llmconsole.core.tools.wire import result_of
+
         return result_of(call.call_id, _dump(result), secrets=self.secrets())
 
     async def aclose(self) -> None:

@@ -1,7 +1,12 @@
 """MCP's JSON, read the same way whether it came from the gateway's ``/mcp-rest`` or a local server's SDK objects.
 
-Pure functions, never raising on odd input: :func:`parse_tool_list` (``tools/list`` entries to
-:class:`~.values.ToolSpec`) and :func:`result_of` (a ``CallToolResult`` to a capped :class:`~.values.ToolResult`).
+The wire shapes are pydantic models (``extra="ignore"``, as the style guide asks for proxy payloads): MCP's
+``tools/list`` entries and ``CallToolResult`` are open-ended documents from servers we do not control, and the
+models say in one place which fields we read and what type each must have. pydantic is imported only here, and
+this module only by the gateway and the local servers, after the first frame (the MCP SDK loads pydantic for
+itself anyway). The functions never raise on odd input: :func:`parse_tool_list` (``tools/list`` entries to
+:class:`~.values.ToolSpec`; an entry that does not validate is skipped) and :func:`result_of` (a
+``CallToolResult`` to a capped :class:`~.values.ToolResult`).
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from llmconsole.core.redact import redact
 from llmconsole.core.tools.values import MAX_RESULT_BYTES, ToolResult, ToolSource, ToolSpec
@@ -18,6 +25,68 @@ __all__ = ["content_text", "parse_tool_list", "result_of"]
 
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class McpInfo(_Wire):
+    """The gateway's ``mcp_info`` on a listed tool: which server offers it."""
+
+    server_name: str = ""
+    """The server's name in the proxy's ``mcp_servers:``."""
+    alias: str = ""
+    """The server's alias, used when it has no name."""
+    server_id: str | None = None
+    """The gateway's id of the server, sent back with every call."""
+
+    @field_validator("server_name", "alias", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> str:
+        return _str(value)
+
+    @field_validator("server_id", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> str | None:
+        return value if isinstance(value, str) and value else None
+
+
+class ListedTool(_Wire):
+    """One entry of a ``tools/list`` answer."""
+
+    name: str
+    """The tool's name on its server (required, not blank)."""
+    description: str = ""
+    """What the tool does (may be several lines)."""
+    input_schema: dict[str, Any] | None = Field(None, validation_alias=AliasChoices("inputSchema", "input_schema"))
+    """The arguments' JSON schema; anything but an object schema is read as an empty one."""
+    mcp_info: McpInfo | None = None
+    """The gateway's note of the server (absent from a local server's listing)."""
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("a tool needs a name")
+        return value.strip()
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _description(cls, value: Any) -> str:
+        return _str(value)
+
+    @field_validator("input_schema", "mcp_info", mode="before")
+    @classmethod
+    def _object(cls, value: Any) -> Any:
+        return value if isinstance(value, Mapping) else None
+
+    def schema_or_empty(self) -> dict[str, Any]:
+        """The input schema when it is an object schema, else ``{"type": "object", "properties": {}}``."""
+        schema = self.input_schema
+        if schema is None or schema.get("type", "object") != "object":
+            return {"type": "object", "properties": {}}
+        return dict(schema)
 
 
 def parse_tool_list(payload: Any, *, source: ToolSource = "proxy", server_name: str = "") -> list[ToolSpec]:
@@ -34,25 +103,21 @@ def parse_tool_list(payload: Any, *, source: ToolSource = "proxy", server_name: 
     for entry in entries:
         if not isinstance(entry, Mapping):
             continue
-        name = _str(entry.get("name")).strip()
-        if not name:
+        try:
+            listed = ListedTool.model_validate(entry)
+        except ValidationError:
             continue
-        schema = entry.get("inputSchema", entry.get("input_schema"))
-        if not isinstance(schema, Mapping) or schema.get("type", "object") != "object":
-            schema = {"type": "object", "properties": {}}
-        info = entry.get("mcp_info")
-        info = info if isinstance(info, Mapping) else {}
-        server = _str(info.get("server_name")) or _str(info.get("alias")) or server_name
-        server_id = info.get("server_id")
+        info = listed.mcp_info or McpInfo()
+        server = info.server_name or info.alias or server_name
         spec = ToolSpec(
-            name=name,
-            description=_str(entry.get("description")),
-            input_schema=dict(schema),
+            name=listed.name,
+            description=listed.description,
+            input_schema=listed.schema_or_empty(),
             server_name=server,
-            server_id=server_id if isinstance(server_id, str) and server_id else None,
+            server_id=info.server_id,
             source=source,
         )
-        tools.setdefault((server, name), spec)
+        tools.setdefault((server, listed.name), spec)
     return list(tools.values())
 
 
