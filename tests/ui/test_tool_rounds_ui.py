@@ -261,3 +261,19 @@ async def test_a_reopened_tool_conversation_continues_with_its_calls() -> None:
             await settle(pilot, app, main, 5)
             kinds = [i.get("type", i.get("role")) for i in demo.bodies[-1]["input"]]
             assert kinds == ["user", "assistant", "function_call", "function_call_output", "assistant", "user"]
+
+
+def test_a_round_waiting_for_approval(snap_compare: Any) -> None:
+    """The demo model asked to roll dice: its reply, the call block (demo · roll_dice, its arguments on one line)
+    and the result block waiting, with the approval dialog over them (demo server, local)."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, LLMConsoleApp)
+        await ready(pilot, app)
+        await ask_for_dice(pilot, app)
+        app.clear_notifications()
+        await pilot.pause()
+
+    app, _ = tools_app()
+    assert snap_compare(app, terminal_size=(100, 32), run_before=run_before)

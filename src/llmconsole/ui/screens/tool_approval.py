@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 MAX_SHOWN_CHARS = 200_000
 """Arguments longer than this are shown cut (the tool still gets all of them): the dialog opens at once."""
 
-SHORT_ROWS = 40
-"""A terminal this tall shows 20 rows of arguments and everything else of the dialog."""
+MAX_ARGUMENT_ROWS = 20
+"""The arguments' view is at most this tall; less where the terminal is short (the buttons stay on screen)."""
+MIN_ARGUMENT_ROWS = 3
 
 CHOICES: dict[str, ApprovalChoice] = {
     "tool-once": "once",
@@ -60,8 +61,6 @@ class ToolApprovalModal(ModalScreen["ApprovalChoice"]):
     """
 
     CSS_PATH = TOOLS_CSS
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (SHORT_ROWS, "-tall")]
-    """Below ``SHORT_ROWS`` rows the arguments shrink to keep the buttons on screen (``styles/tools.tcss``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "choose('once')", "Run once", tooltip="Tool approval: run this call once", id="tool-once"),
@@ -132,6 +131,26 @@ class ToolApprovalModal(ModalScreen["ApprovalChoice"]):
 
     def on_mount(self) -> None:
         self.query_one("#tool-args", TextArea).focus()
+        self.call_after_refresh(self._fit_arguments)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_arguments)
+
+    def _fit_arguments(self) -> None:
+        """As tall as the arguments need, up to :data:`MAX_ARGUMENT_ROWS`, and no taller than the screen leaves
+        once every other part of the dialog (its buttons too) is shown."""
+        dialog = self.query_one("#tool-dialog")
+        args = self.query_one("#tool-args", TextArea)
+        others = sum(
+            child.outer_size.height + child.styles.margin.top + child.styles.margin.bottom
+            for child in dialog.children
+            if child is not args
+        )
+        frame = dialog.styles.gutter.height + args.styles.margin.top + args.styles.margin.bottom
+        room = int(self.size.height * 0.95) - others - frame
+        rows = max(MIN_ARGUMENT_ROWS, min(MAX_ARGUMENT_ROWS, room))
+        if args.styles.max_height is None or args.styles.max_height.value != rows:
+            args.styles.max_height = rows
 
     def action_choose(self, choice: ApprovalChoice) -> None:
         self.dismiss(choice)
