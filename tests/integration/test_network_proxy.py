@@ -289,3 +289,24 @@ def test_url_credentials_are_decoded_and_enough_without_a_key(
     wrong = cli_env(tmp_path, url.replace("%40corp", "%40other"), None)
     refused = cli("--list-models", env=wrong)
     assert refused.returncode == 4 and "401" in refused.stderr
+
+
+def test_a_key_command_with_a_tilde_and_a_variable(rotating_proxy: LiteLLMProxy, tmp_path: Path) -> None:
+    """``api_key_command = "python ~/print_token.py --team $TEAM"``: expanded as a shell would, run without one."""
+    script, counter = key_script(tmp_path, GOOD_TOKEN)
+    env = cli_env(tmp_path, None, None, HOME=str(tmp_path), TEAM_H17="blue team")
+    env.pop("OPENAI_BASE_URL", None)
+    env.pop("OPENAI_API_KEY", None)
+    script.write_text(  # the script checks the words it got: ~ expanded, the variable one word with its space
+        script.read_text(encoding="utf-8")
+        + "import sys\nassert sys.argv[1:] == ['--team', 'blue team', '$TEAM_H17'], sys.argv\n",
+        encoding="utf-8",
+    )
+    write_config(
+        tmp_path,
+        f'default_profile = "r"\n\n[profiles.r]\nbase_url = "{rotating_proxy.base_url}"\n'
+        f'api_key_command = "{sys.executable} ~/{script.name} --team \\"$TEAM_H17\\" \'$TEAM_H17\'"\n',
+    )
+    result = cli("--list-models", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "gpt-5.2" in result.stdout and counter.read_text() == "1"
