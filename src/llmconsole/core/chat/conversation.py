@@ -23,7 +23,7 @@ ToolStatus = Literal["pending", "ran", "declined", "cancelled"]
 an MCP ``isError`` result, or a failure to run it), ``declined`` (the user said no; the model is told),
 ``cancelled`` (the turn was cancelled before it ran)."""
 
-NOT_RUN_OUTPUT = "The user cancelled this call; the tool did not run."
+NOT_RUN_OUTPUT = "No result: the user cancelled this call before it answered (it may not have run)."
 """What the model is told about a call that never got an answer (a cancelled turn), when the conversation
 continues: every ``function_call`` needs its ``function_call_output``."""
 
