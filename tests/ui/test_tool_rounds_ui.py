@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import SelectionList
 
 from llmconsole.core.config import load_settings
 from llmconsole.core.demo import make_demo_transport
@@ -277,3 +278,16 @@ def test_a_round_waiting_for_approval(snap_compare: Any) -> None:
 
     app, _ = tools_app()
     assert snap_compare(app, terminal_size=(100, 32), run_before=run_before)
+
+
+async def test_the_palette_offers_the_picker() -> None:
+    app, _ = tools_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot, app)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        command = commands["Tools: pick which are offered"]
+        assert "(f7)" in command.help
+        command.callback()
+        await wait_until(pilot, lambda: isinstance(app.screen, ToolPickerModal))
+        await pilot.pause()
+        assert isinstance(app.focused, SelectionList)

@@ -86,15 +86,17 @@ class ToolPickerModal(ModalScreen[tuple[ToolSpec, ...] | None]):
         return f"Tools offered to models: {offered}"
 
     @on(SelectionList.SelectedChanged)
-    def _checked(self) -> None:
-        self.query_one("#tools-title", Static).update(self._title(len(self.selection_list.selected)))
+    def _checked(self, event: SelectionList.SelectedChanged[str]) -> None:
+        for title in self.query("#tools-title").results(Static):  # (none once the picker is closing)
+            title.update(self._title(len(event.selection_list.selected)))
 
     @property
     def selection_list(self) -> SelectionList[str]:
         return self.query_one("#tools-list", SelectionList)
 
     def on_mount(self) -> None:
-        self.selection_list.focus()
+        for selection in self.query("#tools-list"):  # (none when the app quits as the picker opens)
+            selection.focus()
 
     def chosen(self) -> tuple[ToolSpec, ...]:
         """The checked tools, in listing order."""
