@@ -459,3 +459,16 @@ async def test_a_tools_name_no_tool_has_is_one_warning() -> None:
         messages = [n.message for n in app._notifications]
         assert len(messages) == 1 and "No tool named no_such_tool (f7 lists the tools there are)." in messages[0]
         assert main.tools is not None and [t.name for t in main.tools.offered] == ["roll_dice"]
+
+
+@pytest.mark.anyio
+async def test_an_answer_typed_as_the_dialog_opens_is_taken() -> None:
+    app = demo_app(clock=FakeClock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _ready(pilot)
+        task = asyncio.create_task(ask_approval(app, request()))
+        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalModal))
+        await pilot.press("y")  # before its first layout settled
+        assert await asyncio.wait_for(task, 5) == "once"
+        await pilot.pause()
+        assert not isinstance(app.screen, ToolApprovalModal)

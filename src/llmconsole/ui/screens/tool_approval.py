@@ -130,7 +130,8 @@ class ToolApprovalModal(ModalScreen["ApprovalChoice"]):
                 yield Button("Cancel turn (esc)", id="tool-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#tool-args", TextArea).focus()
+        for args in self.query("#tool-args"):  # (none when the app quits as the dialog opens)
+            args.focus()
         self.call_after_refresh(self._fit_arguments)
 
     def on_resize(self) -> None:
@@ -139,6 +140,8 @@ class ToolApprovalModal(ModalScreen["ApprovalChoice"]):
     def _fit_arguments(self) -> None:
         """As tall as the arguments need, up to :data:`MAX_ARGUMENT_ROWS`, and no taller than the screen leaves
         once every other part of the dialog (its buttons too) is shown."""
+        if not self.is_attached or not self.query("#tool-args"):
+            return  # answered (or the app quit) before the first layout
         dialog = self.query_one("#tool-dialog")
         args = self.query_one("#tool-args", TextArea)
         others = sum(
