@@ -130,8 +130,26 @@ class BranchActions:
         self.screen.run_worker(self.screen.pane.action_cursor_to(-1), group="cursor")
 
     def leave_messages(self) -> None:
+        """Back to the prompt, the selection cleared: where every action of the mode (e, r, m, c) ends."""
         self.screen.run_worker(self.screen.pane.select(None), group="cursor")
         self.screen.focus_prompt()
+
+    def available(self, action: str) -> bool:
+        """Whether a key of the message mode does something now (the key bar shows only those): a message is
+        selected; a prompt on the path for e, a message on the path for r / m, other versions for left/right."""
+        message = self.screen.pane.selected_message
+        if message is None:
+            return False
+        on_path = message in self.screen.conversation.messages
+        if action == "edit_message":
+            return message.role == "user" and on_path
+        if action in ("regenerate", "regenerate_with"):
+            return on_path
+        if action == "sibling":
+            from llmconsole.core.chat.tree import Tree
+
+            return len(Tree.of(self.screen.conversation).siblings(message)) > 1
+        return True
 
     def selected(self, role: str | None = None) -> Message | None:
         message = self.screen.pane.selected_message
@@ -175,6 +193,7 @@ class BranchActions:
             return
         self.screen._clear_countdown()
         self.screen.session.branch_for_answer(message)
+        self.leave_messages()
         self.screen.run_worker(self.show_path(then_reply=True), group="branch")
 
     def regenerate_with(self) -> None:
@@ -188,6 +207,8 @@ class BranchActions:
         def picked(model_id: str | None) -> None:
             if model_id is not None:
                 self.regenerate(model_id)
+            else:
+                self.leave_messages()
 
         current = self.screen.model.id if self.screen.model else None
         self.screen.app.push_screen(
@@ -213,4 +234,5 @@ class BranchActions:
         what = "message" if text is None else "tool block"
         text = message.text if text is None else text
         self.screen.app.copy_to_clipboard(text)
+        self.leave_messages()
         self.screen.notify(f"Copied the {what} ({len(text):,} characters).")

@@ -52,10 +52,8 @@ if TYPE_CHECKING:
     from llmconsole.ui.tools import ConsoleTools
     from llmconsole.ui.widgets.prompt import PromptInput
 
-TICK_S = 0.25
-"""How often the rate-limit countdown re-reads the clock."""
-COUNT_DEBOUNCE_S = 0.4
-"""The proxy counts the context's tokens after this pause in typing."""
+MESSAGE_ACTIONS = frozenset({"edit_message", "regenerate", "regenerate_with", "sibling", "copy_message"})
+"""The message mode's actions (``ConversationPane`` binds them to ``screen.…``): each needs a selection."""
 
 
 class MainScreen(Screen[None]):
@@ -668,6 +666,8 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_resend":
             return self.countdown is not None and self.countdown.pending
+        if action in MESSAGE_ACTIONS:  # the message mode's keys (bound in the pane): shown when they work
+            return self.branches.available(action)
         return True
 
     def tick(self) -> None:
