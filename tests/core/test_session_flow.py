@@ -14,7 +14,7 @@ from llmconsole.core.chat.conversation import Conversation, Message
 from llmconsole.core.chat.resend import MAX_AUTO_RESENDS, ResendCountdown
 from llmconsole.core.chat.session import ChatSession, ReplyEnded, ReplyRun, TextReceived
 from llmconsole.core.chat.tree import Tree
-from llmconsole.core.errors import ContextOverflowError, ProxyConnectionError, RateLimitError, ServerError
+from llmconsole.core.errors import BudgetError, ContextOverflowError, ProxyConnectionError, RateLimitError, ServerError
 from llmconsole.core.events import Completed, Failed, ResponseStarted, StreamEvent, TextDelta, Usage
 from llmconsole.core.proxy.models import ModelInfo
 from llmconsole.core.proxy.ratelimit import RateLimitInfo
@@ -250,12 +250,14 @@ async def test_the_countdown_resends_at_zero_at_most_three_times_and_never_while
     assert chat.resend_step(countdown, 10) == "stopped"
 
 
-async def test_an_overflow_is_offered_when_the_prompt_can_be_retried() -> None:
+async def test_what_an_end_means_overflow_and_budget() -> None:
     chat = session()
-    client = ScriptedClient([ContextOverflowError("too long", status=400)])
+    client = ScriptedClient([ContextOverflowError("too long", status=400), BudgetError("Budget spent", status=400)])
     chat.add_prompt("q")
     _, end = await run_reply(chat, client)
-    assert end.outcome == "overflow"
+    assert end.outcome == "overflow"  # the overflow offer, then a retry in place
+    _, end = await run_reply(chat, client)
+    assert end.outcome == "budget"  # no countdown, no resend
 
 
 async def test_editing_an_unanswered_prompt_makes_a_sibling_and_keeps_it() -> None:

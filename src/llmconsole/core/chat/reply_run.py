@@ -41,10 +41,11 @@ SLICE_S = 0.002
 """A run yields to the event loop after this much work (a burst of buffered events would otherwise run for
 one whole socket read, delaying key presses behind it)."""
 
-Outcome = Literal["answered", "cancelled", "rate_limited", "overflow", "failed"]
+Outcome = Literal["answered", "cancelled", "rate_limited", "budget", "overflow", "failed"]
 """What a finished reply means: an answer (complete, truncated or refused); cancelled (its text stays);
-rate limited (a countdown, an automatic resend); the conversation does not fit (the overflow offer, then a
-retry); any other failure (one line; the prompt and any text stay, ctrl+r sends it again)."""
+rate limited (a countdown, an automatic resend); a spent budget (no countdown, no resend); the conversation
+does not fit (the overflow offer, then a retry); any other failure (one line; the prompt and any text stay,
+ctrl+r sends it again)."""
 
 
 @dataclass(frozen=True, slots=True)

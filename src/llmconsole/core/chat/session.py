@@ -48,7 +48,7 @@ from llmconsole.core.chat.resend import MAX_AUTO_RESENDS
 from llmconsole.core.chat.streamer import Streamer as Streamer
 from llmconsole.core.chat.streamer import reply_cost as reply_cost
 from llmconsole.core.chat.tree import Tree, activate, cut_before, set_path, step_sibling
-from llmconsole.core.errors import ContextOverflowError, RateLimitError
+from llmconsole.core.errors import BudgetError, ContextOverflowError, RateLimitError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -518,6 +518,8 @@ class ChatSession:
     def outcome(self, end: ReplyEnded, conversation: Conversation | None = None) -> Outcome:
         """What a reply's end means (see :data:`~llmconsole.core.chat.reply_run.Outcome`)."""
         error = end.error
+        if isinstance(error, BudgetError):
+            return "budget"
         if isinstance(error, RateLimitError):
             return "rate_limited"
         if isinstance(error, ContextOverflowError) and (conversation or self.conversation) is self.conversation:

@@ -12,10 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.events import ScreenResume
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from llmconsole.core.chat.context import ContextGauge, ContextMeter
-from llmconsole.core.errors import BudgetError, ContextOverflowError, LLMConsoleError, RateLimitError
+from llmconsole.core.errors import LLMConsoleError
 from llmconsole.core.proxy import discovery
 from llmconsole.ui.messages import ModelsFailed, ModelsLoaded, ReplyFinished, ReplyStarted
 from llmconsole.ui.persistence import HistoryAdapter
@@ -26,13 +26,13 @@ from llmconsole.ui.screens.model_list import ModelActions
 from llmconsole.ui.screens.opening import ConversationActions
 from llmconsole.ui.screens.resending import RateLimitActions
 from llmconsole.ui.screens.tooling import ToolActions
+from llmconsole.ui.screens.sending import SendActions
 from llmconsole.ui.widgets.attachment_bar import AttachmentBar
 from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest
 from llmconsole.ui.widgets.first_frame import replace_drawing
 from llmconsole.ui.widgets.footer import ConsoleFooter, FooterRow
 from llmconsole.ui.widgets.formatting import (
     describe_error,
-    reply_ending,
 )
 from llmconsole.ui.widgets.prompt_preview import PromptPreview
 from llmconsole.ui.widgets.sidebar import ModelSidebar
@@ -194,6 +194,7 @@ class MainScreen(Screen[None]):
         self.conversation_actions = ConversationActions(self)
         self.compare_actions = CompareActions(self)
         self.tool_actions = ToolActions(self)
+        self.sending = SendActions(self)
         self._rate_limit_modal: RateLimitModal | None = None
         self._resumed = False
         self._earlier_prompts: list[str] | None = None
@@ -450,59 +451,21 @@ class MainScreen(Screen[None]):
         return line is not None
 
     def send_prompt(self, text: str, *, images: Sequence[str] = (), force: bool = False) -> bool:
-        """Send ``text`` as a new user message, with ``images`` (data URLs: a resent prompt's) before its own.
-        False (and the text stays in the prompt) when it can't, or when it would not fit the context window
-        (then the overflow offer opens; ``force`` sends anyway)."""
-        if self.model is None:
-            self.notify("No model to send to yet (ctrl+l picks one once discovery has run).", severity="warning")
-            return False
-        if self.refuse_busy():
-            return False
-        if images and not self.model.images:
-            self.notify(
-                f"{self.model.id} has no image input: pick a model with the img badge (ctrl+l).",
-                title="Image not attached",
-                severity="error",
-            )
-            return False
-        if self.attachment_actions.reads_files(text):  # files are read off the event loop, then it goes on
-            self.run_worker(self._send_after_reading(text, images, force), group="attach", exclusive=True)
-            return True
-        found = self.attachment_actions.files_for(text)
-        return found is not None and self._send_found(text, images, force, found)
+        """Send ``text`` as a new user message (or an edit's sibling), with ``images`` (data URLs: a resent
+        prompt's) before its own; False, the text staying in the prompt, when it cannot go now
+        (``ui/screens/sending.py``)."""
+        return self.sending.send_prompt(text, images=images, force=force)
 
-    async def _send_after_reading(self, text: str, images: Sequence[str], force: bool) -> None:
-        found = await self.attachment_actions.read_files(text)
-        if found is not None and self.model is not None and not self.refuse_busy():  # (it may have changed)
-            self._send_found(text, images, force, found)
+    def _retry_last(self) -> bool:
+        return self.sending.retry_last()
 
-    def _send_found(self, text: str, images: Sequence[str], force: bool, found: tuple[str, list[str]]) -> bool:
-        """The rest of :meth:`send_prompt`, once the attachments are read: ``found`` is the text to send and
-        the data URLs of its files."""
-        assert self.model is not None
-        send_text, urls = found
-        urls = [*images, *urls]
-        if not force:
-            gauge = self.session.gauge(self.model, prompt=send_text, images=len(urls))
-            if not gauge.fits:
-                self.offer_overflow(
-                    f"This prompt would not fit the context window of {self.model.id}",
-                    gauge.describe(),
-                    retry=lambda: self.send_prompt(text, images=images, force=True),
-                )
-                return False
-        if self.prompt.text == text:
-            self.prompt.clear()
-        self.attachments.clear()
-        self._clear_countdown()
-        self.status_bar.set_activity("")
-        submitted = self.session.submit(send_text, attachments=urls)  # an edit's sibling, or a new message
-        if submitted.reshow:
-            self.run_worker(self._show_path(then_reply=True), group="branch")
-        else:
-            self.pane.add_user(submitted.message)
-            self._start_reply()
-        return True
+    @on(ReplyFinished)
+    def _reply_finished(self, event: ReplyFinished) -> None:
+        self.sending.reply_finished(event)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        self.sending.worker_failed(event)
 
     # -- branches, overflow, compaction (ui/screens/branching.py) --------------------------------------
 
@@ -559,22 +522,6 @@ class MainScreen(Screen[None]):
         self._update_context()
         self.pane.stream_reply(ReplyRequest(run=run, reply=reply, session=self.session))
 
-    def _retry_last(self) -> bool:
-        """Send the unanswered prompt again in place (its failed reply stays, a sibling), else the last prompt
-        as a new message (the session decides which)."""
-        if self.model is None or self.refuse_busy():
-            return False
-        plan = self.session.retry()
-        if plan.kind == "in_place":
-            self.run_worker(self._show_path(then_reply=True), group="branch")
-            return True
-        last = plan.prompt
-        text = last.text if last is not None else (self.prompt.sent[-1] if self.prompt.sent else None)
-        if text is None:
-            self.notify("Nothing to resend yet.", severity="warning")
-            return False
-        return self.send_prompt(text, images=last.attachments if last is not None else ())
-
     def action_resend(self) -> None:
         """Send the last prompt again."""
         if self.refuse_busy():
@@ -602,64 +549,6 @@ class MainScreen(Screen[None]):
             self._clear_countdown()
         if event.model is not None:
             self.model_actions.record_reply_started(event.event, event.model)
-
-    @on(ReplyFinished)
-    def _reply_finished(self, event: ReplyFinished) -> None:
-        """Show how a reply ended; what it means (``end.outcome``) was decided by the session."""
-        end = event.end
-        message, error = end.message, end.error
-        if message not in self.conversation.messages:
-            return  # a reply of a conversation left meanwhile (ctrl+n, ctrl+o)
-        self.status_bar.set_activity("")
-        self.status_bar.set_ending(reply_ending(message))
-        if message.usage is not None:
-            self.status_bar.set_usage(message.usage)
-        self._update_positions()
-        self._update_context()
-        self._update_total_cost()
-        if end.outcome == "rate_limited" and isinstance(error, RateLimitError):
-            self.rate_limits.rate_limited(error, end.model)
-        elif end.outcome == "overflow":
-            from llmconsole.core.proxy.http_errors import overflow_numbers
-
-            numbers = (
-                overflow_numbers(window=error.window, requested=error.requested)
-                if isinstance(error, ContextOverflowError)
-                else ""
-            )
-            self.offer_overflow(
-                f"The proxy says this conversation does not fit {end.model.id}" + (f" ({numbers})" if numbers else ""),
-                message.error or str(error),
-                retry=self._retry_last,
-            )
-        elif isinstance(error, BudgetError):
-            from llmconsole.ui.screens.budget import show_budget
-
-            show_budget(self, error, end.model)
-        elif end.outcome == "failed":
-            self.notify(message.error or str(error), title="Request failed", severity="error")
-
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        """Anything unexpected in a worker: one line, a notification, and the app carries on."""
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
-        line = describe_error(error) if error is not None else "Unexpected error"
-        self.log.error(f"worker {event.worker.name} failed: {error!r}")
-        if event.worker.group == "response":
-            self.status_bar.set_activity("")
-            run = self._session.run if self._session is not None else None
-            if run is not None and run.end is None:
-                run.fail(error or RuntimeError(line))
-            for reply in self.pane.replies:
-                if reply.message.status == "streaming":
-                    reply.message.status = "error"
-                    reply.message.error = line
-                    reply.show_end(reply.message)
-        else:
-            self.pane.add_notice(line, error=True)
-        self.notify(line, title="Error", severity="error")
 
     # -- rate limits (ui/screens/resending.py) --------------------------------------------------------
 

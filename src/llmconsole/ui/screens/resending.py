@@ -70,6 +70,7 @@ class RateLimitActions:
         self.screen.countdown = None
         self.stop_ticking()
         self.screen.status_bar.set_rate_limit(None)
+        self.screen.refresh_bindings()  # ctrl+x leaves the key bar with the countdown
 
     def tick(self) -> None:
         """Re-read the clock: update the countdowns, and resend at zero when that is on."""
@@ -85,6 +86,7 @@ class RateLimitActions:
             self.screen.status_bar.set_rate_limit(countdown.status(now))
             return
         self.stop_ticking()
+        self.screen.refresh_bindings()  # zero: nothing left for ctrl+x to cancel
         if self.screen.session.resend_step(countdown, now) == "resend":
             if modal is not None and modal.is_active:
                 modal.dismiss("close")
