@@ -25,8 +25,8 @@ from llmconsole.ui.screens.comparing import CompareActions
 from llmconsole.ui.screens.model_list import ModelActions
 from llmconsole.ui.screens.opening import ConversationActions
 from llmconsole.ui.screens.resending import RateLimitActions
-from llmconsole.ui.screens.tooling import ToolActions
 from llmconsole.ui.screens.sending import SendActions
+from llmconsole.ui.screens.tooling import ToolActions
 from llmconsole.ui.widgets.attachment_bar import AttachmentBar
 from llmconsole.ui.widgets.conversation import ConversationPane, ReplyRequest
 from llmconsole.ui.widgets.first_frame import replace_drawing
