@@ -178,5 +178,6 @@ async def test_a_failure_then_a_prompt_deletes_nothing(
     for message in tree.messages:
         if message.text:
             assert message.text.splitlines()[0] in shown
-    ending = {"429": "rate limited", "cancel": "cancelled", "cut stream": "interrupted"}.get(kind, "error")
-    assert f"_({ending}" in shown
+    # (a connection the upstream drops reaches the console before or after the stream started, as LiteLLM goes)
+    endings = {"429": ["rate limited"], "cancel": ["cancelled"], "cut stream": ["interrupted"]}
+    assert any(f"_({ending}" in shown for ending in endings.get(kind, ["error", "interrupted"]))
