@@ -10,6 +10,7 @@ length again. Higher is better; 0 is no match.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -17,45 +18,65 @@ T = TypeVar("T")
 _NONE = -1.0
 
 
-def _word_starts(candidate: str) -> list[bool]:
+@lru_cache(maxsize=8192)
+def _word_starts(candidate: str) -> tuple[bool, ...]:
+    """For each character: does a word start there (after a non-alphanumeric, or digits after letters)."""
     starts = []
     previous = ""
     for char in candidate:
-        starts.append(
-            char.isalnum() and (not previous.isalnum() or (char.isdigit() and previous.isalpha()) or previous == "")
-        )
+        starts.append(char.isalnum() and (not previous.isalnum() or (char.isdigit() and previous.isalpha())))
         previous = char
-    return starts
+    return tuple(starts)
+
+
+def _positions(text: str, part: str) -> list[int]:
+    """Where ``part`` starts in ``text`` (overlapping places too)."""
+    found = []
+    at = text.find(part)
+    while at != -1:
+        found.append(at)
+        at = text.find(part, at + 1)
+    return found
 
 
 def word_score(word: str, candidate: str) -> float:
     """How well ``word`` matches ``candidate`` in order (case-insensitive); 0 when some letter is missing.
 
-    Dynamic programming over (letter of the word, position in the candidate): O(len(word) × len(candidate)).
+    Dynamic programming over the places each letter occurs (the best score with the letter there), each step a
+    merge of two sorted lists: O(len(word) × len(candidate)) at worst, and a quick "letters in order?" check
+    (at C speed) first, so that the many candidates that do not match cost next to nothing.
     """
     word, candidate = word.lower(), candidate.lower()
     if not word:
         return 0.0
     starts = _word_starts(candidate)
-    # best[j]: the best score with the word's letters so far matched, the last one at position j
-    best = [(1.0 + starts[j]) if char == word[0] else _NONE for j, char in enumerate(candidate)]
-    for letter in word[1:]:
-        row = [_NONE] * len(candidate)
-        before = _NONE  # the best of best[k] for k < j - 1
-        for j, char in enumerate(candidate):
-            if j >= 2:
-                before = max(before, best[j - 2])
-            if char != letter:
-                continue
-            gain = 1.0 + starts[j]
-            adjacent = best[j - 1] + gain + 1.0 if j >= 1 and best[j - 1] >= 0 else _NONE
-            apart = before + gain if before >= 0 else _NONE
-            row[j] = max(adjacent, apart)
-        best = row
-    score = max(best, default=_NONE)
-    if score < 0:
+    if word in candidate:  # found whole (as the palette's quick exit): its best place, scored as a run
+        size = len(word)
+        return max(3 * size - 1 + sum(starts[at : at + size]) for at in _positions(candidate, word))
+    rest = iter(candidate)
+    if not all(letter in rest for letter in word):
         return 0.0
-    return score + (len(word) if word in candidate else 0.0)
+    best = {at: 1.0 + starts[at] for at in _positions(candidate, word[0])}
+    for letter in word[1:]:
+        earlier = sorted(best.items())
+        row: dict[int, float] = {}
+        before = _NONE  # the best score ending at least two places before this one
+        k = 0
+        for at in _positions(candidate, letter):
+            while k < len(earlier) and earlier[k][0] < at - 1:
+                before = max(before, earlier[k][1])
+                k += 1
+            gain = 1.0 + starts[at]
+            score = before + gain if before >= 0 else _NONE
+            adjacent = best.get(at - 1)
+            if adjacent is not None:
+                score = max(score, adjacent + gain + 1.0)
+            if score >= 0:
+                row[at] = score
+        if not row:
+            return 0.0
+        best = row
+    return max(best.values())
 
 
 def match_score(query: str, candidate: str) -> float:
