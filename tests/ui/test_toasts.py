@@ -15,6 +15,7 @@ import pytest
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets._toast import Toast
+from textual.worker import WorkerState
 
 from llmconsole.ui import app as app_module
 from llmconsole.ui.app import LLMConsoleApp
@@ -44,7 +45,7 @@ async def resend_cancelled(pilot: Pilot[Any], *, close_dialog: bool) -> LLMConso
         await wait_until(pilot, lambda: app.screen is main)
     app.clear_notifications()
     await pilot.press("ctrl+x")
-    await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
+    await wait_until(pilot, lambda: bool(app.screen.query(Toast)) and context_settled(main))
     await pilot.pause()
     return app
 
@@ -57,9 +58,18 @@ async def new_conversation(pilot: Pilot[Any]) -> LLMConsoleApp:
     await send(pilot, app, "hello")
     app.clear_notifications()
     await pilot.press("ctrl+n")
-    await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
+    await wait_until(pilot, lambda: bool(app.screen.query(Toast)) and context_settled(main))
     await pilot.pause()
     return app
+
+
+def context_settled(main: MainScreen) -> bool:
+    """The context gauge's count by the proxy (debounced, then a worker) has come back or is not asked for: the
+    status bar will not change from "≈" to exact while the screenshot is taken."""
+    counting = [
+        w for w in main.workers if w.group == "ctx-count" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+    ]
+    return main._count_timer is None and not counting
 
 
 def toast_regions(app: LLMConsoleApp) -> list[Region]:
