@@ -33,7 +33,9 @@ __all__ = [
 ]
 
 _I = re.IGNORECASE
-_NUM = r"\d+(?:[,_]\d{3})*(?:\.\d+)?(?:e-?\d+)?"
+_NUM = r"(?<!\d)\d+(?:[,_]\d{3})*(?:\.\d+)?(?:e-?\d+)?"
+"""A number as written (``40,000``, ``0.0010747``, ``1e-05``); never tried from inside another number (a long run
+of digits would otherwise be tried from each of its digits)."""
 
 
 def _number(raw: str | None) -> float | None:
@@ -65,6 +67,15 @@ class Row:
     """The words (named groups as the table's docstring says)."""
     source: str
     """Where the wording was read (a public source)."""
+    needle: str = ""
+    """Lower-case words the text must hold for the pattern to be tried (a pattern that does not start with
+    fixed words would otherwise be tried at every position of a long body)."""
+
+    def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
+        """The pattern's first match in ``text`` (``lowered``: ``text.lower()``, when the caller has it)."""
+        if self.needle and self.needle not in (lowered if lowered is not None else text.lower()):
+            return None
+        return self.pattern.search(text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -577,6 +588,7 @@ MODEL_WORDINGS: tuple[Row, ...] = (
         "OpenRouter",
         re.compile(rf"{_NAME} is not a valid model ID", _I),
         "OpenRouter (no corpus body yet)",
+        needle="is not a valid model id",
     ),
     Row(
         "Databricks (serving endpoints)",
@@ -595,8 +607,9 @@ MODEL_WORDINGS: tuple[Row, ...] = (
 def read_model(search: str, fallback: str = "") -> str | None:
     """The model an unknown-model answer names, without the quotes and brackets around it, or None
     (``fallback``: more text to read when ``search`` names none, e.g. a body whose JSON does not parse)."""
+    lowered, fallback_lowered = search.lower(), fallback.lower()
     for row in MODEL_WORDINGS:
-        match = row.pattern.search(search) or (row.pattern.search(fallback) if fallback else None)
+        match = row.search(search, lowered) or (row.search(fallback, fallback_lowered) if fallback else None)
         if match is None:
             continue
         groups = match.groupdict()

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 _I = re.IGNORECASE
-_NUM = r"\d+(?:[,_]\d{3})*(?:\.\d+)?"
+_NUM = r"(?<!\d)\d+(?:[,_]\d{3})*(?:\.\d+)?"
 """A number as providers write it (``40,000``, ``10000.000000``)."""
 
 
@@ -106,6 +106,8 @@ class LimitWording:
     """Per what, when the words imply it."""
     signal: bool = True
     """Whether these words alone make an answer a rate limit (else they only add to one)."""
+    needle: str = ""
+    """Lower-case words the text must hold for the pattern to be tried (see ``errorwords.Row.needle``)."""
 
 
 LIMIT_WORDINGS: tuple[LimitWording, ...] = (
@@ -222,6 +224,7 @@ LIMIT_WORDINGS: tuple[LimitWording, ...] = (
         re.compile(rf"(?P<what>[\w ]{{3,40}}) \(actual/limit\):\s*(?P<used>{_NUM})\s*/\s*(?P<limit>{_NUM})", _I),
         "corpus: xai-team-tpm-1 (cline/cline#4826)",
         "Your team's rate limit is — Tokens per Minute (actual/limit): 65605/16000.",
+        needle="(actual/limit)",
     ),
     LimitWording(
         "GitHub Models (Azure AI)",
@@ -327,7 +330,10 @@ def read_prose(search: str) -> tuple[dict[str, Any], bool]:
     """
     fields: dict[str, Any] = {}
     signal = False
+    lowered = search.lower()
     for row in LIMIT_WORDINGS:
+        if row.needle and row.needle not in lowered:
+            continue
         match = row.pattern.search(search)
         if match is None:
             continue
