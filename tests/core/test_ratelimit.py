@@ -778,3 +778,23 @@ def test_a_quota_with_a_wait_is_waited_out() -> None:
     assert waiting_helps(info)
     assert not waiting_helps(RateLimitInfo(kind="quota"))
     assert waiting_helps(RateLimitInfo(kind="quota", retry_after=38.0))
+
+
+def test_anthropic_headers_say_what_ran_out_and_when_it_resets() -> None:
+    """Anthropic's ``anthropic-ratelimit-*`` headers on a 429: the dimension at 0 is what was hit, its limit is
+    the limit, its reset the wait (``retry-after``, when sent, wins)."""
+    now = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+    headers = {
+        "anthropic-ratelimit-requests-limit": "50",
+        "anthropic-ratelimit-requests-remaining": "49",
+        "anthropic-ratelimit-requests-reset": "2026-01-01T00:00:01Z",
+        "anthropic-ratelimit-input-tokens-limit": "40000",
+        "anthropic-ratelimit-input-tokens-remaining": "0",
+        "anthropic-ratelimit-input-tokens-reset": "2026-01-01T00:00:30Z",
+    }
+    body = '{"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"}}'
+    info = parse_rate_limit(429, headers, body, now=now)
+    assert info is not None
+    assert (info.kind, info.limit, info.retry_after) == ("input_tokens", 40000, 30.0)
+    with_retry_after = parse_rate_limit(429, {**headers, "retry-after": "12"}, body, now=now)
+    assert with_retry_after is not None and with_retry_after.retry_after == 12.0

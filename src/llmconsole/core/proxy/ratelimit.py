@@ -493,6 +493,21 @@ def _retry_from_headers(h: Mapping[str, str], now: float | None) -> float | None
             if (remaining := _int_header(h.get(f"{prefix}remaining-{kind}"))) is not None and remaining <= 0
         ]
         return max(exhausted or resets.values())
+    # anthropic-ratelimit-{dimension}-reset (an RFC 3339 time): the exhausted dimensions' (else the latest).
+    for prefix in ("anthropic-ratelimit-", "llm_provider-anthropic-ratelimit-"):
+        anthropic: dict[str, float] = {}
+        for dimension in ("requests", "tokens", "input-tokens", "output-tokens"):
+            raw = h.get(f"{prefix}{dimension}-reset")
+            value = _reset_seconds(raw, when) if raw is not None else None
+            if value is not None:
+                anthropic[dimension] = value
+        if anthropic:
+            spent = [
+                anthropic[d]
+                for d in anthropic
+                if (left := _int_header(h.get(f"{prefix}{d}-remaining"))) is not None and left <= 0
+            ]
+            return max(spent or anthropic.values())
     return None
 
 
