@@ -570,7 +570,14 @@ async def _fit_context(
         await meter.refine(model, conversation.system_prompt, conversation.messages)
         gauge = meter.gauge(model, conversation.system_prompt, conversation.messages)
     if not gauge.fits:
-        hint = "it is compacted already" if compacted else "add --compact to summarise the older turns first"
+        from llmconsole.core.chat.compact import compactable
+
+        if compacted:
+            hint = "it is compacted already"
+        elif compactable(conversation.messages).older:
+            hint = "add --compact to summarise the older turns first"
+        else:  # (--compact would have nothing to summarise)
+            hint = "nothing older to compact: shorten the prompt, or pick a model with a larger window (-m)"
         how = "counted by the proxy" if gauge.exact else "estimated"
         _err(
             f"llmconsole: ~{gauge.tokens:,} tokens ({how}) do not fit the context window of {model.id} "

@@ -287,3 +287,26 @@ async def test_continuing_a_compared_answer_keeps_the_others_as_siblings() -> No
     assert chat.conversation.system_prompt == "sys"
     assert sorted(m.text for m in Tree.of(chat.conversation).siblings(reply)) == ["a", "b"]
     assert {user.id, reply.id} <= set(recorder.stored)
+
+
+def test_room_choices_offer_only_what_can_help() -> None:
+    from llmconsole.core.chat.compact import room_choices
+
+    model = ModelInfo(id="small", context_window=2_000, max_output_tokens=500)  # 1,500 tokens for the input
+    small, big = "hi", "y " * 4_000  # ~2,000 tokens alone: nothing older is in the way
+    q1, a1 = Message("user", "q1"), Message("assistant", "a1", status="completed")
+    q2, a2 = Message("user", "q2"), Message("assistant", "a2", status="completed")
+    assert room_choices([], model, None, prompt=big) == frozenset()  # a first prompt too big alone
+    assert room_choices([q1, a1, q2, a2], model, None, prompt=big) == frozenset()
+    assert room_choices([q1, a1], model, None, prompt=small) == {"drop"}  # one turn: nothing older to summarise
+    assert room_choices([q1, a1, q2, a2], model, None, prompt=small) == {"compact", "drop"}
+    assert room_choices([q1, a1], model, "x " * 3_000, prompt=small) == frozenset()  # the system prompt alone
+
+
+async def test_room_choices_after_a_refused_prompt_look_at_that_prompt() -> None:
+    chat = session()
+    model = ModelInfo(id="small", context_window=2_000, max_output_tokens=500)
+    client = ScriptedClient([ContextOverflowError("too long", status=400)])
+    chat.add_prompt("y " * 4_000)
+    _, end = await run_reply(chat, client)
+    assert end.outcome == "overflow" and chat.room_choices(model) == frozenset()

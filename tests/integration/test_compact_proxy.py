@@ -54,7 +54,8 @@ def test_a_prompt_that_does_not_fit_exits_2_before_sending(env: dict[str, str], 
     assert result.returncode == 2 and result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert "tokens (counted by the proxy) do not fit the context window of tiny-window" in line
-    assert "1,500 tokens" in line and "--compact" in line
+    assert "1,500 tokens" in line
+    assert "--compact" not in line and "nothing older to compact" in line  # a first prompt: nothing to summarise
     assert upstream.requests_for(TINY, "responses") == []
 
 

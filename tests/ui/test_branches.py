@@ -216,7 +216,8 @@ async def test_a_prompt_that_does_not_fit_opens_the_offer_cancel_keeps_it_drop_m
 
 class TestOverflowSnapshot:
     def test_overflow_offer(self, snap_compare: Any) -> None:
-        """A prompt that does not fit: the offer with what does not fit (≈ tokens of the window) and four ways on."""
+        """A first prompt too big alone: what does not fit (≈ tokens of the window), and only send anyway and cancel
+        (nothing older to compact or drop)."""
         from dataclasses import replace
 
         from llmconsole.core.config import ModelOverride

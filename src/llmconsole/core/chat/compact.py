@@ -12,7 +12,7 @@ import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from llmconsole.core.chat.context import ContextMeter, available_window
 from llmconsole.core.chat.conversation import Conversation, Message, new_id
@@ -52,6 +52,32 @@ def split_path(messages: Sequence[Message], keep_turns: int = KEEP_TURNS) -> Spl
         return Split([], list(messages))
     cut = starts[-keep_turns] if keep_turns > 0 else len(messages)
     return Split(list(messages[:cut]), list(messages[cut:]))
+
+
+def compactable(messages: Sequence[Message], keep_turns: int = KEEP_TURNS) -> Split:
+    """What a compaction of ``messages`` summarises: all but the last ``keep_turns`` turns, else all but the
+    last one (``older`` empty: nothing older to summarise)."""
+    split = split_path(messages, keep_turns)
+    return split if split.older else split_path(messages, max(keep_turns - 1, 0))
+
+
+RoomChoice = Literal["compact", "drop"]
+
+
+def room_choices(
+    messages: Sequence[Message], model: ModelInfo, system_prompt: str | None, *, prompt: str = "", images: int = 0
+) -> frozenset[RoomChoice]:
+    """What can make room to send ``prompt`` (with ``images``) after ``messages`` on ``model``: ``compact`` when
+    there are older turns to summarise, ``drop`` when there are turns to leave out; neither when the prompt
+    alone (with the system prompt) does not fit the window, since then nothing older is in the way."""
+    if not ContextMeter().gauge(model, system_prompt, [], prompt=prompt, images=images).fits:
+        return frozenset()
+    choices: set[RoomChoice] = set()
+    if compactable(messages).older:
+        choices.add("compact")
+    if messages:
+        choices.add("drop")
+    return frozenset(choices)
 
 
 def fitting_tail(
@@ -168,9 +194,7 @@ async def compact(
     reasoning_effort: str | None = None,
 ) -> Compacted | None:
     """Summarise the older part of the active path into a new branch (None when there is too little)."""
-    split = split_path(conv.messages, keep_turns)
-    if not split.older:
-        split = split_path(conv.messages, max(keep_turns - 1, 0))
+    split = compactable(conv.messages, keep_turns)
     if not split.older:
         return None
     summary = await summarise(

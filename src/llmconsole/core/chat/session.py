@@ -53,7 +53,7 @@ from llmconsole.core.errors import BudgetError, ContextOverflowError, RateLimitE
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from llmconsole.core.chat.compact import Compacted
+    from llmconsole.core.chat.compact import Compacted, RoomChoice
     from llmconsole.core.chat.reply_run import Outcome
     from llmconsole.core.chat.resend import ResendCountdown, ResendStep
     from llmconsole.core.chat.tool_round import ToolRunner
@@ -568,6 +568,19 @@ class ChatSession:
 
     def estimated_tokens(self) -> int:
         return self.conversation.estimated_tokens()
+
+    def room_choices(self, model: ModelInfo, *, prompt: str = "", images: int = 0) -> frozenset[RoomChoice]:
+        """What can make room on ``model`` to send ``prompt`` (a new one), or else the unanswered prompt again:
+        compaction only when there are older turns, dropping only when there is something to leave out, and
+        neither when the prompt alone does not fit (see ``core.chat.compact.room_choices``)."""
+        from llmconsole.core.chat.compact import room_choices
+
+        messages = self.conversation.messages
+        unanswered = self.unanswered()
+        if not prompt and unanswered is not None:
+            messages = messages[: messages.index(unanswered)]
+            prompt, images = unanswered.text, len(unanswered.attachments)
+        return room_choices(messages, model, self.system_prompt, prompt=prompt, images=images)
 
     def gauge(self, model: ModelInfo, *, prompt: str = "", images: int = 0) -> ContextGauge:
         """The context gauge for sending ``prompt`` (and ``images`` more images) on the active path to ``model``."""

@@ -51,16 +51,30 @@ class BranchActions:
         wanted = self.screen.settings.compact_model
         return (self.screen.find_model(wanted) if wanted else None) or self.screen.model
 
-    def offer_overflow(self, headline: str, detail: str, *, retry: Callable[[], object]) -> None:
-        """Compact / drop the oldest turns into a new branch / send anyway / cancel; ``retry`` sends."""
+    def offer_overflow(
+        self,
+        headline: str,
+        detail: str,
+        *,
+        send: Callable[[], object],
+        recheck: Callable[[], object] | None = None,
+        prompt: str = "",
+        images: int = 0,
+    ) -> None:
+        """Compact / drop the oldest turns into a new branch (each only where it can help: the session says) /
+        send anyway (``send``) / cancel. After compacting or dropping, ``recheck`` sends if it fits now and
+        offers again if not (``send`` when not given)."""
         from llmconsole.ui.screens.overflow import ContextOverflowModal, OverflowChoice
 
         summariser = self.summariser()
+        model = self.screen.model
+        choices = self.screen.session.room_choices(model, prompt=prompt, images=images) if model else frozenset()
+        retry = recheck or send
 
         def chosen(choice: OverflowChoice | None) -> None:
             self.screen.focus_prompt()
             if choice == "send":
-                retry()
+                send()
             elif choice == "compact":
                 self.screen.run_worker(self.compact_now(then=retry), group="compact", exclusive=True)
             elif choice == "drop" and self.screen.model is not None:
@@ -71,7 +85,9 @@ class BranchActions:
                 self.screen.notify(f"Left out the {dropped} oldest messages (a new branch; the original stays).")
                 self.screen.run_worker(self.show_path(then=retry), group="branch")
 
-        modal = ContextOverflowModal(headline, detail, summariser=summariser.id if summariser else "the model")
+        modal = ContextOverflowModal(
+            headline, detail, summariser=summariser.id if summariser else "the model", choices=choices
+        )
         self.screen.app.push_screen(modal, chosen)
 
     def compact(self) -> None:

@@ -477,9 +477,6 @@ class MainScreen(Screen[None]):
     ) -> None:
         await self.branches.show_path(focus=focus, then_reply=then_reply, then=then)
 
-    def offer_overflow(self, headline: str, detail: str, *, retry: Callable[[], object]) -> None:
-        self.branches.offer_overflow(headline, detail, retry=retry)
-
     async def compact_now(self, then: Callable[[], object] | None = None) -> bool:
         return await self.branches.compact_now(then)
 

@@ -3,6 +3,7 @@ refused it): compact, drop the oldest turns into a new branch, send anyway, or c
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import ClassVar, Literal
 
 from textual import on
@@ -17,7 +18,8 @@ OverflowChoice = Literal["compact", "drop", "send", "cancel"]
 
 
 class ContextOverflowModal(ModalScreen[OverflowChoice]):
-    """What does not fit, and the four ways on.
+    """What does not fit, and the ways on that can help (compact only with older turns, drop only with
+    something to leave out; send anyway and cancel always).
 
     | Key | Action |
     | :- | :- |
@@ -48,33 +50,60 @@ class ContextOverflowModal(ModalScreen[OverflowChoice]):
         Binding("escape", "choose('cancel')", "Cancel", tooltip="Keep the prompt in the input", id="ov-cancel"),
     ]
 
-    def __init__(self, headline: str, detail: str, *, summariser: str) -> None:
+    def __init__(
+        self,
+        headline: str,
+        detail: str,
+        *,
+        summariser: str,
+        choices: Collection[OverflowChoice] = ("compact", "drop"),
+    ) -> None:
+        """``choices``: which of compact and drop can help (only those are offered; send and cancel always)."""
         super().__init__()
         self.headline = headline
         self.detail = detail
         self.summariser = summariser
+        self.choices = frozenset(choices) | {"send", "cancel"}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "choose" and parameters:
+            return parameters[0] in self.choices
+        return True
+
+    def _help(self) -> str:
+        can = self.choices
+        if "compact" not in can and "drop" not in can:
+            return (
+                "Nothing older is in the way: the prompt alone is larger than the window. Shorten it, or pick a "
+                "model with a larger window (ctrl+l); sending anyway will most likely be refused."
+            )
+        parts = []
+        if "compact" in can:
+            parts.append(
+                f"Compact: {self.summariser} summarises the older turns; the summary and the latest turns start a "
+                "new branch."
+            )
+        if "drop" in can:
+            parts.append("Drop: only the latest turns that fit, in a new branch.")
+        parts.append("The original conversation stays whole (left/right on its first message switches back).")
+        return " ".join(parts)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ov-dialog"):
             yield Static(Content.styled(self.headline, "bold $warning"), id="ov-title")
             yield Static(Content(self.detail), id="ov-detail", markup=False)
-            yield Static(
-                Content(
-                    f"Compact: {self.summariser} summarises the older turns; the summary and the latest turns "
-                    "start a new branch. Drop: only the latest turns that fit, in a new branch. Either way the "
-                    "original conversation stays whole (left/right on its first message switches back)."
-                ),
-                id="ov-help",
-                markup=False,
-            )
+            yield Static(Content(self._help()), id="ov-help", markup=False)
             with Horizontal(id="ov-buttons"):
-                yield Button("Compact (c)", id="ov-compact", variant="primary")
-                yield Button("Drop oldest (d)", id="ov-drop")
+                if "compact" in self.choices:
+                    yield Button("Compact (c)", id="ov-compact", variant="primary")
+                if "drop" in self.choices:
+                    yield Button("Drop oldest (d)", id="ov-drop")
                 yield Button("Send anyway (s)", id="ov-send")
                 yield Button("Cancel (esc)", id="ov-cancel")
 
     def action_choose(self, choice: OverflowChoice) -> None:
-        self.dismiss(choice)
+        if choice in self.choices:
+            self.dismiss(choice)
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

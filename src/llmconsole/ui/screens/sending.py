@@ -61,10 +61,13 @@ class SendActions:
         if not force:
             gauge = self.screen.session.gauge(self.screen.model, prompt=send_text, images=len(urls))
             if not gauge.fits:
-                self.screen.offer_overflow(
+                self.screen.branches.offer_overflow(
                     f"This prompt would not fit the context window of {self.screen.model.id}",
                     gauge.describe(),
-                    retry=lambda: self.send_prompt(text, images=images, force=True),
+                    send=lambda: self.send_prompt(text, images=images, force=True),
+                    recheck=lambda: self.send_prompt(text, images=images),  # checked again after any choice
+                    prompt=send_text,
+                    images=len(urls),
                 )
                 return False
         if self.screen.prompt.text == text:
@@ -79,6 +82,22 @@ class SendActions:
             self.screen.pane.add_user(submitted.message)
             self.screen._start_reply()
         return True
+
+    def retry_if_it_fits(self) -> None:
+        """After making room: send the unanswered prompt again if the conversation fits now, else offer again."""
+        model = self.screen.model
+        if model is None:
+            return
+        gauge = self.screen.session.gauge(model)
+        if gauge.fits:
+            self.retry_last()
+            return
+        self.screen.branches.offer_overflow(
+            f"This conversation still does not fit the context window of {model.id}",
+            gauge.describe(),
+            send=self.retry_last,
+            recheck=self.retry_if_it_fits,
+        )
 
     def retry_last(self) -> bool:
         """Send the unanswered prompt again in place (its failed reply stays, a sibling), else the last prompt
@@ -119,10 +138,11 @@ class SendActions:
                 if isinstance(error, ContextOverflowError)
                 else ""
             )
-            self.screen.offer_overflow(
+            self.screen.branches.offer_overflow(
                 f"The proxy says this conversation does not fit {end.model.id}" + (f" ({numbers})" if numbers else ""),
                 message.error or str(error),
-                retry=self.retry_last,
+                send=self.retry_last,
+                recheck=self.retry_if_it_fits,
             )
         elif end.outcome == "budget" and isinstance(error, BudgetError):
             from llmconsole.ui.screens.budget import show_budget
