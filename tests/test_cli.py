@@ -165,6 +165,24 @@ def test_compare_prints_each_reply_under_its_heading_in_order() -> None:
     assert "Rate Limit Exceeded" in result.stderr
 
 
+def test_compare_is_stored_as_one_conversation_whose_answers_are_siblings() -> None:
+    from llmconsole.core.chat.tree import Tree
+    from llmconsole.core.store.history import HistoryStore, default_path
+
+    result = run("--demo", "-p", "hi", "--model", "demo-claude-haiku-4-5", "--model", "demo-gpt-5")
+    assert result.returncode == 0, result.stderr
+    with HistoryStore(default_path(demo=True)) as store:
+        (summary,) = store.list_conversations()
+        assert summary.kind == "compare"
+        conv = store.load(summary.id)
+    tree = Tree.of(conv)
+    (prompt,) = [m for m in tree.messages if m.role == "user"]
+    answers = [m for m in tree.messages if m.role == "assistant"]
+    assert prompt.text == "hi" and sorted(m.model or "" for m in answers) == ["demo-claude-haiku-4-5", "demo-gpt-5"]
+    assert all(m.parent_id == prompt.id and m.status == "completed" for m in answers)
+    assert tree.position(answers[0])[1] == 2  # siblings: left/right reaches each
+
+
 def test_compare_more_than_four_models_exits_2() -> None:
     result = run("--demo", "-p", "hi", *[x for m in ("a", "b", "c", "d", "e") for x in ("--model", m)])
     assert result.returncode == 2

@@ -685,16 +685,22 @@ async def _answer(
 
 
 async def _compare(client: ProxyClient, models: list[ModelInfo], prompt: str, args: argparse.Namespace) -> int:
-    """One prompt to several models at once; each reply printed whole under ``## <model>``, in order."""
+    """One prompt to several models at once; each reply printed whole under ``## <model>``, in order; stored as
+    one conversation whose answers are siblings."""
+    import dataclasses
+
     from llmconsole.core.chat.conversation import Conversation
 
-    conversations: list[Conversation] = []
     text, images = _with_images(prompt, models)
-    for model in models:
-        conversation = Conversation(system_prompt=args.system, model=model.id)
-        conversation.add_user(text, attachments=images)
-        conversations.append(conversation)
-    recorders = [_Recorder(not args.no_history, c, kind="compare", demo=args.demo) for c in conversations]
+    # One conversation (one id): the prompt, each model's answer beside the others. Each model streams into a
+    # view of it whose path is the prompt (so its answer follows the prompt, a sibling of the other answers).
+    first = Conversation(system_prompt=args.system, model=models[0].id)
+    first.add_user(text, attachments=images)
+    conversations = [dataclasses.replace(first, model=m.id, messages=list(first.messages), others=[]) for m in models]
+    recorders = [
+        _Recorder(not args.no_history, c, kind="compare", stored=1 if i else 0, demo=args.demo)  # the prompt once
+        for i, c in enumerate(conversations)
+    ]
     try:
         outcomes = await asyncio.gather(
             *(

@@ -128,6 +128,9 @@ class MemoryRecorder:
     def record(self, conversation: Conversation, message: Message) -> None:
         self.stored[message.id] = message
 
+    def set_kind(self, conversation: Conversation, kind: str) -> None:
+        self.log.append(("kind", kind))
+
 
 def session(recorder: MemoryRecorder | None = None) -> ChatSession:
     ticks = iter(range(1_000_000))

@@ -37,6 +37,16 @@ FAILURES: dict[str, list[StreamEvent] | Exception | None] = {
 KEEPS_TEXT = {"cut stream", "cancel"}
 
 
+def comparison() -> tuple[Conversation, Message, Message]:
+    """A comparison as compare mode keeps it: one prompt, each model's answer beside the others."""
+    conv = Conversation(system_prompt="sys")
+    user = conv.add_user("q1")
+    chosen = Message("assistant", "a1", model="m-1", status="completed", parent_id=user.id)
+    other = Message("assistant", "b1", model="m-2", status="completed", parent_id=user.id)
+    conv.others += [chosen, other]
+    return conv, chosen, other
+
+
 def ok(text: str) -> list[StreamEvent]:
     return [ResponseStarted(), TextDelta(text), Completed(Usage())]
 
@@ -75,9 +85,8 @@ async def start(chat: ChatSession, client: ScriptedClient, how: str) -> tuple[Re
     what the good state before the failed reply carried (to which the following prompt is added)."""
     client.scripts += [ok("a1")]
     if how == "compare-continue":
-        chosen = Message("assistant", "a1", model="m-1", status="completed")
-        other = Message("assistant", "b1", model="m-2", status="completed")
-        chat.continue_compare("q1", chosen, system_prompt=None, others=[other])
+        compared, chosen, _ = comparison()
+        chat.continue_compare(compared, chosen)
     else:
         chat.add_prompt("q1")
         await run_reply(chat, client)
@@ -277,16 +286,17 @@ async def test_editing_an_unanswered_prompt_makes_a_sibling_and_keeps_it() -> No
     assert chat.cancel_edit() is False
 
 
-async def test_continuing_a_compared_answer_keeps_the_others_as_siblings() -> None:
+async def test_continuing_a_compared_answer_continues_that_conversation() -> None:
     recorder = MemoryRecorder()
     chat = session(recorder)
-    chosen = Message("assistant", "a", model="m-1", status="completed")
-    other = Message("assistant", "b", model="m-2", status="completed")
-    user, reply = chat.continue_compare("p", chosen, system_prompt="sys", others=[other])
-    assert [m.text for m in chat.conversation.messages] == ["p", "a"] and reply is not chosen
-    assert chat.conversation.system_prompt == "sys"
-    assert sorted(m.text for m in Tree.of(chat.conversation).siblings(reply)) == ["a", "b"]
-    assert {user.id, reply.id} <= set(recorder.stored)
+    compared, chosen, other = comparison()
+    user, reply = chat.continue_compare(compared, chosen)
+    assert chat.conversation is compared and reply is chosen and user is compared.messages[0]
+    assert [m.text for m in compared.messages] == ["q1", "a1"] and compared.others == [other]
+    assert sorted(m.text for m in Tree.of(compared).siblings(reply)) == ["a1", "b1"]
+    assert {user.id, reply.id, other.id} <= set(recorder.stored)
+    assert ("kind", "chat") in recorder.log and recorder.log[-1] == ("active", "a1")
+    assert compared.model == "m-1" and chat.system_prompt == "sys"
 
 
 def test_room_choices_offer_only_what_can_help() -> None:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from textual.pilot import Pilot
 
+from llmconsole.core.chat.tree import all_messages
 from llmconsole.core.store.history import AsyncHistory, HistoryStore
 from llmconsole.ui.app import LLMConsoleApp
 from llmconsole.ui.persistence import FLUSH_INTERVAL_S
@@ -142,35 +143,28 @@ async def test_continue_an_answer_as_a_conversation_and_history(tmp_path: Any) -
         assert roles == [("user", "compare this"), ("assistant", haiku.message.text)]
         assert main.pane.replies[0].text == haiku.message.text
         assert "total $0.00" in main.status_bar.plain
-        # The other answer with text (gpt-5's) is a sibling of the chosen one: one turn, both kept.
-        (other,) = main.conversation.others
-        assert other.text == gpt_text and other.parent_id == main.conversation.messages[0].id
-        assert main.pane.replies[0].position == (2, 2)
+        # The comparison is the conversation: the other answers (gpt-5's, the rate-limited attempt) beside it.
+        assert {m.model for m in main.conversation.others} == {"demo-gpt-5", "demo-ratelimited"}
+        assert all(m.parent_id == main.conversation.messages[0].id for m in main.conversation.others)
+        assert next(m for m in main.conversation.others if m.model == "demo-gpt-5").text == gpt_text
+        assert main.pane.replies[0].position == (2, 3)
+        compared_id = main.conversation.id
         # and it goes on as a normal conversation with that model
         await type_text(pilot, "and more")
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await wait_until(pilot, lambda: len(main.conversation.messages) == 4)
+        assert main.conversation.id == compared_id
         await app.history.drain()
         summaries = store.list_conversations()
-    kinds = sorted((s.kind, s.model) for s in summaries)
-    assert kinds == [
-        ("chat", "demo-claude-haiku-4-5"),
-        ("compare", "demo-claude-haiku-4-5"),
-        ("compare", "demo-gpt-5"),
-        ("compare", "demo-ratelimited"),
-    ]
-    compared = [s for s in summaries if s.kind == "compare"]
-    loaded = store.load(next(s.id for s in compared if s.model == "demo-gpt-5"))
-    assert [m.role for m in loaded.messages] == ["user", "assistant"]
-    assert loaded.messages[0].text == "compare this"
-    assert loaded.messages[1].status == "completed"
-    limited = store.load(next(s.id for s in compared if s.model == "demo-ratelimited"))
-    assert limited.messages[1].status == "rate_limited"
-    chat = store.load(next(s.id for s in summaries if s.kind == "chat"))
+    # One conversation: the comparison, continued (a chat now, on the chosen answer's model).
+    assert [(s.id, s.kind, s.model) for s in summaries] == [(compared_id, "chat", "demo-claude-haiku-4-5")]
+    chat = store.load(compared_id)
     assert [m.text for m in chat.messages][:2] == ["compare this", haiku.message.text]
     assert len(chat.messages) == 4
-    assert [m.model for m in chat.others] == ["demo-gpt-5"]  # continuing one keeps the others
+    assert sorted(m.model or "" for m in chat.others) == ["demo-gpt-5", "demo-ratelimited"]
+    limited = next(m for m in chat.others if m.model == "demo-ratelimited")
+    assert limited.status == "rate_limited"  # the failed answer is kept too
     store.close()
 
 
@@ -255,13 +249,15 @@ class _SteppedDemo(ScriptedDemo):
 
 
 def _sides(store: HistoryStore) -> dict[str, list[tuple[str, str, str | None]]]:
-    """Each stored compare side by model: (role, text, status) of its messages."""
-    out = {}
-    for summary in store.list_conversations():
-        assert summary.kind == "compare"
-        conv = store.load(summary.id)
-        out[conv.model or ""] = [(m.role, m.text, m.status) for m in conv.messages]
-    return out
+    """Each stored answer of the comparison (one conversation) by model: (role, text, status) of the prompt
+    and of that answer."""
+    (summary,) = store.list_conversations()  # one comparison, one conversation
+    assert summary.kind == "compare"
+    messages = all_messages(store.load(summary.id))
+    (prompt,) = [m for m in messages if m.role == "user"]
+    answers = [m for m in messages if m.role == "assistant"]
+    assert all(m.parent_id == prompt.id for m in answers)  # the answers are siblings
+    return {m.model or "": [("user", prompt.text, None), ("assistant", m.text, m.status)] for m in answers}
 
 
 @pytest.mark.anyio

@@ -108,6 +108,11 @@ class HistoryAdapter:
         if self.history is not None and message.id in self._saved:
             self.call("update_message", conversation.id, message)
 
+    def set_kind(self, conversation: Conversation, kind: str) -> None:
+        """The conversation is a ``chat`` (or a ``compare``) from now on (a comparison continued)."""
+        if self.history is not None:
+            self.call("save_conversation", conversation, kind=kind)
+
     def set_active(self, conversation: Conversation, leaf: Message) -> None:
         """The conversation opens on the branch ending at ``leaf`` next time (when it is stored)."""
         if self.history is not None and leaf.id in self._saved:

@@ -102,6 +102,7 @@ class Recorder(Protocol):
     def adopt(self, conversation: Conversation, stored: list[Message] | None = None) -> None: ...
     def set_active(self, conversation: Conversation, leaf: Message) -> None: ...
     def record(self, conversation: Conversation, message: Message) -> None: ...
+    def set_kind(self, conversation: Conversation, kind: str) -> None: ...
     def update(self, conversation: Conversation, message: Message) -> None: ...
 
 
@@ -124,6 +125,9 @@ class _NoRecorder:
         return None
 
     def record(self, conversation: Conversation, message: Message) -> None:
+        return None
+
+    def set_kind(self, conversation: Conversation, kind: str) -> None:
         return None
 
     def update(self, conversation: Conversation, message: Message) -> None:
@@ -290,27 +294,22 @@ class ChatSession:
         self.system_prompt = system_prompt
         self.conversation.system_prompt = system_prompt
 
-    def continue_compare(
-        self, prompt: str, chosen: Message, *, system_prompt: str | None, others: Sequence[Message] = ()
-    ) -> tuple[Message, Message]:
-        """A new conversation of ``prompt`` and a copy of compare mode's chosen answer; the other answers
-        (``others``, copied) are its siblings: one turn, the chosen one active, the others kept. Returns the
-        prompt and the reply."""
-        from llmconsole.core.chat.conversation import new_id
-
-        self.new_conversation()
-        conversation = self.conversation
-        conversation.system_prompt = system_prompt
-        user = conversation.add_user(prompt)
-        self.recorder.record_turn(conversation, user)
-        for other in others:
-            copy = dataclasses.replace(other, id=new_id(), parent_id=user.id, attachments=list(other.attachments))
-            conversation.others.append(copy)
-            self.recorder.record(conversation, copy)
-        reply = dataclasses.replace(chosen, id=new_id(), parent_id=user.id, attachments=[])
-        conversation.messages.append(reply)
-        self.recorder.record_turn(conversation, reply)
-        return user, reply
+    def continue_compare(self, conversation: Conversation, chosen: Message) -> tuple[Message, Message]:
+        """Continue a comparison (one conversation: a prompt and the models' answers beside each other) with
+        the answer ``chosen``: it becomes the active path's reply, the others stay its siblings, and the
+        conversation goes on as a chat. Returns the prompt and the reply."""
+        tree = Tree.of(conversation)
+        set_path(conversation, tree, chosen.id)
+        self.cancel_reply()
+        self.conversation = conversation
+        self._reset_turn_state()
+        self.system_prompt = conversation.system_prompt
+        for message in tree.messages:  # (each column stored its own; any it could not is stored now)
+            self.recorder.record(conversation, message)
+        conversation.model = chosen.model or conversation.model
+        self.recorder.set_kind(conversation, "chat")
+        self.recorder.set_active(conversation, chosen)
+        return conversation.messages[0], chosen
 
     # -- prompts --------------------------------------------------------------------------------------------
 

@@ -5,17 +5,18 @@ only. Escape cancels every column (a second Escape closes the screen). When a co
 (or Enter on the focused column) continues that answer as a normal conversation: the screen is dismissed with a
 :class:`CompareChoice` that the main screen loads.
 
-History: each model's side is stored as its own conversation of kind ``compare`` (the prompt and that model's
-reply, like ``llmconsole -p … --model A --model B``), the sides linked by ``meta = {"compare_id", "models"}``.
-Each side is written like a normal reply (:class:`~llmconsole.ui.persistence.ReplySaver`): the prompt before its
-request goes out, the reply while it streams, and finally how it ended.
+History: a comparison is one conversation of kind ``compare``: the prompt, and each model's answer beside the
+others (siblings of one turn; ``meta = {"compare_id", "models"}``). Each answer is written like a normal reply
+(:class:`~llmconsole.ui.persistence.ReplySaver`): the prompt before the first request goes out, the reply while
+it streams, and finally how it ended. Continuing one answer continues that conversation (a ``chat`` from then
+on, the chosen answer on its active path, the others still beside it).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -60,14 +61,12 @@ MAX_MODELS = 4
 
 @dataclass(frozen=True)
 class CompareChoice:
-    """The answer to continue as a normal conversation."""
+    """The answer to continue: ``reply`` in ``conversation`` (the comparison; the other answers are its
+    siblings)."""
 
     model_id: str
-    prompt: str
+    conversation: Conversation
     reply: Message
-    system_prompt: str | None
-    others: list[Message] = field(default_factory=list)
-    """The other columns' answers (with text): they become siblings of the chosen one."""
 
 
 @dataclass
@@ -124,7 +123,11 @@ class CompareColumn(Vertical, can_focus=True):
         self.total = total
         """How many columns there are (the title reads ``2/3 model``)."""
         self.conversation = conversation
-        self.message = conversation.add_assistant(model.id)
+        """The comparison (shared by every column): the prompt on its path, the answers beside each other."""
+        self.message = Message(
+            role="assistant", text="", model=model.id, status="streaming", parent_id=conversation.messages[-1].id
+        )
+        conversation.others.append(self.message)
         self.error: ProxyError | None = None
         self.saver: ReplySaver | None = None
         """Persists the prompt and this column's reply (None without history)."""
@@ -431,9 +434,9 @@ class CompareScreen(Screen[CompareChoice | None]):
         holder.remove_children()
         columns = []
         meta: dict[str, Any] = {"compare_id": self.compare_id, "models": [m.id for m in models]}
+        conversation = Conversation(system_prompt=request.system_prompt, model=models[0].id if models else None)
+        conversation.add_user(prompt)  # one conversation: each model's answer a sibling of the others
         for index, model in enumerate(models, start=1):
-            conversation = Conversation(system_prompt=request.system_prompt, model=model.id)
-            conversation.add_user(prompt)
             column = CompareColumn(model, index, conversation, total=len(models))
             if self.history is not None:
                 column.saver = self.history.reply_saver(conversation, column.message, kind="compare", meta=meta)
@@ -515,15 +518,7 @@ class CompareScreen(Screen[CompareChoice | None]):
             return
         for other in self.columns:
             other.cancel()
-        self.dismiss(
-            CompareChoice(
-                model_id=column.model.id,
-                prompt=self.prompt_text,
-                reply=column.message,
-                system_prompt=column.conversation.system_prompt,
-                others=[c.message for c in self.columns if c is not column and c.message.text],
-            )
-        )
+        self.dismiss(CompareChoice(model_id=column.model.id, conversation=column.conversation, reply=column.message))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("continue_with", "column"):

@@ -50,7 +50,7 @@ class CompareActions:
         )
 
     def continue_compare(self, choice: CompareChoice | None) -> None:
-        """Load one compared answer (its model, the prompt and the reply) as a new normal conversation."""
+        """Continue the comparison's conversation with the chosen answer (its model; the others beside it)."""
         self.screen.focus_prompt()
         if choice is None:
             return
@@ -58,9 +58,7 @@ class CompareActions:
         self.screen.pane.clear()
         self.screen._clear_countdown()
         self.screen.select_model(choice.model_id)
-        user, reply = self.screen.session.continue_compare(
-            choice.prompt, choice.reply, system_prompt=choice.system_prompt, others=choice.others
-        )
+        user, reply = self.screen.session.continue_compare(choice.conversation, choice.reply)
         self.screen._update_positions()
         self.screen.pane.add_user(user)
         self.screen.pane.add_reply(reply, streaming=False)
@@ -68,5 +66,6 @@ class CompareActions:
         self.screen.status_bar.set_ending(reply_ending(reply))
         self.screen._update_context()
         self.screen._update_total_cost()
-        more = f" The other {len(choice.others)} answers are its siblings (‹ ›)." if choice.others else ""
+        others = len(self.screen.conversation.others)
+        more = f" The other {others} answer{'s' if others != 1 else ''} stay beside it (‹ ›)." if others else ""
         self.screen.notify(f"Continuing with {choice.model_id}.{more}")
