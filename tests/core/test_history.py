@@ -816,3 +816,20 @@ def test_recent_prompts_oldest_first_each_once() -> None:
                 store.add_message(conv, reply)
         assert store.recent_prompts() == ["b", "c", "a", "d"]  # "a" at its latest use; replies never
         assert store.recent_prompts(limit=2) == ["a", "d"]
+
+
+def test_a_comparison_continued_from_the_list_becomes_a_chat(tmp_path: Path) -> None:
+    from llmconsole.core.chat.conversation import Conversation, Message
+
+    with HistoryStore(tmp_path / "history.sqlite3") as store:
+        conv = Conversation()
+        store.save_conversation(conv, kind="compare")
+        prompt = conv.add_user("compare this")
+        store.add_message(conv, prompt)
+        answers = [Message("assistant", t, model=t, status="completed", parent_id=prompt.id) for t in ("a", "b")]
+        for answer in answers:
+            store.add_message(conv, answer)
+        assert [s.kind for s in store.list_conversations()] == ["compare"]  # the prompt and answers: a comparison
+        conv.messages.append(answers[1])
+        store.add_message(conv, conv.add_user("and then?"))
+        assert [s.kind for s in store.list_conversations()] == ["chat"]  # continued on one answer

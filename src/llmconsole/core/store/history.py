@@ -707,6 +707,8 @@ class HistoryStore:
             if message.tool_calls:
                 _write_tools(db, conv.id, message)
             db.execute("UPDATE conversations SET active_leaf = ? WHERE id = ?", (message.id, conv.id))
+            if message.role == "user" and message.parent_id is not None:  # a compared answer continued: a chat
+                db.execute("UPDATE conversations SET kind = 'chat' WHERE id = ? AND kind = 'compare'", (conv.id,))
             if message.role == "assistant" and message.model:
                 db.execute("UPDATE conversations SET model = ? WHERE id = ?", (message.model, conv.id))
 
