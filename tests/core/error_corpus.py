@@ -30,6 +30,19 @@ CORPUS = Path(__file__).resolve().parents[1] / "data" / "error_corpus"
 DEFAULT_STATUS = 400
 """The status an entry is answered with when its thread does not give one (the readers go by the words)."""
 SECRETS = ("sk-corpus-test-key-0000",)
+UNREAD: frozenset[str] = frozenset(
+    {
+        # tests/data/error_corpus/heldout_probe.json, measured before the readers were grown on it
+        "openai-images-per-minute-probe-1",
+        "azure-rate-limit-try-again-probe-1",
+        "openai-invalid-prompt-flagged-probe-1",
+        "gemini-blocked-safety-probe-1",
+        "openai-request-too-large-no-org-probe-1",
+        "openai-request-too-large-for-limit-probe-1",
+    }
+)
+"""Entries whose wording is still not read (listed in the corpus README): expected to fail, strictly, so that
+a reader that learns one is noticed and the entry leaves this list."""
 
 
 @dataclass(frozen=True)

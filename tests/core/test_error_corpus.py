@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from llmconsole.core.errors import BudgetError, ContentFilterError, RateLimitError
-from tests.core.error_corpus import SECRETS, Entry, entries, error_of, misread
+from tests.core.error_corpus import SECRETS, UNREAD, Entry, entries, error_of, misread
 
 ENTRIES = entries()
 CATEGORIES = {
@@ -25,11 +25,6 @@ CATEGORIES = {
     "wrong_endpoint",
     "other",
 }
-
-
-UNREAD: frozenset[str] = frozenset()
-"""Entries whose wording is still not read (listed in the corpus README): expected to fail, strictly, so that
-a reader that learns one is noticed and the entry leaves this list."""
 
 
 @pytest.mark.parametrize(
