@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from llmconsole.core.errors import BudgetError, ContentFilterError, RateLimitError
-from tests.core.error_corpus import SECRETS, UNREAD, Entry, entries, error_of, misread
+from tests.core.error_corpus import SECRETS, Entry, entries, error_of, misread, read_params
 
 ENTRIES = entries()
 CATEGORIES = {
@@ -27,16 +27,7 @@ CATEGORIES = {
 }
 
 
-@pytest.mark.parametrize(
-    "entry",
-    [
-        pytest.param(entry, marks=pytest.mark.xfail(strict=True, reason="wording not read yet"))
-        if entry.id in UNREAD
-        else entry
-        for entry in ENTRIES
-    ],
-    ids=[entry.id for entry in ENTRIES],
-)
+@pytest.mark.parametrize("entry", read_params(ENTRIES))
 def test_corpus_entry_is_read_right(entry: Entry) -> None:
     assert misread(entry) == {}
 

@@ -11,8 +11,8 @@ from llmconsole.core.proxy.limitwords import LIMIT_WORDINGS, LimitWording, kind_
 @pytest.mark.parametrize("row", LIMIT_WORDINGS, ids=[row.provider for row in LIMIT_WORDINGS])
 def test_each_limit_wording_reads_its_example(row: LimitWording) -> None:
     assert row.pattern.search(row.example) is not None
-    fields, _signal = read_prose(row.example)
-    assert fields, row.example
+    fields, signal = read_prose(row.example)
+    assert fields or (signal and row.signal), row.example  # a row without numbers or names says "rate limit"
 
 
 @pytest.mark.parametrize(
@@ -126,6 +126,8 @@ def test_endpoint_wordings_outside_the_corpus(text: str, use: str) -> None:
         "Error code: 400 - {'error': {'message': \"Invalid prompt: we've limited access to this content for safety "
         "reasons. This type of information may be used to benefit or to harm people.\", 'type': "
         "'invalid_request_error', 'param': None, 'code': 'invalid_prompt'}}",
+        # google-gemini/generative-ai-js (its own test of a SAFETY block)
+        "[GoogleGenerativeAI Error]: Text not available. Response was blocked due to SAFETY",
     ],
 )
 def test_content_filter_wordings_outside_the_corpus(body: str) -> None:
@@ -173,3 +175,48 @@ def test_budget_wordings_outside_the_corpus(
     error = error_from_response(429, {}, body, model="m", secrets=[])
     assert isinstance(error, BudgetError) and error.exit_code == 3
     assert (error.scope, error.spent, error.budget) == (scope, spent, budget)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "requested"),
+    [
+        # continuedev/continue#11717: a "(for limit …)" after the model
+        (
+            "Request too large for gpt-4.1-2025-04-14 (for limit gpt-4.1) in organization org-x on tokens per min "
+            "(TPM): Limit 30000, Requested 37313.",
+            30000,
+            37313,
+        ),
+        # vanna-ai/vanna-flask#11: no organization at all
+        ("Request too large for gpt-4o on tokens per min (TPM): Limit 30000, Requested 342389.", 30000, 342389),
+    ],
+)
+def test_request_too_large_with_or_without_the_organization(text: str, limit: int, requested: int) -> None:
+    fields, signal = read_prose(text)
+    assert signal and (fields["kind"], fields["period"], fields["limit"], fields["requested"]) == (
+        "tokens",
+        "minute",
+        limit,
+        requested,
+    )
+
+
+def test_a_rate_limit_said_in_words_is_one_whatever_the_status() -> None:
+    from llmconsole.core.errors import RateLimitError
+    from llmconsole.core.proxy.http_errors import error_from_response
+
+    body = '{"error": "Rate limit is exceeded. Try again in 30 seconds."}'
+    error = error_from_response(400, {}, body, model="m", secrets=[])
+    assert isinstance(error, RateLimitError) and error.info.retry_after == 30
+
+
+def test_a_python_repr_wrapped_where_it_was_pasted_is_still_read() -> None:
+    from llmconsole.core.proxy.errorbody import analyse
+
+    # microsoft/PyRIT#1463's body, wrapped by a console inside the message (as in alan-turing-institute/t0-1#69)
+    body = (
+        "Error code: 400 - {'error': {'message': \"Invalid prompt: we've limited access to this content for safety\n"
+        "reasons.\", 'type': 'invalid_request_error', 'param': None, 'code': 'invalid_prompt'}}"
+    )
+    found = analyse(body).embedded_dicts
+    assert any(d.get("code") == "invalid_prompt" and "for safety reasons" in d.get("message", "") for d in found)

@@ -737,6 +737,10 @@ def test_quota_accepts_any_mapping_case_insensitively() -> None:
         "Rate limit reached for m in organization o on ",
         "LiteLLM Rate Limit Handler for rate limit type = ",
         "Limit resets at: 2026-01-01 ",
+        "Rate limit exceeded for images per minute in organization o. Limit: ",
+        "Request too large for m (for limit n) on ",
+        "Rate limit reached for m (for limit n) ",
+        "Rate limit is exceeded. ",
     ],
 )
 def test_a_huge_repeated_limiter_prefix_is_read_in_bounded_time_and_claims_nothing(prefix: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import anyio
 import pytest
-from tests.core.error_corpus import UNREAD, Entry, category_of, entries, matches, reading
+from tests.core.error_corpus import Entry, category_of, entries, matches, read_params, reading
 from tests.faultserver import assert_one_clean_line, cli_env, run_cli
 from tests.proxy.fake_upstream import Behaviour, FakeUpstream
 from tests.proxy.litellm_proxy import MASTER_KEY, LiteLLMProxy, start_proxy
@@ -48,16 +48,7 @@ async def error_through_proxy(client: ProxyClient, upstream: FakeUpstream, entry
     return caught.value
 
 
-@pytest.mark.parametrize(
-    "entry",
-    [
-        pytest.param(entry, marks=pytest.mark.xfail(strict=True, reason="wording not read yet"))
-        if entry.id in UNREAD
-        else entry
-        for entry in UPSTREAM_BODIES
-    ],
-    ids=[e.id for e in UPSTREAM_BODIES],
-)
+@pytest.mark.parametrize("entry", read_params(UPSTREAM_BODIES))
 async def test_all_bodies(client: ProxyClient, upstream: FakeUpstream, entry: Entry) -> None:
     error = await error_through_proxy(client, upstream, entry)
     expect = dict(entry.data["expect"])

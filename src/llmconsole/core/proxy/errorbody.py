@@ -204,6 +204,21 @@ def _balanced_end(text: str, start: int) -> int | None:
 _REPR_START_RE = re.compile(r"\{\s*'")
 
 
+def _literal(candidate: str) -> Any:
+    """A Python literal, also when it was wrapped where it was pasted (a line break inside a quoted string,
+    which a console or a terminal adds to a long line): the line breaks then read as spaces. None if neither."""
+    variants = [candidate, _LINE_BREAK_RE.sub(" ", candidate)] if "\n" in candidate else [candidate]
+    for variant in variants:
+        try:
+            return ast.literal_eval(variant)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+    return None
+
+
+_LINE_BREAK_RE = re.compile(r"\r?\n")
+
+
 def _scan_repr(text: str) -> Iterator[dict[str, Any]]:
     """Python dict reprs (``Error code: 429 - {'error': {...}}``, as the OpenAI SDK formats errors)."""
     tried = 0
@@ -215,9 +230,8 @@ def _scan_repr(text: str) -> Iterator[dict[str, Any]]:
         if end is None:
             match = _REPR_START_RE.search(text, index + 2)
             continue
-        try:
-            obj = ast.literal_eval(text[index:end])
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        obj = _literal(text[index:end])
+        if obj is None:
             match = _REPR_START_RE.search(text, index + 2)
             continue
         if isinstance(obj, dict):

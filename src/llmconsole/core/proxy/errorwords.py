@@ -411,6 +411,8 @@ CONTENT_FILTER_WORDS: tuple[tuple[str, str], ...] = (
     ("violated openai moderation policy", "LiteLLM OpenAI moderation guardrail"),
     ("prohibited_content", "Google Gemini (blockReason)"),
     ("blockreason", "Google Gemini (promptFeedback)"),
+    ("blocked for reason: safety", "Google Gemini (finishReason SAFETY) as NextChat words it: NextChat#3714"),
+    ("blocked due to safety", "Google Gemini JS SDK: 'Response was blocked due to SAFETY' (generative-ai-js tests)"),
     ("moderation_blocked", "various"),
     ("content filter", "various"),
     ("safety filter", "various"),

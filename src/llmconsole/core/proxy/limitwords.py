@@ -115,7 +115,8 @@ LIMIT_WORDINGS: tuple[LimitWording, ...] = (
         "OpenAI / Groq / Azure (current and older wordings)",
         re.compile(
             r"Rate limit reached for (?:(?:requests|tokens) )?(?:for )?(?:model )?"
-            r"[`'\"]?(?P<model>[\w.:/-]+)?[`'\"]? ?in (?:organization|project) \S+ (?:service tier \S+ )?"
+            r"[`'\"]?(?P<model>[\w.:/-]+)?[`'\"]? ?(?:\([^()\n]{0,80}\) )?(?:in (?:organization|project) \S+ )?"
+            r"(?:service tier \S+ )?"
             r"on (?P<what>[\w ]{1,60}?(?: \([A-Z]{2,5}\))?)[.:]? "
             rf"Limit:? (?P<limit>{_NUM})(?: ?/ ?\w+)?"
             rf"(?:[.,] (?:Used|Current):? (?P<used>{_NUM})(?: ?/ ?\w+)?)?(?:, Requested:? ~?(?P<requested>{_NUM}))?",
@@ -138,14 +139,26 @@ LIMIT_WORDINGS: tuple[LimitWording, ...] = (
     LimitWording(
         "OpenAI / Groq (a request larger than the per-minute limit itself)",
         re.compile(
-            r"Request too large for (?:model )?[`'\"]?(?P<model>[\w.:/-]+)[`'\"]? in (?:organization|project) \S+ "
-            r"(?:service tier \S+ )?on (?P<what>[\w ]{1,60}?(?: \([A-Z]{2,5}\))?)[.:]? "
+            r"Request too large for (?:model )?[`'\"]?(?P<model>[\w.:/-]+)[`'\"]?(?: \([^()\n]{0,80}\))?"
+            r"(?: in (?:organization|project) \S+)? (?:service tier \S+ )?"
+            r"on (?P<what>[\w ]{1,60}?(?: \([A-Z]{2,5}\))?)[.:]? "
             rf"Limit:? (?P<limit>{_NUM})(?:, Used:? (?P<used>{_NUM}))?, Requested:? ~?(?P<requested>{_NUM})",
             _I,
         ),
-        "corpus: groq-request-too-large-1 (elizaOS/eliza#4040) and 4 more",
+        "corpus: groq-request-too-large-1 (elizaOS/eliza#4040) and 4 more; heldout probe: without the organization "
+        "(vanna-ai/vanna-flask#11), with '(for limit gpt-4.1)' (continuedev/continue#11717)",
         "Request too large for gpt-4-turbo-preview in organization org-abc on tokens per min (TPM): Limit 30000, "
         "Requested 36321. The input or output tokens must be reduced in order to run successfully.",
+    ),
+    LimitWording(
+        "OpenAI (2023 wording: rate limit exceeded for a kind, Limit: N/1min. Current: M/1min)",
+        re.compile(
+            r"Rate limit exceeded for (?P<what>[\w ]{1,40}?) in (?:organization|project) \S{1,100}? ?[.,]? "
+            rf"Limit:? (?P<limit>{_NUM})(?: ?/ ?\w+)?(?:[.,] Current:? (?P<used>{_NUM}))?",
+            _I,
+        ),
+        "heldout probe: openai-images-per-minute-probe-1 (songquanpeng/one-api#881)",
+        "Rate limit exceeded for images per minute in organization org-abc. Limit: 0/1min. Current: 1/1min.",
     ),
     LimitWording(
         "Anthropic",
@@ -290,6 +303,12 @@ LIMIT_WORDINGS: tuple[LimitWording, ...] = (
         "corpus: cerebras-rpm-body-1 (nminaya/grammar-nazi-bot#958), cerebras-tpm-message-2, mistral-rps-body-1",
         "Requests per minute limit exceeded - too many requests sent.",
         signal=False,
+    ),
+    LimitWording(
+        "Azure API Management and others (rate limit is / has been exceeded)",
+        re.compile(r"\brate limit (?:is|has been) exceeded\b", _I),
+        "heldout probe: azure-rate-limit-try-again-probe-1 (Azure-Samples/azure-search-openai-demo#177)",
+        "Rate limit is exceeded. Try again in 30 seconds.",
     ),
     LimitWording(
         "A named limit (OpenRouter: free-models-per-day)",
