@@ -74,6 +74,13 @@ def test_a_model_name_never_keeps_the_repr_around_it() -> None:
             4097,
             4569,
         ),
+        # huggingface/chat-ui#327: the backticks around the numbers lost where it was pasted
+        (
+            "Input validation error: `inputs` tokens + `max_new_tokens`  must be <= 1512. Given: 603 `inputs tokens "
+            "and 1024 `max_new_tokens",
+            1512,
+            1627,
+        ),
     ],
 )
 def test_overflow_wordings_outside_the_corpus(text: str, window: int, requested: int) -> None:
@@ -220,3 +227,12 @@ def test_a_python_repr_wrapped_where_it_was_pasted_is_still_read() -> None:
     )
     found = analyse(body).embedded_dicts
     assert any(d.get("code") == "invalid_prompt" and "for safety reasons" in d.get("message", "") for d in found)
+
+
+def test_a_limit_wrapped_over_lines_is_read_as_one_line() -> None:
+    # TheR1D/shell_gpt#653: the message broken over lines where it was pasted
+    fields, signal = read_prose(
+        "Request too large for gpt-4o in organization org-x on tokens per min (TPM): \nLimit 30000, Requested 31538. "
+        "\nThe input or output tokens must be reduced in order to run successfully."
+    )
+    assert signal and (fields["limit"], fields["requested"], fields["period"]) == (30000, 31538, "minute")

@@ -251,11 +251,12 @@ OVERFLOW_WORDINGS: tuple[Row, ...] = (
     Row(
         "Hugging Face TGI (inputs + max_new_tokens)",
         re.compile(
-            rf"`inputs` tokens \+ `max_new_tokens` must be <= (?P<window>{_NUM})\.\s*Given:\s*(?P<input>{_NUM}) "
-            rf"`inputs` tokens and (?P<output>{_NUM}) `max_new_tokens`",
+            rf"`inputs` tokens \+ `max_new_tokens`\s+must be <= (?P<window>{_NUM})\.\s*Given:\s*(?P<input>{_NUM}) "
+            rf"`?inputs`? tokens and (?P<output>{_NUM}) `?max_new_tokens",
             _I,
         ),
-        "corpus: huggingface-tgi-inputs-plus-new-1 (huggingface/chat-ui#340), -2",
+        "corpus: huggingface-tgi-inputs-plus-new-1 (huggingface/chat-ui#340), -2; backticks lost in the numbers: "
+        "tgi-inputs-broken-backticks-probe-2 (huggingface/chat-ui#327)",
     ),
     Row(
         "Hugging Face TGI (inputs alone)",

@@ -311,6 +311,12 @@ LIMIT_WORDINGS: tuple[LimitWording, ...] = (
         "Rate limit is exceeded. Try again in 30 seconds.",
     ),
     LimitWording(
+        "Being rate limited, said of the caller (Together and others)",
+        re.compile(r"\b(?:you have been|you've been|you are being|you're being) rate[ -]?limited\b", _I),
+        "heldout probe: together-queries-per-minute-credit-limit-probe-2 (togethercomputer/MoA#27)",
+        "You have been rate limited. Your rate limit is 60 queries per minute.",
+    ),
+    LimitWording(
         "A named limit (OpenRouter: free-models-per-day)",
         re.compile(r"Rate limit exceeded: (?P<what>[\w-]{3,80})", _I),
         "corpus: openrouter-free-per-day-1 (Gitlawb/openclaude#1549), openrouter-free-per-day-2",
@@ -336,6 +342,7 @@ LIMIT_WORDINGS: tuple[LimitWording, ...] = (
 _CURRENT_RE = re.compile(rf"\bcurrent:\s*(?P<n>{_NUM})", _I)
 _LIMIT_RE = re.compile(rf"\blimit(?: value)?:\s*(?P<n>{_NUM})\b", _I)
 _GRPC_LIMIT_RE = re.compile(rf"key: \"quota_limit_value\"\s*value: \"(?P<n>{_NUM})\"")
+_SPACES_RE = re.compile(r"\s+")
 _SPAN = 240
 """Characters after a wording searched for the numbers it did not hold (``current: N, limit: M``)."""
 
@@ -349,6 +356,7 @@ def read_prose(search: str) -> tuple[dict[str, Any], bool]:
     """
     fields: dict[str, Any] = {}
     signal = False
+    search = _SPACES_RE.sub(" ", search)  # a message wrapped where it was pasted reads as one line
     lowered = search.lower()
     for row in LIMIT_WORDINGS:
         if row.needle and row.needle not in lowered:
