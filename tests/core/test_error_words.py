@@ -236,3 +236,11 @@ def test_a_limit_wrapped_over_lines_is_read_as_one_line() -> None:
         "\nThe input or output tokens must be reduced in order to run successfully."
     )
     assert signal and (fields["limit"], fields["requested"], fields["period"]) == (30000, 31538, "minute")
+
+
+def test_a_typographic_apostrophe_reads_as_a_plain_one() -> None:
+    # RooCodeInc/Roo-Code#554: "organization’s" (U+2019)
+    fields, signal = read_prose(
+        "This request would exceed your organization\u2019s rate limit of 80,000 input tokens per minute."
+    )
+    assert signal and (fields["kind"], fields["period"], fields["limit"]) == ("input_tokens", "minute", 80000)

@@ -741,6 +741,7 @@ def test_quota_accepts_any_mapping_case_insensitively() -> None:
         "Request too large for m (for limit n) on ",
         "Rate limit reached for m (for limit n) ",
         "Rate limit is exceeded. ",
+        "exceeded the maximum number of tokens allowed within a ",
     ],
 )
 def test_a_huge_repeated_limiter_prefix_is_read_in_bounded_time_and_claims_nothing(prefix: str) -> None:

@@ -317,6 +317,16 @@ LIMIT_WORDINGS: tuple[LimitWording, ...] = (
         "You have been rate limited. Your rate limit is 60 queries per minute.",
     ),
     LimitWording(
+        "What is counted, within an unnamed time frame (Llama API)",
+        re.compile(
+            r"exceeded the maximum number of (?P<what>tokens|requests) allowed within a (?:given )?time "
+            r"(?:frame|window|period)",
+            _I,
+        ),
+        "heldout probe: meta-llama-tokens-time-frame-probe-3 (meta-llama/llama-models#354)",
+        "You have exceeded the maximum number of tokens allowed within a given time frame. Wait a bit and try again.",
+    ),
+    LimitWording(
         "A named limit (OpenRouter: free-models-per-day)",
         re.compile(r"Rate limit exceeded: (?P<what>[\w-]{3,80})", _I),
         "corpus: openrouter-free-per-day-1 (Gitlawb/openclaude#1549), openrouter-free-per-day-2",
@@ -356,7 +366,8 @@ def read_prose(search: str) -> tuple[dict[str, Any], bool]:
     """
     fields: dict[str, Any] = {}
     signal = False
-    search = _SPACES_RE.sub(" ", search)  # a message wrapped where it was pasted reads as one line
+    # A message wrapped where it was pasted reads as one line; a typographic apostrophe as a plain one.
+    search = _SPACES_RE.sub(" ", search).replace("\u2019", "'")
     lowered = search.lower()
     for row in LIMIT_WORDINGS:
         if row.needle and row.needle not in lowered:
