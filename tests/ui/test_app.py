@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Checkbox
+from textual.widgets._footer import FooterKey
 
 from llmconsole.core.config import Settings
 from llmconsole.ui.screens.help import HelpScreen
@@ -405,6 +406,9 @@ async def test_ctrl_x_in_the_dialog_unchecks_hides_its_key_and_nothing_reopens()
         assert not modal.query_one("#rl-auto", Checkbox).value
         assert "ctrl+x" not in {b.binding.key for b in app.active_bindings.values()}
         assert "auto-resend" not in main.status_bar.plain
+        # the key bar on screen is the main screen's, under the dialog: it drops ^x too
+        await wait_until(pilot, lambda: "ctrl+x" not in {k.key for k in main.query(FooterKey)})
+        assert "ctrl+r" in {k.key for k in main.query(FooterKey)}
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is main)
         clock.advance(16)

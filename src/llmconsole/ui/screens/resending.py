@@ -101,4 +101,5 @@ class RateLimitActions:
             return
         self.screen.countdown.auto_resend = False
         self.screen.status_bar.set_rate_limit(self.screen.countdown.status(self.screen.clock()))
+        self.screen.refresh_bindings()  # ctrl+x leaves the key bar, also the one under the rate-limit dialog
         self.screen.notify("Automatic resend cancelled: ctrl+r sends the prompt again.")
