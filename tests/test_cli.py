@@ -217,7 +217,17 @@ def test_ctrl_c_exits_130_and_keeps_the_partial_reply_marked_cancelled(tmp_path:
     with FaultServer(responses=one_delta_then_stall) as server:
         env = cli_env(tmp_path, server.base_url, "sk-test")
         child = subprocess.Popen(
-            [sys.executable, "-m", "llmconsole", "-p", "write something long", "--model", "fault-model"],
+            [
+                sys.executable,
+                "-X",
+                "faulthandler",
+                "-m",
+                "llmconsole",
+                "-p",
+                "write something long",
+                "--model",
+                "fault-model",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
@@ -229,7 +239,12 @@ def test_ctrl_c_exits_130_and_keeps_the_partial_reply_marked_cancelled(tmp_path:
             assert chunk, f"the child ended before its reply started: {child.wait(30)}"
             printed += chunk
         child.send_signal(signal.SIGINT)
-        _, err = child.communicate(timeout=30)
+        try:
+            _, err = child.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # say where it hangs: faulthandler prints every thread's stack on SIGABRT
+            child.send_signal(signal.SIGABRT)
+            _, err = child.communicate(timeout=30)
+            raise AssertionError("no exit after SIGINT:\n" + err.decode(errors="replace")[-6000:]) from None
     assert child.returncode == 130, err
     assert b"Traceback" not in err
     shown = history_show_last(env)
