@@ -368,3 +368,29 @@ def test_prompt_with_text_and_binary_files(tmp_path: Path) -> None:
     assert bad.stderr.count("\n") == 1 and "blob.bin: a binary file" in bad.stderr
     llama = run("--demo", "--no-history", "-p", "x @notes.md", "-m", "demo-llama-3-70b", env=env, cwd=tmp_path)
     assert llama.returncode == 0  # text goes to every model, image input or not
+
+
+def test_ctrl_c_ends_a_run_even_when_its_first_cancellation_is_swallowed() -> None:
+    """A cancellation that lands as a read completes can be absorbed below the console (seen under load: `-p` kept
+    reading a stalled stream after ctrl+c). The run is cancelled again until it ends, then exits as interrupted."""
+    import asyncio
+    import os
+    import signal
+
+    from llmconsole import cli
+
+    swallowed: list[bool] = []
+
+    async def stubborn() -> int:
+        asyncio.get_running_loop().call_later(0.05, os.kill, os.getpid(), signal.SIGINT)
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            swallowed.append(True)  # as a completed read can: the run goes on
+        await asyncio.sleep(60)
+        return 0
+
+    with pytest.raises(KeyboardInterrupt):
+        cli._run_interruptible(stubborn)
+    assert swallowed == [True]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -15,7 +15,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -632,7 +632,51 @@ def prompt_once(args: argparse.Namespace, settings: Settings) -> int:
                 _err("llmconsole: tools are not offered when comparing models (one -m offers them)")
             return await _compare(client, models, prompt, args)
 
-    return asyncio.run(run())
+    return _run_interruptible(run)
+
+
+RECANCEL_AFTER_S = 1.0
+"""After ctrl+c, how long the run may go on before it is cancelled again (a cancellation can be lost)."""
+
+
+def _run_interruptible(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """``asyncio.run(main())`` where ctrl+c cancels the run, and cancels it again every :data:`RECANCEL_AFTER_S`
+    until it ends: a cancellation that lands as a read completes can be absorbed below us (seen under load: the
+    reply went on reading a stalled stream, and ctrl+c did nothing). Ends in :class:`KeyboardInterrupt` (exit 130)."""
+    interrupted = False
+
+    async def runner() -> int:
+        nonlocal interrupted
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+
+        def cancel_until_done() -> None:
+            if task is not None and not task.done():
+                task.cancel()
+                loop.call_later(RECANCEL_AFTER_S, cancel_until_done)
+
+        def on_sigint() -> None:
+            nonlocal interrupted
+            if interrupted:  # a second ctrl+c: at once
+                raise KeyboardInterrupt
+            interrupted = True
+            cancel_until_done()
+
+        try:
+            loop.add_signal_handler(signal.SIGINT, on_sigint)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signal handlers here (Windows, a thread)
+            return await main()
+        try:
+            return await main()
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+
+    try:
+        return asyncio.run(runner())
+    except asyncio.CancelledError:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        raise
 
 
 async def _answer(
